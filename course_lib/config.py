@@ -1,0 +1,70 @@
+"""Paths, seeds and the fast mode shared by every notebook and test.
+
+Every path can be moved with an environment variable, so an instructor can point a whole
+class at a shared, read-only data folder:
+
+* ``COURSE_DATA_DIR``: the bundled real samples (default ``data_samples/`` in the repository).
+* ``COURSE_CACHE_DIR``: generated data such as the simulated study area (default
+  ``data_cache/``).
+* ``COURSE_OUTPUT_DIR``: what the notebooks save for later notebooks, e.g. predictions and
+  result tables (default ``course_outputs/``).
+* ``COURSE_FAST=1``: the test suite's fast mode. Notebooks still run every cell but use
+  fewer epochs and smaller samples.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The repository root: the folder that holds ``course_lib/``.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+#: Seed used by every random step of the course unless the learner passes another one.
+DEFAULT_SEED = 2019  # the year of the Jølster event
+
+
+def _dir_from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def data_dir() -> Path:
+    """Folder with the bundled real samples (read-only for the course)."""
+    return _dir_from_env("COURSE_DATA_DIR", REPO_ROOT / "data_samples")
+
+
+def cache_dir() -> Path:
+    """Folder for generated data (created on demand)."""
+    path = _dir_from_env("COURSE_CACHE_DIR", REPO_ROOT / "data_cache")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def output_dir() -> Path:
+    """Folder where notebooks save results for later notebooks (created on demand)."""
+    path = _dir_from_env("COURSE_OUTPUT_DIR", REPO_ROOT / "course_outputs")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def fast_mode() -> bool:
+    """True when ``COURSE_FAST`` is set to a true value (the test suite sets it).
+
+    >>> import os
+    >>> os.environ["COURSE_FAST"] = "1"; fast_mode()
+    True
+    >>> os.environ["COURSE_FAST"] = "0"; fast_mode()
+    False
+    >>> del os.environ["COURSE_FAST"]
+    """
+    return os.environ.get("COURSE_FAST", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def pick(full, fast):
+    """Return ``fast`` in fast mode and ``full`` otherwise (epochs, sample sizes...).
+
+    >>> pick(full=30, fast=2) in (30, 2)
+    True
+    """
+    return fast if fast_mode() else full

@@ -1,0 +1,71 @@
+"""sha256 manifests for data folders, in the format that ``sha256sum -c`` reads."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+MANIFEST_NAME = "SHA256SUMS"
+#: Files in a data folder that describe the data rather than being data.
+NOT_HASHED = {MANIFEST_NAME, "README.md"}
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """Hex sha256 digest of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def data_files(root: Path) -> list[Path]:
+    """Every data file below ``root`` (sorted, relative), leaving out the manifest and README."""
+    return sorted(
+        p.relative_to(root)
+        for p in root.rglob("*")
+        if p.is_file() and p.name not in NOT_HASHED and "__pycache__" not in p.parts
+    )
+
+
+def write_manifest(root: Path) -> int:
+    """Write ``root/SHA256SUMS`` atomically; return the number of files listed."""
+    lines = [f"{sha256_of(root / rel)}  {rel.as_posix()}\n" for rel in data_files(root)]
+    fd, tmp = tempfile.mkstemp(dir=root, prefix=".manifest-")
+    with os.fdopen(fd, "w") as fh:
+        fh.writelines(lines)
+    os.replace(tmp, root / MANIFEST_NAME)
+    return len(lines)
+
+
+def read_manifest(root: Path) -> dict[str, str]:
+    """Map relative path -> expected sha256 from ``root/SHA256SUMS``."""
+    path = root / MANIFEST_NAME
+    if not path.exists():
+        raise FileNotFoundError(
+            f"No manifest at {path}. Run `python scripts/make_manifest.py` to create it."
+        )
+    entries = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            digest, rel = line.split(maxsplit=1)
+            entries[rel.strip()] = digest
+    return entries
+
+
+def verify_manifest(root: Path) -> list[str]:
+    """Return a list of problems (missing, changed or unlisted files); empty when all is well."""
+    expected = read_manifest(root)
+    problems = []
+    for rel, digest in expected.items():
+        path = root / rel
+        if not path.exists():
+            problems.append(f"missing: {rel}")
+        elif sha256_of(path) != digest:
+            problems.append(f"changed: {rel}")
+    listed = set(expected)
+    problems += [f"not in manifest: {rel.as_posix()}" for rel in data_files(root)
+                 if rel.as_posix() not in listed]
+    return problems

@@ -1,0 +1,45 @@
+"""Static checks on the committed notebooks: no outputs, template sections, built from source."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ALL_NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
+SOLUTION_NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOKS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_committed_without_outputs(path):
+    nb = json.loads(path.read_text())
+    dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+             and (c.get("outputs") or c.get("execution_count") is not None)]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs; rebuild with scripts/build_notebooks.py"
+
+
+@pytest.mark.parametrize("path", SOLUTION_NOTEBOOKS, ids=lambda p: p.stem)
+def test_follows_course_template(path):
+    nb = json.loads(path.read_text())
+    text = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    for heading in ("Learning objectives", "Prerequisites", "Time to learn", "Summary",
+                    "Exercise"):
+        assert heading in text, f"{path.name} lacks a '{heading}' section"
+    tags = [t for c in nb["cells"] for t in c.get("metadata", {}).get("tags", [])]
+    assert "solution" in tags, f"{path.name} has no cell tagged 'solution'"
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "widgets" in code or "explorer" in code, f"{path.name} has no widget explorer"
+
+
+def test_exercise_versions_hide_solutions():
+    for path in SOLUTION_NOTEBOOKS:
+        ex = json.loads((ROOT / "notebooks" / "exercises" / path.name).read_text())
+        assert not any("solution" in c.get("metadata", {}).get("tags", []) for c in ex["cells"])
+
+
+def test_built_notebooks_match_sources():
+    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_notebooks.py"),
+                             "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
