@@ -1,0 +1,1 @@
+"""Presentation layer: plots, maps and widget explorers (each widget a plain, tested function)."""
