@@ -1,0 +1,501 @@
+"""Sentinel-1 backscatter: decibels, speckle filtering, change images and slope correction.
+
+Conventions used by every function in this module:
+
+* **Units.** Backscatter arrives as *linear* power (sigma0, a ratio of powers, >= 0). Decibels
+  are ``dB = 10 log10(linear)``. Averaging, filtering, compositing and ratios are done in
+  **linear** units (the speckle model is multiplicative in linear power); dB is for looking at
+  images and for the final log-ratio change layer. A function that expects linear values and
+  receives negative ones raises :class:`ValueError`, because negative values almost always
+  mean the input is already in dB.
+* **Axes.** Arrays are **band-first**: the last two axes are always ``(rows, cols)``; any
+  leading axes (bands, or time and bands) are carried along untouched. Spatial filters work on
+  the last two axes only.
+* **Nodata** is NaN. NaN propagates: a NaN input pixel gives a NaN output pixel, and filters
+  and composites ignore NaN neighbours or dates (they are "NaN-aware").
+* **Angles** are in **degrees**. Azimuths are measured clockwise from grid north (0 = north,
+  90 = east), like terrain aspect. See :func:`range_slope_angle` for the look direction.
+
+Sources: the Lee filter follows Lee (1980, *IEEE TPAMI* 2:165) in the form given in the
+course's design reference; the slope correction is the angular-based volume model of Vollrath,
+Mullissa and Reiche (2020, *Remote Sensing* 12:1867), as used by Ganerød et al. (2023, *Remote
+Sensing* 15:895) for the Jølster landslides.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+from scipy import ndimage
+
+if TYPE_CHECKING:  # pragma: no cover
+    from course_lib.data.raster import Raster
+
+#: Equivalent number of looks of Sentinel-1 IW GRD high-resolution products (ESA product
+#: specification, about 4.4); the default for :func:`lee_filter`.
+S1_IW_GRDH_ENL = 4.4
+
+__all__ = [
+    "S1_IW_GRDH_ENL",
+    "to_db",
+    "to_linear",
+    "equivalent_number_of_looks",
+    "lee_filter",
+    "median_composite",
+    "log_ratio_db",
+    "combine_geometries",
+    "look_azimuth_from_heading",
+    "range_slope_angle",
+    "volume_scf",
+    "layover_shadow_masks",
+    "SlopeCorrection",
+    "radiometric_slope_correction",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Units
+# --------------------------------------------------------------------------------------------
+
+def _check_linear(values: np.ndarray, what: str) -> None:
+    """Raise if ``values`` cannot be linear power (negative values mean dB was passed)."""
+    with np.errstate(invalid="ignore"):
+        n_negative = int(np.count_nonzero(values < 0))
+    if n_negative:
+        raise ValueError(
+            f"{what} must be linear power (>= 0), but {n_negative} value(s) are negative, "
+            f"as low as {np.nanmin(values):.3g}. These look like decibels: convert them first "
+            "with to_linear(db)."
+        )
+
+
+def to_db(linear: np.ndarray | float, *, floor: float | None = None) -> np.ndarray:
+    """Convert linear backscatter power to decibels: ``10 * log10(linear)``.
+
+    Args:
+        linear: linear power (sigma0 or gamma0), any shape; NaN is nodata.
+        floor: optional smallest linear value kept; smaller values (including 0) are raised to
+            it before the logarithm, e.g. ``floor=1e-5`` (-50 dB). Without a floor, zeros give
+            NaN and a warning, never ``-inf``.
+
+    Returns:
+        float array of dB values, NaN where the input is NaN (or 0 without a floor).
+
+    Raises:
+        ValueError: if any value is negative (the input is probably already in dB).
+
+    >>> to_db(np.array([1.0, 0.1, 0.01])).tolist()
+    [0.0, -10.0, -20.0]
+    """
+    values = np.asarray(linear, dtype=np.float64 if np.ndim(linear) == 0 else None)
+    if not np.issubdtype(values.dtype, np.floating):
+        values = values.astype(np.float32)
+    _check_linear(values, "to_db input")
+    if floor is not None:
+        values = np.where(values < floor, np.asarray(floor, values.dtype), values)
+    zero = values == 0
+    if np.any(zero):
+        warnings.warn(
+            f"to_db: {int(zero.sum())} zero value(s) have no logarithm and became NaN; pass "
+            "floor=1e-5 (or another small power) to clip them instead.",
+            RuntimeWarning, stacklevel=2,
+        )
+        values = np.where(zero, np.nan, values)
+    return 10.0 * np.log10(values)
+
+
+def to_linear(db: np.ndarray | float) -> np.ndarray:
+    """Convert decibels to linear power: ``10 ** (db / 10)``. NaN stays NaN.
+
+    Warns when every value is positive and small, a sign that the input is already linear
+    (Sentinel-1 sigma0 in dB over land is mostly between -25 and +5 dB).
+
+    >>> to_linear(np.array([0.0, -10.0, 10.0])).tolist()
+    [1.0, 0.1, 10.0]
+    """
+    values = np.asarray(db)
+    if not np.issubdtype(values.dtype, np.floating):
+        values = values.astype(np.float32)
+    finite = values[np.isfinite(values)]
+    if finite.size > 100 and finite.min() >= 0 and finite.max() < 2:
+        warnings.warn(
+            "to_linear: every value lies in [0, 2); is this already linear power? dB values "
+            "of land backscatter are mostly negative.", UserWarning, stacklevel=2,
+        )
+    return np.power(np.asarray(10.0, values.dtype), values / 10.0)
+
+
+def equivalent_number_of_looks(region: np.ndarray) -> float:
+    """Estimate the equivalent number of looks (ENL) of a homogeneous region: mean^2 / variance.
+
+    Use linear intensity over an area with no real texture (a lake in calm weather, a flat
+    field); texture makes the estimate too low. NaN is ignored.
+
+    >>> rng = np.random.default_rng(0)
+    >>> round(equivalent_number_of_looks(rng.gamma(4.0, 0.25, 200_000)), 1)
+    4.0
+    """
+    values = np.asarray(region, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    if values.size < 2:
+        raise ValueError("equivalent_number_of_looks needs at least two valid (non-NaN) pixels.")
+    _check_linear(values, "equivalent_number_of_looks input")
+    variance = values.var()
+    if variance == 0:
+        raise ValueError("The region is constant (variance 0): the ENL is undefined.")
+    return float(values.mean() ** 2 / variance)
+
+
+# --------------------------------------------------------------------------------------------
+# Speckle filtering
+# --------------------------------------------------------------------------------------------
+
+def _local_mean_var(image: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """NaN-aware moving-window mean and variance over the last two axes.
+
+    Uses ``scipy.ndimage.uniform_filter`` on the values (NaN set to 0) and on the valid-pixel
+    indicator, so each window averages only its valid pixels. Returns ``(mean, var, count)``
+    with ``count`` the fraction of valid pixels in each window.
+    """
+    size = (1,) * (image.ndim - 2) + (window, window)
+    valid = np.isfinite(image)
+    filled = np.where(valid, image, 0.0)
+    fraction = ndimage.uniform_filter(valid.astype(np.float64), size=size, mode="reflect")
+    sum1 = ndimage.uniform_filter(filled, size=size, mode="reflect")
+    sum2 = ndimage.uniform_filter(filled * filled, size=size, mode="reflect")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = sum1 / fraction
+        var = np.maximum(sum2 / fraction - mean * mean, 0.0)  # clip round-off below zero
+    return mean, var, fraction
+
+
+def lee_filter(image: np.ndarray, window: int = 7, looks: float = S1_IW_GRDH_ENL) -> np.ndarray:
+    """Lee (1980) adaptive speckle filter for linear SAR intensity.
+
+    For each pixel, with the local mean ``mean_z`` and variance ``var_z`` of the intensity ``z``
+    in a ``window`` x ``window`` neighbourhood::
+
+        eta   = 1 / sqrt(ENL)                       # speckle coefficient of variation
+        var_x = (var_z - mean_z**2 * eta**2) / (1 + eta**2)   # variance of the true signal
+        b     = max(var_x / var_z, 0)
+        out   = (1 - b) * mean_z + b * z
+
+    In homogeneous areas ``var_z`` is explained by speckle alone, ``b`` is near 0 and the pixel
+    is replaced by the local mean; at edges and bright targets ``var_z`` is large, ``b`` is near
+    1 and the pixel is kept. Where ``var_z`` is 0 (a constant neighbourhood) ``b = 0``.
+
+    Args:
+        image: linear intensity, band-first ``(..., rows, cols)``; every 2-D slice is filtered
+            on its own. NaN is nodata: it is ignored in the local statistics and stays NaN.
+        window: odd window size in pixels (3, 5, 7...).
+        looks: equivalent number of looks (ENL) of the data; 4.4 for Sentinel-1 IW GRDH.
+            More looks = less speckle assumed = a gentler filter.
+
+    Returns:
+        float array of the same shape (float32 for float32 input, else float64).
+
+    Raises:
+        ValueError: for a 1-D input, an even or < 3 window, ``looks <= 0``, or negative (dB)
+            values.
+
+    >>> flat = np.full((5, 5), 0.2)
+    >>> bool(np.allclose(lee_filter(flat, window=3), flat))
+    True
+    """
+    z = np.asarray(image)
+    if z.ndim < 2:
+        raise ValueError(f"lee_filter needs an array with (rows, cols) last; got shape {z.shape}.")
+    if int(window) != window or window < 3 or window % 2 == 0:
+        raise ValueError(f"window must be an odd integer >= 3 (e.g. 5 or 7); got {window}.")
+    if not looks > 0:
+        raise ValueError(f"looks (the ENL) must be positive; got {looks}.")
+    _check_linear(z, "lee_filter input")
+    out_dtype = np.float32 if z.dtype == np.float32 else np.float64
+    z64 = z.astype(np.float64)
+    mean_z, var_z, _ = _local_mean_var(z64, int(window))
+    eta2 = 1.0 / looks
+    var_x = (var_z - mean_z**2 * eta2) / (1.0 + eta2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        b = np.where(var_z > 0, np.maximum(var_x / var_z, 0.0), 0.0)
+    out = (1.0 - b) * mean_z + b * z64
+    out[~np.isfinite(z64)] = np.nan
+    return out.astype(out_dtype)
+
+
+# --------------------------------------------------------------------------------------------
+# Composites and change
+# --------------------------------------------------------------------------------------------
+
+def median_composite(stack: np.ndarray) -> np.ndarray:
+    """Per-pixel temporal median of a linear-power time series (NaN-aware).
+
+    Args:
+        stack: linear power shaped ``(time, ..., rows, cols)``, e.g. ``(time, 2, rows, cols)``
+            for VV and VH. The median is taken over axis 0.
+
+    Returns:
+        ``stack.shape[1:]``; NaN where a pixel has no valid date.
+
+    Raises:
+        ValueError: if the stack is not at least 3-D, is all NaN, or holds negative (dB) values.
+            (The median commutes with the monotonic dB transform, but keep the whole chain in
+            linear units so averages and ratios stay correct.)
+
+    >>> median_composite(np.array([[[1.0]], [[3.0]], [[np.nan]], [[2.0]]])).tolist()
+    [[2.0]]
+    """
+    values = np.asarray(stack)
+    if values.ndim < 3:
+        raise ValueError(
+            f"median_composite needs (time, ..., rows, cols); got shape {values.shape}."
+        )
+    if not np.any(np.isfinite(values)):
+        raise ValueError("median_composite: every value is NaN, there is nothing to composite.")
+    _check_linear(values, "median_composite input")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # "All-NaN slice": documented NaN
+        return np.nanmedian(values, axis=0)
+
+
+def log_ratio_db(pre: np.ndarray, post: np.ndarray) -> np.ndarray:
+    """Log-ratio change image in dB: ``10 log10(post / pre) = dB(post) - dB(pre)``.
+
+    Negative values are a backscatter decrease, positive an increase. Compute it on median
+    composites (or filtered images): on single speckled images the ratio is very noisy.
+
+    Args:
+        pre, post: linear power of the same shape (band-first).
+
+    Returns:
+        the change in dB; NaN where either input is NaN or zero.
+
+    >>> log_ratio_db(np.array([0.1, 0.1]), np.array([0.01, 0.2])).round(2).tolist()
+    [-10.0, 3.01]
+    """
+    pre = np.asarray(pre)
+    post = np.asarray(post)
+    if pre.shape != post.shape:
+        raise ValueError(f"pre {pre.shape} and post {post.shape} must have the same shape.")
+    _check_linear(pre, "log_ratio_db pre")
+    _check_linear(post, "log_ratio_db post")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = post / pre
+        ratio = np.where((pre > 0) & (post > 0), ratio, np.nan)
+        return 10.0 * np.log10(ratio)
+
+
+def combine_geometries(ascending: np.ndarray, descending: np.ndarray,
+                       how: str = "mean") -> np.ndarray:
+    """Combine ascending and descending backscatter, in linear units.
+
+    The paper (Ganerød et al. 2023) averaged both orbit geometries. Beware: a landslide seen by
+    a side-looking radar darkens on the slope side nearer the sensor and brightens on the far
+    side (Lindsay et al., cited there). Ascending and descending passes look from opposite
+    sides (Sentinel-1 looks roughly east when ascending and west when descending), so the near
+    and far sides swap: where one geometry sees a decrease the other sees an increase, and the
+    average of the two can cancel the signature, leaving little or mostly an increase.
+    Keep the geometries apart (``how="stack"``) when the classifier can use both.
+
+    Args:
+        ascending, descending: linear power of the same shape (NaN = masked, e.g. layover).
+        how: ``"mean"`` for the NaN-aware mean (a pixel masked in one geometry takes the
+            other's value) or ``"stack"`` for ``np.stack([asc, desc])``.
+
+    Returns:
+        the mean (same shape) or the stack (a new leading axis of 2).
+
+    >>> combine_geometries(np.array([0.1, np.nan]), np.array([0.3, 0.2])).round(3).tolist()
+    [0.2, 0.2]
+    """
+    asc = np.asarray(ascending)
+    desc = np.asarray(descending)
+    if asc.shape != desc.shape:
+        raise ValueError(
+            f"ascending {asc.shape} and descending {desc.shape} must have the same shape; "
+            "resample both to the same grid first."
+        )
+    _check_linear(asc, "combine_geometries ascending")
+    _check_linear(desc, "combine_geometries descending")
+    if how == "stack":
+        return np.stack([asc, desc])
+    if how != "mean":
+        raise ValueError(f"how must be 'mean' or 'stack'; got {how!r}.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # both NaN: NaN, as documented
+        return np.nanmean(np.stack([asc, desc]), axis=0)
+
+
+# --------------------------------------------------------------------------------------------
+# Radiometric slope correction (Vollrath et al. 2020)
+# --------------------------------------------------------------------------------------------
+
+def look_azimuth_from_heading(heading_deg: float, right_looking: bool = True) -> float:
+    """Azimuth of the radar look direction (from the sensor towards the ground), in degrees.
+
+    Sentinel-1 looks to the right of its flight direction, so the look azimuth is
+    ``heading + 90``: about 80 degrees (east) on ascending passes over Norway (heading about
+    -10) and about 280 degrees (west) on descending passes (heading about 190).
+
+    >>> look_azimuth_from_heading(-10.0), look_azimuth_from_heading(190.0)
+    (80.0, 280.0)
+    """
+    return float((heading_deg + (90.0 if right_looking else -90.0)) % 360.0)
+
+
+def range_slope_angle(slope_deg: np.ndarray, aspect_deg: np.ndarray,
+                      look_azimuth_deg: float | np.ndarray) -> np.ndarray:
+    """Terrain slope projected into the radar's range direction (``alpha_r``), in degrees.
+
+    Vollrath et al. (2020) write ``alpha_r = atan(tan(slope) * cos(phi_i - aspect))`` with
+    ``phi_i`` the azimuth of the incidence-angle gradient *pointing back towards the sensor*
+    (their ``ee.Terrain.aspect`` of the incidence-angle image). This function takes the more
+    familiar **look azimuth** (sensor towards ground, ``heading + 90`` for Sentinel-1; see
+    :func:`look_azimuth_from_heading`) and uses ``phi_i = look_azimuth + 180``. So:
+
+    * ``alpha_r > 0``: the slope **faces the sensor** (foreshortening; layover when steeper than
+      the incidence angle);
+    * ``alpha_r < 0``: the slope **faces away** (darker; radar shadow when steeper than
+      ``90 - incidence``).
+
+    Args:
+        slope_deg: terrain slope, 0..90 degrees, ``(rows, cols)``.
+        aspect_deg: downslope direction, degrees clockwise from north. NaN aspect (flat cells)
+            is allowed where the slope is 0: ``alpha_r`` is then 0.
+        look_azimuth_deg: look azimuth, a scalar or broadcastable array.
+
+    >>> round(float(range_slope_angle(30.0, 270.0, 90.0)), 6)  # looking east, west-facing
+    30.0
+    >>> round(float(range_slope_angle(30.0, 90.0, 90.0)), 6)  # an east-facing slope faces away
+    -30.0
+    """
+    slope = np.asarray(slope_deg, dtype=np.float64)
+    aspect = np.asarray(aspect_deg, dtype=np.float64)
+    if slope.shape != aspect.shape:
+        raise ValueError(f"slope {slope.shape} and aspect {aspect.shape} must have the same shape.")
+    with np.errstate(invalid="ignore"):
+        if np.any((slope < 0) | (slope > 90)):
+            raise ValueError("slope must be in degrees between 0 and 90 (is it in radians or %?).")
+    phi_i = np.radians(np.asarray(look_azimuth_deg, dtype=np.float64) + 180.0)
+    alpha_r = np.degrees(np.arctan(np.tan(np.radians(slope)) * np.cos(phi_i - np.radians(aspect))))
+    return np.where(slope == 0, 0.0, alpha_r)  # flat cells have no aspect but no slope either
+
+
+def volume_scf(incidence_deg: np.ndarray | float, alpha_r_deg: np.ndarray) -> np.ndarray:
+    """Slope correction factor of the volume-scattering model (Vollrath et al. 2020, eq. 7).
+
+    ``SCF = tan(90 - theta_i + alpha_r) / tan(90 - theta_i)``: 1 on flat ground, > 1 on slopes
+    facing the sensor (which look too bright), < 1 on slopes facing away. It is negative or
+    infinite inside layover and shadow, where no correction is meaningful: mask those.
+
+    >>> float(volume_scf(35.0, 0.0))
+    1.0
+    """
+    theta = np.radians(np.asarray(incidence_deg, dtype=np.float64))
+    alpha_r = np.radians(np.asarray(alpha_r_deg, dtype=np.float64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.tan(np.pi / 2 - theta + alpha_r) / np.tan(np.pi / 2 - theta)
+
+
+def layover_shadow_masks(incidence_deg: np.ndarray | float,
+                         alpha_r_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Active layover and shadow (Vollrath et al. 2020): where the geometry loses information.
+
+    * layover: ``alpha_r > theta_i`` (a slope facing the sensor steeper than the incidence
+      angle: its top is imaged before its foot);
+    * shadow: ``alpha_r < -(90 - theta_i)`` (a slope facing away steeper than the grazing
+      angle: the radar beam never reaches it).
+
+    These are the *active* masks only; the passive ones (pixels hidden behind a layover or
+    shadow further along the range line) need a ray trace and are not computed.
+
+    Returns:
+        ``(layover, shadow)`` boolean arrays (False where the inputs are NaN).
+
+    >>> lay, sha = layover_shadow_masks(35.0, np.array([40.0, 0.0, -60.0]))
+    >>> lay.tolist(), sha.tolist()
+    ([True, False, False], [False, False, True])
+    """
+    theta = np.asarray(incidence_deg, dtype=np.float64)
+    alpha_r = np.asarray(alpha_r_deg, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return alpha_r > theta, alpha_r < -(90.0 - theta)
+
+
+@dataclass
+class SlopeCorrection:
+    """Result of :func:`radiometric_slope_correction` (all arrays band-first like the input).
+
+    Attributes:
+        gamma0: terrain-flattened gamma0 in linear power, NaN inside layover and shadow if
+            ``mask=True`` was used.
+        scf: slope correction factor (volume model), ``(rows, cols)``.
+        alpha_r: range slope angle in degrees, ``(rows, cols)``.
+        layover: boolean layover mask, ``(rows, cols)``.
+        shadow: boolean radar-shadow mask, ``(rows, cols)``.
+    """
+
+    gamma0: np.ndarray
+    scf: np.ndarray
+    alpha_r: np.ndarray
+    layover: np.ndarray
+    shadow: np.ndarray
+
+
+def radiometric_slope_correction(sigma0: np.ndarray, slope_deg: np.ndarray,
+                                 aspect_deg: np.ndarray, incidence_deg: float | np.ndarray,
+                                 look_azimuth_deg: float, mask: bool = True) -> SlopeCorrection:
+    """Angular-based radiometric slope correction with the volume model (Vollrath et al. 2020).
+
+    ``gamma0_flat = sigma0 / cos(theta_i) / SCF`` with ``SCF`` from :func:`volume_scf` and
+    ``alpha_r`` from :func:`range_slope_angle`. On flat terrain this is the usual
+    ``gamma0 = sigma0 / cos(theta_i)``. Ganerød et al. (2023) applied this correction (in Google
+    Earth Engine) before compositing.
+
+    Args:
+        sigma0: linear sigma0, band-first ``(..., rows, cols)`` (e.g. ``(2, rows, cols)`` for
+            VV and VH, or ``(time, 2, rows, cols)``).
+        slope_deg, aspect_deg: terrain slope and aspect (degrees), ``(rows, cols)``, on the same
+            grid as ``sigma0`` (e.g. from ``course_lib.terrain``).
+        incidence_deg: ellipsoid incidence angle, a scalar or ``(rows, cols)`` array (it grows
+            from near to far range, about 30 to 46 degrees across a Sentinel-1 IW swath).
+        look_azimuth_deg: azimuth of the look direction, sensor towards ground
+            (:func:`look_azimuth_from_heading`).
+        mask: set gamma0 to NaN inside layover and shadow (recommended).
+
+    Raises:
+        ValueError: on grids that do not match or negative (dB) sigma0.
+    """
+    sigma0 = np.asarray(sigma0)
+    slope = np.asarray(slope_deg)
+    aspect = np.asarray(aspect_deg)
+    grid = sigma0.shape[-2:]
+    for name, arr in (("slope", slope), ("aspect", aspect)):
+        if arr.shape != grid:
+            raise ValueError(
+                f"{name} {arr.shape} must match the (rows, cols) {grid} of sigma0 "
+                f"{sigma0.shape}; resample it to the SAR grid first."
+            )
+    theta = np.asarray(incidence_deg, dtype=np.float64)
+    if theta.ndim and theta.shape != grid:
+        raise ValueError(f"incidence_deg {theta.shape} must be a scalar or match {grid}.")
+    with np.errstate(invalid="ignore"):
+        if np.any((theta < 10) | (theta > 80)):
+            raise ValueError(
+                "incidence_deg must be in degrees between 10 and 80 (Sentinel-1 IW: about 30 "
+                f"to 46); got values from {np.nanmin(theta):.3g} to {np.nanmax(theta):.3g}. "
+                "Values below 10 are probably radians: use np.degrees()."
+            )
+    _check_linear(sigma0, "radiometric_slope_correction sigma0")
+    alpha_r = range_slope_angle(slope, aspect, look_azimuth_deg)
+    scf = volume_scf(theta, alpha_r)
+    layover, shadow = layover_shadow_masks(theta, alpha_r)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gamma0 = sigma0 / np.cos(np.radians(theta)) / scf
+    if mask:
+        gamma0 = np.where(layover | shadow, np.nan, gamma0)
+    dtype = sigma0.dtype if np.issubdtype(sigma0.dtype, np.floating) else np.float64
+    return SlopeCorrection(gamma0=gamma0.astype(dtype), scf=scf, alpha_r=alpha_r,
+                           layover=layover, shadow=shadow)
