@@ -1,0 +1,261 @@
+"""Spectral indices from reflectance bands: NDVI, dNDVI, brightness, NBR, NDWI, NDSI...
+
+All functions take reflectance arrays (floats, 0-1 scale; NaN for nodata) of any shape, as long
+as the bands broadcast against each other: a single image ``(rows, cols)``, a band-first cube's
+slices, or a time series ``(time, rows, cols)``. xarray DataArrays are accepted (converted with
+``np.asarray``). Where a normalised difference has a zero denominator the result is NaN
+(undefined), never 0 or inf.
+
+Raw digital numbers are refused: Sentinel-2 and Landsat DN are reflectance x 10000 and stored as
+unsigned integers, so ``B - A`` on them wraps around (the "raw-DN brightness overflow" of the
+original SALaD code). :func:`check_reflectance` raises a clear error instead.
+
+A small catalogue, :data:`INDEX_CATALOGUE`, lists each index with its formula, bands and
+reference, for the index browser widget of notebook 01 (``course_lib.viz.cloud_plots``).
+
+Examples:
+    >>> import numpy as np
+    >>> red = np.array([0.05, 0.10, 0.0]); nir = np.array([0.45, 0.10, 0.0])
+    >>> ndvi(red, nir).round(2).tolist()[:2], bool(np.isnan(ndvi(red, nir)[2]))
+    ([0.8, 0.0], True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import numpy as np
+
+#: Largest value accepted as reflectance. Top-of-atmosphere reflectance of bright snow or cloud
+#: can exceed 1 (up to ~1.6); DN start in the hundreds to thousands.
+MAX_REFLECTANCE = 2.0
+
+
+def check_reflectance(array, name: str = "band") -> np.ndarray:
+    """Return ``array`` as floats, raising if it looks like digital numbers, not reflectance.
+
+    Args:
+        array: reflectance values (0-1 scale, NaN allowed), any shape.
+        name: band name used in the error message.
+
+    Raises:
+        TypeError: for integer arrays (DN are stored as integers; integer differences overflow).
+        ValueError: if any finite value exceeds :data:`MAX_REFLECTANCE` (DN passed instead of
+            reflectance).
+
+    >>> check_reflectance(np.array([0.1, np.nan]), "B04").dtype
+    dtype('float64')
+    >>> check_reflectance(np.array([1200.0]), "B04")
+    Traceback (most recent call last):
+    ...
+    ValueError: B04 has values up to 1200 (> 2): these look like digital numbers (reflectance x 10000). Convert first, e.g. course_lib.clouds.dn_to_reflectance(dn, baseline).
+    """
+    values = np.asarray(array)
+    if np.issubdtype(values.dtype, np.integer) or values.dtype == bool:
+        raise TypeError(
+            f"{name} is an integer array ({values.dtype}): pass reflectance as floats "
+            "(DN / 10000, or course_lib.clouds.dn_to_reflectance for Sentinel-2), not raw DN."
+        )
+    if values.size:
+        with np.errstate(invalid="ignore"):
+            top = np.nanmax(values) if np.isfinite(values).any() else np.nan
+        if np.isfinite(top) and top > MAX_REFLECTANCE:
+            raise ValueError(
+                f"{name} has values up to {top:.0f} (> {MAX_REFLECTANCE:g}): these look like "
+                "digital numbers (reflectance x 10000). Convert first, e.g. "
+                "course_lib.clouds.dn_to_reflectance(dn, baseline)."
+            )
+    return values.astype(np.result_type(values.dtype, np.float32), copy=False)
+
+
+def _check_shapes(**bands: np.ndarray) -> None:
+    try:
+        np.broadcast_shapes(*(b.shape for b in bands.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} {v.shape}" for k, v in bands.items())
+        raise ValueError(f"Band shapes do not match: {shapes}. Pass bands on one grid.") from None
+
+
+def normalized_difference(a, b, name_a: str = "a", name_b: str = "b") -> np.ndarray:
+    """``(a - b) / (a + b)``, NaN where the denominator is 0 or an input is NaN.
+
+    Args:
+        a, b: reflectance arrays that broadcast together.
+        name_a, name_b: band names for error messages.
+
+    >>> normalized_difference(np.array([0.3, 0.0]), np.array([0.1, 0.0])).round(3).tolist()[0]
+    0.5
+    """
+    a = check_reflectance(a, name_a)
+    b = check_reflectance(b, name_b)
+    _check_shapes(**{name_a: a, name_b: b})
+    denominator = a + b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (a - b) / denominator
+    return np.where(denominator == 0, np.nan, out)
+
+
+def ndvi(red, nir) -> np.ndarray:
+    """Normalised difference vegetation index, (NIR - red) / (NIR + red) (Rouse et al. 1974).
+
+    Sentinel-2: red B04, NIR B08. Landsat 5/7: red band 3, NIR band 4.
+    """
+    return normalized_difference(nir, red, "nir", "red")
+
+
+def dndvi(ndvi_pre, ndvi_post) -> np.ndarray:
+    """NDVI change, ``NDVI(post) - NDVI(pre)``: landslides strip vegetation, so dNDVI < 0.
+
+    Both inputs are NDVI arrays on the same grid (NaN propagates).
+
+    >>> dndvi(np.array([0.8]), np.array([0.2])).round(2).tolist()
+    [-0.6]
+    """
+    pre, post = np.asarray(ndvi_pre, dtype=float), np.asarray(ndvi_post, dtype=float)
+    if pre.shape != post.shape:
+        raise ValueError(f"NDVI shapes differ: pre {pre.shape}, post {post.shape}.")
+    return post - pre
+
+
+def brightness(blue, green, red, nir) -> np.ndarray:
+    """Mean of the blue, green, red and NIR reflectances, as in SALaD (Amatya et al. 2021, Eng. Geol. 282:106000).
+
+    Computed on float reflectance, so it cannot overflow as a sum of uint16 DN does.
+
+    >>> float(brightness(0.1, 0.2, 0.3, 0.4))
+    0.25
+    """
+    bands = {"blue": blue, "green": green, "red": red, "nir": nir}
+    arrays = {k: check_reflectance(v, k) for k, v in bands.items()}
+    _check_shapes(**arrays)
+    b, g, r, n = arrays.values()
+    return (b + g + r + n) / 4
+
+
+def gndvi(green, nir) -> np.ndarray:
+    """Green NDVI, (NIR - green) / (NIR + green) (Gitelson et al. 1996)."""
+    return normalized_difference(nir, green, "nir", "green")
+
+
+def ndwi(green, nir) -> np.ndarray:
+    """Normalised difference water index, (green - NIR) / (green + NIR) (McFeeters 1996)."""
+    return normalized_difference(green, nir, "green", "nir")
+
+
+def nbr(nir, swir2) -> np.ndarray:
+    """Normalised burn ratio, (NIR - SWIR2) / (NIR + SWIR2) (Key and Benson 2006).
+
+    Sentinel-2: NIR B08, SWIR2 B12.
+    """
+    return normalized_difference(nir, swir2, "nir", "swir2")
+
+
+def ndsi(green, swir1) -> np.ndarray:
+    """Normalised difference snow index, (green - SWIR1) / (green + SWIR1) (Hall et al. 1995).
+
+    Snow is bright in green and dark in SWIR: NDSI > 0.4 is the usual snow threshold.
+    Sentinel-2: green B03, SWIR1 B11.
+    """
+    return normalized_difference(green, swir1, "green", "swir1")
+
+
+def ndmi(nir, swir1) -> np.ndarray:
+    """Normalised difference moisture index, (NIR - SWIR1) / (NIR + SWIR1) (Gao 1996)."""
+    return normalized_difference(nir, swir1, "nir", "swir1")
+
+
+def savi(red, nir, soil_factor: float = 0.5) -> np.ndarray:
+    """Soil-adjusted vegetation index, (1 + L)(NIR - red) / (NIR + red + L) (Huete 1988).
+
+    >>> float(savi(0.1, 0.5).round(3))
+    0.545
+    """
+    red, nir = check_reflectance(red, "red"), check_reflectance(nir, "nir")
+    _check_shapes(red=red, nir=nir)
+    denominator = nir + red + soil_factor
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (1 + soil_factor) * (nir - red) / denominator
+    return np.where(denominator == 0, np.nan, out)
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """One entry of the index catalogue.
+
+    Attributes:
+        name: short name, e.g. ``"NDVI"``.
+        long_name: what it stands for.
+        formula: the formula in band roles, e.g. ``"(NIR - Red) / (NIR + Red)"``.
+        roles: the band roles the function takes, in its argument order.
+        sentinel2: the Sentinel-2 band for each role.
+        function: the function that computes it from reflectance.
+        reference: the paper that introduced it.
+        use: what it is good for in landslide mapping.
+    """
+
+    name: str
+    long_name: str
+    formula: str
+    roles: tuple[str, ...]
+    sentinel2: tuple[str, ...]
+    function: Callable[..., np.ndarray]
+    reference: str
+    use: str
+
+
+#: The course's small index catalogue (spyndex's Awesome Spectral Indices is the large one).
+INDEX_CATALOGUE: dict[str, IndexInfo] = {
+    info.name: info for info in (
+        IndexInfo("NDVI", "Normalized Difference Vegetation Index", "(NIR - Red) / (NIR + Red)",
+                  ("red", "nir"), ("B04", "B08"), ndvi,
+                  "Rouse et al. 1974, NASA SP-351",
+                  "vegetation; a landslide scar has low NDVI and a negative dNDVI"),
+        IndexInfo("GNDVI", "Green Normalized Difference Vegetation Index",
+                  "(NIR - Green) / (NIR + Green)", ("green", "nir"), ("B03", "B08"), gndvi,
+                  "Gitelson et al. 1996, Remote Sens. Environ. 58:289",
+                  "vegetation, more sensitive to chlorophyll than NDVI"),
+        IndexInfo("NDWI", "Normalized Difference Water Index", "(Green - NIR) / (Green + NIR)",
+                  ("green", "nir"), ("B03", "B08"), ndwi,
+                  "McFeeters 1996, Int. J. Remote Sens. 17:1425",
+                  "open water (NDWI > 0): lakes, flooded debris"),
+        IndexInfo("NBR", "Normalized Burn Ratio", "(NIR - SWIR2) / (NIR + SWIR2)",
+                  ("nir", "swir2"), ("B08", "B12"), nbr,
+                  "Key and Benson 2006, USDA RMRS-GTR-164-CD",
+                  "burn scars; also bare soil versus vegetation"),
+        IndexInfo("NDSI", "Normalized Difference Snow Index", "(Green - SWIR1) / (Green + SWIR1)",
+                  ("green", "swir1"), ("B03", "B11"), ndsi,
+                  "Hall et al. 1995, Remote Sens. Environ. 54:127",
+                  "snow and ice (NDSI > 0.4), which must not be mistaken for fresh scars"),
+        IndexInfo("NDMI", "Normalized Difference Moisture Index", "(NIR - SWIR1) / (NIR + SWIR1)",
+                  ("nir", "swir1"), ("B08", "B11"), ndmi,
+                  "Gao 1996, Remote Sens. Environ. 58:257", "vegetation water content"),
+        IndexInfo("SAVI", "Soil-Adjusted Vegetation Index",
+                  "1.5 (NIR - Red) / (NIR + Red + 0.5)", ("red", "nir"), ("B04", "B08"), savi,
+                  "Huete 1988, Remote Sens. Environ. 25:295",
+                  "sparse vegetation, where soil shows through"),
+        IndexInfo("Brightness", "Brightness (SALaD)", "(Blue + Green + Red + NIR) / 4",
+                  ("blue", "green", "red", "nir"), ("B02", "B03", "B04", "B08"), brightness,
+                  "Amatya et al. 2021, Eng. Geol. 282:106000 (SALaD)",
+                  "fresh scars and debris are brighter than the vegetation around them"),
+    )
+}
+
+
+def compute_index(name: str, bands: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Compute a catalogue index from a mapping of Sentinel-2 band name to reflectance.
+
+    Args:
+        name: a key of :data:`INDEX_CATALOGUE`.
+        bands: e.g. ``{"B04": red, "B08": nir}`` (extra bands are ignored).
+
+    >>> round(float(compute_index("NDVI", {"B04": np.array(0.1), "B08": np.array(0.3)})), 3)
+    0.5
+    """
+    if name not in INDEX_CATALOGUE:
+        raise KeyError(f"Unknown index {name!r}; choose from {sorted(INDEX_CATALOGUE)}.")
+    info = INDEX_CATALOGUE[name]
+    missing = [b for b in info.sentinel2 if b not in bands]
+    if missing:
+        raise KeyError(f"{name} needs Sentinel-2 bands {list(info.sentinel2)}; missing {missing}.")
+    return info.function(*(bands[b] for b in info.sentinel2))
