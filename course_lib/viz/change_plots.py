@@ -1,0 +1,273 @@
+"""Figures and widget callbacks for notebook 02 (change images).
+
+Each function takes plain arrays (band-first, NaN = nodata), draws one matplotlib Figure and,
+where useful, returns the numbers it shows, so the tests can call it without a notebook and the
+notebook wraps it with ``ipywidgets.interact``. All the science lives in ``course_lib.sar`` and
+``course_lib.indices``; nothing here changes data.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from course_lib import sar
+
+__all__ = [
+    "db_linear_histograms",
+    "lee_filter_explorer",
+    "change_panels",
+    "geometry_comparison",
+    "slope_correction_panels",
+    "log_ratio_threshold_explorer",
+]
+
+#: Diverging colour map for change images: purple = decrease, green = increase (the paper's
+#: Figure 8 uses the same convention).
+CHANGE_CMAP = "PRGn"
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64).ravel()
+    return values[np.isfinite(values)]
+
+
+def _outline(ax, mask: np.ndarray | None, extent=None, color: str = "k") -> None:
+    """Draw the boundary of a boolean mask (e.g. the true landslides) on ``ax``."""
+    if mask is None or not np.any(mask):
+        return
+    rows, cols = mask.shape
+    kwargs = {}
+    if extent is not None:
+        left, right, bottom, top = extent
+        kwargs = dict(extent=(left, right, top, bottom), origin="upper")
+    ax.contour(np.asarray(mask, dtype=float), levels=[0.5], colors=color, linewidths=0.8,
+               **kwargs)
+
+
+def db_linear_histograms(linear: np.ndarray, bins: int = 100,
+                         title: str = "Sentinel-1 VV") -> tuple[Figure, dict[str, float]]:
+    """Histograms of the same backscatter in linear power and in dB.
+
+    Linear power under speckle is strongly right-skewed (a few very bright pixels), so its mean
+    sits far above its median; in dB the distribution is close to symmetric, which is why images
+    are *shown* in dB. The returned numbers make the point: ``skew_linear`` and ``skew_db``
+    (sample skewness) and the mean of each.
+    """
+    lin = _finite(linear)
+    if lin.size == 0:
+        raise ValueError("db_linear_histograms: the input has no finite values.")
+    db = _finite(sar.to_db(lin[lin > 0]))
+
+    def skew(x: np.ndarray) -> float:
+        return float(np.mean((x - x.mean()) ** 3) / x.std() ** 3)
+
+    stats = {"mean_linear": float(lin.mean()), "median_linear": float(np.median(lin)),
+             "mean_db": float(db.mean()), "db_of_mean_linear": float(10 * np.log10(lin.mean())),
+             "skew_linear": skew(lin), "skew_db": skew(db)}
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), constrained_layout=True)
+    upper = np.percentile(lin, 99.5)
+    axes[0].hist(lin[lin <= upper], bins=bins, color="tab:blue")
+    axes[0].axvline(stats["mean_linear"], color="k", ls="--", label="mean")
+    axes[0].axvline(stats["median_linear"], color="tab:red", label="median")
+    axes[0].set(title=f"{title}: linear power (skew {stats['skew_linear']:.1f})",
+                xlabel="sigma0 (linear, up to the 99.5th percentile)", ylabel="pixels")
+    axes[0].legend()
+    axes[1].hist(db, bins=bins, color="tab:orange")
+    axes[1].axvline(stats["mean_db"], color="k", ls="--", label="mean of dB")
+    axes[1].axvline(stats["db_of_mean_linear"], color="tab:red", label="dB of linear mean")
+    axes[1].set(title=f"{title}: decibels (skew {stats['skew_db']:.1f})",
+                xlabel="sigma0 (dB)")
+    axes[1].legend()
+    return fig, stats
+
+
+def lee_filter_explorer(image: np.ndarray, window: int = 7, looks: float = sar.S1_IW_GRDH_ENL,
+                        homogeneous: tuple[slice, slice] | None = None,
+                        vmin: float = -25.0, vmax: float = 0.0) -> tuple[Figure, dict[str, float]]:
+    """Widget callback: one linear image before and after :func:`course_lib.sar.lee_filter`.
+
+    Args:
+        image: 2-D linear intensity ``(rows, cols)``.
+        window, looks: the filter's window size and assumed ENL.
+        homogeneous: ``(row_slice, col_slice)`` of an area without real texture (a lake, a
+            field) where the ENL is measured before and after; defaults to the whole image.
+        vmin, vmax: dB colour range.
+
+    Returns:
+        the figure and ``{"enl_before", "enl_after", "std_db_before", "std_db_after"}``
+        measured in the homogeneous area. A higher ENL means less speckle.
+    """
+    image = np.asarray(image)
+    if image.ndim != 2:
+        raise ValueError(f"lee_filter_explorer takes one band (rows, cols); got {image.shape}.")
+    filtered = sar.lee_filter(image, window=int(window), looks=float(looks))
+    region = homogeneous or (slice(None), slice(None))
+    stats = {
+        "enl_before": sar.equivalent_number_of_looks(image[region]),
+        "enl_after": sar.equivalent_number_of_looks(filtered[region]),
+        "std_db_before": float(np.nanstd(sar.to_db(image[region], floor=1e-6))),
+        "std_db_after": float(np.nanstd(sar.to_db(filtered[region], floor=1e-6))),
+    }
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), constrained_layout=True)
+    for ax, data, name, key in ((axes[0], image, "original", "enl_before"),
+                                (axes[1], filtered, f"Lee {window}x{window}, ENL {looks:g}",
+                                 "enl_after")):
+        im = ax.imshow(sar.to_db(data, floor=1e-6), cmap="gray", vmin=vmin, vmax=vmax,
+                       interpolation="nearest")
+        ax.set_title(f"{name}\nmeasured ENL {stats[key]:.1f}")
+        ax.set_axis_off()
+    if homogeneous is not None:
+        rs, cs = homogeneous
+        for ax in axes:
+            r0, r1, _ = rs.indices(image.shape[0])
+            c0, c1, _ = cs.indices(image.shape[1])
+            ax.add_patch(plt.Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False,
+                                       ec="yellow", lw=1.2))
+    fig.colorbar(im, ax=axes, shrink=0.8, label="sigma0 (dB)")
+    return fig, stats
+
+
+def change_panels(layers: Mapping[str, np.ndarray], outline: np.ndarray | None = None,
+                  limits: Mapping[str, tuple[float, float]] | None = None,
+                  ncols: int = 3, extent=None, cmap: str = CHANGE_CMAP,
+                  panel_size: float = 3.6) -> Figure:
+    """A grid of change images (name -> 2-D array), each with its own symmetric colour range.
+
+    Args:
+        layers: ordered mapping of titles to ``(rows, cols)`` arrays.
+        outline: optional boolean mask drawn as a black contour (e.g. the true landslides).
+        limits: optional ``{name: (vmin, vmax)}``; default: +-98th percentile of ``|value|``.
+        ncols: panels per row.
+        extent: ``Raster.extent`` for map coordinates (default: pixel indices).
+        cmap: colour map (default purple = decrease, green = increase).
+    """
+    if not layers:
+        raise ValueError("change_panels needs at least one layer.")
+    names = list(layers)
+    nrows = int(np.ceil(len(names) / ncols))
+    ncols = min(ncols, len(names))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size * ncols, panel_size * nrows),
+                             constrained_layout=True, squeeze=False)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_axis_off()
+    for ax, name in zip(axes.ravel(), names):
+        data = np.asarray(layers[name])
+        if limits and name in limits:
+            vmin, vmax = limits[name]
+        else:
+            finite = _finite(data)
+            lim = float(np.percentile(np.abs(finite), 98)) if finite.size else 1.0
+            vmin, vmax = -lim, lim
+        im = ax.imshow(data, cmap=cmap, vmin=vmin, vmax=vmax, extent=extent,
+                       interpolation="nearest")
+        _outline(ax, outline, extent)
+        ax.set_title(name)
+        ax.set_xticks([]), ax.set_yticks([])
+        fig.colorbar(im, ax=ax, shrink=0.75)
+    return fig
+
+
+def geometry_comparison(asc_change_db: np.ndarray, desc_change_db: np.ndarray,
+                        mean_change_db: np.ndarray, outline: np.ndarray | None = None,
+                        limit: float = 6.0) -> tuple[Figure, dict[str, float]]:
+    """Log-ratio change seen ascending, descending, and from the average of both geometries.
+
+    Returns the figure and, inside ``outline`` (the landslide), the share of pixels whose
+    change is below -1.5 dB (a clear decrease) for each geometry: averaging removes most of
+    the decrease.
+    """
+    panels = {"ascending": asc_change_db, "descending": desc_change_db,
+              "mean of asc. and desc. (linear)": mean_change_db}
+    fig = change_panels(panels, outline=outline,
+                        limits={k: (-limit, limit) for k in panels}, ncols=3)
+    stats: dict[str, float] = {}
+    if outline is not None and np.any(outline):
+        inside = np.asarray(outline, dtype=bool)
+        for key, data in zip(("asc", "desc", "mean"), panels.values()):
+            vals = np.asarray(data)[inside]
+            vals = vals[np.isfinite(vals)]
+            stats[f"decrease_share_{key}"] = float(np.mean(vals < -1.5)) if vals.size else np.nan
+            stats[f"increase_share_{key}"] = float(np.mean(vals > 1.5)) if vals.size else np.nan
+    fig.suptitle("VV log-ratio change (dB): purple = decrease, green = increase")
+    return fig, stats
+
+
+def slope_correction_panels(sigma0_db: np.ndarray, gamma0_db: np.ndarray,
+                            layover: np.ndarray, shadow: np.ndarray,
+                            vmin: float = -25.0, vmax: float = 0.0, extent=None) -> Figure:
+    """sigma0 before and gamma0 after the slope correction, and the layover / shadow mask."""
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.6), constrained_layout=True)
+    for ax, data, name in ((axes[0], sigma0_db, "sigma0 (dB), terrain not corrected"),
+                           (axes[1], gamma0_db, "gamma0 flattened (dB), Vollrath et al. 2020")):
+        im = ax.imshow(data, cmap="gray", vmin=vmin, vmax=vmax, extent=extent,
+                       interpolation="nearest")
+        ax.set_title(name)
+    fig.colorbar(im, ax=axes[:2], shrink=0.8, label="dB")
+    codes = np.zeros(np.shape(layover), dtype=np.uint8)
+    codes[np.asarray(shadow, bool)] = 1
+    codes[np.asarray(layover, bool)] = 2
+    from matplotlib.colors import ListedColormap
+
+    axes[2].imshow(codes, cmap=ListedColormap(["white", "tab:blue", "tab:red"]), vmin=0, vmax=2,
+                   extent=extent, interpolation="nearest")
+    share = 100 * np.mean(layover), 100 * np.mean(shadow)
+    axes[2].set_title(f"layover (red, {share[0]:.1f} %) / shadow (blue, {share[1]:.1f} %)")
+    for ax in axes:
+        ax.set_xticks([]), ax.set_yticks([])
+    return fig
+
+
+def log_ratio_threshold_explorer(change_db: np.ndarray, truth: np.ndarray,
+                                 threshold_db: float = -2.0,
+                                 direction: str = "decrease") -> tuple[Figure, dict[str, float]]:
+    """Widget callback: flag pixels whose change passes a dB threshold and compare with truth.
+
+    Args:
+        change_db: 2-D log-ratio change (dB).
+        truth: boolean landslide mask on the same grid.
+        threshold_db: flag ``change <= threshold`` ("decrease") or ``change >= threshold``
+            ("increase"), or ``|change| >= |threshold|`` ("both").
+        direction: "decrease", "increase" or "both".
+
+    Returns:
+        the figure and ``{"precision", "recall", "flagged_share"}``; precision is NaN
+        (undefined) when nothing is flagged.
+    """
+    change = np.asarray(change_db)
+    truth = np.asarray(truth, dtype=bool)
+    if change.shape != truth.shape:
+        raise ValueError(f"change {change.shape} and truth {truth.shape} must match.")
+    with np.errstate(invalid="ignore"):
+        if direction == "decrease":
+            flagged = change <= threshold_db
+        elif direction == "increase":
+            flagged = change >= threshold_db
+        elif direction == "both":
+            flagged = np.abs(change) >= abs(threshold_db)
+        else:
+            raise ValueError(f"direction must be decrease, increase or both; got {direction!r}.")
+    tp = int(np.sum(flagged & truth))
+    fp = int(np.sum(flagged & ~truth))
+    fn = int(np.sum(~flagged & truth))
+    stats = {"precision": tp / (tp + fp) if tp + fp else float("nan"),
+             "recall": tp / (tp + fn) if tp + fn else float("nan"),
+             "flagged_share": float(np.mean(flagged))}
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), constrained_layout=True)
+    lim = 6.0
+    axes[0].imshow(change, cmap=CHANGE_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
+    _outline(axes[0], truth)
+    axes[0].set_title("change (dB) with true landslides")
+    rgb = np.ones(change.shape + (3,))
+    rgb[flagged & truth] = (0.1, 0.6, 0.1)
+    rgb[flagged & ~truth] = (0.85, 0.2, 0.2)
+    rgb[~flagged & truth] = (0.3, 0.5, 0.95)
+    axes[1].imshow(rgb, interpolation="nearest")
+    axes[1].set_title(f"{direction} {threshold_db:+.1f} dB: TP green, FP red, FN blue\n"
+                      f"precision {stats['precision']:.2f}, recall {stats['recall']:.2f}")
+    for ax in axes:
+        ax.set_xticks([]), ax.set_yticks([])
+    return fig, stats

@@ -1,0 +1,90 @@
+"""The widget callbacks and figures of notebook 02 on small seeded arrays."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_lib.viz import change_plots  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _speckled(shape=(64, 64), looks=4.4, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.gamma(looks, 0.05 / looks, size=shape)
+
+
+def test_db_linear_histograms_show_the_skew():
+    fig, stats = change_plots.db_linear_histograms(_speckled(looks=1.0))
+    assert len(fig.axes) == 2
+    assert stats["skew_linear"] > 1.5 and abs(stats["skew_db"]) < stats["skew_linear"]
+    # the mean of dB values is below the dB of the linear mean (Jensen's inequality)
+    assert stats["mean_db"] < stats["db_of_mean_linear"]
+    with pytest.raises(ValueError, match="finite"):
+        change_plots.db_linear_histograms(np.full((3, 3), np.nan))
+
+
+def test_lee_filter_explorer_raises_enl_more_with_a_larger_window():
+    image = _speckled()
+    region = (slice(8, 56), slice(8, 56))
+    fig3, small = change_plots.lee_filter_explorer(image, window=3, looks=4.4, homogeneous=region)
+    fig7, large = change_plots.lee_filter_explorer(image, window=7, looks=4.4, homogeneous=region)
+    assert small["enl_before"] == pytest.approx(4.4, rel=0.15)
+    assert large["enl_after"] > small["enl_after"] > small["enl_before"]
+    assert large["std_db_after"] < large["std_db_before"]
+    with pytest.raises(ValueError, match="one band"):
+        change_plots.lee_filter_explorer(np.stack([image, image]))
+
+
+def test_change_panels_and_geometry_comparison():
+    asc = np.zeros((20, 20))
+    asc[5:15, 5:10], asc[5:15, 10:15] = -3.0, 3.0
+    desc = -asc
+    mean = np.where(asc != 0, 1.0, 0.0)
+    truth = asc != 0
+    fig, stats = change_plots.geometry_comparison(asc, desc, mean, outline=truth)
+    assert len([ax for ax in fig.axes if ax.get_title()]) == 3
+    assert stats["decrease_share_asc"] == pytest.approx(0.5)
+    assert stats["decrease_share_mean"] == 0.0 and stats["increase_share_mean"] == 0.0
+    fig = change_plots.change_panels({"a": asc, "b": desc, "c": mean, "d": asc}, ncols=3)
+    assert len([ax for ax in fig.axes if ax.get_title()]) == 4
+    with pytest.raises(ValueError, match="at least one"):
+        change_plots.change_panels({})
+
+
+def test_slope_correction_panels():
+    sigma0 = np.full((10, 10), -10.0)
+    layover = np.zeros((10, 10), bool)
+    shadow = np.zeros((10, 10), bool)
+    layover[0, :5] = True
+    shadow[9, :] = True
+    fig = change_plots.slope_correction_panels(sigma0, sigma0 + 1, layover, shadow)
+    titles = " ".join(ax.get_title() for ax in fig.axes)
+    assert "5.0 %" in titles and "10.0 %" in titles
+
+
+def test_log_ratio_threshold_explorer_counts_and_undefined_precision():
+    change = np.zeros((10, 10))
+    change[2:5, 2:5] = -4.0
+    change[8, 8] = -4.0  # one false alarm
+    truth = np.zeros((10, 10), bool)
+    truth[2:6, 2:5] = True  # 12 true pixels, 9 found
+    _, stats = change_plots.log_ratio_threshold_explorer(change, truth, -2.0)
+    assert stats["precision"] == pytest.approx(9 / 10)
+    assert stats["recall"] == pytest.approx(9 / 12)
+    _, none = change_plots.log_ratio_threshold_explorer(change, truth, -10.0)
+    assert np.isnan(none["precision"]) and none["recall"] == 0.0
+    _, both = change_plots.log_ratio_threshold_explorer(-change, truth, -2.0, direction="both")
+    assert both["recall"] == pytest.approx(9 / 12)
+    with pytest.raises(ValueError, match="direction"):
+        change_plots.log_ratio_threshold_explorer(change, truth, -2.0, direction="up")
+    with pytest.raises(ValueError, match="must match"):
+        change_plots.log_ratio_threshold_explorer(change, truth[:5], -2.0)
