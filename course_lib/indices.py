@@ -27,9 +27,13 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-#: Largest value accepted as reflectance. Top-of-atmosphere reflectance of bright snow or cloud
-#: can exceed 1 (up to ~1.6); DN start in the hundreds to thousands.
+#: Values above this are not plausible reflectance. Top-of-atmosphere reflectance of bright
+#: snow or cloud can exceed 1, and a few specular pixels reach 2-3 (the bundled L1C scene has
+#: five such pixels in B8A/B12), while digital numbers are in the hundreds to thousands.
 MAX_REFLECTANCE = 2.0
+#: An array is taken for digital numbers when more than this fraction of it exceeds
+#: :data:`MAX_REFLECTANCE` (so a handful of specular pixels does not trip the check).
+DN_FRACTION = 0.01
 
 
 def check_reflectance(array, name: str = "band") -> np.ndarray:
@@ -41,15 +45,15 @@ def check_reflectance(array, name: str = "band") -> np.ndarray:
 
     Raises:
         TypeError: for integer arrays (DN are stored as integers; integer differences overflow).
-        ValueError: if any finite value exceeds :data:`MAX_REFLECTANCE` (DN passed instead of
-            reflectance).
+        ValueError: if more than 1 % of the values exceed :data:`MAX_REFLECTANCE` (DN passed
+            instead of reflectance).
 
     >>> check_reflectance(np.array([0.1, np.nan]), "B04").dtype
     dtype('float64')
     >>> check_reflectance(np.array([1200.0]), "B04")
     Traceback (most recent call last):
     ...
-    ValueError: B04 has values up to 1200 (> 2): these look like digital numbers (reflectance x 10000). Convert first, e.g. course_lib.clouds.dn_to_reflectance(dn, baseline).
+    ValueError: B04 has 100 % of values > 2: these look like digital numbers (reflectance x 10000). Convert first, e.g. course_lib.clouds.dn_to_reflectance(dn, baseline).
     """
     values = np.asarray(array)
     if np.issubdtype(values.dtype, np.integer) or values.dtype == bool:
@@ -59,12 +63,12 @@ def check_reflectance(array, name: str = "band") -> np.ndarray:
         )
     if values.size:
         with np.errstate(invalid="ignore"):
-            top = np.nanmax(values) if np.isfinite(values).any() else np.nan
-        if np.isfinite(top) and top > MAX_REFLECTANCE:
+            n_high = int(np.count_nonzero(values > MAX_REFLECTANCE))
+        if n_high > DN_FRACTION * values.size:
             raise ValueError(
-                f"{name} has values up to {top:.0f} (> {MAX_REFLECTANCE:g}): these look like "
-                "digital numbers (reflectance x 10000). Convert first, e.g. "
-                "course_lib.clouds.dn_to_reflectance(dn, baseline)."
+                f"{name} has {100 * n_high / values.size:.0f} % of values > "
+                f"{MAX_REFLECTANCE:g}: these look like digital numbers (reflectance x 10000). "
+                "Convert first, e.g. course_lib.clouds.dn_to_reflectance(dn, baseline)."
             )
     return values.astype(np.result_type(values.dtype, np.float32), copy=False)
 
