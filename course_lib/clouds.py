@@ -303,8 +303,17 @@ def s2cloudless_mask(probability: np.ndarray, threshold: float = 0.4, average_ov
     if not 0 <= threshold <= 1:
         raise ValueError(f"threshold is a probability in [0, 1]; got {threshold}.")
     detector = S2PixelCloudDetector(threshold=threshold, average_over=int(average_over) or None,
-                                    dilation_size=int(dilation_size) or None, all_bands=False)
-    mask = detector.get_mask_from_prob(np.nan_to_num(prob, nan=0.0)).astype(bool)
+                                    dilation_size=None, all_bands=False)
+    mask = detector.get_mask_from_prob(np.nan_to_num(prob, nan=0.0)).astype(np.uint8)
+    if dilation_size:
+        # The library's own dilation (cv2 with its disk), applied here because s2cloudless
+        # 1.7 fails to dilate when averaging is off (cv2 cannot dilate its int8 mask).
+        import cv2
+        from s2cloudless.utils import cv2_disk
+
+        kernel = cv2_disk(int(dilation_size))
+        mask = np.stack([cv2.dilate(m, kernel) for m in mask])
+    mask = mask.astype(bool)
     return mask[0] if squeeze else mask
 
 

@@ -27,7 +27,6 @@ Examples:
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -295,15 +294,8 @@ def greenest_pixel_composite(stack, clear=None, score=None, red_band: int | None
 # ---------------------------------------------------------------------------------------------
 # The study area's pre- and post-event composites, used by notebook 02 and later notebooks.
 
-#: SCL classes dropped before compositing the study area: cloud 8-10, shadow 3, snow 11,
-#: nodata 0-1 (Ganerød et al. 2023 also filtered snow with SCL before compositing).
+#: The composites :func:`study_area_composites` makes.
 COMPOSITE_KINDS = ("median", "greenest")
-
-
-def _cache_path(period: str, kind: str, seed: Any) -> Path:
-    from course_lib.config import cache_dir
-
-    return cache_dir() / "composites" / f"study_area_seed{seed}_{period}_{kind}.tif"
 
 
 def composite_raster(raster, scl, kind: str = "median"):
@@ -312,7 +304,9 @@ def composite_raster(raster, scl, kind: str = "median"):
     Args:
         raster: :class:`~course_lib.data.raster.Raster` ``(time, bands, rows, cols)`` of
             reflectance with bands named like ``B04`` and ``B08``.
-        scl: SCL codes ``(time, 1, rows, cols)`` or ``(time, rows, cols)`` (array or Raster).
+        scl: SCL codes ``(time, 1, rows, cols)`` or ``(time, rows, cols)`` (array or Raster),
+            masked with the default classes of :func:`course_lib.clouds.scl_masks` (cloud
+            8-10, shadow 3, snow 11, nodata 0-1; Ganerød et al. 2023 also dropped SCL snow).
         kind: ``"median"`` or ``"greenest"`` (NDVI from B04 and B08).
 
     Returns:
@@ -330,65 +324,80 @@ def composite_raster(raster, scl, kind: str = "median"):
     if kind == "median":
         data = median_composite(raster.data, clear)
     else:
+        for name in ("B04", "B08"):
+            if name not in raster.band_names:
+                raise ValueError(f"The greenest-pixel composite needs band {name} for NDVI; "
+                                 f"this raster has {raster.band_names}.")
         data = greenest_pixel_composite(raster.data, clear,
                                         red_band=raster.band_names.index("B04"),
                                         nir_band=raster.band_names.index("B08"))
     count = clear_count(clear, raster.data)
     dates = [] if raster.dates is None else [str(d) for d in raster.dates]
-    attrs = {**raster.attrs, "composite": kind, "dates": ",".join(dates),
-             "mask": "SCL cloud 8-10, shadow 3, snow 11, nodata 0-1",
+    attrs = {"composite": kind, "dates": ",".join(dates),
+             "units": raster.attrs.get("units", "reflectance"),
+             "mask": "SCL cloud 8-10, shadow 3, snow 11, nodata 0-1 removed",
              "clear_count_min": int(count.min()), "clear_count_max": int(count.max()),
              "never_clear_fraction": float(np.mean(count == 0))}
     return replace(raster, data=data, dates=None, attrs=attrs)
 
 
-def study_area_composites(area: dict | None = None, kinds: Sequence[str] = COMPOSITE_KINDS,
+def _area_key(area) -> str | None:
+    """A cache key naming the study area's parameters, or None for an anonymous area."""
+    params = getattr(area, "params", None)
+    if params is not None and hasattr(params, "short_hash"):
+        return params.short_hash()
+    return None
+
+
+def study_area_composites(area=None, params=None, kinds: Sequence[str] = COMPOSITE_KINDS,
                           use_cache: bool = True, overwrite: bool = False) -> dict[str, Any]:
     """Pre- and post-event median and greenest-pixel composites of the simulated study area.
 
-    SCL cloud, shadow, snow and nodata are masked first. With the default study area the
-    results are cached as GeoTIFFs in ``cache_dir()/composites/`` (written atomically), so
-    notebook 02 and later ones load them in a second instead of recomputing.
+    SCL cloud, shadow, snow and nodata are masked first (:func:`composite_raster`). The
+    results are cached as GeoTIFFs in ``cache_dir()/composites/<params hash>/`` (written
+    atomically, one folder per set of study-area parameters), so notebook 02 and later ones
+    load them in a second instead of recomputing.
 
     Args:
-        area: the dict from ``course_lib.data.study_area.load_study_area()``; default: load the
-            default study area. A learner's own (modified) area is never cached unless it
-            carries a ``seed`` in its attrs that names it.
+        area: a study area from ``course_lib.data.study_area.load_study_area()`` (or any
+            mapping with ``s2_pre``, ``s2_post``, ``s2_pre_scl``, ``s2_post_scl``; a plain
+            mapping without ``.params`` is not cached). Default: ``load_study_area(params)``.
+        params: ``StudyAreaParams`` used when ``area`` is None (default: the shipped world).
         kinds: which composites to make, from ``("median", "greenest")``.
-        use_cache: read/write the GeoTIFF cache (default study area only).
+        use_cache: read and write the GeoTIFF cache.
         overwrite: recompute and replace cached files.
 
     Returns:
         ``{"pre_median": Raster, "post_median": Raster, "pre_greenest": Raster,
         "post_greenest": Raster}`` (for the requested kinds), each ``(6, rows, cols)`` float32
         reflectance, bands ``B02 B03 B04 B08 B11 B12``, NaN where never clear.
+
+    Example (notebook 02)::
+
+        composites = study_area_composites()
+        pre, post = composites["pre_greenest"], composites["post_greenest"]
     """
+    from course_lib.config import cache_dir
     from course_lib.data.raster import read_geotiff, write_geotiff
 
-    default_area = area is None
-    if default_area:
+    unknown = [k for k in kinds if k not in COMPOSITE_KINDS]
+    if unknown:
+        raise ValueError(f"Unknown composite kinds {unknown}; choose from {COMPOSITE_KINDS}.")
+    if area is None:
         from course_lib.data.study_area import load_study_area
 
-        area = load_study_area()
-    seed = _area_seed(area)
-    cacheable = use_cache and default_area and seed is not None
+        area = load_study_area(params)
+    key = _area_key(area)
+    folder = cache_dir() / "composites" / key if (use_cache and key) else None
     results: dict[str, Any] = {}
     for period in ("pre", "post"):
         for kind in kinds:
-            key = f"{period}_{kind}"
-            path = _cache_path(period, kind, seed)
-            if cacheable and path.exists() and not overwrite:
-                results[key] = read_geotiff(path)
+            name = f"{period}_{kind}"
+            path = folder / f"{name}.tif" if folder is not None else None
+            if path is not None and path.exists() and not overwrite:
+                results[name] = read_geotiff(path)
                 continue
-            results[key] = composite_raster(area[f"s2_{period}"], area[f"s2_{period}_scl"], kind)
-            if cacheable:
-                write_geotiff(results[key], path, overwrite=True)
+            results[name] = composite_raster(area[f"s2_{period}"], area[f"s2_{period}_scl"], kind)
+            if path is not None:
+                write_geotiff(results[name], path, overwrite=True)
     return results
-
-
-def _area_seed(area: dict) -> Any:
-    for key in ("s2_pre", "s2_post"):
-        attrs = getattr(area.get(key), "attrs", {}) or {}
-        if "seed" in attrs:
-            return attrs["seed"]
-    return area.get("seed") if isinstance(area, dict) else None
