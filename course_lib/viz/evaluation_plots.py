@@ -1,0 +1,269 @@
+"""Plots for notebook 06: confusion maps, the threshold explorer, and the comparison chart.
+
+Colours come from the Okabe-Ito palette (Okabe and Ito 2008, *Color Universal Design*,
+https://jfly.uni-koeln.de/color/), chosen to stay distinguishable for the common forms of
+colour-vision deficiency: true positives bluish green, false positives vermillion, false
+negatives blue, true negatives light grey, nodata black.
+
+Each widget callback is a plain function returning a matplotlib Figure and the numbers shown,
+so the tests call it directly and the notebook wraps it with ``ipywidgets``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+
+from course_lib import metrics
+from course_lib.metrics import FN, FP, NODATA, TN, TP, ConfusionCounts, Scores
+
+#: The Okabe-Ito palette (Okabe and Ito 2008).
+OKABE_ITO: dict[str, str] = {
+    "black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
+    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7",
+}
+
+#: Colour of each confusion code (see :data:`course_lib.metrics.CONFUSION_CODES`).
+CONFUSION_COLORS: dict[int, str] = {
+    TN: "#E5E5E5",                     # neutral light grey: the background, not a finding
+    FP: OKABE_ITO["vermillion"],
+    FN: OKABE_ITO["blue"],
+    TP: OKABE_ITO["bluish green"],
+    NODATA: OKABE_ITO["black"],
+}
+
+#: Legend label of each confusion code.
+CONFUSION_LABELS: dict[int, str] = {
+    TP: "TP: landslide found", FP: "FP: false alarm", FN: "FN: landslide missed",
+    TN: "TN: correctly no landslide", NODATA: "nodata (cloud, outside)",
+}
+
+METRIC_COLORS: dict[str, str] = {
+    "precision": OKABE_ITO["orange"], "recall": OKABE_ITO["sky blue"],
+    "f1": OKABE_ITO["reddish purple"], "mcc": OKABE_ITO["black"],
+}
+
+
+def confusion_colormap() -> tuple[ListedColormap, BoundaryNorm]:
+    """A colormap and norm that draw codes 0-3 and 255 in :data:`CONFUSION_COLORS`."""
+    codes = [TN, FP, FN, TP, NODATA]
+    cmap = ListedColormap([CONFUSION_COLORS[c] for c in codes])
+    norm = BoundaryNorm([-0.5, 0.5, 1.5, 2.5, 3.5, 255.5], cmap.N)
+    return cmap, norm
+
+
+def confusion_folium_style(opacity: float = 0.9) -> dict[str, Any]:
+    """Style for ``course_lib.viz.maps.layer_map``: TP, FP, FN coloured; TN and nodata clear."""
+    return {"colors": {code: CONFUSION_COLORS[code] for code in (TP, FP, FN)},
+            "opacity": opacity}
+
+
+def confusion_legend(ax: plt.Axes, codes: Sequence[int] = (TP, FP, FN, TN, NODATA),
+                     counts: np.ndarray | None = None, **kwargs: Any) -> None:
+    """Add a legend of confusion colours to ``ax`` (with pixel counts if ``counts`` given)."""
+    handles = []
+    for code in codes:
+        label = CONFUSION_LABELS[code]
+        if counts is not None:
+            label += f" ({int(np.count_nonzero(counts == code)):,} px)"
+        handles.append(Patch(facecolor=CONFUSION_COLORS[code], edgecolor="0.4", label=label))
+    ax.legend(handles=handles, **{"loc": "upper left", "bbox_to_anchor": (1.01, 1.0),
+                                  "fontsize": "small", "frameon": False, **kwargs})
+
+
+def plot_confusion_map(codes: np.ndarray, *, extent: Sequence[float] | None = None,
+                       ax: plt.Axes | None = None, title: str | None = None,
+                       legend: bool = True, with_counts: bool = True) -> Figure:
+    """Show a confusion map (codes from :func:`course_lib.metrics.confusion_map`)."""
+    codes = metrics.as_2d(codes, "codes")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.5, 5), layout="constrained")
+    else:
+        fig = ax.figure
+    cmap, norm = confusion_colormap()
+    ax.imshow(codes, cmap=cmap, norm=norm, interpolation="nearest", extent=extent)
+    if title:
+        ax.set_title(title)
+    if legend:
+        confusion_legend(ax, counts=codes if with_counts else None)
+    return fig
+
+
+def _region_window(geometry: Any, transform: Any, shape: tuple[int, int]
+                   ) -> tuple[slice, slice, list[float]]:
+    """Row/column slices covering a polygon's bounds, and the matching imshow extent."""
+    from rasterio.windows import from_bounds
+
+    window = from_bounds(*geometry.bounds, transform=transform).round_offsets().round_lengths()
+    r0, c0 = max(int(window.row_off), 0), max(int(window.col_off), 0)
+    r1 = min(r0 + int(window.height), shape[0])
+    c1 = min(c0 + int(window.width), shape[1])
+    x0, y0 = transform @ (c0, r0)
+    x1, y1 = transform @ (c1, r1)
+    return slice(r0, r1), slice(c0, c1), [min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)]
+
+
+def plot_confusion_maps_by_region(codes: np.ndarray, regions: Any, transform: Any, *,
+                                  name_column: str = "name", scores: Any = None,
+                                  suptitle: str | None = None) -> Figure:
+    """The whole confusion map with the regions outlined, then one zoomed panel per region.
+
+    Args:
+        codes: confusion codes ``(rows, cols)``.
+        regions: GeoDataFrame of named boxes (e.g. the study area's subplots A-D).
+        transform: the grid's affine transform.
+        scores: optional DataFrame from :func:`course_lib.metrics.metrics_by_region`; each
+            panel's title then shows its MCC, precision and recall ("-" = undefined).
+        suptitle: a title for the whole figure.
+    """
+    codes = metrics.as_2d(codes, "codes")
+    rows, cols = codes.shape
+    x0, y0 = transform @ (0, 0)
+    x1, y1 = transform @ (cols, rows)
+    extent = [min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)]
+    n = len(regions) + 1
+    ncols = min(n, 3)
+    nrows = math.ceil(n / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 4.0 * nrows),
+                             layout="constrained", squeeze=False)
+    cmap, norm = confusion_colormap()
+
+    def title_for(name: str) -> str:
+        if scores is None or name not in scores.index:
+            return name
+        row = scores.loc[name]
+        s = Scores(**{k: float(row[k]) for k in ("precision", "recall", "f1", "mcc",
+                                                  "accuracy")}).format()
+        return f"{name}\nMCC {s['mcc']} | P {s['precision']} | R {s['recall']} (%)"
+
+    ax = axes.flat[0]
+    ax.imshow(codes, cmap=cmap, norm=norm, interpolation="nearest", extent=extent)
+    for name, geom in zip(regions[name_column], regions.geometry):
+        bx0, by0, bx1, by1 = geom.bounds
+        ax.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, lw=1.5,
+                               ec=OKABE_ITO["orange"]))
+        ax.text(bx0, by1, f" {name}", color=OKABE_ITO["orange"], va="top", fontweight="bold")
+    ax.set_title(title_for(metrics.WHOLE_AREA))
+    for ax, name, geom in zip(axes.flat[1:], regions[name_column], regions.geometry):
+        rs, cs, sub_extent = _region_window(geom, transform, codes.shape)
+        ax.imshow(codes[rs, cs], cmap=cmap, norm=norm, interpolation="nearest",
+                  extent=sub_extent)
+        ax.set_title(title_for(str(name)))
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in axes.flat[n:]:
+        ax.set_axis_off()
+    confusion_legend(axes.flat[n - 1] if n == nrows * ncols else axes.flat[n], counts=None,
+                     loc="center left" if n < nrows * ncols else "upper left",
+                     bbox_to_anchor=(0.0, 0.5) if n < nrows * ncols else (1.01, 1.0))
+    if suptitle:
+        fig.suptitle(suptitle)
+    return fig
+
+
+class ThresholdView(NamedTuple):
+    """What :func:`threshold_explorer` returns: the figure and the numbers it shows."""
+
+    figure: Figure
+    counts: ConfusionCounts
+    scores: Scores
+
+
+def threshold_explorer(score: Any, truth: Any, threshold: float, *, above: bool = False,
+                       valid: Any = None, thresholds: Sequence[float] | None = None,
+                       extent: Sequence[float] | None = None,
+                       score_name: str = "dNDVI") -> ThresholdView:
+    """Threshold a score map and show how precision, recall, F1 and MCC trade off.
+
+    Left: the confusion map of ``score <= threshold`` (``above=False``, e.g. dNDVI, which
+    drops on fresh landslides) or ``score >= threshold`` (``above=True``, e.g. a probability).
+    Right: the four scores against the threshold (undefined values leave gaps), with the chosen
+    threshold marked.
+
+    Args:
+        score: 2-D score map (NaN = nodata).
+        truth: binary truth on the same grid.
+        threshold: the threshold to show.
+        above: predict landslide above (True) or below (False) the threshold.
+        valid: optional boolean mask of pixels that count.
+        thresholds: where to draw the curves (default: 61 values between the 1st and 99th
+            percentiles of the score, plus ``threshold``).
+        extent: ``plt.imshow`` extent for map coordinates.
+        score_name: the score's name for labels.
+
+    Returns:
+        ``ThresholdView(figure, counts, scores)`` at ``threshold``.
+    """
+    s = metrics.as_2d(score, "score").astype(np.float64)
+    if thresholds is None:
+        finite = s[np.isfinite(s)]
+        if finite.size == 0:
+            raise ValueError("The score map has no finite value to threshold.")
+        lo, hi = np.percentile(finite, [1, 99])
+        thresholds = np.linspace(lo, hi, 61)
+    grid = np.unique(np.append(np.asarray(thresholds, dtype=float), threshold))
+    sweep = metrics.threshold_sweep(s, truth, grid, above=above, valid=valid)
+    curves = {name: np.array([getattr(c.scores(), name) for c in sweep])
+              for name in ("precision", "recall", "f1", "mcc")}
+    counts = sweep[int(np.searchsorted(grid, threshold))]
+    scores = counts.scores()
+
+    predicted = np.where(np.isnan(s), np.nan, (s >= threshold) if above else (s <= threshold))
+    codes = metrics.confusion_map(truth, predicted, valid)
+
+    fig, (ax_map, ax_curve) = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained",
+                                           gridspec_kw={"width_ratios": [1.25, 1]})
+    rule = ">=" if above else "<="
+    plot_confusion_map(codes, extent=extent, ax=ax_map,
+                       title=f"landslide where {score_name} {rule} {threshold:.3g}")
+    for name, values in curves.items():
+        ax_curve.plot(grid, values, color=METRIC_COLORS[name], lw=2.2 if name == "mcc" else 1.4,
+                      label=name.upper() if name in ("mcc", "f1") else name)
+    ax_curve.axvline(threshold, color="0.4", ls="--", lw=1)
+    text = scores.format(percent=True)
+    ax_curve.set_title(f"at {threshold:.3g}: MCC {text['mcc']}, F1 {text['f1']}, "
+                       f"P {text['precision']}, R {text['recall']} (%)", fontsize="medium")
+    ax_curve.set_xlabel(f"threshold on {score_name}")
+    ax_curve.set_ylabel("score")
+    ax_curve.set_ylim(-0.05, 1.05)
+    ax_curve.grid(alpha=0.3)
+    ax_curve.legend(loc="best", fontsize="small")
+    return ThresholdView(fig, counts, scores)
+
+
+def plot_comparison(table: Any, metric: str = "mcc", *, title: str | None = None) -> Figure:
+    """Bars of the course's and the paper's scores per method and setting.
+
+    Args:
+        table: DataFrame from :func:`course_lib.results.compare_with_paper` (columns
+            ``course <metric>`` and ``paper <metric>``, index (method, setting)).
+        metric: which score to draw.
+
+    Missing or undefined values are marked "-" on the axis instead of drawn as 0.
+    """
+    course, paper = table[f"course {metric}"].astype(float), table[f"paper {metric}"].astype(float)
+    labels = [f"{m}\n{s}" for m, s in table.index]
+    y = np.arange(len(labels))
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(labels) + 1.2), layout="constrained")
+    ax.barh(y - 0.2, course.fillna(0) * 100, height=0.4, color=OKABE_ITO["blue"],
+            label="this course (simulated area)")
+    ax.barh(y + 0.2, paper.fillna(0) * 100, height=0.4, color=OKABE_ITO["orange"],
+            label="paper, Table 4 (Jølster)")
+    for yi, c, p in zip(y, course, paper):
+        for offset, v in ((-0.2, c), (0.2, p)):
+            ax.text((0 if np.isnan(v) else v * 100) + 1, yi + offset,
+                    metrics.format_score(v), va="center", fontsize="small")
+    ax.set_yticks(y, labels, fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlim(min(0, np.nanmin(np.r_[course.values, paper.values, 0]) * 100) - 2, 105)
+    ax.set_xlabel(f"{metric.upper() if metric in ('mcc', 'f1') else metric} (%)")
+    ax.legend(loc="lower right", fontsize="small")
+    ax.set_title(title or f"{metric.upper()}: course vs paper ('-' = not run or undefined)")
+    return fig
