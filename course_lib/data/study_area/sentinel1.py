@@ -1,0 +1,214 @@
+"""Sentinel-1 IW GRD-like VV and VH backscatter, ascending and descending, pre and post.
+
+Model, per geometry and date:
+
+* **land cover** sets gamma0 (the backscatter normalised by the illuminated area), typical
+  C-band summer values: forest about -6.5 dB VV / -12 dB VH (volume scattering), grass and
+  heath about -10 / -17 dB, smooth water and roads very dark, built-up areas bright (double
+  bounce); wind roughens the lake differently each date and the storm wets the ground of the
+  first post-event dates (+1 dB);
+* **terrain**: sigma0 = gamma0 cos(theta) SCF, with theta the ellipsoid incidence angle and
+  SCF = tan(90 - theta + alpha_r) / tan(90 - theta) the volume-model slope correction factor of
+  Vollrath et al. (2020, Remote Sensing 12:1867), alpha_r = atan(tan(slope) cos(phi_s -
+  aspect)) the slope in the range direction and phi_s the azimuth towards the sensor. So the
+  slope correction in ``course_lib.sar`` exactly undoes the terrain effect outside layover
+  and shadow. **Layover** (alpha_r >= theta) is bright; **radar shadow** (alpha_r <=
+  -(90 - theta)) holds only the noise floor (NESZ);
+* **landslides**: where vegetation is stripped, gamma0 drops to that of soil and boulders;
+  as the paper describes (its Fig. 8, after Lindsay et al.), the side of a scar nearest the
+  sensor darkens further (the standing trees on the near edge shadow it) and a band of
+  increased backscatter lies beyond the far edge (trees facing the sensor across the
+  opening). Ascending passes look east and descending passes look west, so the two
+  signatures mirror each other and averaging the geometries blurs them;
+* **speckle**: multiplicative, gamma distributed with shape L and mean 1 (variance 1/L),
+  independent per pixel, band and date, after adding the noise floor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from course_lib.data.study_area.fields import shift2d, smooth_noise
+from course_lib.data.study_area.landcover import LANDCOVER_CODES
+from course_lib.data.study_area.landslides import DEPOSIT, SCAR, LandslideSet
+from course_lib.data.study_area.params import StudyAreaParams
+
+S1_BANDS = ("VV", "VH")
+#: Acquisition geometry: heading of the satellite, look azimuth (from the sensor towards the
+#: ground, heading + 90 for a right-looking radar) and incidence at the centre of the area.
+S1_GEOMETRY = {
+    "asc": {"orbit_direction": "ascending", "heading_deg": 348.0, "look_azimuth_deg": 78.0,
+            "incidence_center_deg": 39.0},
+    "desc": {"orbit_direction": "descending", "heading_deg": 192.0, "look_azimuth_deg": 282.0,
+             "incidence_center_deg": 35.0},
+}
+#: Incidence grows by about 0.068 degrees per km across the 250 km IW swath (29-46 degrees).
+INCIDENCE_GRADIENT_DEG_PER_KM = 0.068
+S1_DATES = {
+    "asc_pre": ("2019-07-06", "2019-07-12", "2019-07-24"),
+    "asc_post": ("2019-08-05", "2019-08-11", "2019-08-17"),
+    "desc_pre": ("2019-07-04", "2019-07-16", "2019-07-28"),
+    "desc_post": ("2019-08-01", "2019-08-09", "2019-08-21"),
+}
+#: Dates within a week after the storm have wetter soil.
+WET_UNTIL = "2019-08-06"
+NESZ_LINEAR = {"VV": 10 ** (-2.3), "VH": 10 ** (-2.6)}   # noise floor, about -23 / -26 dB
+
+# gamma0 in dB (VV, VH) per land cover, and for landslide materials.
+GAMMA0_DB = {
+    "water": (-24.0, -30.0),
+    "snow_ice": (-16.0, -24.0),   # wet summer snow absorbs
+    "bare_rock": (-9.0, -17.0),
+    "alpine_scrub": (-9.5, -16.5),
+    "spruce_forest": (-6.5, -12.0),
+    "birch_forest": (-7.0, -12.5),
+    "agriculture": (-10.0, -17.5),
+    "urban": (1.0, -6.0),
+    "road": (-15.0, -23.0),
+}
+SCAR_DB = (-8.5, -17.5)
+DEPOSIT_DB = {"light": (-7.5, -16.0), "dark": (-10.5, -19.0)}
+NEAR_EDGE_DB = -4.0      # extra darkening on the sensor side of a scar
+FAR_BAND_DB = 4.5        # brightening beyond the far edge (forest); scaled by cover height
+FAR_BAND_PX, NEAR_EDGE_PX = 3, 2
+#: How tall the cover beyond a scar is, for the far-band brightening.
+COVER_HEIGHT = {4: 0.4, 5: 1.0, 6: 0.9, 7: 0.1}
+
+
+@dataclass
+class S1Geometry:
+    """Per-pixel angles of one orbit geometry (degrees)."""
+
+    incidence: np.ndarray        # ellipsoid incidence angle theta
+    local_incidence: np.ndarray  # angle between the surface normal and the sensor direction
+    alpha_r: np.ndarray          # slope in the range direction (positive facing the sensor)
+    layover: np.ndarray          # bool
+    shadow: np.ndarray           # bool
+    attrs: dict
+
+
+def geometry(slope_deg: np.ndarray, aspect_deg: np.ndarray, which: str,
+             params: StudyAreaParams) -> S1Geometry:
+    """Incidence, local incidence, range slope, layover and shadow for ``which`` geometry."""
+    g = S1_GEOMETRY[which]
+    n = slope_deg.shape[0]
+    look = np.radians(g["look_azimuth_deg"])
+    rows, cols = np.indices(slope_deg.shape)
+    # Ground distance along the look direction from the centre (east = +col, north = -row).
+    along_km = ((cols - n / 2) * np.sin(look) - (rows - n / 2) * np.cos(look)) \
+        * params.resolution / 1000
+    theta = (g["incidence_center_deg"] + INCIDENCE_GRADIENT_DEG_PER_KM * along_km)
+    phi_s = np.radians(g["look_azimuth_deg"] + 180.0)   # azimuth towards the sensor
+    s = np.radians(slope_deg)
+    asp = np.radians(np.nan_to_num(aspect_deg, nan=0.0))
+    facing = np.where(np.isnan(aspect_deg), 0.0, np.cos(phi_s - asp))
+    alpha_r = np.degrees(np.arctan(np.tan(s) * facing))
+    th = np.radians(theta)
+    cos_loc = np.cos(th) * np.cos(s) + np.sin(th) * np.sin(s) * facing
+    local = np.degrees(np.arccos(np.clip(cos_loc, -1, 1)))
+    layover = alpha_r >= theta
+    shadow = alpha_r <= -(90.0 - theta)
+    attrs = {
+        "orbit_direction": g["orbit_direction"],
+        "heading_deg": g["heading_deg"],
+        "look_azimuth_deg": g["look_azimuth_deg"],
+        "sensor_azimuth_deg": (g["look_azimuth_deg"] + 180.0) % 360.0,
+        "incidence_angle_deg": g["incidence_center_deg"],
+        "incidence_min_deg": round(float(theta.min()), 3),
+        "incidence_max_deg": round(float(theta.max()), 3),
+        "layover_fraction": round(float(layover.mean()), 4),
+        "shadow_fraction": round(float(shadow.mean()), 4),
+    }
+    return S1Geometry(theta.astype(np.float32), local.astype(np.float32),
+                      alpha_r.astype(np.float32), layover, shadow, attrs)
+
+
+def _terrain_factor(geo: S1Geometry) -> np.ndarray:
+    """sigma0 / gamma0 = cos(theta) * SCF, with layover bright and shadow at zero."""
+    th = np.radians(geo.incidence.astype(np.float64))
+    ar = np.radians(geo.alpha_r.astype(np.float64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scf = np.tan(np.pi / 2 - th + ar) / np.tan(np.pi / 2 - th)
+    scf = np.where(geo.layover | (scf > 8) | (scf < 0), 8.0, scf)
+    factor = np.cos(th) * scf
+    factor[geo.layover] *= 1.5
+    factor[geo.shadow] = 0.0
+    return factor.astype(np.float32)
+
+
+def _landslide_change_db(slides: LandslideSet, landcover: np.ndarray, look_azimuth: float,
+                         contrast: float) -> tuple[np.ndarray, np.ndarray]:
+    """Extra dB from the near-edge darkening and the far-side band, and the far-band mask."""
+    inside = slides.ids > 0
+    look = np.radians(look_azimuth)
+    step_r, step_c = -np.cos(look), np.sin(look)   # one pixel along the look direction
+    near = np.zeros_like(inside)
+    for k in range(1, NEAR_EDGE_PX + 1):
+        # Pixels whose neighbour k pixels towards the sensor is outside the scar.
+        dr, dc = int(round(k * step_r)), int(round(k * step_c))
+        near |= inside & ~shift2d(inside, dr, dc, fill=False)
+    far = np.zeros_like(inside)
+    for k in range(1, FAR_BAND_PX + 1):
+        dr, dc = int(round(k * step_r)), int(round(k * step_c))
+        far |= ~inside & shift2d(inside, dr, dc, fill=False)
+    height = np.zeros(256, dtype=np.float32)
+    for code, value in COVER_HEIGHT.items():
+        height[code] = value
+    change = np.zeros(inside.shape, dtype=np.float32)
+    change[near] += NEAR_EDGE_DB * contrast
+    change[far] += FAR_BAND_DB * contrast * height[landcover[far]]
+    return change, far
+
+
+def simulate_s1(name: str, landcover: np.ndarray, slides: LandslideSet, geo: S1Geometry,
+                params: StudyAreaParams, rng: np.random.Generator,
+                texture: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Linear sigma0 ``(time, 2, rows, cols)`` float32 for ``name`` like ``"asc_post"``."""
+    which, period = name.split("_")
+    dates = S1_DATES[name]
+    shape = landcover.shape
+    post = period == "post"
+    table = np.zeros((256, 2), dtype=np.float32)
+    for cname, values in GAMMA0_DB.items():
+        table[LANDCOVER_CODES[cname]] = values
+    gamma_db = np.moveaxis(table[landcover], -1, 0)   # (2, rows, cols)
+    if post and slides.records:
+        tones = {rec["id"]: rec["deposit_tone"] for rec in slides.records}
+        scar = slides.parts == SCAR
+        gamma_db[:, scar] = np.asarray(SCAR_DB, dtype=np.float32)[:, None]
+        for tone in ("light", "dark"):
+            ids = [i for i, t in tones.items() if t == tone]
+            sel = (slides.parts == DEPOSIT) & np.isin(slides.ids, ids)
+            gamma_db[:, sel] = np.asarray(DEPOSIT_DB[tone], dtype=np.float32)[:, None]
+        # Blend the material change by the contrast knob (0 = no landslide signal).
+        base = np.moveaxis(table[landcover], -1, 0)
+        gamma_db = base + params.sar_landslide_contrast * (gamma_db - base)
+        change, _ = _landslide_change_db(slides, landcover, geo.attrs["look_azimuth_deg"],
+                                         params.sar_landslide_contrast)
+        gamma_db = gamma_db + change[None]
+    gamma_db = gamma_db + texture
+    terrain = _terrain_factor(geo)
+    water = landcover == LANDCOVER_CODES["water"]
+    wettable = np.isin(landcover, (3, 4, 7)) | (slides.parts > 0 if post else False)
+    out = np.empty((len(dates), 2, *shape), dtype=np.float32)
+    for t, date in enumerate(dates):
+        offset = rng.normal(0, 0.25, size=2).astype(np.float32)
+        db = gamma_db + offset[:, None, None]
+        wind = rng.uniform(-4.0, 8.0)        # the lake, roughened by wind or calm
+        db[:, water] += wind
+        if post and date <= WET_UNTIL:
+            db[:, wettable] += 1.0
+        sigma0 = 10 ** (db / 10) * terrain[None]
+        for b, band in enumerate(S1_BANDS):
+            noisy = sigma0[b] + NESZ_LINEAR[band]
+            speckle = rng.gamma(params.speckle_looks, 1.0 / params.speckle_looks, size=shape)
+            out[t, b] = (noisy * speckle).astype(np.float32)
+    return out, dates
+
+
+def static_texture(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    """A fixed (2, rows, cols) dB texture of the ground (canopy gaps, boulders, fields)."""
+    return (0.8 * smooth_noise(rng, shape, 1.5)[None] * np.array([1.0, 1.2])[:, None, None]
+            ).astype(np.float32)
