@@ -263,3 +263,103 @@ def compute_index(name: str, bands: Mapping[str, np.ndarray]) -> np.ndarray:
     if missing:
         raise KeyError(f"{name} needs Sentinel-2 bands {list(info.sentinel2)}; missing {missing}.")
     return info.function(*(bands[b] for b in info.sentinel2))
+
+
+# ---------------------------------------------------------------------------------------------
+# The large catalogue: Awesome Spectral Indices through spyndex (Montero et al. 2023,
+# Scientific Data 10:197), an offline JSON of ~280 indices with formulas and references.
+
+#: spyndex's band codes and the Sentinel-2 band each stands for.
+SPYNDEX_S2_BANDS = {"A": "B01", "B": "B02", "G": "B03", "R": "B04", "RE1": "B05", "RE2": "B06",
+                    "RE3": "B07", "N": "B08", "N2": "B8A", "WV": "B09", "S1": "B11", "S2": "B12"}
+
+
+def _spyndex():
+    try:
+        import spyndex
+    except ImportError as err:  # pragma: no cover - a course dependency
+        raise ImportError("The large index catalogue needs spyndex: pip install spyndex") from err
+    return spyndex
+
+
+def spyndex_catalogue(available: tuple[str, ...] = tuple(SPYNDEX_S2_BANDS.values()),
+                      domains: tuple[str, ...] | None = None) -> dict[str, dict[str, object]]:
+    """Indices of the Awesome Spectral Indices catalogue computable from ``available`` bands.
+
+    Only indices whose every input is a Sentinel-2 band in ``available`` or a constant with
+    a default value are listed (radar and kernel indices are left out).
+
+    Args:
+        available: Sentinel-2 band names you have, e.g. the study area's
+            ``("B02", "B03", "B04", "B08", "B11", "B12")``.
+        domains: keep only these application domains (``"vegetation"``, ``"water"``,
+            ``"snow"``, ``"burn"``, ``"soil"``, ``"urban"``...); default all.
+
+    Returns:
+        ``{short name: {"long_name", "formula", "bands" (Sentinel-2 names), "domain",
+        "reference"}}`` sorted by name.
+
+    >>> cat = spyndex_catalogue(("B03", "B04", "B08", "B11"))
+    >>> "NDVI" in cat and "NDSI" in cat and "NBR" not in cat
+    True
+    >>> cat["NDVI"]["bands"]
+    ('B08', 'B04')
+    """
+    spyndex = _spyndex()
+    have = {code for code, band in SPYNDEX_S2_BANDS.items() if band in available}
+    out = {}
+    for name, info in spyndex.indices.items():
+        if info.application_domain in ("radar", "kernel"):
+            continue
+        if domains is not None and info.application_domain not in domains:
+            continue
+        inputs = list(info.bands)
+        bands = [b for b in inputs if b in SPYNDEX_S2_BANDS]
+        constants = [b for b in inputs if b not in SPYNDEX_S2_BANDS]
+        if not bands or any(b not in have for b in bands):
+            continue
+        if any(c not in spyndex.constants or spyndex.constants[c].default is None
+               for c in constants):
+            continue
+        out[name] = {"long_name": info.long_name, "formula": info.formula,
+                     "bands": tuple(SPYNDEX_S2_BANDS[b] for b in bands),
+                     "domain": info.application_domain, "reference": info.reference}
+    return dict(sorted(out.items()))
+
+
+def compute_spyndex_index(name: str, bands: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Compute an Awesome Spectral Indices index with spyndex from Sentinel-2 reflectance.
+
+    Args:
+        name: the index's short name, e.g. ``"NDVI"``, ``"EVI"``, ``"NDSI"``.
+        bands: Sentinel-2 band name -> reflectance array (0-1 scale), all on one grid.
+
+    Returns:
+        float array; NaN where the formula is undefined (division by zero gives NaN, not inf).
+
+    >>> b = {"B04": np.array([0.1, 0.0]), "B08": np.array([0.3, 0.0])}
+    >>> compute_spyndex_index("NDVI", b).round(2).tolist()
+    [0.5, nan]
+    """
+    spyndex = _spyndex()
+    if name not in spyndex.indices:
+        raise KeyError(f"spyndex has no index {name!r}; see spyndex_catalogue() for the list.")
+    params: dict[str, object] = {}
+    for code in spyndex.indices[name].bands:
+        if code in SPYNDEX_S2_BANDS:
+            band = SPYNDEX_S2_BANDS[code]
+            if band not in bands:
+                raise KeyError(f"{name} needs Sentinel-2 band {band} ({code}); got "
+                               f"{sorted(bands)}.")
+            params[code] = check_reflectance(bands[band], band)
+        elif code in spyndex.constants and spyndex.constants[code].default is not None:
+            params[code] = spyndex.constants[code].default
+        else:
+            raise ValueError(f"{name} needs input {code!r}, which is neither a Sentinel-2 "
+                             "band nor a constant with a default.")
+    arrays = {k: v for k, v in params.items() if isinstance(v, np.ndarray)}
+    _check_shapes(**arrays)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out = np.asarray(spyndex.computeIndex(name, params=params),
+                         dtype=np.result_type(*arrays.values(), np.float32))
+    return np.where(np.isfinite(out), out, np.nan)

@@ -79,3 +79,27 @@ def test_catalogue_entries_compute():
         indices.compute_index("XYZ", bands)
     with pytest.raises(KeyError, match="missing"):
         indices.compute_index("NDVI", {"B04": bands["B04"]})
+
+
+def test_spyndex_catalogue_and_compute_match_course_formulas():
+    rng = np.random.default_rng(1)
+    study_bands = ("B02", "B03", "B04", "B08", "B11", "B12")
+    bands = {b: rng.uniform(0.01, 0.5, (5, 5)).astype(np.float32) for b in study_bands}
+    catalogue = indices.spyndex_catalogue(study_bands)
+    assert len(catalogue) > 50
+    assert all(set(v["bands"]) <= set(study_bands) for v in catalogue.values())
+    for name, ours in [("NDVI", indices.ndvi(bands["B04"], bands["B08"])),
+                       ("NBR", indices.nbr(bands["B08"], bands["B12"])),
+                       ("NDSI", indices.ndsi(bands["B03"], bands["B11"]))]:
+        np.testing.assert_allclose(indices.compute_spyndex_index(name, bands), ours, rtol=1e-5)
+    snow = indices.spyndex_catalogue(study_bands, domains=("snow",))
+    assert snow and all(v["domain"] == "snow" for v in snow.values())
+    with pytest.raises(KeyError, match="needs Sentinel-2 band"):
+        indices.compute_spyndex_index("NDVI", {"B04": bands["B04"]})
+    with pytest.raises(KeyError, match="no index"):
+        indices.compute_spyndex_index("NOPE", bands)
+    with pytest.raises(ValueError, match="digital numbers"):
+        indices.compute_spyndex_index("NDVI", {"B04": bands["B04"] * 1e4,
+                                               "B08": bands["B08"] * 1e4})
+    zero = {"B04": np.zeros(2, np.float32), "B08": np.zeros(2, np.float32)}
+    assert np.isnan(indices.compute_spyndex_index("NDVI", zero)).all()
