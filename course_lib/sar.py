@@ -53,6 +53,8 @@ __all__ = [
     "layover_shadow_masks",
     "SlopeCorrection",
     "radiometric_slope_correction",
+    "study_area_s1_composite",
+    "change_layers",
 ]
 
 
@@ -499,3 +501,142 @@ def radiometric_slope_correction(sigma0: np.ndarray, slope_deg: np.ndarray,
     dtype = sigma0.dtype if np.issubdtype(sigma0.dtype, np.floating) else np.float64
     return SlopeCorrection(gamma0=gamma0.astype(dtype), scf=scf, alpha_r=alpha_r,
                            layover=layover, shadow=shadow)
+
+
+# --------------------------------------------------------------------------------------------
+# Pipeline on the simulated study area: the change layers of the paper's Table 1.
+# (The only part of this module that reads the study area and writes a file: a cache.)
+# --------------------------------------------------------------------------------------------
+
+#: The orbit geometries of the study area and how :func:`change_layers` can combine them.
+GEOMETRIES = ("asc", "desc")
+GEOMETRY_CHOICES = ("mean", "asc", "desc")
+#: Bump when :func:`change_layers` changes, so stale cached files are not reused.
+CHANGE_LAYERS_VERSION = 1
+
+
+def study_area_s1_composite(area, geometry: str, period: str, slope_correction: bool = True,
+                            lee_window: int | None = None) -> np.ndarray:
+    """Median composite ``(2, rows, cols)`` (VV, VH) in linear units for one geometry and period.
+
+    Each date is first slope-corrected to gamma0 with :func:`radiometric_slope_correction`
+    (layover and shadow become NaN), as Ganerød et al. (2023) did, then the NaN-aware temporal
+    median is taken; optionally the composite is Lee-filtered.
+
+    Args:
+        area: the study area (``load_study_area()``), or a mapping with ``s1_<geometry>_<period>``,
+            ``incidence_<geometry>``, ``slope`` and ``aspect`` Rasters.
+        geometry: ``"asc"`` or ``"desc"``.
+        period: ``"pre"`` or ``"post"``.
+        slope_correction: False keeps sigma0 (no terrain flattening, no masks).
+        lee_window: if given, Lee-filter the composite with this window and the data's ENL.
+    """
+    if geometry not in GEOMETRIES:
+        raise ValueError(f"geometry must be one of {GEOMETRIES}; got {geometry!r}.")
+    if period not in ("pre", "post"):
+        raise ValueError(f"period must be 'pre' or 'post'; got {period!r}.")
+    stack = area[f"s1_{geometry}_{period}"]
+    data = stack.data
+    if slope_correction:
+        incidence = area[f"incidence_{geometry}"]
+        data = radiometric_slope_correction(
+            data, area["slope"].data[0], area["aspect"].data[0], incidence.data[0],
+            float(stack.attrs["look_azimuth_deg"])).gamma0
+    composite = median_composite(data)
+    if lee_window:
+        looks = float(stack.attrs.get("speckle_looks", S1_IW_GRDH_ENL))
+        composite = lee_filter(composite, window=lee_window, looks=looks)
+    return composite.astype(np.float32)
+
+
+def change_layers(area=None, geometry: str = "mean", lee_window: int | None = None,
+                  use_cache: bool = True, overwrite: bool = False) -> "Raster":
+    """The 13 input layers of the paper's setting 1 (Table 1) for the simulated study area.
+
+    Bands, in the paper's order (the same names as ``course_lib.results.SETTING_BANDS``):
+
+    * ``pre-VV``, ``post-VV``, ``diff-VV``, ``pre-VH``, ``post-VH``, ``diff-VH``: Sentinel-1
+      slope-corrected (Vollrath et al. 2020) median composites in **dB**, and the log-ratio
+      change ``diff = post - pre`` in dB. With ``geometry="mean"`` the ascending and
+      descending composites are averaged in linear units, as the paper did (see
+      :func:`combine_geometries` for why this can hide a landslide); ``"asc"`` or ``"desc"``
+      keeps one geometry. NaN where a pixel is in layover or shadow in every geometry used.
+    * ``post-R``, ``post-G``, ``post-B``, ``post-NIR``: the post-event Sentinel-2
+      greenest-pixel composite (reflectance; B04, B03, B02, B08);
+    * ``dNDVI``: NDVI of the post minus the pre greenest-pixel composite;
+    * ``elevation`` (m) and ``slope`` (degrees).
+
+    The result is cached as a GeoTIFF in ``cache_dir()/change_layers/<params hash>/`` (written
+    atomically), so notebooks 03-05 get it in about a second; every later call reads it.
+
+    Args:
+        area: the study area; default ``load_study_area()``.
+        geometry: ``"mean"`` (paper), ``"asc"`` or ``"desc"``.
+        lee_window: optionally Lee-filter the Sentinel-1 composites (the paper did not).
+        use_cache: read and write the cache (only for areas with ``.params``).
+        overwrite: recompute and replace a cached file.
+
+    Returns:
+        a 3-D float32 :class:`~course_lib.data.raster.Raster` ``(13, rows, cols)`` with the
+        band names above; ``attrs`` record the choices and the masked fraction.
+
+    Example (notebooks 04-05)::
+
+        from course_lib.results import SETTING_BANDS, SETTINGS
+        layers = change_layers(area)
+        x = layers.select(SETTING_BANDS[SETTINGS[2]])   # pre-VV, post-VV, dNDVI
+    """
+    from dataclasses import replace
+
+    from course_lib import indices
+    from course_lib.composites import study_area_composites
+    from course_lib.config import cache_dir
+    from course_lib.data.raster import read_geotiff, write_geotiff
+    from course_lib.results import SETTING_BANDS, SETTINGS
+
+    if geometry not in GEOMETRY_CHOICES:
+        raise ValueError(f"geometry must be one of {GEOMETRY_CHOICES}; got {geometry!r}.")
+    if area is None:
+        from course_lib.data.study_area import load_study_area
+
+        area = load_study_area()
+    names = SETTING_BANDS[SETTINGS[1]]
+    params = getattr(area, "params", None)
+    path = None
+    if use_cache and params is not None and hasattr(params, "short_hash"):
+        variant = f"v{CHANGE_LAYERS_VERSION}_{geometry}" + (f"_lee{lee_window}" if lee_window else "")
+        path = cache_dir() / "change_layers" / params.short_hash() / f"{variant}.tif"
+        if path.exists() and not overwrite:
+            return read_geotiff(path)
+
+    used = GEOMETRIES if geometry == "mean" else (geometry,)
+    s1 = {}
+    for period in ("pre", "post"):
+        parts = [study_area_s1_composite(area, g, period, lee_window=lee_window) for g in used]
+        s1[period] = parts[0] if len(parts) == 1 else combine_geometries(*parts)
+    pre_db, post_db = to_db(s1["pre"]), to_db(s1["post"])
+    diff_db = post_db - pre_db
+
+    composites = study_area_composites(area, kinds=("greenest",))
+    pre_s2, post_s2 = composites["pre_greenest"], composites["post_greenest"]
+    dndvi = indices.dndvi(indices.ndvi(pre_s2.band("B04"), pre_s2.band("B08")),
+                          indices.ndvi(post_s2.band("B04"), post_s2.band("B08")))
+    layers = {
+        "pre-VV": pre_db[0], "post-VV": post_db[0], "diff-VV": diff_db[0],
+        "pre-VH": pre_db[1], "post-VH": post_db[1], "diff-VH": diff_db[1],
+        "post-R": post_s2.band("B04"), "post-G": post_s2.band("B03"),
+        "post-B": post_s2.band("B02"), "post-NIR": post_s2.band("B08"),
+        "dNDVI": dndvi, "elevation": area["dem"].data[0], "slope": area["slope"].data[0],
+    }
+    data = np.stack([np.asarray(layers[n], dtype=np.float32) for n in names])
+    template = area["dem"]
+    attrs = {"source": "course_lib.sar.change_layers (simulated study area)",
+             "s1_geometry": geometry, "s1_lee_window": lee_window or 0,
+             "s1_units": "dB (diff = post - pre, dB)", "s1_correction": "Vollrath et al. 2020",
+             "s2_composite": "greenest pixel", "s1_masked_fraction":
+             round(float(np.mean(~np.isfinite(data[0]))), 5),
+             "version": CHANGE_LAYERS_VERSION}
+    raster = replace(template, data=data, band_names=tuple(names), dates=None, attrs=attrs)
+    if path is not None:
+        write_geotiff(raster, path, overwrite=True)
+    return raster

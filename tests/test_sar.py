@@ -236,3 +236,51 @@ def test_incidence_angle_may_vary_across_range():
     result = sar.radiometric_slope_correction(np.full((3, 6), 0.1), np.zeros((3, 6)),
                                               np.zeros((3, 6)), theta, 80.0)
     np.testing.assert_allclose(result.gamma0, 0.1 / np.cos(np.radians(theta)))
+
+
+# ---- pipeline on a small simulated study area -------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_area():
+    from course_lib.data.study_area import StudyAreaParams, generate_in_memory
+
+    return generate_in_memory(StudyAreaParams(size=128, n_landslides=6))
+
+
+def test_study_area_s1_composite_masks_layover_and_flattens_terrain(small_area):
+    corrected = sar.study_area_s1_composite(small_area, "asc", "pre")
+    raw = sar.study_area_s1_composite(small_area, "asc", "pre", slope_correction=False)
+    assert corrected.shape == raw.shape == (2, 128, 128)
+    assert np.isnan(corrected).any() and not np.isnan(raw).any()
+    # the correction removes most of the brightness that comes from facing the sensor
+    alpha_r = sar.range_slope_angle(small_area["slope"].data[0], small_area["aspect"].data[0],
+                                    small_area["s1_asc_pre"].attrs["look_azimuth_deg"])
+    ok = np.isfinite(corrected[0]) & (np.abs(alpha_r) < 25)
+    r_raw = np.corrcoef(sar.to_db(raw[0][ok]), alpha_r[ok])[0, 1]
+    r_cor = np.corrcoef(sar.to_db(corrected[0][ok]), alpha_r[ok])[0, 1]
+    assert abs(r_cor) < abs(r_raw)
+    with pytest.raises(ValueError, match="geometry"):
+        sar.study_area_s1_composite(small_area, "north", "pre")
+
+
+def test_change_layers_bands_cache_and_signal(small_area, tmp_path, monkeypatch):
+    from course_lib.results import SETTING_BANDS, SETTINGS
+
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    layers = sar.change_layers(small_area)
+    assert layers.band_names == SETTING_BANDS[SETTINGS[1]]
+    assert layers.data.shape == (13, 128, 128) and layers.data.dtype == np.float32
+    cached = list((tmp_path / "change_layers").rglob("*.tif"))
+    assert len(cached) == 1
+    again = sar.change_layers(small_area)  # read back from the cache
+    np.testing.assert_allclose(again.data, layers.data, equal_nan=True)
+    np.testing.assert_allclose(layers.band("diff-VV"),
+                               layers.band("post-VV") - layers.band("pre-VV"), atol=1e-4)
+    truth = small_area["landslide_mask"].data[0].astype(bool)
+    assert np.nanmean(layers.band("dNDVI")[truth]) < np.nanmean(layers.band("dNDVI")[~truth])
+    assert np.nanmean(layers.band("diff-VH")[truth]) < np.nanmean(layers.band("diff-VH")[~truth])
+    asc = sar.change_layers(small_area, geometry="asc")
+    assert asc.attrs["s1_geometry"] == "asc"
+    assert np.isnan(asc.band("pre-VV")).mean() >= np.isnan(layers.band("pre-VV")).mean()
+    with pytest.raises(ValueError, match="geometry"):
+        sar.change_layers(small_area, geometry="both")
