@@ -50,7 +50,11 @@ def test_change_panels_and_geometry_comparison():
     desc = -asc
     mean = np.where(asc != 0, 1.0, 0.0)
     truth = asc != 0
-    fig, stats = change_plots.geometry_comparison(asc, desc, mean, outline=truth)
+    zones = {"west_edge": np.zeros_like(truth), "nowhere": np.zeros_like(truth)}
+    zones["west_edge"][5:15, 5] = True
+    fig, stats = change_plots.geometry_comparison(asc, desc, mean, outline=truth, zones=zones)
+    assert stats["west_edge_asc"] == -3.0 and stats["west_edge_desc"] == 3.0
+    assert stats["west_edge_mean"] == 1.0 and np.isnan(stats["nowhere_asc"])
     assert len([ax for ax in fig.axes if ax.get_title()]) == 3
     assert stats["decrease_share_asc"] == pytest.approx(0.5)
     assert stats["decrease_share_mean"] == 0.0 and stats["increase_share_mean"] == 0.0
@@ -88,3 +92,16 @@ def test_log_ratio_threshold_explorer_counts_and_undefined_precision():
         change_plots.log_ratio_threshold_explorer(change, truth, -2.0, direction="up")
     with pytest.raises(ValueError, match="must match"):
         change_plots.log_ratio_threshold_explorer(change, truth[:5], -2.0)
+
+
+def test_binned_profile_recovers_a_linear_trend():
+    rng = np.random.default_rng(5)
+    x = rng.uniform(-30, 30, 5000)
+    y = 0.2 * x + rng.normal(0, 0.1, x.size)
+    y[:10] = np.nan
+    fig, out = change_plots.binned_profile(x, {"trend": y, "flat": np.zeros_like(x)},
+                                           np.arange(-30, 31, 10), "x", "y")
+    np.testing.assert_allclose(out["trend"], 0.2 * out["centres"], atol=0.1)
+    assert np.all(out["flat"] == 0)
+    with pytest.raises(ValueError, match="same number"):
+        change_plots.binned_means(np.ones(3), np.ones(4), [0, 1])

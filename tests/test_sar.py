@@ -153,6 +153,18 @@ def test_combine_geometries_fills_masked_pixels_and_checks_shapes():
         sar.combine_geometries(np.ones(2), np.ones(2), how="median")
 
 
+def test_look_direction_edges_mirror_between_geometries():
+    mask = np.zeros((20, 20), bool)
+    mask[5:15, 8:12] = True
+    near_asc, far_asc = sar.look_direction_edges(mask, 78.0, width=2)   # looks east
+    near_desc, far_desc = sar.look_direction_edges(mask, 282.0, width=2)  # looks west
+    assert not (near_asc & ~mask).any() and not (far_asc & mask).any()
+    assert set(np.nonzero(near_asc)[1]) == {8, 9} and set(np.nonzero(far_asc)[1]) == {12, 13}
+    assert set(np.nonzero(near_desc)[1]) == {10, 11} and set(np.nonzero(far_desc)[1]) == {6, 7}
+    with pytest.raises(ValueError, match="2-D"):
+        sar.look_direction_edges(np.zeros(5, bool), 78.0)
+
+
 # ---- Vollrath slope correction ------------------------------------------------------------
 
 def test_look_azimuth_from_heading():

@@ -23,6 +23,8 @@ __all__ = [
     "geometry_comparison",
     "slope_correction_panels",
     "log_ratio_threshold_explorer",
+    "binned_means",
+    "binned_profile",
 ]
 
 #: Diverging colour map for change images: purple = decrease, green = increase (the paper's
@@ -173,25 +175,40 @@ def change_panels(layers: Mapping[str, np.ndarray], outline: np.ndarray | None =
 
 def geometry_comparison(asc_change_db: np.ndarray, desc_change_db: np.ndarray,
                         mean_change_db: np.ndarray, outline: np.ndarray | None = None,
+                        zones: Mapping[str, np.ndarray] | None = None,
                         limit: float = 6.0) -> tuple[Figure, dict[str, float]]:
     """Log-ratio change seen ascending, descending, and from the average of both geometries.
 
-    Returns the figure and, inside ``outline`` (the landslide), the share of pixels whose
-    change is below -1.5 dB (a clear decrease) for each geometry: averaging removes most of
-    the decrease.
+    Args:
+        asc_change_db, desc_change_db, mean_change_db: 2-D change images (dB).
+        outline: boolean landslide mask, drawn as a contour; inside it the share of pixels
+            below -1.5 dB (``decrease_share_<panel>``) and above +1.5 dB
+            (``increase_share_<panel>``) is returned.
+        zones: optional ``{name: boolean mask}`` (e.g. the near edge and far band of each
+            geometry from :func:`course_lib.sar.look_direction_edges`); the mean change of
+            every panel in every zone is returned as ``<name>_<panel>``.
+        limit: colour range +- ``limit`` dB.
+
+    Returns:
+        the figure and the statistics, panels named ``asc``, ``desc`` and ``mean``.
     """
     panels = {"ascending": asc_change_db, "descending": desc_change_db,
               "mean of asc. and desc. (linear)": mean_change_db}
     fig = change_panels(panels, outline=outline,
                         limits={k: (-limit, limit) for k in panels}, ncols=3)
     stats: dict[str, float] = {}
+    keys = ("asc", "desc", "mean")
     if outline is not None and np.any(outline):
         inside = np.asarray(outline, dtype=bool)
-        for key, data in zip(("asc", "desc", "mean"), panels.values()):
-            vals = np.asarray(data)[inside]
-            vals = vals[np.isfinite(vals)]
+        for key, data in zip(keys, panels.values()):
+            vals = _finite(np.asarray(data)[inside])
             stats[f"decrease_share_{key}"] = float(np.mean(vals < -1.5)) if vals.size else np.nan
             stats[f"increase_share_{key}"] = float(np.mean(vals > 1.5)) if vals.size else np.nan
+    for zone, zmask in (zones or {}).items():
+        zmask = np.asarray(zmask, dtype=bool)
+        for key, data in zip(keys, panels.values()):
+            vals = _finite(np.asarray(data)[zmask])
+            stats[f"{zone}_{key}"] = float(vals.mean()) if vals.size else float("nan")
     fig.suptitle("VV log-ratio change (dB): purple = decrease, green = increase")
     return fig, stats
 
@@ -271,3 +288,42 @@ def log_ratio_threshold_explorer(change_db: np.ndarray, truth: np.ndarray,
     for ax in axes:
         ax.set_xticks([]), ax.set_yticks([])
     return fig, stats
+
+
+def binned_means(x: np.ndarray, y: np.ndarray, bins: Sequence[float]) -> np.ndarray:
+    """Mean of ``y`` in each bin of ``x`` (NaN-aware); NaN for an empty bin.
+
+    >>> binned_means(np.array([0.5, 1.5, 1.6]), np.array([1.0, 2.0, 4.0]), [0, 1, 2, 3]).tolist()
+    [1.0, 3.0, nan]
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"x {x.shape} and y {y.shape} must have the same number of values.")
+    ok = np.isfinite(x) & np.isfinite(y)
+    edges = np.asarray(bins, dtype=np.float64)
+    which = np.digitize(x[ok], edges) - 1
+    inside = (which >= 0) & (which < len(edges) - 1)
+    sums = np.bincount(which[inside], weights=y[ok][inside], minlength=len(edges) - 1)
+    counts = np.bincount(which[inside], minlength=len(edges) - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+def binned_profile(x: np.ndarray, ys: Mapping[str, np.ndarray], bins: Sequence[float],
+                   xlabel: str, ylabel: str, title: str = "") -> tuple[Figure, dict]:
+    """Line plot of the binned mean of each ``ys`` array against ``x`` (e.g. dB vs slope angle).
+
+    Returns the figure and ``{name: binned means}`` (bin centres under ``"centres"``).
+    """
+    edges = np.asarray(bins, dtype=np.float64)
+    centres = (edges[:-1] + edges[1:]) / 2
+    out: dict[str, np.ndarray] = {"centres": centres}
+    fig, ax = plt.subplots(figsize=(7, 3.8), constrained_layout=True)
+    for name, y in ys.items():
+        out[name] = binned_means(x, y, edges)
+        ax.plot(centres, out[name], marker="o", ms=3, label=name)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return fig, out
