@@ -8,7 +8,8 @@ Rules (elevations in metres of the default world; noise makes every boundary rag
 * alpine scrub (heath, dwarf birch, willow): between the tree line (about 650 m, higher on
   sun-facing slopes) and the bare rock;
 * forest below the tree line: spruce (mostly planted, lower down) and birch (higher up);
-* on the flat valley floor: agriculture (grass fields for fodder), the town, farms, roads.
+* on the flat valley floor and the gentle foot of the valley sides: agriculture (grass
+  fields for fodder), the town, farms, roads.
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ def make_landcover(land: Landscape, slope_deg: np.ndarray, aspect_deg: np.ndarra
 
     # Valley floor: farmland, with a few woods kept along the river and some rough ground.
     flat = land.floor & (slope_deg < 8)
-    farm = flat & (n1 > -1.3)
+    # Farms also climb the gentle foot of the valley sides (the lowest few hundred metres).
+    foot = (land.valley_edge_m < 260 + 80 * n2) & (slope_deg < 16) & (e < 450)
+    farm = (flat | foot) & (n1 > -1.0) & ~(land.lake | land.river)
     lc[farm] = LANDCOVER_CODES["agriculture"]
     # Fields: Voronoi cells of random seeds about 120 m apart (default world).
     field_ids = np.zeros(shape, dtype=np.int32)

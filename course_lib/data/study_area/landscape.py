@@ -37,6 +37,8 @@ class Landscape:
     town: np.ndarray           # bool
     effective_elevation: np.ndarray  # float32, elevation in metres of the default world
     town_center: tuple[int, int]
+    valley_edge_m: np.ndarray  # float32, distance beyond the nearest valley floor's edge
+                               # (default-world metres, negative on the floor)
 
 
 def _polyline_mask(shape: tuple[int, int], rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -165,5 +167,7 @@ def make_landscape(params: StudyAreaParams, rng: np.random.Generator) -> Landsca
     town_dist_m = np.hypot(rr - town_rc[0], cc - town_rc[1]) * world_px_m
     town = (town_dist_m < 420.0 + 80 * shore) & on_floor & ~lake & ~river
 
+    edge = np.minimum.reduce([d_main - main_w, d_north - 170.0, d_south - 190.0])
     return Landscape(dem=dem, lake=lake, river=river, floor=on_floor & ~lake, road=road,
-                     town=town, effective_elevation=effective, town_center=town_rc)
+                     town=town, effective_elevation=effective, town_center=town_rc,
+                     valley_edge_m=edge.astype(np.float32))

@@ -3,7 +3,7 @@
 Each landslide starts on a steep (> 30 degrees), vegetated slope, where the rain field of the
 storm is strong, and follows the D8 steepest-descent path of the DEM (O'Callaghan & Mark
 1984): an elongated **scar** (vegetation and soil stripped) down the slope, then a wider
-**deposit** where the ground flattens (debris flows deposit below about 15 degrees; Hungr
+**deposit** where the ground flattens (debris flows deposit below about 12-15 degrees; Hungr
 et al. 2014 classification; Rickenmann 1999 on run-out) or where a short debris slide stops.
 
 Sizes are heavy-tailed, as landslide inventories are (Malamud et al. 2004): a magnitude
@@ -18,17 +18,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import ndimage
-from skimage.morphology import reconstruction
 
 from course_lib.data.study_area.fields import smooth_noise
 from course_lib.data.study_area.landcover import LANDCOVER_CODES
 from course_lib.data.study_area.landscape import Landscape
 from course_lib.data.study_area.params import StudyAreaParams
-from course_lib.terrain import d8_next_pixel
 
 SCAR, DEPOSIT = 1, 2
 INITIATION_MIN_SLOPE = 30.0
-DEPOSITION_SLOPE = 15.0
+DEPOSITION_SLOPE = 12.0
 _INITIATION_COVER = (LANDCOVER_CODES["alpine_scrub"], LANDCOVER_CODES["spruce_forest"],
                      LANDCOVER_CODES["birch_forest"])
 
@@ -72,44 +70,46 @@ def _paint(points: np.ndarray, radii: np.ndarray, shape: tuple[int, int]) -> np.
 
 
 def routing_surface(dem: np.ndarray) -> np.ndarray:
-    """The DEM lightly smoothed and with its pits filled, for tracing flow paths.
-
-    Pits (closed depressions) stop a D8 path. They are filled by morphological reconstruction
-    by erosion (Soille 2004), the classic depression filling; a debris flow crosses the
-    resulting flats by keeping its direction (see :func:`trace_debris_path`).
-    """
-    smooth = ndimage.gaussian_filter(dem.astype(np.float64), 1.0)
-    seed = smooth.copy()
-    seed[1:-1, 1:-1] = smooth.max()
-    return reconstruction(seed, smooth, method="erosion")
+    """The DEM lightly smoothed (sigma 1 pixel), on which debris paths are traced."""
+    return ndimage.gaussian_filter(dem.astype(np.float64), 1.0)
 
 
 _D8_STEPS = np.array([(-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1)])
+_D8_DIST = np.hypot(_D8_STEPS[:, 0], _D8_STEPS[:, 1])
 
 
-def trace_debris_path(surface: np.ndarray, next_px: np.ndarray, start: tuple[int, int],
-                      max_steps: int, max_flat_steps: int = 25) -> np.ndarray:
-    """D8 steepest descent from ``start``; across flats keep the previous direction."""
+def trace_debris_path(surface: np.ndarray, start: tuple[int, int], max_steps: int,
+                      max_climb_steps: int = 30) -> np.ndarray:
+    """Steepest descent (D8, O'Callaghan & Mark 1984) from ``start``, over small pits.
+
+    Each step goes to the unvisited neighbour with the largest drop per distance. In a pit
+    (no lower neighbour) the flow fills it and spills over: it steps to the lowest unvisited
+    neighbour, at most ``max_climb_steps`` times in a row, which is what depression filling
+    would do for a plain D8 path. Stops at the grid edge.
+    """
     rows, cols = surface.shape
     r, c = start
     path = [(r, c)]
-    last = None
-    flat_steps = 0
+    visited = {(r, c)}
+    climbs = 0
     for _ in range(max_steps):
-        nxt = int(next_px[r, c])
-        if nxt >= 0:
-            nr, nc = divmod(nxt, cols)
-            flat_steps = 0
-        elif last is not None and flat_steps < max_flat_steps:
-            nr, nc = r + last[0], c + last[1]
-            if not (0 <= nr < rows and 0 <= nc < cols) or surface[nr, nc] > surface[r, c]:
-                break
-            flat_steps += 1
-        else:
+        nr, nc = r + _D8_STEPS[:, 0], c + _D8_STEPS[:, 1]
+        ok = (nr >= 0) & (nr < rows) & (nc >= 0) & (nc < cols)
+        if not ok.all():
             break
-        last = (nr - r, nc - c)
-        r, c = nr, nc
+        drop = (surface[r, c] - surface[nr, nc]) / _D8_DIST
+        for k in range(8):
+            if (nr[k], nc[k]) in visited:
+                drop[k] = -np.inf
+        k = int(np.argmax(drop))
+        if not np.isfinite(drop[k]):
+            break
+        climbs = climbs + 1 if drop[k] <= 0 else 0
+        if climbs > max_climb_steps:
+            break
+        r, c = int(nr[k]), int(nc[k])
         path.append((r, c))
+        visited.add((r, c))
     return np.asarray(path)
 
 
@@ -123,15 +123,15 @@ def _shape_slide(path: np.ndarray, slope_deg: np.ndarray, water: np.ndarray, kin
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Split a flow path into scar and deposit points with their disk radii (pixels)."""
     slopes = slope_deg[path[:, 0], path[:, 1]]
-    r0 = (0.55 + 0.45 * np.sqrt(m)) * size_scale
+    r0 = (0.2 + 0.55 * np.sqrt(m)) * size_scale   # radius < 1 pixel: a one-pixel track
     if kind == "debris flow":
-        max_scar = max(3, int((6 + 10 * m) * size_scale))
+        max_scar = max(3, int((2 + 10 * m) * size_scale))
         flat = np.nonzero((slopes < DEPOSITION_SLOPE) & (np.arange(len(path)) >= 3))[0]
         n_scar = min(max_scar, int(flat[0]) if flat.size else len(path), len(path))
-        n_dep = max(2, int((3 + 3.5 * np.sqrt(m)) * size_scale))
+        n_dep = max(2, int((5.0 * np.sqrt(m) - 1) * size_scale))
     else:
-        n_scar = min(len(path), max(2, int((2 + 2.5 * m**0.8) * size_scale)))
-        n_dep = max(1, int((1 + 1.5 * np.sqrt(m)) * size_scale))
+        n_scar = min(len(path), max(2, int((1 + 2.5 * m**0.8) * size_scale)))
+        n_dep = max(1, int((0.5 + 1.5 * np.sqrt(m)) * size_scale))
     n_scar = max(1, n_scar)
     scar = path[:n_scar]
     deposit = path[n_scar:n_scar + n_dep]
@@ -143,9 +143,11 @@ def _shape_slide(path: np.ndarray, slope_deg: np.ndarray, water: np.ndarray, kin
     along = np.linspace(0, 1, len(scar))
     wiggle = 1 + 0.2 * rng.standard_normal(len(scar))
     scar_r = np.clip(r0 * (1.15 - 0.25 * along + 0.35 * along**2) * wiggle, 0.0, None)
-    scar_r[: min(3, len(scar_r))] *= 1.2      # the head scarp is wider than the track
+    if r0 >= 1:
+        scar_r[: min(3, len(scar_r))] *= 1.2  # the head scarp is wider than the track
     along_d = np.linspace(0, 1, max(len(deposit), 1))[: len(deposit)]
-    dep_r = r0 * (1.2 + 1.3 * np.sqrt(along_d)) + 0.4
+    fan = 1.4 if kind == "debris flow" else 0.6   # flows spread into fans
+    dep_r = r0 * (1.0 + fan * np.sqrt(along_d)) + 0.1
     return scar, scar_r, deposit, dep_r
 
 
@@ -162,7 +164,6 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
         return LandslideSet(ids, parts, records)
 
     surface = routing_surface(land.dem)
-    next_px = d8_next_pixel(surface)
     water = land.lake | land.river
     e = land.effective_elevation
     rain = smooth_noise(rng, shape, correlation_px=max(3.0, 160 * params.scale))
@@ -204,8 +205,7 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
         big = start == forced_big and not records
         kind = "debris flow" if (big or rng.uniform() < 0.65) else "debris slide"
         m = 45.0 if big else _magnitude(rng)
-        path = trace_debris_path(surface, next_px, (r, c),
-                                 max_steps=int(400 * max(params.scale, 0.25)))
+        path = trace_debris_path(surface, (r, c), max_steps=int(400 * max(params.scale, 0.25)))
         scar, scar_r, deposit, dep_r = _shape_slide(path, slope_deg, water, kind, m,
                                                      params.landslide_size_scale, rng)
         scar_px = _paint(scar, scar_r, shape)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
-from course_lib.data.study_area.landcover import TRAINING_CLASSES
+from course_lib.data.study_area.landcover import TRAINING_CLASSES, VEGETATED_CODES
 from course_lib.data.study_area.landslides import DEPOSIT, LandslideSet
 
 N_LANDSLIDE_POINTS = 18
@@ -62,13 +62,18 @@ def training_points(landcover: np.ndarray, slides: LandslideSet, dem: np.ndarray
     strata = quadrant * 10 + elev_band * 2 + shade
     records: list[dict] = []
 
-    # Landslide points: one per slide, the largest slides first, then more if needed.
+    # Landslide points: one per slide, the largest slides first, then more if needed. Like
+    # a person clicking on a clear landslide, prefer inner pixels of scars in once-vegetated
+    # ground (where vegetation was stripped), falling back to any landslide pixel.
     sizes = [(rec["n_scar_px"] + rec["n_deposit_px"], rec["id"]) for rec in slides.records]
     ids_flat = slides.ids.ravel()
+    inner = ndimage.binary_erosion(slides.ids > 0).ravel()
+    clear = inner & np.isin(landcover.ravel(), VEGETATED_CODES)
     picked: list[int] = []
     for _, slide_id in sorted(sizes, reverse=True)[: N_LANDSLIDE_POINTS]:
         pix = np.flatnonzero(ids_flat == slide_id)
-        picked.append(int(rng.choice(pix)))
+        good = pix[clear[pix]]
+        picked.append(int(rng.choice(good if good.size else pix)))
     remaining = N_LANDSLIDE_POINTS - len(picked)
     if remaining > 0:
         pool = np.setdiff1d(np.flatnonzero(ids_flat > 0), picked)

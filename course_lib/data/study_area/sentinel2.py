@@ -84,7 +84,8 @@ DEPOSIT_SPECTRA = {"light": (0.10, 0.125, 0.15, 0.21, 0.28, 0.22),
                    "dark": (0.045, 0.055, 0.065, 0.11, 0.15, 0.11)}
 CLOUD_SPECTRUM = (0.62, 0.60, 0.60, 0.62, 0.42, 0.30)
 CIRRUS_SPECTRUM = (0.12, 0.11, 0.10, 0.10, 0.08, 0.06)
-DIFFUSE_FRACTION = np.array([0.32, 0.25, 0.20, 0.12, 0.08, 0.07])
+#: Share of diffuse sky light in the clear-sky irradiance, by band (larger in blue).
+DIFFUSE_FRACTION = np.array([0.26, 0.19, 0.14, 0.08, 0.05, 0.04])
 NOISE_STD = np.array([0.0015, 0.0015, 0.0015, 0.002, 0.002, 0.002])  # SNR of order 100
 VEGETATION_CODES = (4, 5, 6, 7)
 
