@@ -83,6 +83,11 @@ DESCRIPTIONS = {
 
 
 # --------------------------------------------------------------------------- generation
+def _xy(transform: Affine, row: float, col: float) -> tuple[float, float]:
+    """Map coordinates of a (fractional) pixel position on a north-up grid."""
+    return transform.c + col * transform.a, transform.f + row * transform.e
+
+
 def _rng(params: StudyAreaParams, stage: int) -> np.random.Generator:
     """An independent generator per stage, so changing clouds leaves the terrain alone."""
     return np.random.default_rng([params.seed, stage])
@@ -214,12 +219,12 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
         {"name": list(windows), "title": [SUBPLOT_TITLES[k] for k in windows],
          "row0": [w[0] for w in windows.values()], "col0": [w[1] for w in windows.values()],
          "row1": [w[2] for w in windows.values()], "col1": [w[3] for w in windows.values()]},
-        geometry=[shapely.box(*(transform * (c0, r1)), *(transform * (c1, r0)))
+        geometry=[shapely.box(*_xy(transform, r1, c0), *_xy(transform, r0, c1))
                   for r0, c0, r1, c1 in windows.values()],
         crs=CRS_UTM32N.to_wkt())
     pts = training_points(landcover, slides, land.dem, slope_deg, aspect_deg, shade,
                           _rng(params, 6))
-    xy = [transform * (p["col"] + 0.5, p["row"] + 0.5) for p in pts]
+    xy = [_xy(transform, p["row"] + 0.5, p["col"] + 0.5) for p in pts]
     out["training_points"] = gpd.GeoDataFrame(
         pts, geometry=[shapely.Point(x, y) for x, y in xy], crs=CRS_UTM32N.to_wkt())
     bar.update()
@@ -245,7 +250,7 @@ def _landslide_polygons(slides, subplot_of, transform, res) -> gpd.GeoDataFrame:
         geoms.setdefault(int(value), []).append(shapely.geometry.shape(geom))
     rows = []
     for rec in slides.records:
-        x, y = transform * (rec["init_col"] + 0.5, rec["init_row"] + 0.5)
+        x, y = _xy(transform, rec["init_row"] + 0.5, rec["init_col"] + 0.5)
         rows.append({
             "id": rec["id"], "type": rec["type"],
             "area_m2": (rec["n_scar_px"] + rec["n_deposit_px"]) * res * res,

@@ -201,9 +201,13 @@ class Sentinel2Simulator:
         return refl, snow | (self.landcover == LANDCOVER_CODES["snow_ice"])
 
     # ------------------------------------------------------------------ one date
-    def acquire(self, date: str, post: bool, cloud_fraction: float, cirrus: bool
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-        """Reflectance (6, r, c) float32, SCL (r, c) uint8, cloud probability (r, c), info."""
+    def acquire(self, date: str, post: bool, cloud_fraction: float, cirrus: bool,
+                with_truth: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+        """Reflectance (6, r, c) float32, SCL (r, c) uint8, cloud probability (r, c), info.
+
+        With ``with_truth``, ``info`` also holds the true cloud ``opacity``, cloud
+        ``shadow`` strength, ``cirrus`` opacity and ``snow`` mask (for tests and teaching).
+        """
         rng, params = self.rng, self.params
         shape = self.landcover.shape
         n = shape[0]
@@ -268,7 +272,9 @@ class Sentinel2Simulator:
         scl, prob = self._quality(toa, opacity, shadow, cirrus_op, snow, direct)
         info = dict(sun_azimuth=round(sun_az, 2), sun_elevation=round(sun_el, 2),
                     cloud_fraction=round(float((opacity > 0.3).mean()), 4),
-                    cloud_height_m=round(height_m, 1))
+                    cloud_height_m=round(height_m, 1), shadow_shift_px=(d_row, d_col))
+        if with_truth:
+            info.update(opacity=opacity, shadow=shadow, cirrus=cirrus_op, snow=snow)
         return toa, scl, prob, info
 
     # ------------------------------------------------------------------ SCL and cloud prob
