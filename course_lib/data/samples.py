@@ -3,7 +3,7 @@
 * :func:`load_sentinel2_l1c`: one Sentinel-2 Level-1C subset, tile T33UUU, 16 February 2017,
   all 13 bands (Copernicus Sentinel data 2017).
 * :func:`load_landsat_series`: 105 Landsat 5 TM / 7 ETM+ surface-reflectance scenes, WRS-2
-  path 035 row 032, 2008-2012, red / NIR / SWIR1 and the CFmask layer (USGS).
+  path 035 row 032, 2008-2013, red / NIR / SWIR1 and the CFmask layer (USGS).
 
 Examples:
     >>> s2 = load_sentinel2_l1c(resolution=60)
@@ -35,7 +35,7 @@ S2_BANDS = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09"
 S2_NATIVE_RESOLUTION = {"B01": 60, "B02": 10, "B03": 10, "B04": 10, "B05": 20, "B06": 20,
                         "B07": 20, "B08": 10, "B8A": 20, "B09": 60, "B10": 60, "B11": 20,
                         "B12": 20}
-LANDSAT_FOLDER = "landsat_p035r032_2008_2012"
+LANDSAT_FOLDER = "landsat_p035r032_2008_2013"
 LANDSAT_BANDS = {"b3": "red", "b4": "nir", "b5": "swir1"}
 #: CFmask codes as found in the bundled files (checked: values 0, 1, 2, 3, 4 and 255 occur).
 FMASK_CODES = {0: "clear", 1: "water", 2: "cloud shadow", 3: "snow", 4: "cloud", 255: "fill"}

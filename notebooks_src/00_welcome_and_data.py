@@ -1,0 +1,243 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown]
+# # 00 · Welcome, and a tour of the data
+#
+# Welcome to **Mapping landslides from satellite imagery**, a hands-on course built around a
+# real event: the debris flows and debris slides of **30 July 2019 in Jølster, western Norway**,
+# studied by Ganerød, Lindsay et al. (2023, *Remote Sensing* 15:895). You will mask clouds,
+# build composites, compute change images, classify objects and pixels, train a small U-Net, and
+# judge every map with the Matthews correlation coefficient (MCC), as the paper does.
+#
+# ## Overview
+#
+# ### Learning objectives
+#
+# By the end of this notebook you can:
+#
+# 1. say how the course is organised: notebooks, the `course_lib` helper package, widgets,
+#    exercises and solutions;
+# 2. open the course's **real** Sentinel-2 and Landsat samples and say what each band shows;
+# 3. read a cloud mask (CFmask) and count the clear observations in a time series;
+# 4. show rasters and polygons on an interactive map that works even offline;
+# 5. say which data in the course is real, which is **simulated**, and why.
+#
+# ### Prerequisites
+#
+# | concept | importance | where to learn it |
+# |---|---|---|
+# | Python and NumPy arrays | necessary | any Python introduction; [NumPy for absolute beginners](https://numpy.org/doc/stable/user/absolute_beginners.html) |
+# | matplotlib `imshow` | helpful | [matplotlib tutorials](https://matplotlib.org/stable/tutorials/index.html) |
+# | what a satellite band and a reflectance are | helpful | NASA ARSET, *Fundamentals of Remote Sensing* |
+#
+# ### Time to learn
+#
+# About **25 minutes** (10 reading, 10 exploring with the widgets, 5 for the exercises).
+#
+# ### Real or simulated?
+#
+# * **Real**: a Sentinel-2 Level-1C scene (Germany, 16 Feb 2017, all 13 bands) and 105 Landsat
+#   5/7 scenes with their CFmask cloud masks (Colorado, 2008-2013). They ship with the course in
+#   `data_samples/` (source, licence and checksums in `data_samples/README.md`).
+# * **Simulated**: the Jølster-like study area with its landslides. No real landslide imagery
+#   with a ground-truth mask can ship with a course that must run offline, so `course_lib`
+#   *generates* one from a seed: terrain, land cover, about 120 landslides, cloudy Sentinel-2
+#   and speckled Sentinel-1 acquisitions. You can change that world and watch each method
+#   respond. Every figure made from it says *simulated*.
+# * **Real, online** (optional, notebook 07): the Landslide4Sense benchmark and Sentinel data
+#   over the real Jølster event.
+
+# %% [markdown]
+# ## How the course works
+#
+# * **Notebooks** (`notebooks/`) tell the story and make the plots. Each follows the same shape:
+#   overview, steps, exercises, summary.
+# * **`course_lib`** holds every algorithm, once, with unit tests. When a notebook calls
+#   `course_lib.composites.greenest_pixel_composite`, you can open `course_lib/composites.py`
+#   and read it: each module is short and named after a step of the course.
+# * **Widgets** (sliders, drop-downs) let you change a parameter and see the result. If a widget
+#   shows as text such as `interactive(children=...)`, see *Troubleshooting* in the README.
+# * **Exercises**: this folder holds the notebooks *with* solutions; `notebooks/exercises/`
+#   holds the same notebooks with the solution cells left empty for you to fill in.
+# * **Fast mode**: the test suite sets `COURSE_FAST=1` to shrink training runs; you never need it.
+#
+# Run the cells from top to bottom with **Shift+Enter**. Start with the imports:
+
+# %%
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_lib.data.samples import FMASK_CODES, load_landsat_series, load_sentinel2_l1c
+from course_lib.viz import data_tour
+from course_lib.viz.maps import layer_map
+
+# %% [markdown]
+# ## 1. A real Sentinel-2 Level-1C scene
+#
+# Sentinel-2 carries the MultiSpectral Instrument with **13 bands** at 10, 20 and 60 m.
+# Level-1C is *top-of-atmosphere* reflectance: what the satellite saw, atmosphere included. The
+# files store digital numbers (DN) = reflectance × 10000; from processing baseline 04.00
+# (January 2022) an offset of 1000 is added too, so for newer scenes reflectance =
+# (DN − 1000) / 10000. This scene is from 2017, so `load_sentinel2_l1c` divides by 10000.
+# We read all bands on one 20 m grid (10 m bands are averaged, 60 m bands repeated):
+
+# %%
+s2 = load_sentinel2_l1c(resolution=20)
+print("shape (bands, rows, cols):", s2.data.shape)
+print("bands:", s2.band_names)
+print("CRS:", s2.crs, "| pixel size:", s2.resolution, "m")
+print("median reflectance per band:", np.round(np.nanmedian(s2.data, axis=(1, 2)), 3))
+
+# %% [markdown]
+# Three bands are special. **B01** (coastal aerosol) and **B09** (water vapour) serve the
+# atmospheric correction, and **B10** (cirrus, 1375 nm) sees almost nothing of the ground
+# because water vapour absorbs it: only high clouds light up. s2cloudless uses all three in
+# notebook 01. Browse the layers: the cirrus band is nearly empty (B10 stays below 0.003), so
+# whatever clouds this winter scene has are low ones, not cirrus. Move the stretch to see inside
+# the brightest areas.
+
+# %%
+def show_sentinel2_layer(layer, upper_percentile):
+    fig = data_tour.sentinel2_layer_figure(layer, upper_percentile)
+    display(fig)
+
+
+widgets.interact(
+    show_sentinel2_layer,
+    layer=widgets.Dropdown(options=list(data_tour.S2_LAYERS), description="layer"),
+    upper_percentile=widgets.FloatSlider(value=98, min=90, max=100, step=0.5,
+                                         description="stretch %"),
+);
+
+# %% [markdown]
+# ## 2. A real Landsat time series with its cloud masks
+#
+# One image is rarely enough: clouds hide the ground. The course's second real dataset is a
+# time series of 105 small Landsat 5 TM and Landsat 7 ETM+ scenes (61 × 61 pixels at 30 m),
+# each with red, NIR and SWIR1 surface reflectance and the **CFmask** cloud mask. We checked the
+# codes in these files rather than trusting a table: they are
+
+# %%
+reflectance, fmask = load_landsat_series()
+values, counts = np.unique(fmask, return_counts=True)
+for value, count in zip(values, counts):
+    print(f"code {value:3d} = {FMASK_CODES[int(value)]:12s} {count / fmask.size:6.1%} of all pixels")
+print("dates:", reflectance.dates[0], "to", reflectance.dates[-1])
+
+# %% [markdown]
+# Code 255 (*fill*) marks pixels with no data: scene edges and, for Landsat 7 after May 2003,
+# the stripes left by its failed scan-line corrector. Slide through the dates:
+
+# %%
+widgets.interact(
+    lambda index: display(data_tour.landsat_scene_figure(index)),
+    index=widgets.IntSlider(value=10, min=0, max=len(reflectance.dates) - 1,
+                            description="date index"),
+);
+
+# %% [markdown]
+# How often is a pixel actually seen? The clear fraction per date shows why composites (notebook
+# 01) collect observations over weeks or months:
+
+# %%
+clear = data_tour.landsat_clear_fraction()
+fig, ax = plt.subplots(figsize=(9, 3))
+ax.plot(reflectance.dates, clear, "o-", ms=3)
+ax.set_ylabel("clear fraction (CFmask 0 or 1)")
+ax.set_title("Real Landsat series: how much of the area is clear on each date")
+plt.show()
+print(f"{(clear > 0.9).sum()} of {len(clear)} dates are more than 90 % clear")
+
+# %% [markdown]
+# ## 3. An interactive map that works offline
+#
+# `course_lib.viz.maps.layer_map` puts rasters and polygons on a [folium](https://python-visualization.github.io/folium/)
+# (Leaflet) map. It embeds the Leaflet library in the page, so the map works without internet;
+# the OpenStreetMap basemap is added only when the tile server answers. Toggle the layers with
+# the control in the top-right corner. The polygons are reference areas that came with the scene.
+
+# %%
+import geopandas as gpd
+
+from course_lib.config import data_dir
+
+reference = gpd.read_file(data_dir() / "sentinel2_l1c_T33UUU_20170216" / "s2l1c_ref.gpkg")
+layer_map(
+    rasters={
+        "Sentinel-2 true colour (real)": (s2.select(("B04", "B03", "B02")), {"vmin": 0.0, "vmax": 0.25}),
+        "NIR band B08 (real)": (s2.select(("B08",)), {"cmap": "magma", "vmin": 0.0, "vmax": 0.4, "opacity": 0.8}),
+    },
+    vectors={"reference polygons": reference},
+)
+
+# %% [markdown]
+# ## Exercises
+#
+# **Exercise 1.** A crude "bright pixel" test flags cloud (and snow) where the blue band B02
+# exceeds 0.2. Which fraction of the Sentinel-2 scene does it flag? Show the flagged pixels.
+# (Notebook 01 replaces this crude test with s2cloudless.)
+
+# %% tags=["solution"]
+bright = s2.band("B02") > 0.2
+print(f"{bright.mean():.1%} of the pixels have B02 > 0.2")
+fig, ax = plt.subplots(figsize=(8, 4))
+ax.imshow(bright, extent=s2.extent, cmap="gray")
+ax.set_title("Crude bright-pixel test: B02 > 0.2 (white)")
+plt.show()
+
+# %% [markdown]
+# **Exercise 2.** For every pixel of the Landsat series, count the dates on which it is clear
+# (CFmask 0 or 1) and show the count as a map. Where is the area seen least often?
+
+# %% tags=["solution"]
+clear_count = np.isin(fmask, (0, 1)).sum(axis=0)
+fig, ax = plt.subplots(figsize=(4.5, 4))
+im = ax.imshow(clear_count, extent=reflectance.extent, cmap="viridis")
+fig.colorbar(im, ax=ax, label="clear observations")
+ax.set_title("Clear observations per pixel (real Landsat)")
+plt.show()
+print("fewest:", clear_count.min(), "most:", clear_count.max())
+
+# %% [markdown]
+# **Exercise 3.** Some pixels flagged *fill* (255) still have reflectance values, and some
+# *clear* pixels may have none. Count both cases. What does this tell you about masking?
+
+# %% tags=["solution"]
+red = reflectance.band("red")
+fill_with_values = np.sum((fmask == 255) & np.isfinite(red))
+clear_without_values = np.sum(np.isin(fmask, (0, 1)) & ~np.isfinite(red))
+print("fill but has reflectance:", fill_with_values)
+print("clear but no reflectance:", clear_without_values)
+print("Lesson: combine the quality mask with the data's own nodata; trust neither alone.")
+
+# %% [markdown]
+# ## Summary
+#
+# * The course = notebooks that explain + `course_lib`, a tested package with one short module
+#   per step. Widgets are thin wrappers around plain functions.
+# * The real Sentinel-2 L1C scene has 13 bands at three resolutions; L1C is top-of-atmosphere
+#   reflectance (DN / 10000, minus an offset of 1000 from baseline 04.00).
+# * Quality masks such as CFmask label clouds, shadows, snow, water and fill; check their codes
+#   in your data, and combine them with the data's own nodata.
+# * A single date rarely shows every pixel clearly: compositing over time is the answer.
+# * The landslide study area is **simulated** so that you know the truth and can change the
+#   world; the real imagery teaches the tools.
+#
+# ### What's next
+#
+# Notebook **01** masks clouds with s2cloudless, CFmask and the scene classification, and
+# builds median and greenest-pixel composites, first on the real data, then on the study area.
+#
+# ### References
+#
+# * Ganerød, A. J., Lindsay, E., et al. (2023). Globally vs. locally trained machine learning
+#   models for landslide detection: a case study of a glacial landscape. *Remote Sensing*, 15(4), 895.
+# * Zhu, Z., & Woodcock, C. E. (2012). Object-based cloud and cloud shadow detection in Landsat
+#   imagery. *Remote Sensing of Environment*, 118, 83-94 (Fmask).
