@@ -26,7 +26,8 @@
 # 2. open the course's **real** Sentinel-2 and Landsat samples and say what each band shows;
 # 3. read a cloud mask (CFmask) and count the clear observations in a time series;
 # 4. show rasters and polygons on an interactive map that works even offline;
-# 5. say which data in the course is real, which is **simulated**, and why.
+# 5. open the **simulated** Jølster-like study area, change it, and say which data in the course
+#    is real, which is simulated, and why.
 #
 # ### Prerequisites
 #
@@ -178,6 +179,101 @@ layer_map(
 )
 
 # %% [markdown]
+# ## 4. The simulated study area: a Jølster-like landslide event
+#
+# Now the part of the course that is **simulated**. `course_lib.data.study_area` generates,
+# from a seed, a 10 × 10 km valley landscape in western Norway (UTM 32N, 10 m pixels), modelled
+# on the paper's case study: U-shaped glacial valleys, a lake, forest, alpine scrub, farmland,
+# a village, bare rock and snow, and about 120 debris flows and debris slides triggered on
+# 30 July 2019. "Satellites" then observe it: Sentinel-2 on four dates before and four after
+# the event (with clouds, cloud shadows, snow patches, terrain shadow, and imperfect SCL and
+# cloud-probability layers), and Sentinel-1 VV/VH, ascending and descending, with speckle.
+#
+# The first call generates the world and caches it in `data_cache/` (under a minute; Binder
+# does it when the image is built); later calls read the cache.
+
+# %%
+from course_lib.data.study_area import LANDCOVER_CLASSES, load_study_area
+from course_lib.viz import study_area_plots
+
+area = load_study_area()
+landslides = area["landslides"]
+truth = area["landslide_mask"].data[0]
+print(f"{len(landslides)} landslides covering {truth.mean():.2%} of the area")
+print("land-cover classes:", LANDCOVER_CLASSES)
+print("Sentinel-2 post-event dates:", area["s2_post"].dates)
+
+# %%
+study_area_plots.plot_study_area_overview(area)
+
+# %% [markdown]
+# The Sentinel-2 acquisitions after the event: note the cloudy date, the cloud shadows offset
+# away from the sun, and the dark north-facing slopes.
+
+# %%
+study_area_plots.plot_acquisitions(area, "s2_post")
+
+# %% [markdown]
+# The same layers on a map, with the landslide inventory and the four evaluation subplots A-D
+# (like the paper's: A on a north-facing slope, B with small slides, C a large slide near the
+# village, D deposits on farmland). Hover over a polygon to read its attributes.
+
+# %%
+layer_map(
+    rasters={"hillshade (simulated)": (area["hillshade"], {"cmap": "gray", "vmin": 0, "vmax": 1})},
+    vectors={
+        "landslides (simulated truth)": (landslides[["id", "type", "area_m2", "subplot", "geometry"]],
+                                         {"color": "#D55E00", "weight": 1, "fillOpacity": 0.5}),
+        "subplots A-D": (area["subplots"], {"color": "#0072B2", "weight": 2, "fillOpacity": 0}),
+    },
+)
+
+# %% [markdown]
+# ### Change the world
+#
+# The simulation is a teaching tool: change the knobs and see what the satellites would see.
+# To stay fast, the explorer builds a miniature 2.56 × 2.56 km world each time (about a
+# second). Try more cloud, fewer looks (stronger speckle) and smaller slides: which signal
+# survives, the optical dNDVI or the radar log-ratio? And what happens to the radar signal
+# when ascending and descending passes are averaged?
+
+# %%
+widgets.interact(
+    lambda seed, cloud_cover, speckle_looks, n_landslides, landslide_size_scale: display(
+        study_area_plots.world_explorer(seed, cloud_cover, speckle_looks, n_landslides,
+                                        landslide_size_scale)),
+    seed=widgets.IntSlider(value=2019, min=2000, max=2040, description="seed"),
+    cloud_cover=widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.25, description="cloud"),
+    speckle_looks=widgets.FloatSlider(value=4.4, min=1.0, max=20.0, step=0.5, description="looks"),
+    n_landslides=widgets.IntSlider(value=15, min=0, max=40, description="landslides"),
+    landslide_size_scale=widgets.FloatSlider(value=1.0, min=0.3, max=2.0, step=0.1,
+                                             description="size"),
+);
+
+# %% [markdown]
+# ### What is simulated, and how it differs from real imagery
+#
+# - *Terrain*: idealised U-shaped valleys with fractal mountains between them; real valleys have
+#   moraines, cliffs, talus cones and river terraces, and a real DEM has errors.
+# - *Land cover*: placed by simple rules (elevation, slope, aspect, noise), one spectrum per
+#   class with a little texture; real forests, fields and rocks vary far more.
+# - *Landslides*: follow steepest-descent paths with a heavy-tailed size; real debris flows
+#   spread, split, erode channels and leave levees. Our truth mask is exact, whereas the paper's
+#   reference was itself mapped by hand.
+# - *Sentinel-2*: six bands (B02, B03, B04, B08, B11, B12) of surface reflectance, no
+#   adjacency effect, no BRDF, no misregistration; clouds at one height per date; SCL and cloud
+#   probability derived from the true clouds with deliberate errors, not by running Sen2Cor or
+#   s2cloudless.
+# - *Sentinel-1*: backscatter from a look-up table and the same terrain model the slope
+#   correction inverts (so the correction works better than on real data); layover and shadow
+#   flagged but not geometrically displaced; speckle independent per pixel; a simple landslide
+#   signature (darker near edge, brighter far edge).
+# - *Time*: four optical and three radar dates per period, one storm, little phenology.
+#
+# So: the simulated world is for learning *how methods behave* and *how to evaluate them*; the
+# numbers you get are not the paper's numbers, but the orderings and the reasons should be.
+
+# %% [markdown]
 # ## Exercises
 #
 # **Exercise 1.** A crude "bright pixel" test flags cloud (and snow) where the blue band B02
@@ -206,7 +302,21 @@ plt.show()
 print("fewest:", clear_count.min(), "most:", clear_count.max())
 
 # %% [markdown]
-# **Exercise 3.** Some pixels flagged *fill* (255) still have reflectance values, and some
+# **Exercise 3.** In the simulated study area, how are the landslides distributed over the four
+# subplots and over the types (debris flow, debris slide)? Which land-cover class do most
+# landslides start in? (Hint: `landslides.groupby(...)`, and the `landcover` raster.)
+
+# %% tags=["solution"]
+print(landslides.groupby("subplot").size())
+print(landslides.groupby("type")["area_m2"].describe()[["count", "mean", "max"]])
+landcover = area["landcover"].data[0]
+print("land cover under the landslide pixels:")
+codes, counts = np.unique(landcover[truth == 1], return_counts=True)
+for code, count in zip(codes, counts):
+    print(f"  {LANDCOVER_CLASSES.get(int(code), code):15s} {count / counts.sum():.0%}")
+
+# %% [markdown]
+# **Exercise 4.** Some pixels flagged *fill* (255) still have reflectance values, and some
 # *clear* pixels may have none. Count both cases. What does this tell you about masking?
 
 # %% tags=["solution"]
