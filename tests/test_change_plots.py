@@ -58,8 +58,12 @@ def test_change_panels_and_geometry_comparison():
     assert len([ax for ax in fig.axes if ax.get_title()]) == 3
     assert stats["decrease_share_asc"] == pytest.approx(0.5)
     assert stats["decrease_share_mean"] == 0.0 and stats["increase_share_mean"] == 0.0
-    fig = change_plots.change_panels({"a": asc, "b": desc, "c": mean, "d": asc}, ncols=3)
-    assert len([ax for ax in fig.axes if ax.get_title()]) == 4
+    fig = change_plots.change_panels({"a": asc, "b": desc, "c": mean, "d": asc}, ncols=3,
+                                     cmaps={"d": "gray"}, limits={"d": (-1.0, 0.5)})
+    titled = [ax for ax in fig.axes if ax.get_title()]
+    assert len(titled) == 4
+    image = titled[3].get_images()[0]
+    assert image.get_cmap().name == "gray" and image.get_clim() == (-1.0, 0.5)
     with pytest.raises(ValueError, match="at least one"):
         change_plots.change_panels({})
 

@@ -136,7 +136,7 @@ def lee_filter_explorer(image: np.ndarray, window: int = 7, looks: float = sar.S
 def change_panels(layers: Mapping[str, np.ndarray], outline: np.ndarray | None = None,
                   limits: Mapping[str, tuple[float, float]] | None = None,
                   ncols: int = 3, extent=None, cmap: str = CHANGE_CMAP,
-                  panel_size: float = 3.6) -> Figure:
+                  panel_size: float = 3.6, cmaps: Mapping[str, str] | None = None) -> Figure:
     """A grid of change images (name -> 2-D array), each with its own symmetric colour range.
 
     Args:
@@ -146,6 +146,9 @@ def change_panels(layers: Mapping[str, np.ndarray], outline: np.ndarray | None =
         ncols: panels per row.
         extent: ``Raster.extent`` for map coordinates (default: pixel indices).
         cmap: colour map (default purple = decrease, green = increase).
+        panel_size: inches per panel.
+        cmaps: optional ``{name: colour map}`` overriding ``cmap`` for some layers (e.g.
+            ``"gray"`` for backscatter in dB, ``"terrain"`` for elevation).
     """
     if not layers:
         raise ValueError("change_panels needs at least one layer.")
@@ -164,8 +167,8 @@ def change_panels(layers: Mapping[str, np.ndarray], outline: np.ndarray | None =
             finite = _finite(data)
             lim = float(np.percentile(np.abs(finite), 98)) if finite.size else 1.0
             vmin, vmax = -lim, lim
-        im = ax.imshow(data, cmap=cmap, vmin=vmin, vmax=vmax, extent=extent,
-                       interpolation="nearest")
+        im = ax.imshow(data, cmap=(cmaps or {}).get(name, cmap), vmin=vmin, vmax=vmax,
+                       extent=extent, interpolation="nearest")
         _outline(ax, outline, extent)
         ax.set_title(name)
         ax.set_xticks([]), ax.set_yticks([])
@@ -218,9 +221,11 @@ def slope_correction_panels(sigma0_db: np.ndarray, gamma0_db: np.ndarray,
                             vmin: float = -25.0, vmax: float = 0.0, extent=None) -> Figure:
     """sigma0 before and gamma0 after the slope correction, and the layover / shadow mask."""
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.6), constrained_layout=True)
+    # masked (NaN) pixels must not look like bright ones
+    gray = plt.get_cmap("gray").with_extremes(bad="tab:orange")
     for ax, data, name in ((axes[0], sigma0_db, "sigma0 (dB), terrain not corrected"),
-                           (axes[1], gamma0_db, "gamma0 flattened (dB), Vollrath et al. 2020")):
-        im = ax.imshow(data, cmap="gray", vmin=vmin, vmax=vmax, extent=extent,
+                           (axes[1], gamma0_db, "gamma0 flattened (dB); masked = orange")):
+        im = ax.imshow(data, cmap=gray, vmin=vmin, vmax=vmax, extent=extent,
                        interpolation="nearest")
         ax.set_title(name)
     fig.colorbar(im, ax=axes[:2], shrink=0.8, label="dB")
