@@ -53,11 +53,22 @@ def _polyline_mask(shape: tuple[int, int], rows: np.ndarray, cols: np.ndarray) -
 def _valley(shape, centre_mask, floor_values, world_px_m, half_floor_m, rise_m, wall_m, power):
     """Elevation surface of one U-shaped valley and its distance field (world metres)."""
     dist_px, (ir, ic) = ndimage.distance_transform_edt(~centre_mask, return_indices=True)
-    dist_m = dist_px * world_px_m
-    floor_here = floor_values[ir, ic]
+    dist_m = (dist_px * world_px_m).astype(np.float32)
+    del dist_px
+    floor_here = floor_values[ir, ic].astype(np.float32)
+    del ir, ic
     a = rise_m / wall_m**power
-    surface = floor_here + a * np.maximum(dist_m - half_floor_m, 0.0) ** power
-    return surface, dist_m, floor_here
+    surface = floor_here + np.float32(a) * np.maximum(dist_m - half_floor_m, 0.0) ** power
+    return surface.astype(np.float32), dist_m, floor_here
+
+
+def _soft_min(surfaces: list[np.ndarray], k: float) -> np.ndarray:
+    """-k log(sum(exp(-z_i / k))): the lowest surface, with rounded junctions (float32)."""
+    lowest = np.minimum.reduce(surfaces)
+    total = np.zeros_like(lowest, dtype=np.float32)
+    for z in surfaces:
+        total += np.exp(-(z - lowest) / np.float32(k))
+    return (lowest - np.float32(k) * np.log(total)).astype(np.float32)
 
 
 def make_landscape(params: StudyAreaParams, rng: np.random.Generator) -> Landscape:
@@ -123,10 +134,8 @@ def make_landscape(params: StudyAreaParams, rng: np.random.Generator) -> Landsca
     mountains = 1640 - 60 * np.logaddexp(0, (1640 - mountains) / 60)  # soft cap ~1650 m
 
     # Soft minimum (log-sum-exp) so the valleys blend into the mountains without creases.
-    k = 45.0
-    stack = np.stack([mountains, z_main, z_north, z_south])
-    lowest = stack.min(axis=0)
-    z = lowest - k * np.log(np.exp(-(stack - lowest) / k).sum(axis=0))
+    z = _soft_min([mountains, z_main, z_north, z_south], k=45.0)
+    del z_main, z_north, z_south
 
     # --- gullies and roughness on the walls --------------------------------------------
     on_floor = (d_main < main_w) | (d_north < 170.0) | (d_south < 190.0)

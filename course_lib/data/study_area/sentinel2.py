@@ -219,8 +219,9 @@ class Sentinel2Simulator:
         # Terrain illumination.
         cos_i = np.clip(illumination(self.land.dem, params.resolution, sun_az, sun_el), 0, None)
         cast = cast_shadow(self.land.dem, params.resolution, sun_az, sun_el)
-        direct = cos_i * ~cast / np.cos(zen)
-        sky_view = (1 + np.cos(np.radians(self.slope))) / 2
+        # float32 throughout: the per-date arrays are (6, rows, cols).
+        direct = (cos_i * ~cast / np.float32(np.cos(zen))).astype(np.float32)
+        sky_view = ((1 + np.cos(np.radians(self.slope))) / 2).astype(np.float32)
 
         # Clouds on a padded grid, so that shadows can come from outside the area.
         height_m = rng.uniform(1000, 3000) * params.scale
@@ -250,23 +251,25 @@ class Sentinel2Simulator:
 
         # Illumination: direct (cut by cloud shadow) plus diffuse sky light, per band.
         direct_shadowed = direct * (1 - 0.85 * shadow)
-        f = DIFFUSE_FRACTION[:, None, None]
+        f = DIFFUSE_FRACTION.astype(np.float32)[:, None, None]
         illum = (1 - f) * direct_shadowed[None] + f * sky_view[None]
         ground = refl * illum
         if params.terrain_overcorrection > 0:
             dark = np.clip((0.45 - direct) / 0.45, 0, 1)
-            tint = np.array([1.6, 1.3, 1.1, 0.9, 0.7, 0.7])[:, None, None]
-            ground *= 1 + params.terrain_overcorrection * dark[None] * tint
+            tint = np.array([1.6, 1.3, 1.1, 0.9, 0.7, 0.7], dtype=np.float32)[:, None, None]
+            ground *= 1 + np.float32(params.terrain_overcorrection) * dark[None] * tint
 
         brightness_texture = 0.8 + 0.2 * smoothstep(
             smooth_noise(rng, shape, 2.0), -2, 2)
-        cloud = np.asarray(CLOUD_SPECTRUM)[:, None, None] * brightness_texture[None]
+        cloud = (np.asarray(CLOUD_SPECTRUM, dtype=np.float32)[:, None, None]
+                 * brightness_texture.astype(np.float32)[None])
         toa = (1 - opacity[None]) * ground + opacity[None] * cloud
-        toa = toa + cirrus_op[None] * np.asarray(CIRRUS_SPECTRUM)[:, None, None]
+        toa = toa + cirrus_op[None] * np.asarray(CIRRUS_SPECTRUM, dtype=np.float32)[:, None, None]
         gain = rng.normal(1.0, 0.015)
         offset = np.array([rng.uniform(0, 0.008), rng.uniform(0, 0.004), 0, 0, 0, 0])
-        toa = toa * gain + offset[:, None, None]
-        toa += rng.standard_normal(toa.shape).astype(np.float32) * NOISE_STD[:, None, None]
+        toa = toa * np.float32(gain) + offset.astype(np.float32)[:, None, None]
+        toa += (rng.standard_normal(toa.shape, dtype=np.float32)
+                * NOISE_STD.astype(np.float32)[:, None, None])
         toa = np.clip(toa, 0.0001, 1.6).astype(np.float32)
 
         scl, prob = self._quality(toa, opacity, shadow, cirrus_op, snow, direct)
