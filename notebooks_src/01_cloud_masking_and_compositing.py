@@ -324,14 +324,19 @@ for period in ("pre", "post"):
 # shadows beside the clouds.
 
 # %%
+def true_colour(raster, date_index):
+    """B04, B03, B02 of one date as a displayable image (indexing one date avoids a copy of all)."""
+    rgb_bands = [raster.band_names.index(b) for b in ("B04", "B03", "B02")]
+    return composite_plots.linear_rgb(raster.data[date_index, rgb_bands], vmax=0.15)
+
+
 def explore_scl(period, date_index):
     raster = area[f"s2_{period}"]
     date_index = min(date_index, len(raster.dates) - 1)
     masks = scl_masks[period]
     one_date = clouds.CloudMasks(*(getattr(masks, name)[date_index]
                                    for name in ("cloud", "shadow", "snow", "nodata")))
-    image = composite_plots.linear_rgb(raster.select(("B04", "B03", "B02")).data[date_index],
-                                       vmax=0.15)
+    image = true_colour(raster, date_index)
     display(cloud_plots.mask_overlay_figure(
         image, one_date, f"Simulated study area, {raster.dates[date_index]}: SCL masks"))
 
@@ -365,7 +370,7 @@ def projected_shadows(period, date_index, max_distance_m=1500.0):
 
 SHADOW_DATE = 1
 result, azimuth = projected_shadows("pre", SHADOW_DATE)
-image = composite_plots.linear_rgb(pre.select(("B04", "B03", "B02")).data[SHADOW_DATE], vmax=0.15)
+image = true_colour(pre, SHADOW_DATE)
 display(cloud_plots.shadow_projection_figure(
     image, result, azimuth,
     title=f"Simulated study area, {pre.dates[SHADOW_DATE]}: shadow projection"))

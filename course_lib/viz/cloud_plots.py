@@ -40,10 +40,28 @@ def rgb_image(bands: np.ndarray, low: float = 2, high: float = 98) -> np.ndarray
     return np.moveaxis(np.nan_to_num(np.clip(scaled, 0, 1)), 0, -1)
 
 
+#: Longest side, in pixels, of an image shown in a figure panel: more is invisible on screen
+#: and only costs memory (a 1024 x 1024 RGBA overlay in float would be 16 MB per panel).
+DISPLAY_PIXELS = 512
+
+
+def thumbnail(image: np.ndarray, max_pixels: int = DISPLAY_PIXELS) -> np.ndarray:
+    """Every n-th row and column of a ``(rows, cols, ...)`` image so the longer side fits.
+
+    For display only (the numbers the figures report use full resolution). The result is a
+    small copy, so a figure never keeps the full-size array alive.
+
+    >>> thumbnail(np.zeros((1024, 600, 3)), 512).shape
+    (512, 300, 3)
+    """
+    step = max(1, int(np.ceil(max(image.shape[0], image.shape[1]) / max_pixels)))
+    return np.ascontiguousarray(image[::step, ::step]) if step > 1 else image
+
+
 def _overlay(ax, mask: np.ndarray, colour: str, alpha: float = 0.6, extent=None) -> None:
-    layer = np.zeros(mask.shape + (4,), dtype=np.float32)
-    rgba = np.array([int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)] + [alpha])
-    layer[mask] = rgba
+    mask = thumbnail(np.asarray(mask, dtype=bool))
+    layer = np.zeros(mask.shape + (4,), dtype=np.uint8)
+    layer[mask] = [int(colour[i:i + 2], 16) for i in (1, 3, 5)] + [int(255 * alpha)]
     ax.imshow(layer, extent=extent, interpolation="nearest")
 
 
@@ -81,14 +99,14 @@ def s2cloudless_explorer(probability: np.ndarray, rgb: np.ndarray, threshold: fl
     fraction = float(mask.mean())
     fig = Figure(figsize=(12, 3.6))
     axes = fig.subplots(1, 3)
-    axes[0].imshow(rgb, extent=extent)
+    axes[0].imshow(thumbnail(rgb), extent=extent)
     axes[0].set_title("true colour (B04, B03, B02)")
-    im = axes[1].imshow(probability, vmin=0, vmax=1, cmap="viridis", extent=extent)
+    im = axes[1].imshow(thumbnail(probability), vmin=0, vmax=1, cmap="viridis", extent=extent)
     fig.colorbar(im, ax=axes[1], fraction=0.046, label="cloud probability")
-    axes[1].contour(probability, levels=[threshold], colors="white", linewidths=0.6,
+    axes[1].contour(thumbnail(probability), levels=[threshold], colors="white", linewidths=0.6,
                     extent=extent, origin="upper")
     axes[1].set_title(f"s2cloudless probability (white: {threshold:.2f})")
-    axes[2].imshow(rgb, extent=extent)
+    axes[2].imshow(thumbnail(rgb), extent=extent)
     _overlay(axes[2], mask, MASK_COLOURS["cloud"], 0.65, extent)
     axes[2].set_title(f"mask: {100 * fraction:.1f} % cloud")
     _clean_axes(axes)
@@ -144,7 +162,7 @@ def shadow_projection_figure(rgb: np.ndarray, result: CloudShadowResult,
         ("final mask (eroded, then buffered)", result.mask, "#D55E00"),
     ]
     for ax, (name, mask, colour) in zip(axes.ravel(), panels):
-        ax.imshow(rgb, extent=extent)
+        ax.imshow(thumbnail(rgb), extent=extent)
         if mask is not None:
             _overlay(ax, mask, colour, 0.6, extent)
             name = f"{name}: {100 * mask.mean():.1f} %"
@@ -169,9 +187,9 @@ def mask_overlay_figure(rgb: np.ndarray, masks: CloudMasks, title: str = "",
         raise ValueError("mask_overlay_figure shows one date: pass masks of shape (rows, cols).")
     fig = Figure(figsize=(11, 4.6))
     axes = fig.subplots(1, 2)
-    axes[0].imshow(rgb, extent=extent)
+    axes[0].imshow(thumbnail(rgb), extent=extent)
     axes[0].set_title("image")
-    axes[1].imshow(rgb, extent=extent)
+    axes[1].imshow(thumbnail(rgb), extent=extent)
     for name in ("nodata", "snow", "shadow", "cloud"):
         _overlay(axes[1], getattr(masks, name), MASK_COLOURS[name], 0.75, extent)
     fractions = masks.fractions()

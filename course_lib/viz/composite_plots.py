@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from course_lib.composites import (AllCloudError, clear_count, greenest_pixel_composite,
                                    median_composite)
+from course_lib.viz.cloud_plots import thumbnail
 
 
 def linear_rgb(bands: np.ndarray, vmax: float = 0.3) -> np.ndarray:
@@ -96,18 +97,18 @@ def composite_window_explorer(stack: np.ndarray, clear: np.ndarray, dates: Seque
                    never_clear_fraction=float(np.mean(count == 0)),
                    mean_abs_difference=float(np.nanmean(np.abs(median[nir_band]
                                                                 - greenest[nir_band]))))
-    axes[0].imshow(linear_rgb(median[list(rgb_bands)], vmax), extent=extent)
+    axes[0].imshow(thumbnail(linear_rgb(median[list(rgb_bands)], vmax)), extent=extent)
     axes[0].set_title("median of clear", fontsize=9)
-    axes[1].imshow(linear_rgb(greenest[list(rgb_bands)], vmax), extent=extent)
+    axes[1].imshow(thumbnail(linear_rgb(greenest[list(rgb_bands)], vmax)), extent=extent)
     axes[1].set_title("greenest pixel (max NDVI)", fontsize=9)
-    im = axes[2].imshow(count, cmap="cividis", vmin=0, vmax=max(1, int(count.max())),
+    im = axes[2].imshow(thumbnail(count), cmap="cividis", vmin=0, vmax=max(1, int(count.max())),
                         extent=extent, interpolation="nearest")
     fig.colorbar(im, ax=axes[2], fraction=0.046, label="clear observations")
     axes[2].set_title(f"{window.sum()} dates, never clear: "
                       f"{100 * numbers['never_clear_fraction']:.1f} %", fontsize=9)
     day = np.where(index >= 0, (selected_dates[np.maximum(index, 0)]
                                 - selected_dates[0]).astype(float), np.nan)
-    im = axes[3].imshow(day, cmap="viridis", extent=extent, interpolation="nearest")
+    im = axes[3].imshow(thumbnail(day), cmap="viridis", extent=extent, interpolation="nearest")
     fig.colorbar(im, ax=axes[3], fraction=0.046, label=f"days after {selected_dates[0]}")
     axes[3].set_title("date the greenest pixel came from", fontsize=9)
     fig.suptitle(title or f"{selected_dates[0]} to {selected_dates[-1]}", fontsize=10)
@@ -163,7 +164,7 @@ def composites_figure(composites: Mapping[str, object], rgb: Sequence[str] = ("B
             ax.set_yticks([])
             if raster is None:
                 continue
-            ax.imshow(linear_rgb(raster.select(rgb).data, vmax), extent=raster.extent)
+            ax.imshow(thumbnail(linear_rgb(raster.select(rgb).data, vmax)), extent=raster.extent)
             never = float(np.isnan(raster.data).all(axis=0).mean())
             ax.set_title(f"{period}-event {kind}: never clear {100 * never:.1f} %", fontsize=9)
     if title:
@@ -210,7 +211,7 @@ def index_browser(name: str, bands: Mapping[str, np.ndarray], catalogue: str = "
                "undefined_fraction": float(1 - finite.size / values.size)}
     fig = Figure(figsize=(11, 4.2))
     ax_map, ax_hist = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
-    im = ax_map.imshow(values, cmap="RdYlGn", vmin=p2, vmax=p98, extent=extent,
+    im = ax_map.imshow(thumbnail(values), cmap="RdYlGn", vmin=p2, vmax=p98, extent=extent,
                        interpolation="nearest")
     fig.colorbar(im, ax=ax_map, fraction=0.046, label=name)
     ax_map.set_xticks([])
