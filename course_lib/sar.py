@@ -625,7 +625,8 @@ def change_layers(area=None, geometry: str = "mean", lee_window: int | None = No
 
     Returns:
         a 3-D float32 :class:`~course_lib.data.raster.Raster` ``(13, rows, cols)`` with the
-        band names above; ``attrs`` record the choices and the masked fraction.
+        band names above; ``attrs`` (strings, as in GeoTIFF tags) record the choices and
+        ``s1_masked_fraction``.
 
     Example (notebooks 04-05)::
 
@@ -651,7 +652,9 @@ def change_layers(area=None, geometry: str = "mean", lee_window: int | None = No
     params = getattr(area, "params", None)
     path = None
     if use_cache and params is not None and hasattr(params, "short_hash"):
-        variant = f"v{CHANGE_LAYERS_VERSION}_{geometry}" + (f"_lee{lee_window}" if lee_window else "")
+        variant = f"v{CHANGE_LAYERS_VERSION}_{geometry}"
+        if lee_window:
+            variant += f"_lee{lee_window}"
         path = cache_dir() / "change_layers" / params.short_hash() / f"{variant}.tif"
         if path.exists() and not overwrite:
             return read_geotiff(path)
@@ -677,12 +680,13 @@ def change_layers(area=None, geometry: str = "mean", lee_window: int | None = No
     }
     data = np.stack([np.asarray(layers[n], dtype=np.float32) for n in names])
     template = area["dem"]
+    # Strings, as GeoTIFF tags store them, so a fresh and a cached result look the same.
     attrs = {"source": "course_lib.sar.change_layers (simulated study area)",
-             "s1_geometry": geometry, "s1_lee_window": lee_window or 0,
+             "s1_geometry": geometry, "s1_lee_window": str(lee_window or 0),
              "s1_units": "dB (diff = post - pre, dB)", "s1_correction": "Vollrath et al. 2020",
-             "s2_composite": "greenest pixel", "s1_masked_fraction":
-             round(float(np.mean(~np.isfinite(data[0]))), 5),
-             "version": CHANGE_LAYERS_VERSION}
+             "s2_composite": "greenest pixel",
+             "s1_masked_fraction": f"{float(np.mean(~np.isfinite(data[0]))):.5f}",
+             "version": str(CHANGE_LAYERS_VERSION)}
     raster = replace(template, data=data, band_names=tuple(names), dates=None, attrs=attrs)
     if path is not None:
         write_geotiff(raster, path, overwrite=True)

@@ -200,7 +200,8 @@ r0 = int(np.clip(lake_r - half, 0, vv.shape[0] - 2 * half))
 c0 = int(np.clip(lake_c - half, 0, vv.shape[1] - 2 * half))
 crop = vv[r0:r0 + 2 * half, c0:c0 + 2 * half]           # 256 x 256 pixels around the lake
 box = int(min(20, depth[lake_r, lake_c] - 2))
-lake_box = (slice(lake_r - r0 - box, lake_r - r0 + box), slice(lake_c - c0 - box, lake_c - c0 + box))
+lake_box = (slice(lake_r - r0 - box, lake_r - r0 + box),       # rows, cols inside the crop
+            slice(lake_c - c0 - box, lake_c - c0 + box))
 print(f"ENL measured on the lake: {sar.equivalent_number_of_looks(crop[lake_box]):.1f} "
       f"(simulated with {s1.attrs['speckle_looks']} looks)")
 
@@ -308,8 +309,9 @@ for g in sar.GEOMETRIES:
     near, far = sar.look_direction_edges(truth, area[f"s1_{g}_pre"].attrs["look_azimuth_deg"])
     zones[f"near edge ({g} view)"], zones[f"far band ({g} view)"] = near, far & forest
 
+example_mask = ids == example["id"]
 fig, _ = change_plots.geometry_comparison(vv_change["asc"][win], vv_change["desc"][win],
-                                          vv_change["mean"][win], outline=(ids == example["id"])[win])
+                                          vv_change["mean"][win], outline=example_mask[win])
 show(fig)
 _, zone_stats = change_plots.geometry_comparison(vv_change["asc"], vv_change["desc"],
                                                  vv_change["mean"], outline=truth, zones=zones)
@@ -341,7 +343,8 @@ print(f"\ninside the landslides, share of pixels below -1.5 dB: asc "
 # %%
 dem = area["dem"]
 slope_deg, aspect_deg = terrain.slope_aspect(dem.data[0], dem.resolution)
-print("max difference from area['slope']:", float(np.nanmax(np.abs(slope_deg - area["slope"].data[0]))))
+difference = np.nanmax(np.abs(slope_deg - area["slope"].data[0]))
+print(f"largest difference from area['slope']: {difference:.3g} degrees")
 steep_forest = forest & (slope_deg > 20)
 fig, _ = change_plots.binned_profile(
     aspect_deg[steep_forest],
@@ -358,7 +361,8 @@ show(fig)
 #
 # * alpha_r = atan(tan(slope) · cos(phi_i − aspect)), the slope in the range direction, with
 #   phi_i the azimuth towards the sensor (= look azimuth + 180°; alpha_r > 0 faces the sensor);
-# * SCF = tan(90° − theta_i + alpha_r) / tan(90° − theta_i), the volume-model correction factor;
+# * SCF = tan(90° − theta_i + alpha_r) / tan(90° − theta_i), the volume-model correction
+#   factor;
 # * gamma0 = sigma0 / cos(theta_i) / SCF, the terrain-flattened backscatter;
 # * **layover** where alpha_r > theta_i, **shadow** where alpha_r < −(90° − theta_i): nothing
 #   usable is measured there, so those pixels are masked.
@@ -403,7 +407,8 @@ print(f"layover {correction.layover.mean():.1%}, shadow {correction.shadow.mean(
 # %%
 layers = sar.change_layers(area)
 print(layers.band_names)
-print("masked (layover/shadow in both geometries):", f"{float(layers.attrs['s1_masked_fraction']):.2%}")
+masked = float(layers.attrs["s1_masked_fraction"])
+print(f"masked (layover or shadow in both geometries): {masked:.2%}")
 print("cached in:", sorted(p.name for p in (cache_dir() / "change_layers").rglob("*.tif")))
 gray = {n: "gray" for n in ("pre-VV", "post-VV", "pre-VH", "post-VH", "post-R", "post-G",
                              "post-B", "post-NIR")}

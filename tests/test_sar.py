@@ -286,6 +286,9 @@ def test_change_layers_bands_cache_and_signal(small_area, tmp_path, monkeypatch)
     assert len(cached) == 1
     again = sar.change_layers(small_area)  # read back from the cache
     np.testing.assert_allclose(again.data, layers.data, equal_nan=True)
+    assert again.band_names == layers.band_names
+    assert {k: again.attrs[k] for k in layers.attrs} == layers.attrs
+    assert again.crs == small_area["dem"].crs and again.transform == small_area["dem"].transform
     np.testing.assert_allclose(layers.band("diff-VV"),
                                layers.band("post-VV") - layers.band("pre-VV"), atol=1e-4)
     truth = small_area["landslide_mask"].data[0].astype(bool)
