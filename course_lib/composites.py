@@ -296,6 +296,8 @@ def greenest_pixel_composite(stack, clear=None, score=None, red_band: int | None
 
 #: The composites :func:`study_area_composites` makes.
 COMPOSITE_KINDS = ("median", "greenest")
+#: Part of the cache file names: bump it when the compositing changes, so old files are ignored.
+COMPOSITES_VERSION = "1"
 
 
 def composite_raster(raster, scl, kind: str = "median"):
@@ -393,7 +395,7 @@ def study_area_composites(area=None, params=None, kinds: Sequence[str] = COMPOSI
     for period in ("pre", "post"):
         for kind in kinds:
             name = f"{period}_{kind}"
-            path = folder / f"{name}.tif" if folder is not None else None
+            path = folder / f"v{COMPOSITES_VERSION}_{name}.tif" if folder is not None else None
             if path is not None and path.exists() and not overwrite:
                 results[name] = read_geotiff(path)
                 continue

@@ -48,6 +48,16 @@ def test_median_treats_nan_as_missing():
     assert np.allclose(out[:, 0, 0], np.median(stack[1:, :, 0, 0], axis=0))
 
 
+def test_xarray_input_is_accepted():
+    xr = pytest.importorskip("xarray")
+    stack = _stack()
+    da = xr.DataArray(stack, dims=("time", "band", "y", "x"))
+    np.testing.assert_array_equal(median_composite(da), median_composite(stack))
+    np.testing.assert_array_equal(
+        greenest_pixel_composite(da, red_band=RED, nir_band=NIR),
+        greenest_pixel_composite(stack, red_band=RED, nir_band=NIR))
+
+
 def test_nanmedian_over_time_matches_numpy():
     rng = np.random.default_rng(0)
     values = rng.random((7, 5, 6)).astype(np.float32)
@@ -200,8 +210,8 @@ def test_study_area_composites_cache_roundtrip(tmp_path, monkeypatch):
     first = composites.study_area_composites(area)
     assert set(first) == {"pre_median", "post_median", "pre_greenest", "post_greenest"}
     files = sorted(p.name for p in (tmp_path / "composites" / "abc123").iterdir())
-    assert files == ["post_greenest.tif", "post_median.tif", "pre_greenest.tif",
-                     "pre_median.tif"]
+    assert files == ["v1_post_greenest.tif", "v1_post_median.tif", "v1_pre_greenest.tif",
+                     "v1_pre_median.tif"]
     second = composites.study_area_composites(area)   # read back from the cache
     for key in first:
         np.testing.assert_array_equal(first[key].data, second[key].data)
