@@ -351,3 +351,17 @@ def test_default_world_sar_alone_gives_far_more_false_positives(default_area):
         pred = clf.predict(x.reshape(-1, x.shape[-1])).reshape(truth.shape).astype(bool)
         fps[name] = (pred & ~truth).sum()
     assert fps["s1"] > 3 * fps["dndvi"]
+
+
+def test_scl_is_imperfect_like_a_real_one(area):
+    """SCL misses some true cloud (faint edges) and flags some cloud-free bright ground."""
+    scl = area["s2_post_scl"].data[:, 0]
+    truth = area["s2_post_truth"].data
+    assert area["s2_post_truth"].band_names == ("cloud", "cloud_shadow", "snow")
+    cloud, flagged = truth[:, 0].astype(bool), np.isin(scl, (8, 9, 10))
+    missed = (cloud & ~flagged).sum() / cloud.sum()
+    assert 0.01 < missed < 0.4
+    assert (flagged & cloud).sum() / flagged.sum() > 0.8      # but mostly right
+    # The cloud probability is high on true clouds and low on clear ground.
+    prob = area["s2_post_cloudprob"].data[:, 0]
+    assert prob[cloud].mean() > 0.5 > 0.2 > prob[~cloud & (truth[:, 1] == 0)].mean()

@@ -33,6 +33,8 @@ Products (all on one 10 m grid in UTM 32N, EPSG:32632):
                          B08 B11 B12, 4 dates each; ``dates`` set
 ``s2_*_scl``             (time, 1, rows, cols) uint8 scene classification (Sen2Cor codes)
 ``s2_*_cloudprob``       (time, 1, rows, cols) float32 0-1, like s2cloudless
+``s2_*_truth``           (time, 3, rows, cols) uint8 0/1 true ``cloud``, ``cloud_shadow``,
+                         ``snow``: what a perfect mask would find (only a simulation has it)
 ``s1_{asc,desc}_{pre,    (time, 2, rows, cols) float32 linear sigma0, bands VV VH, 3 dates
 post}``                  each; ``attrs`` hold look azimuth, heading and incidence angles
 ``local_incidence_*``,   local and ellipsoid incidence angles (degrees) per geometry

@@ -174,7 +174,8 @@ def make_landscape(params: StudyAreaParams, rng: np.random.Generator) -> Landsca
     town_rc = (int(round(junction_row(town_u) * (n - 1))), int(round(town_u * (n - 1))))
     rr, cc = np.indices(shape)
     town_dist_m = np.hypot(rr - town_rc[0], cc - town_rc[1]) * world_px_m
-    town = (town_dist_m < 420.0 + 80 * shore) & on_floor & ~lake & ~river
+    ragged = smooth_noise(rng, shape, max(1.5, 5 * params.scale))
+    town = (town_dist_m < 430.0 + 80 * shore + 110 * ragged) & on_floor & ~lake & ~river
 
     edge = np.minimum.reduce([d_main - main_w, d_north - 170.0, d_south - 190.0])
     return Landscape(dem=dem, lake=lake, river=river, floor=on_floor & ~lake, road=road,

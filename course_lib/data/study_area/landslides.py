@@ -214,11 +214,13 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
         dep_px = dep_px[~water.ravel()[dep_px]]
         scar_px = scar_px[~water.ravel()[scar_px]]
         all_px = np.concatenate([scar_px, dep_px])
-        if all_px.size == 0 or (ids.ravel()[all_px] > 0).mean() > 0.1:
+        if all_px.size < 3 or (ids.ravel()[all_px] > 0).mean() > 0.1:
             continue
         slide_id = len(records) + 1
         scar_px = scar_px[ids.ravel()[scar_px] == 0]
         dep_px = dep_px[ids.ravel()[dep_px] == 0]
+        if scar_px.size + dep_px.size < 3:      # too small to map from 10 m pixels
+            continue
         ids.ravel()[scar_px] = slide_id
         ids.ravel()[dep_px] = slide_id
         parts.ravel()[scar_px] = SCAR
@@ -242,5 +244,6 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
             "reaches_agriculture": bool((covered == LANDCOVER_CODES["agriculture"]).any()),
             "reaches_road": bool((covered == LANDCOVER_CODES["road"]).any()),
             "forest_fraction": float(np.isin(covered, (5, 6)).mean()),
+            "near_town": bool(big),
         })
     return LandslideSet(ids, parts, records)

@@ -127,7 +127,9 @@ def choose_subplots(slides: LandslideSet, landcover: np.ndarray, aspect_deg: np.
     for rec in slides.records:
         if rec["id"] in small_ids:
             small_init[rec["init_row"], rec["init_col"]] = 1.0
-    big = max(slides.records, key=lambda r: r["n_scar_px"] + r["n_deposit_px"], default=None)
+    # C: the large slide placed above the town (or, failing that, the largest one).
+    big = next((r for r in slides.records if r.get("near_town")), None) or max(
+        slides.records, key=lambda r: r["n_scar_px"] + r["n_deposit_px"], default=None)
     big_map = np.zeros(shape)
     if big is not None:
         big_map[slides.ids == big["id"]] = 1.0

@@ -45,8 +45,8 @@ from course_lib.data.study_area.landslides import make_landslides
 from course_lib.data.study_area.params import GENERATOR_VERSION, StudyAreaParams
 from course_lib.data.study_area.points import SUBPLOT_TITLES, choose_subplots, training_points
 from course_lib.data.study_area.sentinel1 import S1_BANDS, geometry, simulate_s1, static_texture
-from course_lib.data.study_area.sentinel2 import (S2_BANDS, SCL_CLASSES, Sentinel2Simulator,
-                                                  simulate_period)
+from course_lib.data.study_area.sentinel2 import (S2_BANDS, SCL_CLASSES, TRUTH_BANDS,
+                                                  Sentinel2Simulator, simulate_period)
 from course_lib.terrain import hillshade, slope_aspect, solar_position
 
 CRS_UTM32N = CRS.from_epsg(32632)
@@ -58,7 +58,7 @@ HILLSHADE_SUN = tuple(round(v, 2) for v in solar_position(datetime(2019, 7, 30, 
 RASTER_PRODUCTS = (
     "dem", "slope", "aspect", "hillshade", "landcover", "landslide_mask", "landslide_parts",
     "landslide_id", "s2_pre", "s2_post", "s2_pre_scl", "s2_post_scl", "s2_pre_cloudprob",
-    "s2_post_cloudprob", "s1_asc_pre", "s1_asc_post", "s1_desc_pre", "s1_desc_post",
+    "s2_post_cloudprob", "s2_pre_truth", "s2_post_truth", "s1_asc_pre", "s1_asc_post", "s1_desc_pre", "s1_desc_post",
     "local_incidence_asc", "local_incidence_desc", "incidence_asc", "incidence_desc",
 )
 VECTOR_PRODUCTS = ("landslides", "training_points", "subplots")
@@ -181,6 +181,9 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
                                          classes=json.dumps(SCL_CLASSES), **info)
         out[f"s2_{period}_cloudprob"] = raster(series.cloud_prob, ("cloud_probability",), dates,
                                                units="probability 0-1", **info)
+        out[f"s2_{period}_truth"] = raster(series.truth, TRUTH_BANDS, dates,
+                                           description="true cloud (opacity > 0.1 or cirrus), "
+                                           "cloud shadow and snow masks, 0/1", **info)
         del series   # with a sink the arrays are on disk already: free them
         bar.update()
     del sim

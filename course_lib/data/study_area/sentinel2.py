@@ -58,6 +58,12 @@ S2_CIRRUS = {"pre": (0, 2), "post": (1, 3)}
 OVERPASS_UTC = (10, 40)
 LATITUDE, LONGITUDE = 61.45, 6.3
 
+#: The true masks stored with each period (what a perfect cloud mask would find).
+TRUTH_BANDS = ("cloud", "cloud_shadow", "snow")
+#: Opacity above which a pixel counts as cloud in the truth (thin edges below it are the
+#: ones SCL tends to miss), and shadow strength above which it counts as cloud shadow.
+TRUE_CLOUD_OPACITY, TRUE_SHADOW_STRENGTH = 0.1, 0.3
+
 SCL_CLASSES = {
     0: "no data", 1: "saturated or defective", 2: "dark area pixels", 3: "cloud shadows",
     4: "vegetation", 5: "not vegetated", 6: "water", 7: "unclassified",
@@ -97,6 +103,7 @@ class S2Series:
     reflectance: np.ndarray   # (time, 6, rows, cols) float32
     scl: np.ndarray           # (time, 1, rows, cols) uint8
     cloud_prob: np.ndarray    # (time, 1, rows, cols) float32 0-1
+    truth: np.ndarray         # (time, 3, rows, cols) uint8 0/1: cloud, cloud shadow, snow
     dates: tuple[str, ...]
     sun_azimuth: tuple[float, ...]
     sun_elevation: tuple[float, ...]
@@ -327,13 +334,17 @@ def simulate_period(period: str, land: Landscape, landcover: np.ndarray,
     refl = np.empty((len(dates), len(S2_BANDS), n, n), dtype=np.float32)
     scl = np.empty((len(dates), 1, n, n), dtype=np.uint8)
     prob = np.empty((len(dates), 1, n, n), dtype=np.float32)
+    truth = np.empty((len(dates), len(TRUTH_BANDS), n, n), dtype=np.uint8)
     infos = []
     for t, date in enumerate(dates):
         frac = S2_CLOUD_FRACTION[period][t] * params.cloud_cover
         refl[t], scl[t, 0], prob[t, 0], info = sim.acquire(
-            date, period == "post", frac, t in S2_CIRRUS[period])
+            date, period == "post", frac, t in S2_CIRRUS[period], with_truth=True)
+        truth[t, 0] = (info.pop("opacity") > TRUE_CLOUD_OPACITY) | (info.pop("cirrus") > 0.15)
+        truth[t, 1] = (info.pop("shadow") > TRUE_SHADOW_STRENGTH) & (truth[t, 0] == 0)
+        truth[t, 2] = info.pop("snow") & (truth[t, 0] == 0)
         infos.append(info)
-    series = S2Series(refl, scl, prob, dates,
+    series = S2Series(refl, scl, prob, truth, dates,
                       tuple(i["sun_azimuth"] for i in infos),
                       tuple(i["sun_elevation"] for i in infos),
                       tuple(i["cloud_fraction"] for i in infos))
