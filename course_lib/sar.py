@@ -44,6 +44,7 @@ __all__ = [
     "to_linear",
     "equivalent_number_of_looks",
     "lee_filter",
+    "refined_lee_filter",
     "median_composite",
     "log_ratio_db",
     "combine_geometries",
@@ -226,6 +227,102 @@ def lee_filter(image: np.ndarray, window: int = 7, looks: float = S1_IW_GRDH_ENL
     out = (1.0 - b) * mean_z + b * z64
     out[~np.isfinite(z64)] = np.nan
     return out.astype(out_dtype)
+
+
+def _refined_lee_windows() -> list[np.ndarray]:
+    """The eight 7 x 7 edge-aligned half windows of the refined Lee filter (centre included).
+
+    Order: top, bottom, left, right half; then the triangles on either side of the main
+    diagonal (top-right, bottom-left) and of the anti-diagonal (top-left, bottom-right).
+    """
+    r, c = np.indices((7, 7))
+    masks = [r <= 3, r >= 3, c <= 3, c >= 3, c >= r, c <= r, r + c <= 6, r + c >= 6]
+    return [m.astype(np.float64) for m in masks]
+
+
+def _refined_lee_2d(z: np.ndarray, eta2: float) -> np.ndarray:
+    """Refined Lee on one 2-D float64 slice (NaN = nodata); see :func:`refined_lee_filter`."""
+    valid = np.isfinite(z)
+    filled = np.where(valid, z, 0.0)
+    weight = valid.astype(np.float64)
+    mean3, _, _ = _local_mean_var(z, 3)
+    # The nine 3 x 3 sample means on a 3 x 3 grid with spacing 2 pixels: m[k] for k = 3 i + j
+    # sits at (row, col) offset (2 (i - 1), 2 (j - 1)). Edges: nearest valid value.
+    padded = np.pad(np.where(np.isfinite(mean3), mean3, np.nanmean(mean3)), 2, mode="edge")
+    rows, cols = z.shape
+    m = [padded[2 + dr:2 + dr + rows, 2 + dc:2 + dc + cols]
+         for dr in (-2, 0, 2) for dc in (-2, 0, 2)]
+    centre = m[4]
+    gradients = np.stack([np.abs(m[1] - m[7]),    # vertical change: a horizontal edge
+                          np.abs(m[3] - m[5]),    # horizontal change: a vertical edge
+                          np.abs(m[2] - m[6]),    # top-right vs bottom-left: a main-diagonal edge
+                          np.abs(m[0] - m[8])])   # top-left vs bottom-right: an anti-diagonal edge
+    direction = np.argmax(gradients, axis=0)
+    # Which side of the edge the centre belongs to: the side whose sample mean is closer.
+    sides = [(m[1], m[7]), (m[3], m[5]), (m[2], m[6]), (m[0], m[8])]
+    choice = np.empty(z.shape, dtype=np.int8)
+    for d, (first, second) in enumerate(sides):
+        here = direction == d
+        first_side = np.abs(first - centre) <= np.abs(second - centre)
+        choice[here] = np.where(first_side[here], 2 * d, 2 * d + 1)
+    mean_z = np.empty(z.shape)
+    var_z = np.empty(z.shape)
+    for index, kernel in enumerate(_refined_lee_windows()):
+        sel = choice == index
+        if not sel.any():
+            continue
+        count = ndimage.correlate(weight, kernel, mode="reflect")
+        sum1 = ndimage.correlate(filled, kernel, mode="reflect")
+        sum2 = ndimage.correlate(filled * filled, kernel, mode="reflect")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = sum1[sel] / count[sel]
+            mean_z[sel] = mean
+            var_z[sel] = np.maximum(sum2[sel] / count[sel] - mean * mean, 0.0)
+    var_x = (var_z - mean_z**2 * eta2) / (1.0 + eta2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        b = np.where(var_z > 0, np.maximum(var_x / var_z, 0.0), 0.0)
+    out = (1.0 - b) * mean_z + b * filled
+    out[~valid] = np.nan
+    return out
+
+
+def refined_lee_filter(image: np.ndarray, looks: float = S1_IW_GRDH_ENL) -> np.ndarray:
+    """Refined Lee filter (Lee 1981): the Lee filter in an edge-aligned 7 x 7 half window.
+
+    The basic :func:`lee_filter` averages a square window, so near an edge it mixes both sides
+    (or, with ``b`` near 1, keeps the speckle). The refined version first finds the local edge
+    direction from nine 3 x 3 sample means on the 7 x 7 window (the largest of the vertical,
+    horizontal and two diagonal differences), picks the half window on the centre pixel's side of
+    the edge (one of eight), and applies the same Lee weighting inside it. Homogeneous areas are
+    smoothed about as much; edges and thin features (a narrow debris flow) stay sharper.
+
+    Source: Lee, J.-S. (1981), Refined filtering of image noise using local statistics,
+    *Computer Graphics and Image Processing* 15:380-389; the same scheme as the refined Lee of
+    ESA SNAP and of Mullissa et al. (2021, *Remote Sensing* 13:1954) for Earth Engine, here with
+    the speckle level from the ENL as in :func:`lee_filter`.
+
+    Args:
+        image: linear intensity, band-first ``(..., rows, cols)``; NaN = nodata, kept NaN.
+        looks: equivalent number of looks.
+
+    >>> flat = np.full((9, 9), 0.3)
+    >>> bool(np.allclose(refined_lee_filter(flat), flat))
+    True
+    """
+    z = np.asarray(image)
+    if z.ndim < 2:
+        raise ValueError(
+            f"refined_lee_filter needs (rows, cols) last; got shape {z.shape}."
+        )
+    if min(z.shape[-2:]) < 7:
+        raise ValueError(f"refined_lee_filter needs at least 7 x 7 pixels; got {z.shape[-2:]}.")
+    if not looks > 0:
+        raise ValueError(f"looks (the ENL) must be positive; got {looks}.")
+    _check_linear(z, "refined_lee_filter input")
+    out_dtype = np.float32 if z.dtype == np.float32 else np.float64
+    flat = z.reshape(-1, *z.shape[-2:]).astype(np.float64)
+    out = np.stack([_refined_lee_2d(band, 1.0 / looks) for band in flat])
+    return out.reshape(z.shape).astype(out_dtype)
 
 
 # --------------------------------------------------------------------------------------------

@@ -40,8 +40,13 @@ def test_lee_filter_explorer_raises_enl_more_with_a_larger_window():
     assert small["enl_before"] == pytest.approx(4.4, rel=0.15)
     assert large["enl_after"] > small["enl_after"] > small["enl_before"]
     assert large["std_db_after"] < large["std_db_before"]
+    _, refined = change_plots.lee_filter_explorer(image, looks=4.4, homogeneous=region,
+                                                  method="refined")
+    assert refined["enl_after"] > 5 * refined["enl_before"]
     with pytest.raises(ValueError, match="one band"):
         change_plots.lee_filter_explorer(np.stack([image, image]))
+    with pytest.raises(ValueError, match="method"):
+        change_plots.lee_filter_explorer(image, method="frost")
 
 
 def test_change_panels_and_geometry_comparison():

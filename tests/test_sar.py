@@ -299,3 +299,52 @@ def test_change_layers_bands_cache_and_signal(small_area, tmp_path, monkeypatch)
     assert np.isnan(asc.band("pre-VV")).mean() >= np.isnan(layers.band("pre-VV")).mean()
     with pytest.raises(ValueError, match="geometry"):
         sar.change_layers(small_area, geometry="both")
+
+
+# ---- refined Lee ----------------------------------------------------------------------------
+
+def test_refined_lee_windows_are_halves_with_the_centre():
+    windows = sar._refined_lee_windows()
+    assert len(windows) == 8
+    assert all(w.sum() == 28 and w[3, 3] == 1 for w in windows)
+
+
+def test_refined_lee_keeps_constant_images_and_nan():
+    image = np.full((2, 12, 12), 0.05, dtype=np.float32)
+    out = sar.refined_lee_filter(image)
+    assert out.dtype == np.float32 and out.shape == image.shape
+    np.testing.assert_allclose(out, image, rtol=1e-6)
+    rng = np.random.default_rng(6)
+    speckled = rng.gamma(4.4, 0.1 / 4.4, size=(30, 30))
+    speckled[5:8, 5:8] = np.nan
+    out = sar.refined_lee_filter(speckled)
+    assert np.isnan(out[5:8, 5:8]).all() and np.isfinite(out[~np.isnan(speckled)]).all()
+
+
+def test_refined_lee_preserves_edges_better_than_lee():
+    rng = np.random.default_rng(7)
+    truth = np.full((120, 120), 0.02)
+    truth[:, 60:] = 0.5  # a 14 dB step, like forest next to a lake
+    speckled = truth * rng.gamma(4.4, 1 / 4.4, truth.shape)
+    near_edge = (slice(10, 110), slice(56, 64))
+    flat = (slice(10, 110), slice(80, 115))
+
+    def error_db(x, where):
+        return np.mean(np.abs(sar.to_db(x[where]) - sar.to_db(truth[where])))
+
+    refined = sar.refined_lee_filter(speckled, looks=4.4)
+    basic = sar.lee_filter(speckled, window=7, looks=4.4)
+    assert error_db(refined, near_edge) < 0.75 * error_db(basic, near_edge)
+    assert error_db(refined, near_edge) < error_db(speckled, near_edge)
+    # still a real speckle filter in flat areas (a 28-pixel half window)
+    assert sar.equivalent_number_of_looks(refined[flat]) > 10 * 4.4
+    assert refined[flat].mean() == pytest.approx(speckled[flat].mean(), rel=0.02)
+
+
+def test_refined_lee_bad_input():
+    with pytest.raises(ValueError, match="7 x 7"):
+        sar.refined_lee_filter(np.ones((5, 5)))
+    with pytest.raises(ValueError, match="decibels"):
+        sar.refined_lee_filter(np.full((8, 8), -3.0))
+    with pytest.raises(ValueError, match="positive"):
+        sar.refined_lee_filter(np.ones((8, 8)), looks=-1)

@@ -89,15 +89,19 @@ def db_linear_histograms(linear: np.ndarray, bins: int = 100,
 
 def lee_filter_explorer(image: np.ndarray, window: int = 7, looks: float = sar.S1_IW_GRDH_ENL,
                         homogeneous: tuple[slice, slice] | None = None,
-                        vmin: float = -25.0, vmax: float = 0.0) -> tuple[Figure, dict[str, float]]:
-    """Widget callback: one linear image before and after :func:`course_lib.sar.lee_filter`.
+                        vmin: float = -25.0, vmax: float = 0.0,
+                        method: str = "lee") -> tuple[Figure, dict[str, float]]:
+    """Widget callback: one linear image before and after a Lee speckle filter.
 
     Args:
         image: 2-D linear intensity ``(rows, cols)``.
-        window, looks: the filter's window size and assumed ENL.
+        window, looks: the filter's window size and assumed ENL (the refined Lee filter always
+            uses its 7 x 7 edge-aligned windows and ignores ``window``).
         homogeneous: ``(row_slice, col_slice)`` of an area without real texture (a lake, a
             field) where the ENL is measured before and after; defaults to the whole image.
         vmin, vmax: dB colour range.
+        method: ``"lee"`` (:func:`course_lib.sar.lee_filter`) or ``"refined"``
+            (:func:`course_lib.sar.refined_lee_filter`).
 
     Returns:
         the figure and ``{"enl_before", "enl_after", "std_db_before", "std_db_after"}``
@@ -106,7 +110,14 @@ def lee_filter_explorer(image: np.ndarray, window: int = 7, looks: float = sar.S
     image = np.asarray(image)
     if image.ndim != 2:
         raise ValueError(f"lee_filter_explorer takes one band (rows, cols); got {image.shape}.")
-    filtered = sar.lee_filter(image, window=int(window), looks=float(looks))
+    if method == "lee":
+        filtered = sar.lee_filter(image, window=int(window), looks=float(looks))
+        label = f"Lee {window}x{window}, ENL {looks:g}"
+    elif method == "refined":
+        filtered = sar.refined_lee_filter(image, looks=float(looks))
+        label = f"refined Lee 7x7, ENL {looks:g}"
+    else:
+        raise ValueError(f"method must be 'lee' or 'refined'; got {method!r}.")
     region = homogeneous or (slice(None), slice(None))
     stats = {
         "enl_before": sar.equivalent_number_of_looks(image[region]),
@@ -116,8 +127,7 @@ def lee_filter_explorer(image: np.ndarray, window: int = 7, looks: float = sar.S
     }
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), constrained_layout=True)
     for ax, data, name, key in ((axes[0], image, "original", "enl_before"),
-                                (axes[1], filtered, f"Lee {window}x{window}, ENL {looks:g}",
-                                 "enl_after")):
+                                (axes[1], filtered, label, "enl_after")):
         im = ax.imshow(sar.to_db(data, floor=1e-6), cmap="gray", vmin=vmin, vmax=vmax,
                        interpolation="nearest")
         ax.set_title(f"{name}\nmeasured ENL {stats[key]:.1f}")
