@@ -72,8 +72,8 @@ from course_lib.viz import cloud_plots, composite_plots
 # **s2cloudless** (Zupanc 2017, Sentinel Hub) is a gradient-boosted tree classifier (LightGBM)
 # trained on global Sentinel-2 data. For each pixel it reads ten **top-of-atmosphere (L1C)
 # reflectances**, B01, B02, B04, B05, B08, B8A, B09, B10, B11, B12, and returns a cloud
-# probability. It was among the better performers of the CMIX cloud-mask comparison (Skakun et
-# al. 2022) and is what the paper, via Google Earth Engine, used. Two details matter:
+# probability. It was one of the algorithms of the CMIX cloud-mask intercomparison (Skakun et
+# al. 2022) and is what the paper used, through Google Earth Engine. Two details matter:
 #
 # * the model wants **reflectance** (0-1), not the stored digital numbers (DN). From processing
 #   baseline 04.00 (25 January 2022) ESA adds 1000 to every DN: reflectance = (DN − 1000) /
@@ -102,7 +102,7 @@ print("\nDN 1500 is reflectance", clouds.dn_to_reflectance(np.array([1500]), "02
 
 # %% [markdown]
 # The probability is computed once; the post-processing is cheap, so we can explore it. The
-# library's own defaults are *no* averaging and *no* dilation (`average_over=1,
+# library's own defaults are a disk of radius 1 pixel for both steps (`average_over=1,
 # dilation_size=1`); the course sets Sentinel Hub's recommendation explicitly:
 # `S2PixelCloudDetector(threshold=0.4, average_over=4, dilation_size=2, all_bands=False)`.
 # **Averaging** (a convolution with a disk of that radius in pixels) smooths the noisy

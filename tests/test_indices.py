@@ -103,3 +103,11 @@ def test_spyndex_catalogue_and_compute_match_course_formulas():
                                                "B08": bands["B08"] * 1e4})
     zero = {"B04": np.zeros(2, np.float32), "B08": np.zeros(2, np.float32)}
     assert np.isnan(indices.compute_spyndex_index("NDVI", zero)).all()
+
+
+def test_every_listed_spyndex_index_computes_on_the_study_area_bands():
+    rng = np.random.default_rng(2)
+    study_bands = ("B02", "B03", "B04", "B08", "B11", "B12")
+    bands = {b: rng.uniform(0.01, 0.5, (4, 4)).astype(np.float32) for b in study_bands}
+    for name in indices.spyndex_catalogue(study_bands):
+        assert indices.compute_spyndex_index(name, bands).shape == (4, 4), name
