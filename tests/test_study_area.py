@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from course_lib.data.study_area import (LANDCOVER_CLASSES, PRODUCT_NAMES, StudyAreaParams,
-                                        load_study_area)
+                                        generate_in_memory, load_study_area)
 from course_lib.data.study_area import products as products_mod
 from course_lib.data.study_area.landcover import LANDCOVER_CODES, TRAINING_CLASSES
 from course_lib.data.study_area.landslides import DEPOSIT, SCAR, LandslideSet
@@ -158,11 +158,30 @@ def test_generation_is_atomic(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="disk full"):
         load_study_area(params, progress=False)
     root = tmp_path / "study_area"
-    assert list(root.iterdir()) == []          # neither a partial folder nor a temp folder
+    leftovers = [p for p in root.iterdir() if not p.name.endswith(".lock")]
+    assert leftovers == []          # neither a partial folder nor a temp folder
     monkeypatch.setattr(products_mod, "_write_product", original)
     area = load_study_area(params, progress=False)
     assert (area.folder / "metadata.json").exists()
     assert area.metadata["generator_version"] == GENERATOR_VERSION
+
+
+def test_parallel_processes_generate_once(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = ("from course_lib.data.study_area import StudyAreaParams, load_study_area\n"
+            "print(load_study_area(StudyAreaParams(size=96, n_landslides=2, seed=5), "
+            "progress=False).folder)")
+    env = {**os.environ, "COURSE_CACHE_DIR": str(tmp_path)}
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    folders = {p.communicate(timeout=120)[0].strip().splitlines()[-1] for p in procs}
+    assert all(p.returncode == 0 for p in procs) and len(folders) == 1
+    names = [p.name for p in (tmp_path / "study_area").iterdir()]
+    assert not [n for n in names if n.startswith(".tmp-")]
+    assert (Path(folders.pop()) / "metadata.json").exists()
 
 
 # --------------------------------------------------------------------------- physics
@@ -218,6 +237,18 @@ def test_north_facing_slopes_are_darker(area):
     north = forest & ((aspect < 30) | (aspect > 330))
     south = forest & (np.abs(aspect - 180) < 30)
     assert post[3][north].mean() < 0.7 * post[3][south].mean()
+
+
+def test_terrain_overcorrection_brightens_shaded_slopes_bluish():
+    plain = generate_in_memory(StudyAreaParams(size=128, n_landslides=2))
+    over = generate_in_memory(StudyAreaParams(size=128, n_landslides=2,
+                                              terrain_overcorrection=1.0))
+    dark = plain["hillshade"].data[0] < 0.3
+    sunny = plain["hillshade"].data[0] > 0.8
+    p, o = plain["s2_post"].data[2], over["s2_post"].data[2]
+    gain = o[:, dark].mean(axis=1) / p[:, dark].mean(axis=1)
+    assert gain[0] > gain[3] > 1.0          # brighter, most in blue (B02) less in NIR (B08)
+    np.testing.assert_allclose(o[:, sunny].mean(axis=1), p[:, sunny].mean(axis=1), rtol=0.02)
 
 
 def test_cloud_shadows_fall_away_from_the_sun():

@@ -19,6 +19,7 @@ B04"``) and come back as ``(time, bands, rows, cols)`` with ``dates`` set.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from datetime import datetime
@@ -485,6 +486,24 @@ class StudyArea:
 _AREAS: dict[str, StudyArea] = {}
 
 
+@contextlib.contextmanager
+def _generation_lock(folder: Path):
+    """Hold an exclusive lock file while generating, so parallel kernels (e.g. the notebook
+    tests) wait for one generation instead of each making the world. No-op without fcntl."""
+    try:
+        import fcntl
+    except ImportError:        # Windows: rely on the atomic rename alone
+        yield
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f".{folder.name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def study_area_folder(params: StudyAreaParams | None = None) -> Path:
     """Where the products of ``params`` live: ``cache_dir()/study_area/<hash>``."""
     params = params or StudyAreaParams()
@@ -511,7 +530,10 @@ def load_study_area(params: StudyAreaParams | None = None, *, progress: bool = T
     if key in _AREAS and (folder / "metadata.json").exists():
         return _AREAS[key]
     if not (folder / "metadata.json").exists():
-        write_study_area(params, folder, progress=progress)
+        with _generation_lock(folder):
+            # Another process may have finished while we waited for the lock.
+            if not (folder / "metadata.json").exists():
+                write_study_area(params, folder, progress=progress)
     area = StudyArea(params, folder)
     _AREAS[key] = area
     return area
