@@ -219,3 +219,22 @@ def test_study_area_composites_cache_roundtrip(tmp_path, monkeypatch):
     # a plain dict (no params) is computed but not cached
     composites.study_area_composites(_fake_area(seed=1), kinds=("median",))
     assert len(list((tmp_path / "composites").iterdir())) == 1
+
+
+def test_study_area_composites_on_a_small_generated_world(tmp_path, monkeypatch):
+    """Integration with the real study-area generator (a 128 x 128 miniature, in memory)."""
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    from course_lib.data.study_area import StudyAreaParams
+    from course_lib.data.study_area.products import generate_in_memory
+
+    area = generate_in_memory(StudyAreaParams(size=128, n_landslides=5))
+    result = composites.study_area_composites(area)
+    for name, raster in result.items():
+        assert raster.data.shape == (6, 128, 128) and raster.data.dtype == np.float32, name
+        assert raster.band_names == ("B02", "B03", "B04", "B08", "B11", "B12")
+        finite = raster.data[np.isfinite(raster.data)]
+        assert finite.size and finite.min() >= 0 and finite.max() < 2, name
+        # never-clear pixels are NaN in every band, nowhere else
+        assert np.array_equal(np.isnan(raster.data).any(axis=0), np.isnan(raster.data).all(axis=0))
+    folder = tmp_path / "composites" / area.params.short_hash()
+    assert len(list(folder.glob("v1_*.tif"))) == 4
