@@ -20,9 +20,13 @@ TRANSFORM = Affine(10.0, 0.0, 0.0, 0.0, -10.0, 400.0)  # 40 x 40 grid
 
 
 @pytest.fixture(autouse=True)
-def _close_figures():
+def _no_pyplot_figures_left_open():
+    """Widget callbacks redraw often: they must not leave pyplot figures open."""
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
     yield
-    matplotlib.pyplot.close("all")
+    assert plt.get_fignums() == []
 
 
 def _scene(seed=0):

@@ -6,7 +6,9 @@ colour-vision deficiency: true positives bluish green, false positives vermillio
 negatives blue, true negatives light grey, nodata black.
 
 Each widget callback is a plain function returning a matplotlib Figure and the numbers shown,
-so the tests call it directly and the notebook wraps it with ``ipywidgets``.
+so the tests call it directly and the notebook wraps it with ``ipywidgets``. Figures are made
+with ``matplotlib.figure.Figure`` (not ``pyplot``), so a slider that redraws many times does not
+pile up open figures: show one with ``display(fig)``.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
@@ -64,7 +66,7 @@ def confusion_folium_style(opacity: float = 0.9) -> dict[str, Any]:
             "opacity": opacity}
 
 
-def confusion_legend(ax: plt.Axes, codes: Sequence[int] = (TP, FP, FN, TN, NODATA),
+def confusion_legend(ax: Axes, codes: Sequence[int] = (TP, FP, FN, TN, NODATA),
                      counts: np.ndarray | None = None, **kwargs: Any) -> None:
     """Add a legend of confusion colours to ``ax`` (with pixel counts if ``counts`` given)."""
     handles = []
@@ -78,12 +80,13 @@ def confusion_legend(ax: plt.Axes, codes: Sequence[int] = (TP, FP, FN, TN, NODAT
 
 
 def plot_confusion_map(codes: np.ndarray, *, extent: Sequence[float] | None = None,
-                       ax: plt.Axes | None = None, title: str | None = None,
+                       ax: Axes | None = None, title: str | None = None,
                        legend: bool = True, with_counts: bool = True) -> Figure:
     """Show a confusion map (codes from :func:`course_lib.metrics.confusion_map`)."""
     codes = metrics.as_2d(codes, "codes")
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7.5, 5), layout="constrained")
+        fig = Figure(figsize=(7.5, 5), layout="constrained")
+        ax = fig.subplots()
     else:
         fig = ax.figure
     cmap, norm = confusion_colormap()
@@ -130,8 +133,8 @@ def plot_confusion_maps_by_region(codes: np.ndarray, regions: Any, transform: An
     n = len(regions) + 1
     ncols = min(n, 3)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 4.0 * nrows),
-                             layout="constrained", squeeze=False)
+    fig = Figure(figsize=(4.2 * ncols, 4.0 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
     cmap, norm = confusion_colormap()
 
     def title_for(name: str) -> str:
@@ -218,11 +221,13 @@ def threshold_explorer(score: Any, truth: Any, threshold: float, *, above: bool 
     predicted = np.where(np.isnan(s), np.nan, (s >= threshold) if above else (s <= threshold))
     codes = metrics.confusion_map(truth, predicted, valid)
 
-    fig, (ax_map, ax_curve) = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained",
-                                           gridspec_kw={"width_ratios": [1.25, 1]})
+    fig = Figure(figsize=(12, 4.8), layout="constrained")
+    ax_map, ax_curve = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.25, 1]})
     rule = ">=" if above else "<="
     plot_confusion_map(codes, extent=extent, ax=ax_map,
                        title=f"landslide where {score_name} {rule} {threshold:.3g}")
+    ax_map.ticklabel_format(useOffset=False, style="plain")
+    ax_map.tick_params(labelsize="x-small")
     for name, values in curves.items():
         ax_curve.plot(grid, values, color=METRIC_COLORS[name], lw=2.2 if name == "mcc" else 1.4,
                       label=name.upper() if name in ("mcc", "f1") else name)
@@ -251,7 +256,8 @@ def plot_comparison(table: Any, metric: str = "mcc", *, title: str | None = None
     course, paper = table[f"course {metric}"].astype(float), table[f"paper {metric}"].astype(float)
     labels = [f"{m}\n{s}" for m, s in table.index]
     y = np.arange(len(labels))
-    fig, ax = plt.subplots(figsize=(8, 0.45 * len(labels) + 1.2), layout="constrained")
+    fig = Figure(figsize=(8, 0.45 * len(labels) + 1.2), layout="constrained")
+    ax = fig.subplots()
     ax.barh(y - 0.2, course.fillna(0) * 100, height=0.4, color=OKABE_ITO["blue"],
             label="this course (simulated area)")
     ax.barh(y + 0.2, paper.fillna(0) * 100, height=0.4, color=OKABE_ITO["orange"],
@@ -264,6 +270,6 @@ def plot_comparison(table: Any, metric: str = "mcc", *, title: str | None = None
     ax.invert_yaxis()
     ax.set_xlim(min(0, np.nanmin(np.r_[course.values, paper.values, 0]) * 100) - 2, 105)
     ax.set_xlabel(f"{metric.upper() if metric in ('mcc', 'f1') else metric} (%)")
-    ax.legend(loc="lower right", fontsize="small")
+    fig.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
     ax.set_title(title or f"{metric.upper()}: course vs paper ('-' = not run or undefined)")
     return fig
