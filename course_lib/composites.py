@@ -44,7 +44,8 @@ def _check_stack(stack) -> np.ndarray:
         raise ValueError(f"stack must be (time, bands, rows, cols); got shape {data.shape}. "
                          "Add a band axis with stack[:, None] for a single band.")
     if not np.issubdtype(data.dtype, np.floating):
-        data = data.astype(np.float32)
+        raise TypeError(f"stack is {data.dtype}: pass reflectance as floats with NaN for nodata "
+                        "(digital numbers / 10000, or course_lib.clouds.dn_to_reflectance).")
     return data
 
 
@@ -143,7 +144,7 @@ def median_composite(stack, clear=None) -> np.ndarray:
     clear = _check_clear(clear, data)
     out = np.empty(data.shape[1:], dtype=np.float32)
     for band in range(data.shape[1]):           # a loop over bands, not over pixels
-        values = data[:, band].astype(np.float32)
+        values = check_reflectance(data[:, band], f"band {band}").astype(np.float32)
         if clear is not None:
             values[~clear] = np.nan
         out[band] = nanmedian_over_time(values)

@@ -158,6 +158,10 @@ def test_bad_stacks_raise():
         greenest_pixel_composite(_stack(), score=np.ones((3, 3, 3)))
     with pytest.raises(ValueError, match="digital numbers"):
         greenest_pixel_composite(_stack() * 10000, red_band=RED, nir_band=NIR)
+    with pytest.raises(ValueError, match="digital numbers"):
+        median_composite(_stack() * 10000)
+    with pytest.raises(TypeError, match="floats"):
+        median_composite((_stack() * 10000).astype(np.uint16))
 
 
 def _fake_area(n=16, dates=4, seed=0):
