@@ -57,11 +57,13 @@ What is simplified compared with real imagery (for notebook 00):
     - *Land cover*: placed by simple rules (elevation, slope, aspect, noise); real boundaries
       follow soils, ownership and history. Each class has one spectrum with a little texture;
       real forests, fields and rocks vary far more.
-    - *Landslides*: follow D8 steepest-descent paths with a heavy-tailed size; real debris
+    - *Landslides*: follow D8 steepest-descent paths with a heavy-tailed size (about 30 older,
+      already bare scars are added to the land cover as confusers); real debris
       flows spread, split, erode channels and leave levees. The truth mask is exact, whereas
       the paper's reference was itself mapped by hand from Sentinel-2 dNDVI.
     - *Sentinel-2*: six bands only, surface reflectance from a look-up table, no adjacency
-      effect, no BRDF, no band-to-band misregistration, no 20 m resampling of B11/B12.
+      effect, no BRDF, no band-to-band misregistration (B11 and B12 are made at 20 m and
+      repeated on the 10 m grid, as delivered).
       Clouds are fractal fields at one height per date; real clouds have several layers and
       3-D shapes. SCL and the cloud probability are derived from the true clouds with
       deliberate errors, not by running Sen2Cor or s2cloudless on the images.

@@ -153,14 +153,20 @@ def _shape_slide(path: np.ndarray, slope_deg: np.ndarray, water: np.ndarray, kin
 
 def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarray,
                     aspect_deg: np.ndarray, params: StudyAreaParams,
-                    rng: np.random.Generator) -> LandslideSet:
-    """Trigger ``params.n_landslides`` landslides and rasterise their scars and deposits."""
+                    rng: np.random.Generator, n: int | None = None,
+                    big_one_near_town: bool = True) -> LandslideSet:
+    """Trigger ``n`` (default ``params.n_landslides``) landslides and rasterise them.
+
+    With ``big_one_near_town`` the first is a large debris flow on the slope above the town
+    (like Vassenden).
+    """
+    n_slides = params.n_landslides if n is None else n
     shape = land.dem.shape
     n = params.size
     ids = np.zeros(shape, dtype=np.uint16)
     parts = np.zeros(shape, dtype=np.uint8)
     records: list[dict] = []
-    if params.n_landslides == 0:
+    if n_slides == 0:
         return LandslideSet(ids, parts, records)
 
     surface = routing_surface(land.dem)
@@ -179,7 +185,7 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
     weight = (np.exp(0.9 * rain.ravel()[cand_idx]) * (slope_deg.ravel()[cand_idx] - 28.0)
               * np.exp(-(e.ravel()[cand_idx] - 250.0) / 350.0))
     weight /= weight.sum()
-    order = rng.choice(cand_idx.size, size=min(cand_idx.size, 40 * params.n_landslides + 200),
+    order = rng.choice(cand_idx.size, size=min(cand_idx.size, 40 * n_slides + 200),
                        replace=False, p=weight)
     queue = list(cand_idx[order])
 
@@ -189,7 +195,7 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
     town_dist = np.hypot(rr - tr, cc - tc) * params.resolution / params.scale
     near_town = cand_idx[(town_dist < 2200) & (e.ravel()[cand_idx] > 600)]
     forced_big = None
-    if near_town.size:
+    if near_town.size and big_one_near_town:
         forced_big = int(near_town[np.argmin(np.hypot(*np.unravel_index(near_town, shape)
                                                       - np.array([[tr], [tc]])))])
         queue.insert(0, forced_big)
@@ -197,7 +203,7 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
     min_sep = max(3.0, 10.0 * params.scale)
     starts: list[tuple[int, int]] = []
     for start in queue:
-        if len(records) >= params.n_landslides:
+        if len(records) >= n_slides:
             break
         r, c = divmod(int(start), n)
         if ids[r, c] or any(abs(r - a) < min_sep and abs(c - b) < min_sep for a, b in starts):

@@ -151,11 +151,19 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
     step("land cover")
     landcover, field_ids = lc_mod.make_landcover(land, slope_deg, aspect_deg, params,
                                                  _rng(params, 2))
-    out["landcover"] = raster(landcover[None], ("landcover",),
-                              classes=json.dumps(lc_mod.LANDCOVER_CLASSES))
     bar.update()
 
     step("landslides")
+    # Older landslide scars (the area has many historic ones) are bare ground before and after
+    # the event: they look like landslides on a single image, but not in a change image.
+    old = make_landslides(land, landcover, slope_deg, aspect_deg, params, _rng(params, 7),
+                          n=params.n_landslides // 4, big_one_near_town=False)
+    landcover[(old.ids > 0) & (landcover != lc_mod.LANDCOVER_CODES["water"])] = \
+        lc_mod.LANDCOVER_CODES["bare_rock"]
+    meta["old_scar_pixel_fraction"] = round(float((old.ids > 0).mean()), 6)
+    del old
+    out["landcover"] = raster(landcover[None], ("landcover",),
+                              classes=json.dumps(lc_mod.LANDCOVER_CLASSES))
     slides = make_landslides(land, landcover, slope_deg, aspect_deg, params, _rng(params, 3))
     out["landslide_mask"] = raster(slides.mask[None], ("landslide",), event_date="2019-07-30")
     out["landslide_parts"] = raster(slides.parts[None], ("part",),
@@ -347,7 +355,9 @@ def write_raster_product(name: str, raster: Raster, folder: Path) -> Path:
         dst.write(data)
         for i, band in enumerate(names, start=1):
             dst.set_band_description(i, band)
-        dst.update_tags(course_product=json.dumps(tag, sort_keys=True))
+        dst.update_tags(course_product=json.dumps(tag, sort_keys=True),
+                        description=tag["description"],
+                        **({"dates": ",".join(dates)} if dates else {}))
     os.replace(tmp, path)
     return path
 

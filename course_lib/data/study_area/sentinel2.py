@@ -114,6 +114,21 @@ def _doy(date: str) -> int:
     return datetime.fromisoformat(date).timetuple().tm_yday
 
 
+def _as_20m(bands: np.ndarray) -> np.ndarray:
+    """Average 2 x 2 blocks and repeat them: a 20 m band resampled to 10 m (nearest).
+
+    >>> _as_20m(np.arange(16, dtype=np.float32).reshape(1, 4, 4))[0, :2, :2].tolist()
+    [[2.5, 2.5], [2.5, 2.5]]
+    """
+    rows, cols = bands.shape[-2:]
+    r2, c2 = rows - rows % 2, cols - cols % 2
+    out = bands.copy()
+    blocks = bands[..., :r2, :c2].reshape(*bands.shape[:-2], r2 // 2, 2, c2 // 2, 2)
+    means = blocks.mean(axis=(-3, -1))
+    out[..., :r2, :c2] = np.repeat(np.repeat(means, 2, axis=-2), 2, axis=-1)
+    return out
+
+
 def _base_reflectance(landcover: np.ndarray) -> np.ndarray:
     """(6, rows, cols) spectra looked up from the land cover."""
     table = np.zeros((256, 6), dtype=np.float32)
@@ -278,6 +293,7 @@ class Sentinel2Simulator:
         toa += (rng.standard_normal(toa.shape, dtype=np.float32)
                 * NOISE_STD.astype(np.float32)[:, None, None])
         toa = np.clip(toa, 0.0001, 1.6).astype(np.float32)
+        toa[4:] = _as_20m(toa[4:])   # B11 and B12 are 20 m bands, delivered on the 10 m grid
 
         scl, prob = self._quality(toa, opacity, shadow, cirrus_op, snow, direct)
         info = dict(sun_azimuth=round(sun_az, 2), sun_elevation=round(sun_el, 2),
