@@ -276,9 +276,10 @@ widgets.interact(
 # Sentinel-1 looks sideways, to the right of its track: on **ascending** passes (flying
 # north-north-west) it looks roughly **east**, on **descending** passes roughly **west**. The
 # paper (its Figure 8, after Lindsay et al.) describes the signature of a landslide through
-# forest: backscatter **decreases** on the side of the scar nearest the sensor (the standing trees
-# on that edge hide it) and **increases** in a band beyond the far edge (the trees there face the
-# sensor across the opening). Seen from the other side, the pattern is mirrored. The paper
+# forest: backscatter **decreases** on the side of the scar nearest the sensor and **increases**
+# in a band beyond the far edge. A likely reason, and the one the simulation uses: the standing
+# trees on the near edge cast a radar shadow into the opening, while the trees on the far edge
+# now face the sensor across it. Seen from the other side, the pattern is mirrored. The paper
 # averaged both geometries; averaging in linear units keeps the overall darkening of the scar
 # but dilutes the directional edges.
 #
@@ -340,10 +341,11 @@ print(f"\ninside the landslides, share of pixels below -1.5 dB: asc "
 #
 # ## 7. Terrain: shadow on north-facing slopes, and the radar slope correction
 #
-# **Optical.** On 30 July at 10:40 UTC the sun stands in the south-south-east about 45° above the
-# horizon. North-facing slopes receive light at a grazing angle and are dark in every band, so
-# a landslide there changes NDVI less visibly. The paper's globally trained models failed on
-# exactly these north-facing slopes. `terrain.slope_aspect` computes slope and aspect from the DEM
+# **Optical.** On 30 July at 10:40 UTC the sun stands in the south-south-east about 46° above the
+# horizon. North-facing slopes receive light at a grazing angle and are dark in every band: the
+# signal is weaker, and corrections for atmosphere and terrain can over-brighten such areas (the
+# paper's Figure 3 shows artefacts there). The paper's globally trained models failed on exactly
+# these north-facing slopes. `terrain.slope_aspect` computes slope and aspect from the DEM
 # (Horn 1981), the same as the study area's own layers:
 
 # %%
@@ -351,6 +353,8 @@ dem = area["dem"]
 slope_deg, aspect_deg = terrain.slope_aspect(dem.data[0], dem.resolution)
 difference = np.nanmax(np.abs(slope_deg - area["slope"].data[0]))
 print(f"largest difference from area['slope']: {difference:.3g} degrees")
+sun = area["hillshade"].attrs
+print(f"sun azimuth {sun['sun_azimuth_deg']}°, elevation {sun['sun_elevation_deg']}°")
 steep_forest = forest & (slope_deg > 20)
 fig, _ = change_plots.binned_profile(
     aspect_deg[steep_forest],
