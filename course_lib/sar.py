@@ -16,10 +16,19 @@ Conventions used by every function in this module:
 * **Angles** are in **degrees**. Azimuths are measured clockwise from grid north (0 = north,
   90 = east), like terrain aspect. See :func:`range_slope_angle` for the look direction.
 
+Contents: units (:func:`to_db`, :func:`to_linear`, :func:`equivalent_number_of_looks`);
+speckle filters (:func:`lee_filter`, :func:`refined_lee_filter`); composites and change
+(:func:`median_composite`, :func:`log_ratio_db`, :func:`combine_geometries`,
+:func:`look_direction_edges`); the slope correction (:func:`radiometric_slope_correction` and
+its parts). All of these are pure functions on arrays. Only the last section touches the
+simulated study area: :func:`study_area_s1_composite` and :func:`change_layers`, which builds
+the paper's Table 1 layers and caches them as a GeoTIFF.
+
 Sources: the Lee filter follows Lee (1980, *IEEE TPAMI* 2:165) in the form given in the
-course's design reference; the slope correction is the angular-based volume model of Vollrath,
-Mullissa and Reiche (2020, *Remote Sensing* 12:1867), as used by Ganerød et al. (2023, *Remote
-Sensing* 15:895) for the Jølster landslides.
+course's design reference, the refined Lee filter Lee (1981, *CGIP* 15:380); the slope
+correction is the angular-based volume model of Vollrath, Mullissa and Reiche (2020, *Remote
+Sensing* 12:1867), as used by Ganerød et al. (2023, *Remote Sensing* 15:895) for the Jølster
+landslides.
 """
 
 from __future__ import annotations
