@@ -271,8 +271,13 @@ def test_study_area_s1_composite_masks_layover_and_flattens_terrain(small_area):
     r_raw = np.corrcoef(sar.to_db(raw[0][ok]), alpha_r[ok])[0, 1]
     r_cor = np.corrcoef(sar.to_db(corrected[0][ok]), alpha_r[ok])[0, 1]
     assert abs(r_cor) < abs(r_raw)
+    filtered = sar.study_area_s1_composite(small_area, "asc", "pre", lee_window=5)
+    both = np.isfinite(filtered[0]) & np.isfinite(corrected[0])
+    assert np.std(sar.to_db(filtered[0][both])) < np.std(sar.to_db(corrected[0][both]))
     with pytest.raises(ValueError, match="geometry"):
         sar.study_area_s1_composite(small_area, "north", "pre")
+    with pytest.raises(ValueError, match="period"):
+        sar.study_area_s1_composite(small_area, "asc", "during")
 
 
 def test_change_layers_bands_cache_and_signal(small_area, tmp_path, monkeypatch):
