@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -205,6 +206,7 @@ def main() -> None:
     ]
     OUT.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -116,6 +116,18 @@ def test_loaded_arrays_are_read_only_and_cached(area):
     assert area["dem"] is a
     with pytest.raises(ValueError):
         a.data[0, 0, 0] = 0.0
+    area.clear_cache()
+    assert area["dem"] is not a
+    np.testing.assert_array_equal(area["dem"].data, a.data)
+
+
+def test_memory_cache_stays_within_budget(area):
+    from course_lib.data.study_area import StudyArea
+
+    small = StudyArea(area.params, area.folder, max_cached_mb=1.0)   # ~1 raster of 256 x 256
+    for name in ("dem", "slope", "aspect", "s2_post"):
+        small[name]
+    assert list(small._cache) == ["s2_post"]
 
 
 # --------------------------------------------------------------------------- caching

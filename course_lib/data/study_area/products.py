@@ -440,16 +440,23 @@ class StudyArea:
     ``area["s2_post"]`` (or ``area.get("s2_post")``) returns a
     :class:`~course_lib.data.raster.Raster` for raster products and a GeoDataFrame for
     ``"landslides"``, ``"training_points"`` and ``"subplots"``. Raster arrays are shared
-    between calls and read-only: copy before changing them (``r.data.copy()``).
+    between calls and read-only: copy before changing them (``r.data.copy()``). The most
+    recently read rasters are kept in memory up to ``max_cached_mb`` (300 MB);
+    :meth:`clear_cache` frees them.
     """
 
     def __init__(self, params: StudyAreaParams, folder: Path | None = None,
-                 products: dict[str, Any] | None = None, max_cached: int = 8) -> None:
+                 products: dict[str, Any] | None = None,
+                 max_cached_mb: float = 300.0) -> None:
         self.params = params
         self.folder = Path(folder) if folder is not None else None
         self._memory = products
         self._cache: OrderedDict[str, Any] = OrderedDict()
-        self._max_cached = max_cached
+        self.max_cached_mb = max_cached_mb
+
+    def clear_cache(self) -> None:
+        """Forget the rasters read so far (frees memory; they are read again when asked)."""
+        self._cache.clear()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -488,7 +495,9 @@ class StudyArea:
             raster = read_raster_product(self.folder / f"{name}.tif")
         raster.data.flags.writeable = False
         self._cache[name] = raster
-        while len(self._cache) > self._max_cached:
+        # Keep the most recently used rasters within the memory budget (Binder has 2 GB).
+        while len(self._cache) > 1 and sum(
+                r.data.nbytes for r in self._cache.values()) > self.max_cached_mb * 1e6:
             self._cache.popitem(last=False)
         return raster
 
