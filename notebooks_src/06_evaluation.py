@@ -331,7 +331,9 @@ display(results.format_percent(whole, digits=1))
 # Per subplot, MCC only (rows: method and setting; "-" = undefined):
 
 # %%
-mcc_by_subplot = table["mcc"].unstack("region")[[metrics.WHOLE_AREA, *subplots["name"]]]
+mcc_by_subplot = table["mcc"].unstack("region")                  # one column per region
+mcc_by_subplot = mcc_by_subplot.reindex(index=whole.index,       # keep the course's order
+                                        columns=[metrics.WHOLE_AREA, *subplots["name"]])
 display(results.format_percent(mcc_by_subplot.rename(columns=lambda c: f"{c} mcc")))
 
 # %% [markdown]
@@ -352,20 +354,31 @@ display(ep.plot_comparison(comparison, "mcc"))
 # %% [markdown]
 # ## 9. On a map
 #
-# The confusion map of the cleaned baseline on an interactive map (toggle the layers at the
-# top right): found landslides bluish green, false alarms vermillion, missed landslides blue;
-# true negatives and nodata are transparent. Outlines: the inventory polygons and subplots.
+# The best saved map of each method (highest whole-area MCC) as a confusion map on an
+# interactive map: found landslides bluish green, false alarms vermillion, missed landslides
+# blue; true negatives and nodata are transparent. Toggle the layers at the top right (the
+# last one listed is drawn on top). Outlines: the inventory polygons (the truth) and subplots.
 
 # %%
-cleaned_codes = Raster(metrics.confusion_map(truth, cleaned)[None], truth.transform, truth.crs,
-                       ("confusion",))
+def confusion_layer(prediction) -> Raster:
+    """The confusion codes of a saved or in-memory map, as a Raster for layer_map."""
+    return Raster(metrics.confusion_map(truth, prediction)[None], truth.transform, truth.crs,
+                  ("confusion",))
+
+
+map_layers = {"dNDVI (simulated)": (Raster(dndvi_map[None].astype(np.float32), truth.transform,
+                                           truth.crs, ("dNDVI",)),
+                                    {"cmap": "BrBG", "vmin": -0.6, "vmax": 0.6, "opacity": 0.8})}
+whole_mcc = table["mcc"].xs(metrics.WHOLE_AREA, level="region")
+for method, per_setting in whole_mcc.groupby(level="method", sort=False):
+    if per_setting.notna().any():
+        setting = per_setting.idxmax()[1]
+        best = results.load_prediction(method, setting)
+        label = f"{method}: {setting} (MCC {metrics.format_score(per_setting.max())} %)"
+        map_layers[label] = (confusion_layer(best.prediction), ep.confusion_folium_style())
+
 layer_map(
-    rasters={
-        "dNDVI (simulated)": (Raster(dndvi_map[None].astype(np.float32), truth.transform,
-                                     truth.crs, ("dNDVI",)),
-                              {"cmap": "BrBG", "vmin": -0.6, "vmax": 0.6, "opacity": 0.8}),
-        "confusion map, cleaned baseline": (cleaned_codes, ep.confusion_folium_style()),
-    },
+    rasters=map_layers,
     vectors={
         "landslide inventory (truth)": (landslides[["id", "type", "geometry"]],
                                         {"color": "#000000", "weight": 1, "fillOpacity": 0}),
