@@ -75,6 +75,7 @@ def sentinel2_layer_figure(layer: str = "true colour (B04, B03, B02)", upper_per
         im = ax.imshow(image[0], extent=raster.extent, cmap="magma")
         fig.colorbar(im, ax=ax, label="stretched reflectance")
     ax.set_title(f"Sentinel-2 L1C, 16 Feb 2017 (real): {layer}")
+    ax.ticklabel_format(useOffset=False, style="plain")
     ax.set_xlabel("easting (m, UTM 33N)")
     ax.set_ylabel("northing (m)")
     fig.tight_layout()

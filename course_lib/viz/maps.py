@@ -132,8 +132,9 @@ def layer_map(rasters: Mapping[str, tuple[Raster, Mapping[str, Any]]] | None = N
         raise ValueError("layer_map needs at least one raster or vector layer.")
     if basemap is None:
         basemap = network_available()
-    fmap = folium.Map(tiles="OpenStreetMap" if basemap else None, height=height,
-                      control_scale=True)
+    # The map lives in a Figure of the same height, so the notebook shows no blank band below.
+    fmap = folium.Map(tiles="OpenStreetMap" if basemap else None, control_scale=True)
+    fmap.add_to(folium.Figure(height=height))
     js, css = _embedded_leaflet()
     fmap.default_js = [("leaflet", js)]
     fmap.default_css = [("leaflet_css", css)]
