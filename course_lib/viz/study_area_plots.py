@@ -127,7 +127,8 @@ def plot_study_area_overview(area, figsize: tuple[float, float] = (13, 12)) -> F
         x0, y0, x1, y1 = row.geometry.bounds
         (kx0, kx1), (ky1, ky0) = _to_km(dem, [x0, x1], [y0, y1])
         ax.plot([kx0, kx1, kx1, kx0, kx0], [ky0, ky0, ky1, ky1, ky0], color="cyan", lw=1.2)
-        ax.text(kx0 + 0.1, ky0 + 0.35, row.name, color="cyan", fontsize=12, weight="bold")
+        ax.text(kx0, ky0 - 0.1, row.name, color="k", fontsize=11, weight="bold",
+                ha="left", va="bottom", bbox=dict(facecolor="cyan", edgecolor="none", pad=1.5))
     n = len(area["landslides"])
     ax.legend(handles=[Patch(color=(0.85, 0.1, 0.1), label="scar"),
                        Patch(color=(1.0, 0.75, 0.0), label="deposit"),

@@ -25,7 +25,8 @@ class StudyAreaParams:
         resolution: pixel size in metres (Sentinel-2's 10 m bands).
         n_landslides: number of landslides triggered on 30 July 2019 (the paper mapped 120).
         landslide_size_scale: multiplies landslide widths and run-out lengths (0.5 = smaller).
-        cloud_cover: multiplies each acquisition's cloud fraction (0 = cloud-free summer).
+        cloud_cover: multiplies each acquisition's cloud fraction (0 = cloud-free summer;
+            13 August stays clear whatever the value, 31 July is the cloudiest).
         snow_cover: multiplies the seasonal snow (0 = no seasonal snow patches).
         speckle_looks: equivalent number of looks of the Sentinel-1 speckle (ESA: 4.4 for IW
             GRDH); speckle is gamma distributed with mean 1 and variance 1 / looks.

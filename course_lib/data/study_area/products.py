@@ -59,7 +59,8 @@ HILLSHADE_SUN = tuple(round(v, 2) for v in solar_position(datetime(2019, 7, 30, 
 RASTER_PRODUCTS = (
     "dem", "slope", "aspect", "hillshade", "landcover", "landslide_mask", "landslide_parts",
     "landslide_id", "s2_pre", "s2_post", "s2_pre_scl", "s2_post_scl", "s2_pre_cloudprob",
-    "s2_post_cloudprob", "s2_pre_truth", "s2_post_truth", "s1_asc_pre", "s1_asc_post", "s1_desc_pre", "s1_desc_post",
+    "s2_post_cloudprob", "s2_pre_truth", "s2_post_truth", "s1_asc_pre", "s1_asc_post",
+    "s1_desc_pre", "s1_desc_post",
     "local_incidence_asc", "local_incidence_desc", "incidence_asc", "incidence_desc",
 )
 VECTOR_PRODUCTS = ("landslides", "training_points", "subplots")

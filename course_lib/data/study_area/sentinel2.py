@@ -38,7 +38,7 @@ from scipy import ndimage
 from course_lib.data.study_area.fields import fractal_noise, shift2d, smooth_noise, smoothstep
 from course_lib.data.study_area.landcover import LANDCOVER_CODES
 from course_lib.data.study_area.landscape import Landscape
-from course_lib.data.study_area.landslides import DEPOSIT, SCAR, LandslideSet
+from course_lib.data.study_area.landslides import SCAR, LandslideSet
 from course_lib.data.study_area.params import StudyAreaParams
 from course_lib.terrain import cast_shadow, illumination, solar_position
 
