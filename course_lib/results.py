@@ -306,7 +306,7 @@ def load_prediction(method: str, setting: int | str,
 # --------------------------------------------------------------------------------------------
 
 def _same_grid(a: Raster, shape: tuple[int, int], transform: Any) -> bool:
-    return a.shape == shape and transform is not None and a.transform.almost_equals(transform)
+    return a.shape == shape and a.transform.almost_equals(transform)
 
 
 def results_table(truth: Any, regions: Any = None, *, valid: Any = None,
@@ -330,6 +330,9 @@ def results_table(truth: Any, regions: Any = None, *, valid: Any = None,
         changed) are skipped with a warning naming the file.
     """
     transform = transform if transform is not None else getattr(truth, "transform", None)
+    if transform is None:
+        raise ValueError("results_table needs the truth's grid to check each saved map against: "
+                         "pass a Raster (area['landslide_mask']) or transform=.")
     shape = metrics.as_2d(truth, "truth").shape
     columns = ["precision", "recall", "f1", "mcc", "tp", "fp", "fn", "tn"]
     frames = []
@@ -339,7 +342,7 @@ def results_table(truth: Any, regions: Any = None, *, valid: Any = None,
             warnings.warn(
                 f"Skipping {row.path.name}: its grid ({saved.prediction.shape}, "
                 f"{tuple(saved.prediction.transform)[:6]}) is not the truth's ({shape}, "
-                f"{tuple(transform)[:6] if transform is not None else None}). Re-run the "
+                f"{tuple(transform)[:6]}). Re-run the "
                 "notebook that made it with the current study area.", stacklevel=2)
             continue
         table = metrics.metrics_by_region(truth, saved.prediction, regions, transform,

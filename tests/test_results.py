@@ -182,3 +182,12 @@ def test_format_percent_keeps_counts():
     df = pd.DataFrame({"mcc": [0.5], "tp": [3]})
     out = results.format_percent(df)
     assert out.loc[0, "mcc"] == "50" and out.loc[0, "tp"] == 3
+
+
+def test_results_table_with_plain_array_truth(store):
+    truth = _truth()
+    results.save_prediction("CART", 2, truth.data[0], TRANSFORM, CRS, verbose=False)
+    table = results.results_table(truth.data[0], _regions(), transform=TRANSFORM)
+    assert table.loc[("CART", results.SETTINGS[2], "B"), "mcc"] == 1.0
+    with pytest.raises(ValueError, match="transform"):
+        results.results_table(truth.data[0], _regions())
