@@ -148,8 +148,11 @@ def test_same_seed_gives_byte_identical_files_and_other_seed_differs(tmp_path, m
 def test_changing_clouds_keeps_the_ground(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
     base = load_study_area(StudyAreaParams(size=128, n_landslides=6), progress=False)
-    cloudy = load_study_area(StudyAreaParams(size=128, n_landslides=6, cloud_cover=2.0),
+    cloudy = load_study_area(StudyAreaParams(size=128, n_landslides=6), cloud_cover=2.0,
                              progress=False)
+    assert cloudy.params == StudyAreaParams(size=128, n_landslides=6, cloud_cover=2.0)
+    with pytest.raises(TypeError, match="Unknown study-area parameters"):
+        load_study_area(clouds=2.0)
     assert base.folder != cloudy.folder
     np.testing.assert_array_equal(base["dem"].data, cloudy["dem"].data)
     np.testing.assert_array_equal(base["landslide_mask"].data, cloudy["landslide_mask"].data)

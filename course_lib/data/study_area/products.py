@@ -20,6 +20,7 @@ B04"``) and come back as ``(time, bands, rows, cols)`` with ``dates`` set.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 from datetime import datetime
@@ -530,12 +531,14 @@ def study_area_folder(params: StudyAreaParams | None = None) -> Path:
     return cache_dir() / "study_area" / params.short_hash()
 
 
-def load_study_area(params: StudyAreaParams | None = None, *, progress: bool = True
-                    ) -> StudyArea:
+def load_study_area(params: StudyAreaParams | None = None, *, progress: bool = True,
+                    **changes: Any) -> StudyArea:
     """The simulated study area for ``params`` (default: the shipped world).
 
-    Generates and caches it on the first call (a progress bar shows the steps; about half a
-    minute for the default 1024 x 1024 world on one core), then reads from the cache.
+    Generates and caches it on the first call (a progress bar shows the steps; about 20 s
+    for the default 1024 x 1024 world on one core), then reads from the cache. Keyword
+    arguments change single parameters: ``load_study_area(cloud_cover=2.0)`` is
+    ``load_study_area(StudyAreaParams(cloud_cover=2.0))``.
 
     Example:
         >>> area = load_study_area()                      # doctest: +SKIP
@@ -545,6 +548,13 @@ def load_study_area(params: StudyAreaParams | None = None, *, progress: bool = T
     params = params or StudyAreaParams()
     if not isinstance(params, StudyAreaParams):
         raise TypeError(f"params must be a StudyAreaParams; got {type(params).__name__}.")
+    if changes:
+        known = set(params.to_dict())
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise TypeError(f"Unknown study-area parameters {unknown}; choose from "
+                            f"{sorted(known)}.")
+        params = dataclasses.replace(params, **changes)
     folder = study_area_folder(params)
     key = str(folder)
     if key in _AREAS and (folder / "metadata.json").exists():
