@@ -15,7 +15,7 @@ Usage::
     post = area["s2_post"]                   # Raster (time, 6, rows, cols) reflectance
     truth = area["landslide_mask"].data[0]   # (rows, cols) uint8 0/1
     slides = area["landslides"]              # GeoDataFrame of polygons
-    cloudy = load_study_area(StudyAreaParams(cloud_cover=2.0))   # a cloudier summer
+    cloudy = load_study_area(cloud_cover=2.0)   # a cloudier summer (its own cache folder)
 
 From the command line (Binder's ``postBuild`` does this): ``python -m
 course_lib.data.study_area``.
