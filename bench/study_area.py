@@ -133,6 +133,19 @@ def main() -> None:
     meta = area.metadata
     lc = area["landcover"].data[0]
 
+    scl_rows = []
+    for period in ("pre", "post"):
+        scl = area[f"s2_{period}_scl"].data[:, 0]
+        truth = area[f"s2_{period}_truth"].data
+        for t, date in enumerate(area[f"s2_{period}"].dates):
+            cloud, flag = truth[t, 0].astype(bool), np.isin(scl[t], (8, 9, 10))
+            false, shadow = flag & ~cloud, truth[t, 1].astype(bool)
+            missed = f"{(cloud & ~flag).sum() / cloud.sum():.0%}" if cloud.any() else "-"
+            on_rock = np.isin(lc[false], (2, 3)).mean() if false.any() else 0.0
+            found = (f"{((scl[t] == 3) & shadow).sum() / shadow.sum():.0%}" if shadow.any()
+                     else "-")
+            scl_rows.append(f"| {date} | {cloud.mean():.0%} | {missed} | {false.mean():.2%}; "
+                            f"{on_rock:.0%} | {found} |")
     lines = [
         "# Study area benchmark",
         "",
@@ -179,6 +192,14 @@ def main() -> None:
         f"{meta['s1']['s1_asc_pre']['shadow_fraction']:.1%}, descending "
         f"{meta['s1']['s1_desc_pre']['layover_fraction']:.1%} / "
         f"{meta['s1']['s1_desc_pre']['shadow_fraction']:.1%}.",
+        "",
+        "How imperfect the simulated SCL is, against the true masks (`s2_*_truth`; cloud = "
+        "opacity > 0.1 or cirrus):",
+        "",
+        "| date | true cloud | SCL misses (of true cloud) | SCL false cloud (of all "
+        "pixels; share on rock/snow) | SCL finds true shadow |",
+        "|---|---|---|---|---|",
+        *scl_rows,
         "",
         "## Does the world behave as the paper reports? (CART on the 130 training points)",
         "",
