@@ -20,8 +20,8 @@ def test_overview_has_four_panels_and_a_legend(small_area):
     assert "water" in legend_texts and "spruce forest" in legend_texts
 
 
-@pytest.mark.parametrize("name", ["s2_post", "s2_pre_scl", "s2_post_cloudprob", "s1_desc_pre",
-                                  "dem"])
+@pytest.mark.parametrize("name", ["s2_post", "s2_pre_scl", "s2_post_cloudprob", "s2_pre_truth",
+                                  "s1_desc_pre", "dem"])
 def test_plot_acquisitions_one_panel_per_date(small_area, name):
     fig = plots.plot_acquisitions(small_area, name)
     raster = small_area[name]

@@ -163,7 +163,8 @@ def plot_acquisitions(area, name: str, ncols: int = 4, panel: float = 3.4) -> Fi
     Args:
         area: a study area.
         name: a product name, e.g. ``"s2_post"``, ``"s2_pre_scl"``, ``"s2_post_cloudprob"``,
-            ``"s1_asc_post"``, or a single-band product such as ``"dem"``.
+            ``"s2_post_truth"`` (true cloud, shadow, snow), ``"s1_asc_post"``, or a
+            single-band product such as ``"dem"``.
         ncols: panels per row.
         panel: size of each panel in inches.
     """
@@ -186,6 +187,13 @@ def plot_acquisitions(area, name: str, ncols: int = 4, panel: float = 3.4) -> Fi
             cmap, norm = _scl_cmap()
             im = ax.imshow(data[t, 0], cmap=cmap, norm=norm, extent=extent,
                            interpolation="nearest")
+        elif name.endswith("_truth"):
+            # Red = cloud, blue = cloud shadow, white = snow, on black.
+            rgb = np.zeros((*data.shape[-2:], 3))
+            rgb[data[t, 2] > 0] = 1.0
+            rgb[data[t, 1] > 0] = (0.2, 0.4, 1.0)
+            rgb[data[t, 0] > 0] = (1.0, 0.2, 0.2)
+            ax.imshow(rgb, extent=extent, interpolation="nearest")
         elif name.endswith("_cloudprob"):
             im = ax.imshow(data[t, 0], cmap="Blues_r", vmin=0, vmax=1, extent=extent)
         elif name.startswith("s1_"):
@@ -203,6 +211,11 @@ def plot_acquisitions(area, name: str, ncols: int = 4, panel: float = 3.4) -> Fi
         handles = [Patch(facecolor=SCL_COLORS[c], edgecolor="k", linewidth=0.3,
                          label=f"{c} {SCL_CLASSES[c]}") for c in range(12)]
         fig.legend(handles=handles, loc="outside right center", fontsize=7)
+    elif name.endswith("_truth"):
+        handles = [Patch(facecolor=c, edgecolor="k", linewidth=0.3, label=lab) for c, lab in
+                   (((1.0, 0.2, 0.2), "cloud"), ((0.2, 0.4, 1.0), "cloud shadow"),
+                    ((1.0, 1.0, 1.0), "snow"))]
+        fig.legend(handles=handles, loc="outside right center", fontsize=8)
     elif im is not None:
         label = {"s1": "VV sigma0 (dB)", "cl": "cloud probability"}.get(
             name[:2] if name.startswith("s1") else "cl" if "cloudprob" in name else "", name)
