@@ -82,6 +82,16 @@ DESCRIPTIONS = {
     "local_incidence_desc": "local incidence angle, descending (degrees)",
     "incidence_asc": "ellipsoid incidence angle, ascending (degrees)",
     "incidence_desc": "ellipsoid incidence angle, descending (degrees)",
+    **{f"s2_{p}": f"simulated Sentinel-2 L2A-like surface reflectance, {p}-event dates"
+       for p in ("pre", "post")},
+    **{f"s2_{p}_scl": f"simulated scene classification (Sen2Cor codes), {p}-event dates"
+       for p in ("pre", "post")},
+    **{f"s2_{p}_cloudprob": f"simulated s2cloudless-like cloud probability 0-1, {p}-event"
+       for p in ("pre", "post")},
+    **{f"s2_{p}_truth": f"true cloud, cloud shadow and snow masks 0/1, {p}-event dates"
+       for p in ("pre", "post")},
+    **{f"s1_{g}_{p}": f"simulated Sentinel-1 sigma0 VV/VH (linear), {g}ending, {p}-event"
+       for g in ("asc", "desc") for p in ("pre", "post")},
 }
 
 
