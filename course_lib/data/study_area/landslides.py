@@ -113,6 +113,16 @@ def trace_debris_path(surface: np.ndarray, start: tuple[int, int], max_steps: in
     return np.asarray(path)
 
 
+def _path_length_m(path: np.ndarray, resolution: float) -> float:
+    """Length of a pixel path in metres (diagonal steps count sqrt(2) pixels).
+
+    >>> _path_length_m(np.array([[0, 0], [1, 1], [1, 2]]), 10.0)
+    24.14
+    """
+    steps = np.diff(path, axis=0)
+    return round(float(np.hypot(steps[:, 0], steps[:, 1]).sum() * resolution), 2)
+
+
 def _magnitude(rng: np.random.Generator) -> float:
     """Heavy-tailed landslide magnitude: Pareto with tail index 1.3, between 1 and 60."""
     return float(np.clip((1.0 - rng.uniform()) ** (-1.0 / 1.3), 1.0, 60.0))
@@ -153,14 +163,14 @@ def _shape_slide(path: np.ndarray, slope_deg: np.ndarray, water: np.ndarray, kin
 
 def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarray,
                     aspect_deg: np.ndarray, params: StudyAreaParams,
-                    rng: np.random.Generator, n: int | None = None,
+                    rng: np.random.Generator, count: int | None = None,
                     big_one_near_town: bool = True) -> LandslideSet:
-    """Trigger ``n`` (default ``params.n_landslides``) landslides and rasterise them.
+    """Trigger ``count`` (default ``params.n_landslides``) landslides and rasterise them.
 
     With ``big_one_near_town`` the first is a large debris flow on the slope above the town
     (like Vassenden).
     """
-    n_slides = params.n_landslides if n is None else n
+    n_slides = params.n_landslides if count is None else count
     shape = land.dem.shape
     n = params.size
     ids = np.zeros(shape, dtype=np.uint16)
@@ -243,7 +253,7 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
             "init_slope_deg": float(slope_deg[r, c]),
             "init_aspect_deg": float(aspect_deg[r, c]),
             "end_elevation_m": float(land.dem[end[0], end[1]]),
-            "runout_m": float((len(scar) + len(deposit)) * params.resolution),
+            "runout_m": _path_length_m(np.concatenate([scar, deposit]), params.resolution),
             "n_scar_px": int(scar_px.size),
             "n_deposit_px": int(dep_px.size),
             "deposit_tone": "light" if rng.uniform() < 0.5 else "dark",

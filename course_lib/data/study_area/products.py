@@ -169,7 +169,7 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
     # Older landslide scars (the area has many historic ones) are bare ground before and after
     # the event: they look like landslides on a single image, but not in a change image.
     old = make_landslides(land, landcover, slope_deg, aspect_deg, params, _rng(params, 7),
-                          n=params.n_landslides // 4, big_one_near_town=False)
+                          count=params.n_landslides // 4, big_one_near_town=False)
     landcover[(old.ids > 0) & (landcover != lc_mod.LANDCOVER_CODES["water"])] = \
         lc_mod.LANDCOVER_CODES["bare_rock"]
     meta["old_scar_pixel_fraction"] = round(float((old.ids > 0).mean()), 6)
