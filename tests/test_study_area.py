@@ -111,6 +111,14 @@ def test_unknown_product_and_bad_params_raise_clear_errors(area):
         load_study_area({"size": 64})
 
 
+def test_missing_file_gives_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
+    area = load_study_area(StudyAreaParams(size=96, n_landslides=2), progress=False)
+    (area.folder / "slope.tif").unlink()
+    with pytest.raises(FileNotFoundError, match="Delete that folder"):
+        area["slope"]
+
+
 def test_loaded_arrays_are_read_only_and_cached(area):
     a = area["dem"]
     assert area["dem"] is a

@@ -466,6 +466,14 @@ class StudyArea:
         self._cache: OrderedDict[str, Any] = OrderedDict()
         self.max_cached_mb = max_cached_mb
 
+    def _file(self, name: str, suffix: str) -> Path:
+        path = self.folder / f"{name}.{suffix}"
+        if not path.exists():
+            raise FileNotFoundError(
+                f"{path.name} is missing from the study-area cache {self.folder}. Delete that "
+                "folder and call load_study_area() again to regenerate it.")
+        return path
+
     def clear_cache(self) -> None:
         """Forget the rasters read so far (frees memory; they are read again when asked)."""
         self._cache.clear()
@@ -497,14 +505,14 @@ class StudyArea:
         if name in VECTOR_PRODUCTS:
             if self._memory is not None:
                 return self._memory[name].copy()
-            return gpd.read_file(self.folder / f"{name}.gpkg", engine="pyogrio")
+            return gpd.read_file(self._file(name, "gpkg"), engine="pyogrio")
         if name in self._cache:
             self._cache.move_to_end(name)
             return self._cache[name]
         if self._memory is not None:
             raster = self._memory[name]
         else:
-            raster = read_raster_product(self.folder / f"{name}.tif")
+            raster = read_raster_product(self._file(name, "tif"))
         raster.data.flags.writeable = False
         self._cache[name] = raster
         # Keep the most recently used rasters within the memory budget (Binder has 2 GB).
