@@ -166,8 +166,11 @@ def make_landscape(params: StudyAreaParams, rng: np.random.Generator) -> Landsca
     centre_row = np.interp(np.arange(n) / (n - 1), t, v_main)[None, :] * (n - 1)
     north_side = rows_idx < centre_row
     half_px = 0.75 * world_px_m
-    road = (np.abs(d_main - 0.9 * main_w) < half_px) & north_side
-    road |= (np.abs(d_south - 120.0) < half_px) & (d_main > 0.9 * main_w)
+    # Roads follow the foot of the valley sides, just above the flat floor (like the E39
+    # along Jølstravatnet), where debris flows that reach the valley cross them.
+    road = (np.abs(d_main - (main_w + 40.0)) < half_px) & north_side
+    road |= (np.abs(d_main - (main_w + 25.0)) < half_px) & ~north_side   # the local road
+    road |= (np.abs(d_south - 215.0) < half_px) & (d_main > main_w + 40.0)
     road &= ~lake & ~river
 
     town_u = lake_u0 - 0.02

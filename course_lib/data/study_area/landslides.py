@@ -180,6 +180,8 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
         return LandslideSet(ids, parts, records)
 
     surface = routing_surface(land.dem)
+    road_distance = ndimage.distance_transform_edt(~land.road) * params.resolution \
+        if land.road.any() else np.full(shape, np.inf)
     water = land.lake | land.river
     e = land.effective_elevation
     rain = smooth_noise(rng, shape, correlation_px=max(3.0, 160 * params.scale))
@@ -259,6 +261,8 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
             "deposit_tone": "light" if rng.uniform() < 0.5 else "dark",
             "reaches_agriculture": bool((covered == LANDCOVER_CODES["agriculture"]).any()),
             "reaches_road": bool((covered == LANDCOVER_CODES["road"]).any()),
+            "road_distance_m": round(float(road_distance.ravel()[
+                np.concatenate([scar_px, dep_px])].min()), 1),
             "forest_fraction": float(np.isin(covered, (5, 6)).mean()),
             "near_town": bool(big),
         })

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, fields
 from course_lib.config import DEFAULT_SEED
 
 #: Bumped whenever the generator changes what it makes, so old caches are not reused.
-GENERATOR_VERSION = "8"
+GENERATOR_VERSION = "9"
 
 
 @dataclass(frozen=True)

@@ -53,8 +53,14 @@ def _spread_sample(idx: np.ndarray, strata: np.ndarray, k: int,
 
 def training_points(landcover: np.ndarray, slides: LandslideSet, dem: np.ndarray,
                     slope_deg: np.ndarray, aspect_deg: np.ndarray, hillshade: np.ndarray,
-                    rng: np.random.Generator) -> list[dict]:
-    """Pixel positions and attributes of the 18 + 112 training points."""
+                    rng: np.random.Generator, visible: np.ndarray | None = None
+                    ) -> list[dict]:
+    """Pixel positions and attributes of the 18 + 112 training points.
+
+    ``visible`` (optional, boolean ``(rows, cols)``) marks where a landslide can be seen in
+    the imagery (clear on both dates, NDVI dropped); landslide points prefer those pixels, as
+    a person mapping from the images would.
+    """
     shape = landcover.shape
     quadrant = _aspect_quadrant(aspect_deg).ravel()
     shade = (hillshade < 0.25).ravel()
@@ -69,8 +75,16 @@ def training_points(landcover: np.ndarray, slides: LandslideSet, dem: np.ndarray
     ids_flat = slides.ids.ravel()
     inner = ndimage.binary_erosion(slides.ids > 0).ravel()
     clear = inner & np.isin(landcover.ravel(), VEGETATED_CODES)
+    seen_ids: set[int] = set()
+    if visible is not None and (clear & visible.ravel()).any():
+        seen = clear & visible.ravel()
+        seen_ids = {int(i) for i in np.unique(ids_flat[seen])}
+        # Keep the plain preference for slides that are nowhere visible.
+        clear = np.where(np.isin(ids_flat, list(seen_ids)), seen, clear)
     picked: list[int] = []
-    for _, slide_id in sorted(sizes, reverse=True)[: N_LANDSLIDE_POINTS]:
+    # Visible slides first, larger first.
+    order = sorted(sizes, key=lambda t: (t[1] in seen_ids, t[0]), reverse=True)
+    for _, slide_id in order[: N_LANDSLIDE_POINTS]:
         pix = np.flatnonzero(ids_flat == slide_id)
         good = pix[clear[pix]]
         picked.append(int(rng.choice(good if good.size else pix)))

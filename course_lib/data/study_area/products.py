@@ -187,6 +187,7 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
     sim = Sentinel2Simulator(land, landcover, field_ids, slides, slope_deg, aspect_deg, params,
                              s2_rng)
     meta["s2"] = {}
+    clearest: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for period in ("pre", "post"):
         step(f"Sentinel-2 {period}")
         series, _ = simulate_period(period, land, landcover, field_ids, slides, slope_deg,
@@ -196,6 +197,12 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
                 "sun_elevation_deg": list(series.sun_elevation),
                 "cloud_fraction_true": list(series.cloud_fraction)}
         meta["s2"][period] = {**info, "dates": list(series.dates)}
+        # NDVI of the clearest date and where it is cloud-free: what a person looks at
+        # when clicking training points on a landslide (see points.training_points).
+        t_clear = int(np.argmin(series.cloud_fraction))
+        red, nir = series.reflectance[t_clear, 2], series.reflectance[t_clear, 3]
+        clearest[period] = ((nir - red) / np.maximum(nir + red, 1e-6),
+                            ~series.truth[t_clear, :2].any(axis=0))
         out[f"s2_{period}"] = raster(series.reflectance, S2_BANDS, dates,
                                      units="surface reflectance (0-1)", **info)
         out[f"s2_{period}_scl"] = raster(series.scl, ("SCL",), dates,
@@ -247,8 +254,10 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
         geometry=[shapely.box(*_xy(transform, r1, c0), *_xy(transform, r0, c1))
                   for r0, c0, r1, c1 in windows.values()],
         crs=CRS_UTM32N.to_wkt())
+    (ndvi_pre, clear_pre), (ndvi_post, clear_post) = clearest["pre"], clearest["post"]
+    visible = clear_pre & clear_post & (ndvi_post - ndvi_pre < -0.2)
     pts = training_points(landcover, slides, land.dem, slope_deg, aspect_deg, shade,
-                          _rng(params, 6))
+                          _rng(params, 6), visible=visible)
     xy = [_xy(transform, p["row"] + 0.5, p["col"] + 0.5) for p in pts]
     out["training_points"] = gpd.GeoDataFrame(
         pts, geometry=[shapely.Point(x, y) for x, y in xy], crs=CRS_UTM32N.to_wkt())
@@ -265,7 +274,8 @@ def _landslide_polygons(slides, subplot_of, transform, res) -> gpd.GeoDataFrame:
     """Polygons of the landslide id raster, one (multi)polygon per landslide."""
     columns = ["id", "type", "area_m2", "scar_area_m2", "deposit_area_m2", "init_elevation_m",
                "init_slope_deg", "init_aspect_deg", "end_elevation_m", "runout_m",
-               "deposit_tone", "reaches_agriculture", "reaches_road", "forest_fraction",
+               "deposit_tone", "reaches_agriculture", "reaches_road", "road_distance_m",
+               "forest_fraction",
                "magnitude", "subplot", "init_x", "init_y"]
     if not slides.records:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=CRS_UTM32N.to_wkt())
@@ -287,7 +297,7 @@ def _landslide_polygons(slides, subplot_of, transform, res) -> gpd.GeoDataFrame:
             "end_elevation_m": round(rec["end_elevation_m"], 2),
             "runout_m": rec["runout_m"], "deposit_tone": rec["deposit_tone"],
             "reaches_agriculture": rec["reaches_agriculture"],
-            "reaches_road": rec["reaches_road"],
+            "reaches_road": rec["reaches_road"], "road_distance_m": rec["road_distance_m"],
             "forest_fraction": round(rec["forest_fraction"], 3),
             "magnitude": rec["magnitude"], "subplot": subplot_of[rec["id"]],
             "init_x": x, "init_y": y,
