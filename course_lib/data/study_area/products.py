@@ -203,6 +203,7 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
         red, nir = series.reflectance[t_clear, 2], series.reflectance[t_clear, 3]
         clearest[period] = ((nir - red) / np.maximum(nir + red, 1e-6),
                             ~series.truth[t_clear, :2].any(axis=0))
+        del red, nir   # views: they would keep the whole series in memory
         out[f"s2_{period}"] = raster(series.reflectance, S2_BANDS, dates,
                                      units="surface reflectance (0-1)", **info)
         out[f"s2_{period}_scl"] = raster(series.scl, ("SCL",), dates,
