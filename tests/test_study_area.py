@@ -350,10 +350,7 @@ def test_layover_faces_the_sensor_and_shadow_faces_away():
 # --------------------------------------------------------------------------- default world
 @pytest.fixture(scope="module")
 def default_area():
-    from course_lib.data.study_area import study_area_folder
-
-    if not (study_area_folder() / "metadata.json").exists():
-        pytest.skip("the default world is not generated yet (python -m course_lib.data.study_area)")
+    # Generated here if no earlier test or notebook has made it (about 15 s), never skipped.
     return load_study_area(progress=False)
 
 
