@@ -38,10 +38,13 @@ import numpy as np
 from scipy import ndimage
 
 from course_lib.indices import MAX_REFLECTANCE, check_reflectance
+from course_lib.shifts import azimuth_offset, shift
 
-#: Sentinel-2 L2A Scene Classification codes.
+#: Sentinel-2 L2A Scene Classification codes and their names (Sen2Cor / ESA L2A Product
+#: Specification). The one definition in the course: the simulated study area, the plots and
+#: the legends import it from here.
 SCL_CLASSES = {
-    0: "no data", 1: "saturated or defective", 2: "dark area pixels", 3: "cloud shadow",
+    0: "no data", 1: "saturated or defective", 2: "dark area pixels", 3: "cloud shadows",
     4: "vegetation", 5: "not vegetated", 6: "water", 7: "unclassified",
     8: "cloud medium probability", 9: "cloud high probability", 10: "thin cirrus",
     11: "snow or ice",
@@ -330,8 +333,9 @@ def project_clouds(cloud: np.ndarray, solar_azimuth: float, max_distance_m: floa
     A pixel is inside the projection when a cloud lies between it and the sun within
     ``max_distance_m``: the Earth Engine tutorial's ``directionalDistanceTransform`` along
     ``90 - solar_azimuth`` (mathematical angle, i.e. towards the sun). The mask is shifted one
-    pixel at a time along the shadow direction and OR-ed (vectorised over all pixels; about
-    15x faster than ``ndimage.binary_dilation`` with a 100-pixel line footprint).
+    pixel at a time along the shadow direction with :func:`course_lib.shifts.shift` (the
+    course's one shift convention) and OR-ed: vectorised over all pixels, about 15x faster
+    than ``ndimage.binary_dilation`` with a 100-pixel line footprint.
 
     Args:
         cloud: boolean ``(rows, cols)`` on a north-up grid (row 0 north, columns eastwards).
@@ -348,18 +352,12 @@ def project_clouds(cloud: np.ndarray, solar_azimuth: float, max_distance_m: floa
         raise ValueError(f"cloud must be 2-D (rows, cols); got shape {cloud.shape}.")
     if max_distance_m < 0 or pixel_size <= 0:
         raise ValueError("max_distance_m must be >= 0 and pixel_size > 0.")
-    rows, cols = cloud.shape
-    away = np.radians(solar_azimuth + 180.0)           # the shadow falls away from the sun
-    step_r, step_c = -np.cos(away), np.sin(away)       # rows grow southwards
+    away = solar_azimuth + 180.0                        # the shadow falls away from the sun
     n_steps = int(round(max_distance_m / pixel_size))
-    offsets = {(int(round(k * step_r)), int(round(k * step_c))) for k in range(n_steps + 1)}
+    offsets = {azimuth_offset(away, k) for k in range(1, n_steps + 1)} - {(0, 0)}
     projected = cloud.copy()
-    for dr, dc in offsets:
-        if abs(dr) >= rows or abs(dc) >= cols or (dr, dc) == (0, 0):
-            continue
-        # projected[r + dr, c + dc] |= cloud[r, c]
-        projected[max(dr, 0):rows + min(dr, 0), max(dc, 0):cols + min(dc, 0)] |= \
-            cloud[max(-dr, 0):rows + min(-dr, 0), max(-dc, 0):cols + min(-dc, 0)]
+    for drow, dcol in offsets:
+        projected |= shift(cloud, drow, dcol, fill=False)   # the cloud moved (drow, dcol)
     return projected
 
 

@@ -58,6 +58,8 @@ __all__ = [
     "log_ratio_db",
     "combine_geometries",
     "look_direction_edges",
+    "NEAR_EDGE_PIXELS",
+    "FAR_BAND_PIXELS",
     "look_azimuth_from_heading",
     "range_slope_angle",
     "volume_scf",
@@ -437,49 +439,57 @@ def combine_geometries(ascending: np.ndarray, descending: np.ndarray,
         return np.nanmean(np.stack([asc, desc]), axis=0)
 
 
-def _shift_mask(mask: np.ndarray, dr: int, dc: int) -> np.ndarray:
-    """``out[r, c] = mask[r + dr, c + dc]``, False where that falls outside the grid."""
-    rows, cols = mask.shape
-    out = np.zeros_like(mask)
-    r_dst = slice(max(0, -dr), min(rows, rows - dr))
-    c_dst = slice(max(0, -dc), min(cols, cols - dc))
-    r_src = slice(max(0, dr), min(rows, rows + dr))
-    c_src = slice(max(0, dc), min(cols, cols + dc))
-    out[r_dst, c_dst] = mask[r_src, c_src]
-    return out
+#: Widths, in pixels, of the zone of decreased backscatter inside a landslide's near edge and
+#: of the band of increased backscatter beyond its far edge. The same numbers as the simulated
+#: world's generator (``course_lib.data.study_area.sentinel1``: NEAR_EDGE_PX, FAR_BAND_PX),
+#: so :func:`look_direction_edges` finds exactly the zones the simulation changed.
+NEAR_EDGE_PIXELS, FAR_BAND_PIXELS = 2, 3
 
 
 def look_direction_edges(mask: np.ndarray, look_azimuth_deg: float,
-                         width: int = 3) -> tuple[np.ndarray, np.ndarray]:
+                         near_width: int = NEAR_EDGE_PIXELS,
+                         far_width: int = FAR_BAND_PIXELS) -> tuple[np.ndarray, np.ndarray]:
     """The near edge and the far band of a patch (e.g. a landslide) as seen by a side-looking radar.
 
-    * near edge: pixels **inside** ``mask`` within ``width`` pixels of its edge on the sensor
-      side (where the paper, after Lindsay et al., reports decreased backscatter);
-    * far band: pixels **outside** ``mask`` within ``width`` pixels beyond its far edge (the
-      band of increased backscatter).
+    * near edge: pixels **inside** ``mask`` within ``near_width`` pixels of its edge on the
+      sensor side (where the paper, after Lindsay et al., reports decreased backscatter);
+    * far band: pixels **outside** ``mask`` within ``far_width`` pixels beyond its far edge
+      (the band of increased backscatter).
+
+    A pixel is in the near edge when the pixel ``k`` steps towards the sensor is outside the
+    mask, for some ``k <= near_width``; it is in the far band when it is outside and the pixel
+    ``k`` steps towards the sensor is inside, for some ``k <= far_width``. The steps use
+    :func:`course_lib.shifts.shift` and :func:`course_lib.shifts.azimuth_offset`, the same
+    convention as the generator of the simulated world.
 
     Args:
         mask: boolean ``(rows, cols)`` on a north-up grid.
         look_azimuth_deg: look azimuth, sensor towards ground (:func:`look_azimuth_from_heading`).
-        width: zone width in pixels.
+        near_width: near-edge width in pixels (default 2, as the generator darkens).
+        far_width: far-band width in pixels (default 3, as the generator brightens).
 
-    >>> m = np.zeros((1, 7), bool); m[0, 2:5] = True
-    >>> near, far = look_direction_edges(m, 90.0, width=1)   # looking east
+    >>> m = np.zeros((1, 9), bool); m[0, 2:6] = True
+    >>> near, far = look_direction_edges(m, 90.0)   # looking east: the sensor is in the west
     >>> np.flatnonzero(near).tolist(), np.flatnonzero(far).tolist()
-    ([2], [5])
+    ([2, 3], [6, 7, 8])
     """
+    from course_lib.shifts import azimuth_offset, shift
+
     mask = np.asarray(mask, dtype=bool)
     if mask.ndim != 2:
         raise ValueError(f"mask must be 2-D (rows, cols); got shape {mask.shape}.")
-    look = np.radians(look_azimuth_deg)
-    step_r, step_c = -np.cos(look), np.sin(look)  # one pixel along the look direction
+    for name, value in (("near_width", near_width), ("far_width", far_width)):
+        if int(value) != value or value < 0:
+            raise ValueError(f"{name} must be a whole number of pixels >= 0; got {value!r}.")
     near = np.zeros_like(mask)
     far = np.zeros_like(mask)
-    for k in range(1, int(width) + 1):
-        dr, dc = int(round(-k * step_r)), int(round(-k * step_c))  # k pixels towards the sensor
-        towards_sensor = _shift_mask(mask, dr, dc)
-        near |= mask & ~towards_sensor
-        far |= ~mask & towards_sensor
+    for k in range(1, max(int(near_width), int(far_width)) + 1):
+        # seen_from_sensor[r, c] = mask at the pixel k steps towards the sensor
+        seen_from_sensor = shift(mask, *azimuth_offset(look_azimuth_deg, k), fill=False)
+        if k <= near_width:
+            near |= mask & ~seen_from_sensor
+        if k <= far_width:
+            far |= ~mask & seen_from_sensor
     return near, far
 
 

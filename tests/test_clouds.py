@@ -152,3 +152,13 @@ def test_cloud_shadow_mask_erodes_specks_and_buffers():
         clouds.cloud_shadow_mask(cloud, nir[:10], 180.0, 10.0)
     with pytest.raises(ValueError, match="digital numbers"):
         clouds.cloud_shadow_mask(cloud, nir * 10000, 180.0, 10.0)
+
+
+def test_scl_classes_defined_once():
+    """One SCL_CLASSES, in clouds, used by the simulated world and the plots."""
+    from course_lib.data.study_area import SCL_CLASSES as world_classes
+    from course_lib.viz import study_area_plots
+
+    assert world_classes is clouds.SCL_CLASSES
+    assert study_area_plots.SCL_CLASSES is clouds.SCL_CLASSES
+    assert clouds.SCL_CLASSES[3] == "cloud shadows"      # ESA's name for class 3

@@ -156,13 +156,29 @@ def test_combine_geometries_fills_masked_pixels_and_checks_shapes():
 def test_look_direction_edges_mirror_between_geometries():
     mask = np.zeros((20, 20), bool)
     mask[5:15, 8:12] = True
-    near_asc, far_asc = sar.look_direction_edges(mask, 78.0, width=2)   # looks east
-    near_desc, far_desc = sar.look_direction_edges(mask, 282.0, width=2)  # looks west
+    near_asc, far_asc = sar.look_direction_edges(mask, 78.0, near_width=2, far_width=2)  # east
+    near_desc, far_desc = sar.look_direction_edges(mask, 282.0, near_width=2, far_width=2)
     assert not (near_asc & ~mask).any() and not (far_asc & mask).any()
     assert set(np.nonzero(near_asc)[1]) == {8, 9} and set(np.nonzero(far_asc)[1]) == {12, 13}
     assert set(np.nonzero(near_desc)[1]) == {10, 11} and set(np.nonzero(far_desc)[1]) == {6, 7}
     with pytest.raises(ValueError, match="2-D"):
         sar.look_direction_edges(np.zeros(5, bool), 78.0)
+    with pytest.raises(ValueError, match="near_width"):
+        sar.look_direction_edges(mask, 78.0, near_width=-1)
+
+
+def test_look_direction_edges_match_the_generator_widths():
+    """Defaults: 2 pixels darkened inside the near edge, 3 brightened beyond the far edge."""
+    from course_lib.data.study_area import sentinel1
+
+    assert (sar.NEAR_EDGE_PIXELS, sar.FAR_BAND_PIXELS) == (sentinel1.NEAR_EDGE_PX,
+                                                           sentinel1.FAR_BAND_PX)
+    mask = np.zeros((20, 24), bool)
+    mask[5:15, 8:16] = True
+    near, far = sar.look_direction_edges(mask, 80.0)          # ascending, looks east
+    middle = slice(6, 14)                                      # rows away from the corners
+    assert set(np.nonzero(near[middle])[1]) == {8, 9}
+    assert set(np.nonzero(far[middle])[1]) == {16, 17, 18}
 
 
 # ---- Vollrath slope correction ------------------------------------------------------------

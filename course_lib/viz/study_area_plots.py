@@ -18,8 +18,9 @@ from matplotlib.colors import BoundaryNorm, ListedColormap, LightSource
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from course_lib.data.study_area import (LANDCOVER_CLASSES, LANDCOVER_COLORS, SCL_CLASSES,
-                                        StudyAreaParams, generate_in_memory)
+from course_lib.clouds import SCL_CLASSES
+from course_lib.data.study_area import (LANDCOVER_CLASSES, LANDCOVER_COLORS, StudyAreaParams,
+                                        generate_in_memory)
 
 __all__ = ["plot_study_area_overview", "plot_acquisitions", "world_explorer", "explore_world",
            "true_colour", "SCL_COLORS"]

@@ -35,6 +35,7 @@ from datetime import datetime
 import numpy as np
 from scipy import ndimage
 
+from course_lib.clouds import SCL_CLASSES  # noqa: F401  (re-exported by the package)
 from course_lib.data.study_area.fields import fractal_noise, shift2d, smooth_noise, smoothstep
 from course_lib.data.study_area.landcover import LANDCOVER_CODES
 from course_lib.data.study_area.landscape import Landscape
@@ -64,12 +65,8 @@ TRUTH_BANDS = ("cloud", "cloud_shadow", "snow")
 #: ones SCL tends to miss), and shadow strength above which it counts as cloud shadow.
 TRUE_CLOUD_OPACITY, TRUE_SHADOW_STRENGTH = 0.1, 0.3
 
-SCL_CLASSES = {
-    0: "no data", 1: "saturated or defective", 2: "dark area pixels", 3: "cloud shadows",
-    4: "vegetation", 5: "not vegetated", 6: "water", 7: "unclassified",
-    8: "cloud medium probability", 9: "cloud high probability", 10: "thin cirrus",
-    11: "snow or ice",
-}
+# SCL_CLASSES (the Sentinel-2 L2A scene classification codes) is defined once, in
+# course_lib.clouds, and imported above.
 
 # Surface reflectance spectra (B02, B03, B04, B08, B11, B12).
 SPECTRA = {
