@@ -1,0 +1,525 @@
+"""Landslide4Sense (Ghorbanzadeh et al. 2022): read its HDF5 patches, normalise, download a subset.
+
+The dataset (IEEE TGRS 60:4417516, arXiv 2206.00515; Zenodo record 10463239, CC BY 4.0) holds
+128 x 128 pixel patches from four landslide events (Iburi, Kodagu, Gorkha, Taiwan), each a
+composite of **14 bands**: Sentinel-2 B1-B12 (12 bands, *without* B8A), ALOS PALSAR slope and
+DEM, all resampled to about 10 m. Each image is an HDF5 file ``image_N.h5`` with one dataset
+``img`` shaped ``(128, 128, 14)`` (band-last); its label is ``mask_N.h5`` with a dataset
+``mask`` shaped ``(128, 128)``, 1 = landslide. Splits: 3799 training, 245 validation and 800
+test patches; the Zenodo record publishes masks for the training split only, and an MD5
+checksum for ``TrainData.zip``.
+
+The values are not reflectances: the authors rescaled every band before release. Their own
+data loader standardises each band with a fixed mean and standard deviation
+(:data:`BAND_MEANS`, :data:`BAND_STDS`; iarai/Landslide4Sense-2022, ``dataset/
+landslide_dataset.py``: ``(x - mean) / std`` per band). :func:`normalise` ports that idea.
+
+Downloading: the training archive is 2.5 GB, too big for Binder. :func:`download_subset` reads
+only the archive's table of contents and the chosen members over HTTP range requests, each
+member fetched through :func:`pooch.retrieve` into the course cache; the zip's own CRC-32 of
+every member is checked on reading, and the SHA-256 of each file is recorded in a registry
+beside it and checked again on every later load. :func:`download_archive` fetches a whole
+archive through pooch with the MD5 Zenodo publishes (where it publishes one).
+
+Examples:
+    >>> import tempfile
+    >>> folder = write_example_patches(tempfile.mkdtemp(), n=3, seed=1)
+    >>> patches = load_patches(folder)
+    >>> patches.images.shape, patches.masks.shape, patches.band_names[-3:]
+    ((3, 128, 128, 14), (3, 128, 128), ('B12', 'slope', 'DEM'))
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterable, Sequence
+from urllib.parse import urlparse
+
+import numpy as np
+
+#: The 14 bands of a patch, in file order: Sentinel-2 B1-B12 without B8A, then slope and DEM.
+BAND_NAMES: tuple[str, ...] = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B09",
+                               "B10", "B11", "B12", "slope", "DEM")
+#: Per-band means and standard deviations the authors standardise with (iarai/
+#: Landslide4Sense-2022, dataset/landslide_dataset.py), in :data:`BAND_NAMES` order.
+BAND_MEANS = np.array([-0.4914, -0.3074, -0.1277, -0.0625, 0.0439, 0.0803, 0.0644, 0.0802,
+                       0.3000, 0.4082, 0.0823, 0.0516, 0.3338, 0.7819], dtype=np.float32)
+BAND_STDS = np.array([0.9325, 0.8775, 0.8860, 0.8869, 0.8857, 0.8418, 0.8354, 0.8491,
+                      0.9061, 1.6072, 0.8848, 0.9232, 0.9018, 1.2913], dtype=np.float32)
+PATCH_SIZE = 128
+
+ZENODO_RECORD = "10463239"
+ZENODO_URL = "https://zenodo.org/api/records/10463239/files/{name}/content"
+#: The archives of the record and the checksums it publishes (None: not published).
+ARCHIVES = {"train": ("TrainData.zip", "md5:408f09247e3dd256458bc2f6e9edbffb"),
+            "validation": ("ValidData.zip", None),
+            "test": ("TestData.zip", None)}
+#: Patches per split (Ghorbanzadeh et al. 2022).
+SPLIT_SIZES = {"train": 3799, "validation": 245, "test": 800}
+REGISTRY = "registry.json"
+
+_IMAGE_RE = re.compile(r"(?:^|/)image_(\d+)\.h5$")
+_MASK_RE = re.compile(r"(?:^|/)mask_(\d+)\.h5$")
+
+
+@dataclass
+class Patches:
+    """A stack of Landslide4Sense patches.
+
+    Attributes:
+        images: float32 ``(N, 128, 128, bands)``, band-last as stored (and as Keras wants).
+        masks: uint8 ``(N, 128, 128)``, 1 = landslide; None for unlabelled splits.
+        names: the patch file stems, e.g. ``image_17``.
+        band_names: one name per band (default :data:`BAND_NAMES`).
+        normalised: True once :func:`normalise` was applied.
+    """
+
+    images: np.ndarray
+    masks: np.ndarray | None
+    names: tuple[str, ...]
+    band_names: tuple[str, ...] = BAND_NAMES
+    normalised: bool = False
+
+    def __post_init__(self) -> None:
+        self.names, self.band_names = tuple(self.names), tuple(self.band_names)
+        if self.images.ndim != 4 or self.images.shape[-1] != len(self.band_names):
+            raise ValueError(f"images must be (N, rows, cols, {len(self.band_names)}) for bands "
+                             f"{self.band_names}; got shape {self.images.shape}.")
+        if self.masks is not None and self.masks.shape != self.images.shape[:3]:
+            raise ValueError(f"masks of shape {self.masks.shape} do not match images "
+                             f"{self.images.shape[:3]}.")
+        if len(self.names) != len(self.images):
+            raise ValueError(f"{len(self.names)} names for {len(self.images)} patches.")
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def band(self, name: str) -> np.ndarray:
+        """One band of every patch, ``(N, 128, 128)``."""
+        if name not in self.band_names:
+            raise KeyError(f"No band {name!r}; these patches have {list(self.band_names)}.")
+        return self.images[..., self.band_names.index(name)]
+
+    def select(self, names: Sequence[str]) -> "Patches":
+        """The same patches with only the named bands, in that order."""
+        missing = [n for n in names if n not in self.band_names]
+        if missing:
+            raise KeyError(f"No bands {missing}; these patches have {list(self.band_names)}.")
+        index = [self.band_names.index(n) for n in names]
+        return replace(self, images=self.images[..., index], band_names=tuple(names))
+
+    def landslide_fraction(self) -> float:
+        """Share of landslide pixels over all patches (NaN when unlabelled)."""
+        return float("nan") if self.masks is None else float(self.masks.mean())
+
+
+def normalise(images: np.ndarray, band_names: Sequence[str] = BAND_NAMES) -> np.ndarray:
+    """Standardise each band with the authors' mean and standard deviation.
+
+    ``(x - mean[band]) / std[band]`` with :data:`BAND_MEANS` and :data:`BAND_STDS` (ported from
+    the idea of iarai/Landslide4Sense-2022's data loader), for band-last arrays of any leading
+    shape. ``band_names`` says which of the 14 bands the last axis holds.
+
+    >>> x = np.tile(BAND_MEANS, (2, 2, 1))
+    >>> float(np.abs(normalise(x)).max())
+    0.0
+    """
+    images = np.asarray(images, dtype=np.float32)
+    unknown = [b for b in band_names if b not in BAND_NAMES]
+    if unknown:
+        raise ValueError(f"No published statistics for bands {unknown}; the Landslide4Sense "
+                         f"bands are {BAND_NAMES}.")
+    if images.shape[-1] != len(band_names):
+        raise ValueError(f"The last axis has {images.shape[-1]} bands but band_names names "
+                         f"{len(band_names)}; pass band-last arrays (..., rows, cols, bands).")
+    index = [BAND_NAMES.index(b) for b in band_names]
+    return (images - BAND_MEANS[index]) / BAND_STDS[index]
+
+
+def normalise_patches(patches: Patches) -> Patches:
+    """A copy of ``patches`` standardised with :func:`normalise` (refuses to do it twice)."""
+    if patches.normalised:
+        raise ValueError("These patches are already normalised.")
+    return replace(patches, images=normalise(patches.images, patches.band_names),
+                   normalised=True)
+
+
+# ----------------------------------------------------------------------------- reading files
+def _read_h5(path: Path, key: str) -> np.ndarray:
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        if key not in f:
+            raise KeyError(f"{path} has no dataset {key!r} (it has {list(f.keys())}); "
+                           f"Landslide4Sense images use 'img' and masks 'mask'.")
+        return f[key][()]
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """One image patch as float32 ``(128, 128, 14)``, checked against the published format."""
+    data = np.asarray(_read_h5(Path(path), "img"), dtype=np.float32)
+    if data.ndim != 3 or data.shape[-1] != len(BAND_NAMES):
+        raise ValueError(f"{path}: 'img' has shape {data.shape}; Landslide4Sense images are "
+                         f"(128, 128, 14) with bands {BAND_NAMES}.")
+    return data
+
+
+def read_mask(path: str | os.PathLike) -> np.ndarray:
+    """One mask patch as uint8 ``(128, 128)`` of 0 and 1."""
+    data = np.asarray(_read_h5(Path(path), "mask"))
+    if data.ndim != 2:
+        raise ValueError(f"{path}: 'mask' has shape {data.shape}; expected (rows, cols).")
+    values = np.unique(data)
+    if not np.isin(values, (0, 1)).all():
+        raise ValueError(f"{path}: mask values {values.tolist()}; expected 0 and 1.")
+    return data.astype(np.uint8)
+
+
+def _index_of(path: Path, pattern: re.Pattern) -> int | None:
+    match = pattern.search(path.as_posix())
+    return int(match.group(1)) if match else None
+
+
+def find_pairs(folder: str | os.PathLike) -> list[tuple[Path, Path | None]]:
+    """``(image, mask or None)`` paths under ``folder`` (searched recursively), by patch number."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder} is not a folder of Landslide4Sense patches.")
+    images = {_index_of(p, _IMAGE_RE): p for p in folder.rglob("image_*.h5")}
+    masks = {_index_of(p, _MASK_RE): p for p in folder.rglob("mask_*.h5")}
+    images.pop(None, None)
+    if not images:
+        raise FileNotFoundError(f"No image_N.h5 files under {folder}.")
+    return [(images[i], masks.get(i)) for i in sorted(images)]
+
+
+def load_patches(folder: str | os.PathLike, limit: int | None = None,
+                 require_masks: bool = True, verify: bool = True) -> Patches:
+    """Read the patches under ``folder`` (``image_N.h5`` with ``mask_N.h5``), sorted by N.
+
+    Args:
+        folder: a folder written by :func:`download_subset` or an unpacked archive.
+        limit: read at most this many patches.
+        require_masks: raise if an image has no mask (False: ``masks`` is None when no image
+            has one, as for the unlabelled validation and test splits).
+        verify: check each file's SHA-256 against the folder's registry, when there is one.
+    """
+    pairs = find_pairs(folder)[:limit]
+    if verify:
+        verify_registry(folder)
+    missing = [img.name for img, mask in pairs if mask is None]
+    if missing and (require_masks or len(missing) < len(pairs)):
+        raise FileNotFoundError(f"No mask for {missing[:5]}{'...' if len(missing) > 5 else ''} "
+                                f"in {folder}; pass require_masks=False for unlabelled splits.")
+    images = np.stack([read_image(img) for img, _ in pairs])
+    masks = None if missing else np.stack([read_mask(mask) for _, mask in pairs])
+    return Patches(images=images, masks=masks, names=tuple(img.stem for img, _ in pairs))
+
+
+def training_arrays(patches: Patches, bands: Sequence[str] | None = None,
+                    normalise_bands: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` for a Keras segmentation model: x float32 ``(N, 128, 128, C)``, y float32
+    ``(N, 128, 128, 1)`` of 0/1, standardised with the authors' statistics unless told not to.
+    """
+    if patches.masks is None:
+        raise ValueError("These patches have no masks (an unlabelled split); training needs "
+                         "the training split.")
+    chosen = patches.select(bands) if bands else patches
+    x = chosen.images if (chosen.normalised or not normalise_bands) else \
+        normalise(chosen.images, chosen.band_names)
+    return x.astype(np.float32), patches.masks[..., None].astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- writing files
+def _write_h5(path: Path, key: str, data: np.ndarray) -> None:
+    import h5py
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".h5")
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as f:
+            f.create_dataset(key, data=data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def write_example_patches(folder: str | os.PathLike, n: int = 8, seed: int = 2019,
+                          size: int = PATCH_SIZE) -> Path:
+    """Write ``n`` **made-up** patches in the Landslide4Sense file format (for tests and offline).
+
+    ``folder/img/image_N.h5`` (``img``: float64 ``(size, size, 14)``, values spread like the
+    normalised published statistics) and ``folder/mask/mask_N.h5`` (``mask``: uint8, one
+    elongated landslide per patch, darker in the visible bands and brighter in B12). Nothing
+    here is real data; it only has the real format.
+    """
+    if n < 1:
+        raise ValueError(f"n must be at least 1; got {n}.")
+    folder = Path(folder)
+    (folder / "img").mkdir(parents=True, exist_ok=True)
+    (folder / "mask").mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    rows, cols = np.mgrid[:size, :size]
+    for i in range(1, n + 1):
+        image = BAND_MEANS + BAND_STDS * rng.normal(0, 0.3, (size, size, len(BAND_NAMES)))
+        r0, c0 = rng.integers(size // 4, 3 * size // 4, 2)
+        angle = rng.uniform(0, np.pi)
+        along = (rows - r0) * np.cos(angle) + (cols - c0) * np.sin(angle)
+        across = -(rows - r0) * np.sin(angle) + (cols - c0) * np.cos(angle)
+        mask = ((along / (size / 4)) ** 2 + (across / (size / 16)) ** 2 <= 1).astype(np.uint8)
+        image[mask == 1, 1:8] -= 0.8 * BAND_STDS[1:8]          # bare soil: less vegetation
+        image[mask == 1, 11] += 0.8 * BAND_STDS[11]
+        _write_h5(folder / "img" / f"image_{i}.h5", "img", image.astype(np.float64))
+        _write_h5(folder / "mask" / f"mask_{i}.h5", "mask", mask)
+    return folder
+
+
+# ----------------------------------------------------------------------------- checksums
+def sha256(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_registry(folder: Path) -> dict[str, dict]:
+    path = folder / REGISTRY
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _write_registry(folder: Path, registry: dict[str, dict]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".registry-", suffix=".json")
+    with os.fdopen(fd, "w") as f:
+        json.dump(registry, f, indent=1, sort_keys=True)
+    os.replace(tmp, folder / REGISTRY)
+
+
+def verify_registry(folder: str | os.PathLike) -> int:
+    """Check every file listed in ``folder/registry.json`` against its SHA-256.
+
+    Returns the number of files checked (0 without a registry). Raises ``ValueError`` naming
+    the corrupt files and how to fix it (delete them and download again).
+    """
+    folder = Path(folder)
+    registry = _read_registry(folder)
+    bad = [name for name, entry in registry.items()
+           if (folder / name).exists() and sha256(folder / name) != entry["sha256"]]
+    if bad:
+        raise ValueError(f"Checksum mismatch for {bad} in {folder}: the files changed since "
+                         "they were downloaded. Delete them and run download_subset again.")
+    return len(registry)
+
+
+# ----------------------------------------------------------------------------- downloading
+class HTTPRangeFile(io.RawIOBase):
+    """A read-only, seekable file over HTTP range requests (enough for :mod:`zipfile`).
+
+    Only the bytes asked for travel: reading a zip's table of contents and a few members of
+    a 2.5 GB archive costs a few megabytes.
+    """
+
+    def __init__(self, url: str, session=None, timeout: float = 60.0) -> None:
+        import requests
+
+        self.url, self.timeout = url, timeout
+        self.session = session or requests.Session()
+        head = self.session.head(url, allow_redirects=True, timeout=timeout)
+        head.raise_for_status()
+        self.url = head.url  # follow redirects once
+        if head.headers.get("Accept-Ranges", "").lower() != "bytes":
+            raise OSError(f"{url} does not accept range requests; use download_archive() to "
+                          "fetch the whole archive instead.")
+        self.size = int(head.headers["Content-Length"])
+        self.position = 0
+        self.requests_made = 0
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.position, io.SEEK_END: self.size}[whence]
+        self.position = max(0, base + offset)
+        return self.position
+
+    def readinto(self, buffer) -> int:
+        if self.position >= self.size or len(buffer) == 0:
+            return 0
+        end = min(self.position + len(buffer), self.size) - 1
+        response = self.session.get(self.url, headers={"Range": f"bytes={self.position}-{end}"},
+                                    timeout=self.timeout)
+        response.raise_for_status()
+        if response.status_code != 206:
+            raise OSError(f"{self.url} ignored the range request (HTTP {response.status_code}).")
+        data = response.content
+        buffer[:len(data)] = data
+        self.position += len(data)
+        self.requests_made += 1
+        self.bytes_read += len(data)
+        return len(data)
+
+
+def _open_archive(url: str) -> zipfile.ZipFile:
+    """A ZipFile over a local path, a ``file://`` URL or an HTTP(S) URL (range requests)."""
+    parsed = urlparse(url)
+    if parsed.scheme in ("", "file"):
+        return zipfile.ZipFile(parsed.path if parsed.scheme else url)
+    raw = HTTPRangeFile(url)
+    return zipfile.ZipFile(io.BufferedReader(raw, buffer_size=1 << 20))
+
+
+def _check_online(url: str, what: str) -> None:
+    from course_lib.data.online import require_network
+
+    parsed = urlparse(url)
+    if parsed.scheme in ("http", "https"):
+        require_network(parsed.hostname, what=what,
+                        port=parsed.port or (443 if parsed.scheme == "https" else 80))
+
+
+def archive_members(archive: zipfile.ZipFile) -> dict[int, dict[str, str]]:
+    """``{N: {"image": member, "mask": member}}`` for the patches listed in a zip."""
+    found: dict[int, dict[str, str]] = {}
+    for name in archive.namelist():
+        for kind, pattern in (("image", _IMAGE_RE), ("mask", _MASK_RE)):
+            match = pattern.search(name)
+            # Some mirrors carry stray image_N.h5 files in the mask folder: keep masks by name.
+            if match and not (kind == "image" and "/mask" in name):
+                found.setdefault(int(match.group(1)), {})[kind] = name
+    return found
+
+
+class ZipMemberDownloader:
+    """A pooch downloader that extracts one member of an (HTTP-range or local) zip archive.
+
+    zipfile checks each member's CRC-32 from the archive's table of contents as it reads.
+    """
+
+    def __init__(self, archive: zipfile.ZipFile, member: str) -> None:
+        self.archive, self.member = archive, member
+
+    def __call__(self, url: str, output_file, pooch_instance=None, check_only: bool = False):
+        if check_only:
+            return self.member in self.archive.namelist()
+        data = self.archive.read(self.member)  # raises BadZipFile on a CRC mismatch
+        if hasattr(output_file, "write"):
+            output_file.write(data)
+        else:
+            Path(output_file).write_bytes(data)
+        return None
+
+
+def default_folder(split: str) -> Path:
+    """Where downloads go: ``cache_dir()/landslide4sense/<split>``."""
+    from course_lib.config import cache_dir
+
+    return cache_dir() / "landslide4sense" / split
+
+
+def download_subset(n: int = 16, split: str = "train", indices: Iterable[int] | None = None,
+                    seed: int = 2019, folder: str | os.PathLike | None = None,
+                    url: str | None = None, progress: bool = True) -> Path:
+    """Download ``n`` patches (image and mask) of one split, not the whole archive.
+
+    Reads the archive's table of contents over HTTP range requests, chooses ``indices`` (or
+    ``n`` patch numbers at random with ``seed``, among those with a mask when the split has
+    masks), and fetches each file through :func:`pooch.retrieve` into ``folder``
+    (default :func:`default_folder`). Files already there are not fetched again. Each file's
+    CRC-32 is checked against the archive while extracting, and its SHA-256 is recorded in
+    ``folder/registry.json`` and checked by :func:`load_patches`.
+
+    Args:
+        n: how many patches when ``indices`` is not given.
+        split: ``"train"`` (the only split with published masks), ``"validation"``, ``"test"``.
+        indices: patch numbers N of ``image_N.h5`` to fetch.
+        seed: random seed for choosing patches.
+        folder: where to store them.
+        url: the archive's URL (default: the Zenodo record); also a local path or ``file://``.
+        progress: show a tqdm progress bar.
+
+    Returns:
+        the folder, ready for :func:`load_patches`.
+
+    Raises:
+        OfflineError: without a network, with advice on how to continue offline.
+    """
+    import pooch
+    from tqdm.auto import tqdm
+
+    if split not in ARCHIVES:
+        raise ValueError(f"split must be one of {list(ARCHIVES)}; got {split!r}.")
+    url = url or ZENODO_URL.format(name=ARCHIVES[split][0])
+    _check_online(url, what=f"the Landslide4Sense {split} patches")
+    folder = Path(folder) if folder is not None else default_folder(split)
+    folder.mkdir(parents=True, exist_ok=True)
+    with _open_archive(url) as archive:
+        members = archive_members(archive)
+        if not members:
+            raise ValueError(f"{url} lists no image_N.h5 files: is it a Landslide4Sense archive?")
+        labelled = sorted(i for i, m in members.items() if "mask" in m and "image" in m)
+        pool = labelled or sorted(i for i, m in members.items() if "image" in m)
+        if indices is None:
+            if not isinstance(n, (int, np.integer)) or n < 1:
+                raise ValueError(f"n must be a positive int; got {n!r}.")
+            rng = np.random.default_rng(seed)
+            chosen = sorted(rng.choice(pool, size=min(n, len(pool)), replace=False).tolist())
+        else:
+            chosen = sorted(int(i) for i in indices)
+            unknown = [i for i in chosen if i not in members]
+            if unknown:
+                raise ValueError(f"Patches {unknown[:10]} are not in the {split} archive, which "
+                                 f"numbers {min(members)}-{max(members)}.")
+        registry = _read_registry(folder)
+        jobs = [(kind, members[i][kind]) for i in chosen for kind in ("image", "mask")
+                if kind in members[i]]
+        for kind, member in tqdm(jobs, disable=not progress, desc="Landslide4Sense"):
+            sub = "img" if kind == "image" else "mask"
+            (folder / sub).mkdir(exist_ok=True)
+            fname = Path(member).name
+            pooch.retrieve(url=f"{url}#{member}", known_hash=None, fname=fname,
+                           path=folder / sub, downloader=ZipMemberDownloader(archive, member),
+                           progressbar=False)
+            info = archive.getinfo(member)
+            registry[f"{sub}/{fname}"] = {"sha256": sha256(folder / sub / fname),
+                                          "crc32": f"{info.CRC:08x}", "member": member,
+                                          "source": url.split("#")[0]}
+        _write_registry(folder, registry)
+    return folder
+
+
+def download_archive(split: str = "validation", folder: str | os.PathLike | None = None,
+                     url: str | None = None) -> Path:
+    """Download a whole archive through pooch, checked against the MD5 Zenodo publishes.
+
+    Sizes: train 2.5 GB (MD5 published), validation 143 MB, test 471 MB (no checksum
+    published: pooch then logs the SHA-256 it computed). Unpacks next to the zip and returns
+    the folder with the patches. Prefer :func:`download_subset` on Binder.
+    """
+    import pooch
+
+    if split not in ARCHIVES:
+        raise ValueError(f"split must be one of {list(ARCHIVES)}; got {split!r}.")
+    name, known_hash = ARCHIVES[split]
+    url = url or ZENODO_URL.format(name=name)
+    _check_online(url, what=f"the Landslide4Sense {split} archive")
+    folder = Path(folder) if folder is not None else default_folder(split).parent
+    pooch.retrieve(url=url, known_hash=known_hash, fname=name, path=folder,
+                   processor=pooch.Unzip(extract_dir=Path(name).stem), progressbar=True)
+    return folder / Path(name).stem

@@ -1,0 +1,151 @@
+"""STAC loading offline: items whose assets are small GeoTIFFs written here."""
+
+import socket
+from datetime import datetime, timezone
+
+import numpy as np
+import pystac
+import pytest
+import rasterio
+from affine import Affine
+from pystac.extensions.projection import ProjectionExtension
+from pystac.extensions.raster import RasterBand, RasterExtension
+
+from course_lib.composites import composite_raster
+from course_lib.data import online, stac
+
+CRS = "EPSG:32632"
+TRANSFORM = Affine(20, 0, 300000, 0, -20, 6820000)
+SHAPE = (24, 32)
+
+
+def _tif(path, data, dtype, nodata):
+    with rasterio.open(path, "w", driver="GTiff", width=SHAPE[1], height=SHAPE[0], count=1,
+                       dtype=dtype, crs=CRS, transform=TRANSFORM, nodata=nodata) as dst:
+        dst.write(data.astype(dtype), 1)
+    return str(path)
+
+
+def _item(item_id, when, assets, properties):
+    from rasterio.warp import transform_bounds
+
+    left, top = TRANSFORM.c, TRANSFORM.f
+    right, bottom = left + 20 * SHAPE[1], top - 20 * SHAPE[0]
+    w, s, e, n = transform_bounds(CRS, "EPSG:4326", left, bottom, right, top)
+    geometry = {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+    item = pystac.Item(item_id, geometry, [w, s, e, n], when, properties=dict(properties))
+    ProjectionExtension.add_to(item)
+    RasterExtension.add_to(item)
+    for key, (href, dtype, nodata) in assets.items():
+        asset = pystac.Asset(href, media_type=pystac.MediaType.GEOTIFF, roles=["data"])
+        item.add_asset(key, asset)
+        proj = ProjectionExtension.ext(asset)
+        proj.epsg, proj.shape, proj.transform = 32632, list(SHAPE), list(TRANSFORM)[:6]
+        RasterExtension.ext(asset).bands = [RasterBand.create(data_type=dtype, nodata=nodata)]
+    return item
+
+
+@pytest.fixture(scope="module")
+def reflectance():
+    rng = np.random.default_rng(5)
+    return {b: rng.uniform(0.02, 0.5, SHAPE).astype(np.float32) for b in stac.S2_BANDS}
+
+
+@pytest.fixture(scope="module")
+def s2_items(tmp_path_factory, reflectance):
+    folder = tmp_path_factory.mktemp("s2")
+    items = []
+    for day, baseline, offset in ((5, "02.13", 0), (20, "04.00", 1000)):
+        assets = {}
+        for band, refl in reflectance.items():
+            dn = np.round(refl * 10000) + offset
+            dn[0, 0] = 0                       # one no-data pixel
+            assets[band] = (_tif(folder / f"{day}_{band}.tif", dn, "uint16", 0), "uint16", 0)
+        scl = np.full(SHAPE, 4, np.uint8)
+        scl[:, :8] = 9 if day == 5 else 4      # cloud on the first date's left side
+        assets["SCL"] = (_tif(folder / f"{day}_SCL.tif", scl, "uint8", 0), "uint8", 0)
+        when = datetime(2019 if offset == 0 else 2022, 7, day, 10, 30, tzinfo=timezone.utc)
+        items.append(_item(f"S2_{day}", when, assets, {"s2:processing_baseline": baseline}))
+    return items
+
+
+def test_jolster_preset():
+    w = stac.JOLSTER
+    assert w.event == "2019-07-30" and w.pre[1] < w.event < w.post[0]
+    assert w.datetime("post") == "2019-07-31/2019-08-30"
+    west, south, east, north = w.bbox
+    assert west < 6.11 < east and south < 61.49 < north     # Vassenden
+    with pytest.raises(ValueError, match="'pre' or 'post'"):
+        w.period("during")
+
+
+def test_processing_baseline_from_properties_or_id(s2_items):
+    assert stac.processing_baseline(s2_items[1]) == "04.00"
+    item = s2_items[0].clone()
+    item.properties.pop("s2:processing_baseline")
+    item.id = "S2B_MSIL2A_20190729T105039_N0213_R051_T32VLP_20190729T134206"
+    assert stac.processing_baseline(item) == "02.13"
+    item.id = "no-baseline"
+    with pytest.raises(ValueError, match="processing baseline"):
+        stac.processing_baseline(item)
+    item.properties["earthsearch:boa_offset_applied"] = True
+    assert stac.offset_baseline(item) == "00.00"
+
+
+def test_load_s2_handles_the_offset_and_keeps_scl(s2_items, reflectance):
+    refl, scl = stac.load_s2(s2_items, crs=CRS, resolution=20)
+    assert refl.band_names == stac.S2_BANDS and scl.band_names == ("SCL",)
+    assert refl.data.shape[0] == 2 and refl.data.dtype == np.float32
+    assert refl.attrs["processing_baselines"] == ["02.13", "04.00"]
+    assert list(refl.dates.astype(str)) == ["2019-07-05", "2022-07-20"]
+    rows, cols = refl.shape
+    expected = reflectance["B04"][:rows, :cols]
+    got = refl.band("B04")
+    # both baselines give the same reflectance: the 1000 offset is removed only from 04.00
+    np.testing.assert_allclose(got[0][1:, 1:], expected[1:, 1:], atol=6e-5)
+    np.testing.assert_allclose(got[1][1:, 1:], expected[1:, 1:], atol=6e-5)
+    assert np.isnan(got[:, 0, 0]).all()
+    assert set(np.unique(scl.data[0])) == {4, 9} and scl.data.dtype == np.uint8
+    assert refl.crs.to_epsg() == 32632 and refl.resolution == 20
+    # the result composites with course_lib as the simulated area does
+    median = composite_raster(refl, scl, "median")
+    assert median.data.shape == (6, rows, cols)
+    np.testing.assert_allclose(median.band("B04")[1:, :8], expected[1:, :8], atol=6e-5)
+
+
+def test_load_s1_linear_and_nan(tmp_path):
+    vv = np.full(SHAPE, 0.05, np.float32)
+    vv[2, 2] = 0
+    assets = {"vv": (_tif(tmp_path / "vv.tif", vv, "float32", 0), "float32", 0),
+              "vh": (_tif(tmp_path / "vh.tif", vv / 5, "float32", 0), "float32", 0)}
+    item = _item("S1A_x", datetime(2019, 7, 10, 5, tzinfo=timezone.utc), assets,
+                 {"sat:orbit_state": "descending"})
+    s1 = stac.load_s1([item], crs=CRS, resolution=20)
+    assert s1.band_names == ("VV", "VH") and s1.data.shape[:2] == (1, 2)
+    assert np.isnan(s1.band("VV")[0, 2, 2])
+    np.testing.assert_allclose(np.nanmax(s1.band("VH")), 0.01, rtol=1e-6)
+    assert s1.attrs["orbit_state"] == ["descending"]
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="No items"):
+        stac.load_s2([])
+    with pytest.raises(ValueError, match="resolution"):
+        stac._grid_kwargs(None, CRS, -5)
+    with pytest.raises(ValueError, match="catalog must be one of"):
+        stac.search("s2", catalog="nowhere")
+    with pytest.raises(ValueError, match="not set up for s1"):
+        stac.search("s1", catalog="earth-search")
+
+
+def test_search_offline_message(monkeypatch):
+    def no_network(*args, **kwargs):
+        raise OSError("Network is unreachable")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    with pytest.raises(online.OfflineError) as err:
+        stac.search("s2", stac.JOLSTER, "pre")
+    message = str(err.value)
+    assert "planetarycomputer.microsoft.com" in message and "load_study_area" in message
+    with pytest.raises(online.OfflineError):
+        stac.load_event()
