@@ -27,6 +27,8 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from course_lib.validation import as_array, check_number, describe
+
 #: Values above this are not plausible reflectance. Top-of-atmosphere reflectance of bright
 #: snow or cloud can exceed 1, and a few specular pixels reach 2-3 (the bundled L1C scene has
 #: five such pixels in B8A/B12), while digital numbers are in the hundreds to thousands.
@@ -55,7 +57,10 @@ def check_reflectance(array, name: str = "band") -> np.ndarray:
     ...
     ValueError: B04 has 100 % of values > 2: these look like digital numbers (reflectance x 10000). Convert first, e.g. course_lib.clouds.dn_to_reflectance(dn, baseline).
     """
-    values = np.asarray(array)
+    if isinstance(array, (bool, np.bool_)):
+        raise TypeError(f"{name} must be reflectance (floats 0-1); got {describe(array)}.")
+    values = as_array(array, name, kinds="biuf", allow_empty=True,
+                      fix="Pass reflectance as floats (0-1 scale, NaN for nodata).")
     if np.issubdtype(values.dtype, np.integer) or values.dtype == bool:
         raise TypeError(
             f"{name} is an integer array ({values.dtype}): pass reflectance as floats "
@@ -116,9 +121,18 @@ def dndvi(ndvi_pre, ndvi_post) -> np.ndarray:
     >>> dndvi(np.array([0.8]), np.array([0.2])).round(2).tolist()
     [-0.6]
     """
-    pre, post = np.asarray(ndvi_pre, dtype=float), np.asarray(ndvi_post, dtype=float)
+    pre = as_array(ndvi_pre, "ndvi_pre", kinds="iuf", allow_empty=True).astype(float)
+    post = as_array(ndvi_post, "ndvi_post", kinds="iuf", allow_empty=True).astype(float)
     if pre.shape != post.shape:
         raise ValueError(f"NDVI shapes differ: pre {pre.shape}, post {post.shape}.")
+    for name, values in (("ndvi_pre", pre), ("ndvi_post", post)):
+        with np.errstate(invalid="ignore"):
+            outside = np.abs(values) > 1 + 1e-6
+        if outside.any():
+            raise ValueError(
+                f"{name} must be NDVI values in [-1, 1]; got values up to "
+                f"{float(np.nanmax(np.abs(values))):g}. Pass ndvi(red, nir) of each date, not "
+                "reflectance or digital numbers.")
     return post - pre
 
 
@@ -176,6 +190,8 @@ def savi(red, nir, soil_factor: float = 0.5) -> np.ndarray:
     0.545
     """
     red, nir = check_reflectance(red, "red"), check_reflectance(nir, "nir")
+    soil_factor = check_number(soil_factor, "soil_factor", minimum=0, maximum=1,
+                               fix="Huete (1988) uses L = 0.5 (0 = NDVI, 1 = sparse cover).")
     _check_shapes(red=red, nir=nir)
     denominator = nir + red + soil_factor
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -256,8 +272,11 @@ def compute_index(name: str, bands: Mapping[str, np.ndarray]) -> np.ndarray:
     >>> round(float(compute_index("NDVI", {"B04": np.array(0.1), "B08": np.array(0.3)})), 3)
     0.5
     """
-    if name not in INDEX_CATALOGUE:
+    if not isinstance(name, str) or name not in INDEX_CATALOGUE:
         raise KeyError(f"Unknown index {name!r}; choose from {sorted(INDEX_CATALOGUE)}.")
+    if not isinstance(bands, Mapping):
+        raise TypeError(f"bands must be a dict of Sentinel-2 band name -> reflectance, e.g. "
+                        f"{{'B04': red, 'B08': nir}}; got {describe(bands)}.")
     info = INDEX_CATALOGUE[name]
     missing = [b for b in info.sentinel2 if b not in bands]
     if missing:
@@ -306,6 +325,12 @@ def spyndex_catalogue(available: tuple[str, ...] = tuple(SPYNDEX_S2_BANDS.values
     ('B08', 'B04')
     """
     spyndex = _spyndex()
+    for arg, value in (("available", available), ("domains", domains)):
+        if value is None and arg == "domains":
+            continue
+        if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+            raise TypeError(f"{arg} must be a tuple of names, e.g. ('B04', 'B08') or "
+                            f"('vegetation',); got {describe(value)}.")
     have = {code for code, band in SPYNDEX_S2_BANDS.items() if band in available}
     out = {}
     for name, info in spyndex.indices.items():
@@ -342,7 +367,10 @@ def compute_spyndex_index(name: str, bands: Mapping[str, np.ndarray]) -> np.ndar
     [0.5, nan]
     """
     spyndex = _spyndex()
-    if name not in spyndex.indices:
+    if not isinstance(bands, Mapping):
+        raise TypeError(f"bands must be a dict of Sentinel-2 band name -> reflectance, e.g. "
+                        f"{{'B04': red, 'B08': nir}}; got {describe(bands)}.")
+    if not isinstance(name, str) or name not in spyndex.indices:
         raise KeyError(f"spyndex has no index {name!r}; see spyndex_catalogue() for the list.")
     params: dict[str, object] = {}
     for code in spyndex.indices[name].bands:

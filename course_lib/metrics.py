@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 import numpy as np
 from affine import Affine
 
+from course_lib.validation import as_array, check_integer, check_number, describe
+
 if TYPE_CHECKING:  # pragma: no cover - imported for type hints only
     import geopandas as gpd
     import pandas as pd
@@ -59,8 +61,8 @@ def as_2d(array: Any, name: str = "array") -> np.ndarray:
     >>> as_2d(np.zeros((1, 2, 3))).shape
     (2, 3)
     """
-    data = getattr(array, "data", array)
-    data = np.asarray(data)
+    data = as_array(array, name, kinds="biuf",
+                    fix="Pass a 2-D (rows, cols) array or a single-band Raster.")
     if data.ndim == 3 and data.shape[0] == 1:
         data = data[0]
     if data.ndim != 2:
@@ -134,6 +136,14 @@ def _valid_mask(valid: Any, shape: tuple[int, int]) -> np.ndarray:
 # Confusion counts and scores
 # --------------------------------------------------------------------------------------------
 
+def _check_counts(counts: Any, name: str = "counts") -> "ConfusionCounts":
+    if not isinstance(counts, ConfusionCounts):
+        raise TypeError(f"{name} must be ConfusionCounts (from confusion_counts(truth, "
+                        f"prediction)); got {describe(counts)}. E.g. "
+                        "precision(confusion_counts(truth, prediction)).")
+    return counts
+
+
 def _ratio(numerator: float, denominator: float) -> float:
     """``numerator / denominator``, or NaN (undefined) when the denominator is 0."""
     return numerator / denominator if denominator != 0 else UNDEFINED
@@ -175,8 +185,16 @@ def format_score(value: float | None, percent: bool = True, digits: int = 0) -> 
     >>> format_score(0.7349), format_score(float("nan")), format_score(0.7349, percent=False, digits=2)
     ('73', '-', '0.73')
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if value is None:
         return "-"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"value must be one score, a number (NaN or None = undefined); got "
+                        f"{describe(value)}. For a table use course_lib.results.format_percent.")
+    if math.isnan(float(value)):   # any float type: numpy float32 NaN prints "-" too
+        return "-"
+    value = float(value)
     return f"{value * 100:.{digits}f}" if percent else f"{value:.{digits}f}"
 
 
@@ -192,6 +210,8 @@ class ConfusionCounts:
     def __post_init__(self) -> None:
         for name in ("tp", "fp", "fn", "tn"):
             value = getattr(self, name)
+            if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"{name} must be a pixel count (an int); got {describe(value)}.")
             if value < 0:
                 raise ValueError(f"{name} must be >= 0; got {value}.")
 
@@ -216,6 +236,7 @@ def precision(counts: ConfusionCounts) -> float:
     >>> precision(ConfusionCounts(tp=3, fp=1, fn=0, tn=10))
     0.75
     """
+    counts = _check_counts(counts)
     return _ratio(counts.tp, counts.tp + counts.fp)
 
 
@@ -225,6 +246,7 @@ def recall(counts: ConfusionCounts) -> float:
     >>> recall(ConfusionCounts(tp=3, fp=1, fn=1, tn=10))
     0.75
     """
+    counts = _check_counts(counts)
     return _ratio(counts.tp, counts.tp + counts.fn)
 
 
@@ -234,11 +256,13 @@ def f1_score(counts: ConfusionCounts) -> float:
     >>> f1_score(ConfusionCounts(tp=2, fp=1, fn=1, tn=10))
     0.6666666666666666
     """
+    counts = _check_counts(counts)
     return _ratio(2 * counts.tp, 2 * counts.tp + counts.fp + counts.fn)
 
 
 def accuracy(counts: ConfusionCounts) -> float:
     """(TP + TN) / all pixels: misleading when landslides are rare (see the module docstring)."""
+    counts = _check_counts(counts)
     return _ratio(counts.tp + counts.tn, counts.total)
 
 
@@ -262,6 +286,7 @@ def mcc(counts: ConfusionCounts) -> float:
     >>> mcc(ConfusionCounts(tp=0, fp=0, fn=5, tn=95))
     nan
     """
+    counts = _check_counts(counts)
     tp, fp, fn, tn = (float(v) for v in (counts.tp, counts.fp, counts.fn, counts.tn))
     denominator = (tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)
     if denominator == 0:
@@ -330,7 +355,8 @@ def threshold_counts(score: Any, truth: Any, threshold: float, *, above: bool = 
                      valid: Any = None) -> ConfusionCounts:
     """Confusion counts of ``score >= threshold`` (or ``score <= threshold`` if not ``above``).
 
-    NaN in ``score`` is nodata.
+    NaN in ``score`` is nodata. ``threshold`` is on the score's own scale: a probability map
+    (0-1) needs a threshold in 0-1 (0.5, not 50); a percent threshold is refused.
     """
     return threshold_sweep(score, truth, [threshold], above=above, valid=valid)[0]
 
@@ -343,8 +369,23 @@ def threshold_sweep(score: Any, truth: Any, thresholds: Iterable[float], *, abov
     ``score <= t`` (``above=False``, e.g. dNDVI, which drops where vegetation is stripped).
     Exact, and fast for many thresholds: the scores of true landslide and non-landslide pixels
     are sorted once and each threshold is a binary search.
+
+    Raises:
+        ValueError: a NaN threshold, or a threshold above 1 for a score map within 0-1 (a
+            percent given for a probability: nothing would be detected).
     """
     s = as_2d(score, "score").astype(np.float64)
+    if isinstance(thresholds, (str, bytes)) or not hasattr(thresholds, "__iter__"):
+        raise TypeError(f"thresholds must be a sequence of numbers, e.g. np.linspace(0, 1, 21); "
+                        f"got {describe(thresholds)}. For one threshold use threshold_counts.")
+    thresholds = [check_number(t, "threshold") for t in thresholds]
+    finite = s[np.isfinite(s)]
+    if finite.size and finite.min() >= 0 and finite.max() <= 1:
+        high = [t for t in thresholds if t > 1]
+        if high:
+            raise ValueError(
+                f"threshold must be on the score's scale, 0-1 for this score map; got {high[0]:g}"
+                f". Nothing would be detected (TP = FP = 0). Percent? Use {high[0] / 100:g}.")
     t, t_valid = binary_and_valid(truth, "truth")
     mask = _valid_mask(valid, t.shape)
     _check_same_shape(score=s, truth=t, valid=mask)
@@ -367,6 +408,19 @@ def threshold_sweep(score: Any, truth: Any, thresholds: Iterable[float], *, abov
 # --------------------------------------------------------------------------------------------
 # Per-region metrics
 # --------------------------------------------------------------------------------------------
+
+def _check_frame(frame: Any, name: str) -> None:
+    if not hasattr(frame, "geometry") or not hasattr(frame, "columns"):
+        raise TypeError(f"{name} must be a GeoDataFrame of polygons (e.g. area['subplots'] or "
+                        f"gpd.read_file(...)); got {describe(frame)}.")
+
+
+def _check_transform(transform: Any, name: str = "transform") -> Affine:
+    if not isinstance(transform, Affine):
+        raise TypeError(f"{name} must be an affine.Affine pixel grid (e.g. raster.transform); "
+                        f"got {describe(transform)}.")
+    return transform
+
 
 def _check_crs(regions: "gpd.GeoDataFrame", crs: Any) -> None:
     if crs is None or regions.crs is None:
@@ -391,6 +445,11 @@ def region_masks(regions: "gpd.GeoDataFrame", transform: Affine, shape: tuple[in
     """
     from rasterio.features import geometry_mask
 
+    _check_frame(regions, "regions")
+    _check_transform(transform)
+    if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
+        raise TypeError(f"shape must be (rows, cols); got {shape!r}. E.g. truth.shape.")
+    shape = tuple(check_integer(v, "shape", minimum=1) for v in shape)
     if name_column not in regions.columns:
         raise KeyError(f"The regions have no column {name_column!r}; columns: "
                        f"{list(regions.columns)}.")
@@ -571,10 +630,11 @@ def object_metrics(prediction: Any, landslides: "gpd.GeoDataFrame",
     if transform is None:
         raise ValueError("object_metrics needs the grid's transform: pass transform= or a "
                          "Raster as prediction.")
-    if not 0 <= min_overlap_fraction <= 1:
-        raise ValueError(f"min_overlap_fraction must be in [0, 1]; got {min_overlap_fraction}.")
-    if min_overlap_pixels < 1:
-        raise ValueError(f"min_overlap_pixels must be >= 1; got {min_overlap_pixels}.")
+    _check_transform(transform)
+    _check_frame(landslides, "landslides")
+    check_number(min_overlap_fraction, "min_overlap_fraction", minimum=0, maximum=1,
+                 fix="It is a fraction: 0.1 means a tenth of the landslide (not 10).")
+    check_integer(min_overlap_pixels, "min_overlap_pixels", minimum=1)
     if connectivity not in (1, 2):
         raise ValueError(f"connectivity must be 1 (4-neighbours) or 2 (8-neighbours); "
                          f"got {connectivity}.")
@@ -629,4 +689,8 @@ def scores_frame(scores: Mapping[str, Scores]) -> "pd.DataFrame":
     """A DataFrame with one row per named :class:`Scores` (fractions, NaN = undefined)."""
     import pandas as pd
 
+    if not isinstance(scores, Mapping) or not all(isinstance(s, Scores)
+                                                  for s in scores.values()):
+        raise TypeError(f"scores must be a dict of name -> Scores (e.g. {{'CART': evaluate(truth,"
+                        f" cart)}}); got {describe(scores)}.")
     return pd.DataFrame({name: s.as_dict() for name, s in scores.items()}).T

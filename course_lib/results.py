@@ -14,11 +14,14 @@ Files: one GeoTIFF per method and setting in ``output_dir()/predictions/`` (see
 :func:`course_lib.config.output_dir`), float32, band ``prediction`` (1 landslide, 0 not, NaN
 nodata) and optionally band ``score`` (e.g. a probability), with the method and setting in the
 file's tags. Writing is atomic (temporary file, then rename), so an interrupted notebook never
-leaves half a file.
+leaves half a file; a killed kernel's hidden temporary file is removed by the next save, and
+:func:`list_predictions` ignores hidden files and skips (with a warning naming it) any
+``.tif`` it cannot read.
 
-Overwriting: saving the **same method and setting** again replaces the earlier file (that is
-the learner re-running a notebook, and the newest map is the one to assess) and prints a line
-saying so. A different method or setting never replaces a file: if two names map to the same
+Overwriting: saving the **same method and setting** again replaces the earlier file by default
+(``overwrite=True``: that is the learner re-running a notebook, and the newest map is the one
+to assess) and prints a line saying so; pass ``overwrite=False`` to keep the earlier map and
+get a ``FileExistsError`` instead. A different method or setting never replaces a file: if two names map to the same
 file name (e.g. ``"dNDVI < -0.2"`` and ``"dNDVI -0.2"``) the save stops with an error.
 (Spellings of the paper's settings and the course's methods are normalised first, so
 ``setting=4``, ``"S2 only (5)"`` and ``"s2-only 5"`` are one and the same setting.)
@@ -39,6 +42,7 @@ import pandas as pd
 from course_lib import metrics
 from course_lib.config import output_dir
 from course_lib.data.raster import Raster, read_geotiff, write_geotiff
+from course_lib.validation import CorruptFileError, check_path, describe
 
 #: The paper's four input settings (Ganerød, Lindsay et al. 2023, Table 1), by number.
 #: Use these names in ``save_prediction`` so every notebook's results line up.
@@ -138,7 +142,9 @@ def setting_name(setting: int | str) -> str:
 
 def predictions_dir(directory: str | Path | None = None) -> Path:
     """The folder of saved predictions (``output_dir()/predictions`` unless given)."""
-    return Path(directory) if directory is not None else output_dir() / PREDICTIONS_FOLDER
+    if directory is None:
+        return output_dir() / PREDICTIONS_FOLDER
+    return check_path(directory, "directory")
 
 
 def prediction_path(method: str, setting: int | str, directory: str | Path | None = None) -> Path:
@@ -180,7 +186,8 @@ def _grid_of(array: Any, transform: Any, crs: Any, name: str) -> tuple[np.ndarra
 
 def save_prediction(method: str, setting: int | str, prediction: Any, transform: Any = None,
                     crs: Any = None, score: Any = None, *, directory: str | Path | None = None,
-                    tags: dict[str, Any] | None = None, verbose: bool = True) -> Path:
+                    tags: dict[str, Any] | None = None, verbose: bool = True,
+                    overwrite: bool = True) -> Path:
     """Save a binary landslide map (and optionally its score map) for notebook 06.
 
     Args:
@@ -195,14 +202,22 @@ def save_prediction(method: str, setting: int | str, prediction: Any, transform:
         directory: where to save (default ``output_dir()/predictions``).
         tags: extra metadata stored in the GeoTIFF (e.g. the study-area parameters).
         verbose: print one line saying what was saved or replaced.
+        overwrite: replace an earlier map of the **same** method and setting (default True,
+            the notebook-friendly choice: re-running a notebook saves its newest map). With
+            False an existing map is kept and ``FileExistsError`` is raised.
 
     Returns:
         The path of the GeoTIFF.
 
     Raises:
         ValueError: a non-binary prediction, shapes that differ, or a missing grid.
-        FileExistsError: the file name is taken by a *different* method or setting.
+        FileExistsError: the file name is taken by a *different* method or setting, or by
+            the same one with ``overwrite=False``.
     """
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"overwrite must be True or False; got {describe(overwrite)}.")
+    if tags is not None and not isinstance(tags, dict):
+        raise TypeError(f"tags must be a dict of name -> value; got {describe(tags)}.")
     method, setting = method_name(method), setting_name(setting)
     data, transform, crs = _grid_of(prediction, transform, crs, "prediction")
     binary, valid = metrics.binary_and_valid(data, "prediction")
@@ -210,6 +225,9 @@ def save_prediction(method: str, setting: int | str, prediction: Any, transform:
     names = ["prediction"]
     if score is not None:
         score_data = metrics.as_2d(score, "score").astype(np.float32)
+        if np.isinf(score_data).any():
+            raise ValueError("score holds infinite values; use NaN for nodata "
+                             "(np.where(np.isfinite(score), score, np.nan)).")
         if score_data.shape != data.shape:
             raise ValueError(f"score has shape {score_data.shape} but prediction has "
                              f"{data.shape}; they must be on the same grid.")
@@ -224,6 +242,10 @@ def save_prediction(method: str, setting: int | str, prediction: Any, transform:
                 f"{path.name} already holds method {old.get('method')!r}, setting "
                 f"{old.get('setting')!r}, whose file name matches {method!r} / {setting!r}. "
                 "Pick a more distinct name, or delete the old file if it is no longer wanted.")
+        if not overwrite:
+            raise FileExistsError(
+                f"A prediction for {method} / {setting} is already saved ({path}); pass "
+                "overwrite=True to replace it, or save under another method or setting name.")
         replaced = True
     saved_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     attrs = {**(tags or {}), "method": method, "setting": setting, "saved_at": saved_at,
@@ -240,28 +262,42 @@ def save_prediction(method: str, setting: int | str, prediction: Any, transform:
 def _read_tags(path: Path) -> dict[str, str]:
     import rasterio
 
-    with rasterio.open(path) as ds:
-        return dict(ds.tags())
+    try:
+        with rasterio.open(path) as ds:
+            return dict(ds.tags())
+    except rasterio.errors.RasterioIOError:
+        return {}   # unreadable (e.g. truncated): treat as not one of ours
 
 
 def list_predictions(directory: str | Path | None = None) -> pd.DataFrame:
     """Every saved prediction: columns method, setting, saved_at, has_score, path.
 
     Sorted by method (course order first) and setting (paper order first); empty (with those
-    columns) when nothing has been saved yet.
+    columns) when nothing has been saved yet. Hidden files (names starting with ".", e.g. the
+    temporary file of a save that was killed) are ignored; a ``.tif`` that cannot be read
+    (e.g. truncated) is skipped with a warning naming it, so one broken file never stops
+    notebook 06.
     """
     import rasterio
 
     folder = predictions_dir(directory)
     rows = []
-    for path in sorted(folder.glob("*.tif")) if folder.exists() else []:
-        with rasterio.open(path) as ds:
-            tags = ds.tags()
-            if "method" not in tags or "setting" not in tags:
-                continue  # not one of ours
-            rows.append({"method": tags["method"], "setting": tags["setting"],
-                         "saved_at": tags.get("saved_at", ""),
-                         "has_score": "score" in ds.descriptions, "path": path})
+    for path in sorted(folder.glob("*.tif")) if folder.is_dir() else []:
+        if path.name.startswith("."):
+            continue
+        try:
+            with rasterio.open(path) as ds:
+                tags = ds.tags()
+                has_score = "score" in ds.descriptions
+        except rasterio.errors.RasterioIOError as err:
+            warnings.warn(f"Skipping {path.name} in {folder}: it is not a readable GeoTIFF "
+                          f"({err}). Delete it, or save that prediction again.", stacklevel=2)
+            continue
+        if "method" not in tags or "setting" not in tags:
+            continue  # not one of ours
+        rows.append({"method": tags["method"], "setting": tags["setting"],
+                     "saved_at": tags.get("saved_at", ""), "has_score": has_score,
+                     "path": path})
     table = pd.DataFrame(rows, columns=["method", "setting", "saved_at", "has_score", "path"])
     return _sort_methods_settings(table)
 
@@ -305,12 +341,17 @@ def load_prediction(method: str, setting: int | str,
 # Tables
 # --------------------------------------------------------------------------------------------
 
-def _same_grid(a: Raster, shape: tuple[int, int], transform: Any) -> bool:
+def _same_grid(a: Raster, shape: tuple[int, int], transform: Any, crs: Any = None) -> bool:
+    from rasterio.crs import CRS
+
+    if crs is not None and (a.crs is None or CRS.from_user_input(a.crs) != CRS.from_user_input(crs)):
+        return False
     return a.shape == shape and a.transform.almost_equals(transform)
 
 
 def results_table(truth: Any, regions: Any = None, *, valid: Any = None,
-                  transform: Any = None, directory: str | Path | None = None,
+                  transform: Any = None, crs: Any = None,
+                  directory: str | Path | None = None,
                   name_column: str = "name", whole_area: str = metrics.WHOLE_AREA,
                   ) -> pd.DataFrame:
     """Assess every saved prediction against ``truth``, whole area and per region.
@@ -321,15 +362,17 @@ def results_table(truth: Any, regions: Any = None, *, valid: Any = None,
         regions: optional GeoDataFrame of named polygons (e.g. ``area["subplots"]``).
         valid: optional boolean mask of pixels that count (applied to every method alike).
         transform: the truth's grid when ``truth`` is a plain array.
+        crs: the truth's CRS when ``truth`` is a plain array (a Raster brings its own).
         directory: where the predictions are (default ``output_dir()/predictions``).
 
     Returns:
         A DataFrame indexed by (method, setting, region) with columns precision, recall, f1,
         mcc (fractions, NaN = undefined) and tp, fp, fn, tn; empty when nothing is saved.
-        Predictions on another grid than ``truth`` (e.g. saved before the study area was
-        changed) are skipped with a warning naming the file.
+        Predictions on another grid than ``truth`` (another shape, transform or CRS, e.g.
+        saved before the study area was changed) are skipped with a warning naming the file.
     """
     transform = transform if transform is not None else getattr(truth, "transform", None)
+    crs = crs if crs is not None else getattr(truth, "crs", None)
     if transform is None:
         raise ValueError("results_table needs the truth's grid to check each saved map against: "
                          "pass a Raster (area['landslide_mask']) or transform=.")
@@ -337,12 +380,16 @@ def results_table(truth: Any, regions: Any = None, *, valid: Any = None,
     columns = ["precision", "recall", "f1", "mcc", "tp", "fp", "fn", "tn"]
     frames = []
     for row in list_predictions(directory).itertuples():
-        saved = load_prediction(row.method, row.setting, directory)
-        if not _same_grid(saved.prediction, shape, transform):
+        try:
+            saved = load_prediction(row.method, row.setting, directory)
+        except (CorruptFileError, FileNotFoundError) as err:
+            warnings.warn(f"Skipping {row.path.name}: {err}", stacklevel=2)
+            continue
+        if not _same_grid(saved.prediction, shape, transform, crs):
             warnings.warn(
                 f"Skipping {row.path.name}: its grid ({saved.prediction.shape}, "
-                f"{tuple(saved.prediction.transform)[:6]}) is not the truth's ({shape}, "
-                f"{tuple(transform)[:6]}). Re-run the "
+                f"{tuple(saved.prediction.transform)[:6]}, {saved.prediction.crs}) is not the "
+                f"truth's ({shape}, {tuple(transform)[:6]}, {crs}). Re-run the "
                 "notebook that made it with the current study area.", stacklevel=2)
             continue
         table = metrics.metrics_by_region(truth, saved.prediction, regions, transform,
@@ -368,6 +415,16 @@ def compare_with_paper(results: pd.DataFrame, region: str = metrics.WHOLE_AREA,
     """
     paper = PAPER_TABLE4 if paper is None else paper
     metric_names = ["precision", "recall", "f1", "mcc"]
+    for name, table in (("results", results), ("paper", paper)):
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError(f"{name} must be a DataFrame (from results_table(...)); got "
+                            f"{describe(table)}.")
+    if not results.empty and "region" not in results.index.names:
+        raise ValueError("results must be indexed by (method, setting, region), as "
+                         f"results_table returns; got index levels {list(results.index.names)}.")
+    if not results.empty and region not in results.index.get_level_values("region"):
+        raise ValueError(f"region {region!r} is not in results; its regions are "
+                         f"{sorted(set(results.index.get_level_values('region')))}.")
     if results.empty:
         ours = pd.DataFrame(columns=metric_names,
                             index=pd.MultiIndex.from_tuples([], names=["method", "setting"]))
@@ -388,9 +445,23 @@ def format_percent(table: pd.DataFrame, digits: int = 0) -> pd.DataFrame:
     >>> format_percent(pd.DataFrame({"mcc": [0.734, float("nan")], "tp": [3, 0]})).values.tolist()
     [['73', 3], ['-', 0]]
     """
+    if not isinstance(table, pd.DataFrame):
+        raise TypeError(f"table must be a DataFrame of scores as fractions (e.g. from "
+                        f"results_table); got {describe(table)}.")
     out = table.copy()
     for column in out.columns:
         name = column.split()[-1] if isinstance(column, str) else column
         if name in ("precision", "recall", "f1", "mcc", "accuracy", "landslide_fraction"):
-            out[column] = [metrics.format_score(float(v), True, digits) for v in out[column]]
+            try:
+                values = out[column].astype(float)
+            except (TypeError, ValueError):
+                raise ValueError(f"Column {column!r} of table is not numeric (already formatted "
+                                 "as text?); pass the table of fractions, e.g. from "
+                                 "results_table, not the output of format_percent.") from None
+            if (values.abs() > 1 + 1e-9).any():
+                raise ValueError(
+                    f"Column {column!r} of table holds {values.abs().max():g}: scores must be "
+                    "fractions (-1 to 1), so this table is probably in percent already. Pass "
+                    "the table of fractions, or divide it by 100 first.")
+            out[column] = [metrics.format_score(v, True, digits) for v in values]
     return out

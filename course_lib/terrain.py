@@ -27,6 +27,8 @@ from datetime import datetime, timezone
 import numpy as np
 from scipy import ndimage
 
+from course_lib.validation import as_array, check_integer, check_number
+
 __all__ = [
     "gradient",
     "slope",
@@ -45,8 +47,26 @@ _KX = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=np.float64)
 _KY = np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], dtype=np.float64)
 
 
+#: Pixel sizes below this many metres are taken for degrees of a geographic CRS (1 arc-second
+#: is 0.00028 degrees); the finest DEMs (drone photogrammetry) have about 1-5 cm pixels.
+MIN_RESOLUTION_M = 0.01
+
+
+def _check_resolution(resolution: float) -> float:
+    resolution = check_number(resolution, "resolution", minimum=0, min_inclusive=False,
+                              units="metres", fix="Pass the pixel size in metres, e.g. "
+                              "raster.resolution for a DEM in a metric CRS.")
+    if resolution < MIN_RESOLUTION_M:
+        raise ValueError(
+            f"resolution must be the pixel size in metres; got {resolution:g}, which looks like "
+            "degrees of a geographic CRS (EPSG:4326): slopes would all come out near 90 "
+            "degrees. Reproject the DEM to a metric CRS first (e.g. UTM with "
+            "rasterio.warp.reproject) and pass its pixel size in metres.")
+    return resolution
+
+
 def _check_dem(dem: np.ndarray, resolution: float) -> np.ndarray:
-    dem = np.asarray(dem)
+    dem = as_array(dem, "dem", kinds="iuf", fix="Pass one band, e.g. raster.data[0].")
     if dem.ndim != 2:
         raise ValueError(f"The DEM must be a 2-D (rows, cols) array; got shape {dem.shape}. "
                          "Pass one band, e.g. raster.data[0].")
@@ -55,8 +75,7 @@ def _check_dem(dem: np.ndarray, resolution: float) -> np.ndarray:
     if not np.isfinite(dem).all():
         raise ValueError("The DEM contains NaN or infinite values; fill nodata first "
                          "(e.g. with scipy.ndimage or rasterio.fill.fillnodata).")
-    if not resolution > 0:
-        raise ValueError(f"resolution must be the positive pixel size in metres; got {resolution}.")
+    _check_resolution(resolution)
     return dem.astype(np.float64, copy=False)
 
 
@@ -104,11 +123,10 @@ def aspect(dem: np.ndarray, resolution: float) -> np.ndarray:
 
 
 def _check_sun(sun_azimuth: float, sun_elevation: float) -> None:
-    if not 0 < sun_elevation <= 90:
-        raise ValueError(f"sun_elevation must be in (0, 90] degrees; got {sun_elevation}. "
-                         "A sun at or below the horizon lights nothing.")
-    if not np.isfinite(sun_azimuth):
-        raise ValueError(f"sun_azimuth must be finite degrees from north; got {sun_azimuth}.")
+    check_number(sun_azimuth, "sun_azimuth", units="degrees clockwise from north")
+    check_number(sun_elevation, "sun_elevation", minimum=0, maximum=90, min_inclusive=False,
+                 units="degrees", fix="A sun at or below the horizon lights nothing; the "
+                 "elevation is in degrees (np.degrees() converts radians).")
 
 
 def illumination(dem: np.ndarray, resolution: float, sun_azimuth: float,
@@ -194,10 +212,13 @@ def solar_position(when: datetime, latitude: float, longitude: float) -> tuple[f
     >>> 155 < az < 170, 45 < el < 50
     (True, True)
     """
+    if not isinstance(when, datetime):
+        raise TypeError(f"when must be a datetime.datetime (UTC); got {type(when).__name__} "
+                        f"{when!r}. E.g. datetime(2019, 7, 30, 10, 40).")
     if when.tzinfo is not None:
         when = when.astimezone(timezone.utc).replace(tzinfo=None)
-    if not -90 <= latitude <= 90:
-        raise ValueError(f"latitude must be in [-90, 90]; got {latitude}.")
+    check_number(latitude, "latitude", minimum=-90, maximum=90, units="degrees")
+    check_number(longitude, "longitude", minimum=-180, maximum=360, units="degrees")
     doy = when.timetuple().tm_yday
     hour = when.hour + when.minute / 60 + when.second / 3600
     g = 2 * np.pi / 365 * (doy - 1 + (hour - 12) / 24)  # fractional year, radians
@@ -231,9 +252,8 @@ def d8_next_pixel(dem: np.ndarray) -> np.ndarray:
     >>> int(d8_next_pixel(dem).reshape(3, 3)[1, 1])   # the centre drains east: flat index 5
     5
     """
-    dem = np.asarray(dem, dtype=np.float64)
-    if dem.ndim != 2:
-        raise ValueError(f"The DEM must be 2-D; got shape {dem.shape}.")
+    dem = as_array(dem, "dem", ndim=2, kinds="iuf",
+                   fix="Pass one band, e.g. raster.data[0].").astype(np.float64)
     rows, cols = dem.shape
     padded = np.pad(dem, 1, mode="constant", constant_values=np.inf)
     best_drop = np.zeros(dem.shape)
@@ -261,9 +281,14 @@ def trace_flow_path(next_pixel: np.ndarray, start: tuple[int, int],
     >>> trace_flow_path(d8_next_pixel(dem), (3, 3)).tolist()
     [[3, 3], [2, 2], [1, 1], [0, 0]]
     """
+    next_pixel = as_array(next_pixel, "next_pixel", ndim=2, kinds="iu",
+                          fix="Pass the output of d8_next_pixel(dem).")
+    max_steps = check_integer(max_steps, "max_steps", minimum=0)
+    if not (isinstance(start, (tuple, list, np.ndarray)) and len(start) == 2):
+        raise TypeError(f"start must be a (row, col) pair of integers; got {start!r}.")
+    r, c = (check_integer(v, f"start[{i}]") for i, v in enumerate(start))
     rows, cols = next_pixel.shape
     flat = next_pixel.ravel()
-    r, c = start
     if not (0 <= r < rows and 0 <= c < cols):
         raise ValueError(f"start {start} is outside the grid of shape {next_pixel.shape}.")
     idx = r * cols + c

@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from course_lib.validation import check_path
+
 MANIFEST_NAME = "SHA256SUMS"
 #: Files in a data folder that describe the data rather than being data.
 NOT_HASHED = {MANIFEST_NAME, "README.md"}
@@ -14,6 +16,9 @@ NOT_HASHED = {MANIFEST_NAME, "README.md"}
 
 def sha256_of(path: str | os.PathLike) -> str:
     """Hex sha256 digest of a file, read in 1 MiB chunks."""
+    path = check_path(path, "path", must_exist=True)
+    if not path.is_file():
+        raise IsADirectoryError(f"path must be a file; {path} is a folder.")
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -21,8 +26,17 @@ def sha256_of(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
+def _check_root(root: Path) -> Path:
+    root = check_path(root, "root", must_exist=True,
+                      fix="Pass the data folder, e.g. course_lib.config.data_dir().")
+    if not root.is_dir():
+        raise NotADirectoryError(f"root must be a folder; {root} is a file.")
+    return root
+
+
 def data_files(root: Path) -> list[Path]:
     """Every data file below ``root`` (sorted, relative), leaving out the manifest and README."""
+    root = _check_root(root)
     return sorted(
         p.relative_to(root)
         for p in root.rglob("*")
@@ -32,6 +46,7 @@ def data_files(root: Path) -> list[Path]:
 
 def write_manifest(root: Path) -> int:
     """Write ``root/SHA256SUMS`` atomically; return the number of files listed."""
+    root = _check_root(root)
     lines = [f"{sha256_of(root / rel)}  {rel.as_posix()}\n" for rel in data_files(root)]
     fd, tmp = tempfile.mkstemp(dir=root, prefix=".manifest-")
     with os.fdopen(fd, "w") as fh:
@@ -42,6 +57,7 @@ def write_manifest(root: Path) -> int:
 
 def read_manifest(root: Path) -> dict[str, str]:
     """Map relative path -> expected sha256 from ``root/SHA256SUMS``."""
+    root = _check_root(root)
     path = root / MANIFEST_NAME
     if not path.exists():
         raise FileNotFoundError(
@@ -57,6 +73,7 @@ def read_manifest(root: Path) -> dict[str, str]:
 
 def verify_manifest(root: Path) -> list[str]:
     """Return a list of problems (missing, changed or unlisted files); empty when all is well."""
+    root = _check_root(root)
     expected = read_manifest(root)
     problems = []
     for rel, digest in expected.items():

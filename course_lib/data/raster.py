@@ -8,8 +8,10 @@ labelled ``xarray.DataArray`` when that is more natural.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -18,6 +20,8 @@ import numpy as np
 import rasterio
 from affine import Affine
 from rasterio.crs import CRS
+
+from course_lib.validation import CorruptFileError, check_path, check_raster
 
 
 @dataclass
@@ -42,6 +46,12 @@ class Raster:
     attrs: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.data, np.ndarray):
+            raise TypeError(f"Raster data must be a numpy array; got {type(self.data).__name__}. "
+                            "Wrap it with np.asarray(...) first.")
+        if isinstance(self.band_names, str) or self.band_names is None:
+            raise TypeError(f"band_names must be a sequence of names, one per band; got "
+                            f"{self.band_names!r}. For one band write ({self.band_names!r},).")
         self.band_names = tuple(self.band_names)
         if self.data.ndim not in (3, 4):
             raise ValueError(
@@ -123,30 +133,107 @@ def read_geotiff(path: str | os.PathLike, band_names: Sequence[str] | None = Non
     """Read a (multi-band) GeoTIFF into a :class:`Raster`; nodata becomes NaN for floats.
 
     Band names come from the file's band descriptions unless given.
+
+    Raises:
+        FileNotFoundError: no file at ``path``.
+        course_lib.validation.CorruptFileError: the file exists but is not a readable
+            GeoTIFF (e.g. truncated); the message says how to make it again.
     """
-    path = Path(path)
+    path = check_path(path, "path")
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist.")
-    with rasterio.open(path) as ds:
-        data = ds.read()
-        names = band_names or [d or f"band_{i + 1}" for i, d in enumerate(ds.descriptions)]
-        if ds.nodata is not None and np.issubdtype(data.dtype, np.floating):
-            data[data == ds.nodata] = np.nan
-        tags = ds.tags()
-        return Raster(data=data, transform=ds.transform, crs=ds.crs, band_names=tuple(names),
-                      attrs=dict(tags))
+    try:
+        with rasterio.open(path) as ds:
+            data = ds.read()
+            names = band_names or [d or f"band_{i + 1}" for i, d in enumerate(ds.descriptions)]
+            if ds.nodata is not None and np.issubdtype(data.dtype, np.floating):
+                data[data == ds.nodata] = np.nan
+            tags = ds.tags()
+            transform, crs = ds.transform, ds.crs
+    except rasterio.errors.RasterioIOError as err:
+        raise CorruptFileError(
+            f"{path} exists but cannot be read as a GeoTIFF ({err}); it is probably truncated by "
+            f"an interrupted write. Delete it and make it again: for a cache file pass "
+            f"overwrite=True to the function that wrote it, or run `./course reset --cache`."
+        ) from err
+    return Raster(data=data, transform=transform, crs=crs, band_names=tuple(names),
+                  attrs=dict(tags))
+
+
+#: Temporary files of :func:`write_geotiff` are named ``.<name>.tmp-<pid>-<random>``.
+TEMP_MARKER = ".tmp-"
+#: A temporary file older than this (seconds) is stale even if its process id is in use again.
+STALE_TEMP_AGE_S = 3600.0
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True   # exists but is not ours, or we cannot tell: keep the file
+    return True
+
+
+def remove_stale_temps(folder: str | os.PathLike, name: str | None = None) -> list[Path]:
+    """Delete temporary files left by :func:`write_geotiff` runs that were killed.
+
+    A temporary file ``.<name>.tmp-<pid>-<random>`` is stale when the process ``pid`` no
+    longer runs or the file is older than :data:`STALE_TEMP_AGE_S`; live writers' files are
+    left alone. Called by :func:`write_geotiff` before every write (for all names in the
+    folder), so a killed kernel's leftovers disappear at the next write.
+
+    Returns:
+        The paths removed.
+    """
+    folder = Path(folder)
+    pattern = f".{name}{TEMP_MARKER}*" if name else f".*{TEMP_MARKER}*"
+    removed = []
+    if not folder.is_dir():
+        return removed
+    for temp in folder.glob(pattern):
+        try:
+            pid = int(temp.name.rsplit(TEMP_MARKER, 1)[1].split("-", 1)[0])
+        except (IndexError, ValueError):
+            continue   # not one of ours
+        try:
+            age = time.time() - temp.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        if pid != os.getpid() and (not _pid_alive(pid) or age > STALE_TEMP_AGE_S):
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+            removed.append(temp)
+    return removed
+
+
+def _umask() -> int:
+    """The process umask (read without changing it where /proc allows)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)   # no /proc: read it by setting and restoring
+    os.umask(mask)
+    return mask
 
 
 def write_geotiff(raster: Raster, path: str | os.PathLike, *, overwrite: bool = False,
                   compress: str = "deflate") -> Path:
     """Write a 3-D :class:`Raster` as a tiled, compressed GeoTIFF, atomically.
 
-    The file is written to a temporary name beside ``path`` and renamed, so a crash never
-    leaves a half-written file. An existing file is kept unless ``overwrite=True``.
+    The file is written to a temporary name beside ``path`` (``.<name>.tmp-<pid>-...``) and
+    renamed, so a crash never leaves a half-written file under ``path``; temporary files of
+    killed writers are removed by the next write (:func:`remove_stale_temps`). The file gets
+    the usual permissions of a new file (``0666`` minus the umask, 0644 typically). An existing
+    file is kept unless ``overwrite=True``.
     """
-    path = Path(path)
-    if raster.data.ndim != 3:
-        raise ValueError("write_geotiff writes (bands, rows, cols); write time steps one by one.")
+    check_raster(raster, "raster", ndim=3,
+                 fix="write_geotiff writes (bands, rows, cols): write time steps one by one.")
+    path = check_path(path, "path")
     if path.exists() and not overwrite:
         raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,7 +245,8 @@ def write_geotiff(raster: Raster, path: str | os.PathLike, *, overwrite: bool = 
     if data.shape[1] < 256 or data.shape[2] < 256:
         profile.update(tiled=False)
         profile.pop("blockxsize"), profile.pop("blockysize")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tif")
+    remove_stale_temps(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{TEMP_MARKER}{os.getpid()}-")
     os.close(fd)
     try:
         with rasterio.open(tmp, "w", **profile) as dst:
@@ -166,6 +254,9 @@ def write_geotiff(raster: Raster, path: str | os.PathLike, *, overwrite: bool = 
             for i, name in enumerate(raster.band_names, start=1):
                 dst.set_band_description(i, name)
             dst.update_tags(**{k: str(v) for k, v in raster.attrs.items()})
+        # mkstemp makes the file private (0600): give it the usual mode for new files
+        # (0644 with umask 022), so a shared cache on a workshop server stays readable.
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -27,6 +27,7 @@ from rasterio.enums import Resampling
 
 from course_lib.config import data_dir
 from course_lib.data.raster import Raster
+from course_lib.validation import check_choice, describe
 
 S2_FOLDER = "sentinel2_l1c_T33UUU_20170216"
 S2_BANDS = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10",
@@ -66,8 +67,14 @@ def load_sentinel2_l1c(bands: tuple[str, ...] = S2_BANDS, resolution: int = 10,
     Returns:
         A :class:`Raster` of shape ``(len(bands), rows, cols)`` in EPSG:32633.
     """
-    if resolution not in (10, 20, 60):
-        raise ValueError(f"resolution must be 10, 20 or 60 m, not {resolution}.")
+    if isinstance(bands, str) or not isinstance(bands, (tuple, list)):
+        raise TypeError(f"bands must be a tuple of band names, e.g. ('B04', 'B08'); got "
+                        f"{describe(bands)}. For one band write ('B04',).")
+    if isinstance(resolution, bool):
+        raise TypeError(f"resolution must be 10, 20 or 60 (metres); got {resolution!r}.")
+    check_choice(resolution, "resolution", (10, 20, 60), fix="Pixel size in metres.")
+    if not isinstance(as_reflectance, bool):
+        raise TypeError(f"as_reflectance must be True or False; got {describe(as_reflectance)}.")
     unknown = [b for b in bands if b not in S2_BANDS]
     if unknown:
         raise ValueError(f"Unknown Sentinel-2 bands {unknown}; choose from {S2_BANDS}.")

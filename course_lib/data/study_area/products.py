@@ -421,15 +421,43 @@ def _write_product(name: str, product: Any, folder: Path) -> None:
         raise KeyError(f"Unknown product {name!r}.")
 
 
+def _remove_stale_generation(folder: Path) -> None:
+    """Clean up after a generation that was killed (issue 15), before generating again.
+
+    * ``.tmp-<name>-<pid>-*`` folders whose process no longer runs (or older than a day, or
+      without a pid: written by an older version) are deleted;
+    * a ``folder`` without ``metadata.json`` is an incomplete world (renamed into place can't
+      be incomplete, so it was made by hand or by an older version): it is deleted, so the
+      final rename does not fail with "Directory not empty".
+
+    Callers hold the generation lock (see :func:`load_study_area`), or own the folder.
+    """
+    from course_lib.data.raster import _pid_alive
+
+    for temp in folder.parent.glob(f".tmp-{folder.name}-*"):
+        parts = temp.name[len(f".tmp-{folder.name}-"):].split("-", 1)
+        pid = int(parts[0]) if parts[0].isdigit() and len(parts) == 2 else None
+        try:
+            old = time.time() - temp.stat().st_mtime > 86400
+        except FileNotFoundError:
+            continue
+        if pid is None or old or (pid != os.getpid() and not _pid_alive(pid)):
+            shutil.rmtree(temp, ignore_errors=True)
+    if folder.is_dir() and not (folder / "metadata.json").exists():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def write_study_area(params: StudyAreaParams, folder: Path, *, progress: bool = True) -> Path:
     """Generate the world for ``params`` straight into ``folder``, atomically.
 
     Products are written into a temporary folder beside ``folder`` as they are made, and the
-    temporary folder is renamed to ``folder`` at the end.
+    temporary folder is renamed to ``folder`` at the end. Leftovers of a killed earlier run
+    (its temporary folder, or an incomplete ``folder``) are removed first.
     """
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{folder.name}-", dir=folder.parent))
+    _remove_stale_generation(folder)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{folder.name}-{os.getpid()}-", dir=folder.parent))
     try:
         meta = generate_study_area(
             params, progress=progress,
