@@ -61,9 +61,39 @@ FMASK_CLEAR, FMASK_WATER, FMASK_SHADOW, FMASK_SNOW, FMASK_CLOUD, FMASK_FILL = 0,
 #: The 10 bands the s2cloudless model uses, in the order it expects.
 S2CLOUDLESS_BANDS = ("B01", "B02", "B04", "B05", "B08", "B8A", "B09", "B10", "B11", "B12")
 
-#: s2cloudless settings used in the course (Sentinel Hub's recommendation for 160 m data).
-#: Set explicitly: ``S2PixelCloudDetector``'s own defaults are average_over=1, dilation_size=1.
-S2CLOUDLESS_DEFAULTS = {"threshold": 0.4, "average_over": 4, "dilation_size": 2}
+#: s2cloudless post-processing as GROUND distances, the one statement of them in the course.
+#: Sentinel Hub's example notebook for the s2cloudless package (sentinel-hub/
+#: sentinel2-cloud-detector, ``examples/cloud_detection.ipynb``) runs the detector on bands
+#: requested at 60 m and calls ``average_over=4, dilation_size=2`` (disk radii in PIXELS)
+#: "appropriate for this resolution": 4 x 60 = 240 m of averaging and 2 x 60 = 120 m of
+#: dilation. :func:`s2cloudless_settings` turns these distances into pixels for any pixel
+#: size (10 m: 24 and 12 pixels; 20 m: 12 and 6). (Sentinel Hub's precomputed CLP/CLM layers
+#: are made at 160 m instead: docs.sentinel-hub.com, "Cloud Masks and Cloud Probabilities".)
+S2CLOUDLESS_THRESHOLD = 0.4
+S2CLOUDLESS_AVERAGE_M = 240.0
+S2CLOUDLESS_DILATION_M = 120.0
+
+#: The settings at 60 m, the resolution of notebook 01: threshold 0.4, 4 and 2 pixels. Set
+#: explicitly: ``S2PixelCloudDetector``'s own defaults are average_over=1, dilation_size=1.
+S2CLOUDLESS_DEFAULTS = {"threshold": S2CLOUDLESS_THRESHOLD, "average_over": 4, "dilation_size": 2}
+
+
+def s2cloudless_settings(pixel_size: float, threshold: float = S2CLOUDLESS_THRESHOLD) -> dict:
+    """s2cloudless threshold, averaging and dilation radii (pixels) for a pixel size in metres.
+
+    The radii keep the same ground distances, :data:`S2CLOUDLESS_AVERAGE_M` (240 m) and
+    :data:`S2CLOUDLESS_DILATION_M` (120 m), at any resolution.
+
+    >>> s2cloudless_settings(60) == S2CLOUDLESS_DEFAULTS
+    True
+    >>> s2cloudless_settings(10)
+    {'threshold': 0.4, 'average_over': 24, 'dilation_size': 12}
+    """
+    if not pixel_size > 0:
+        raise ValueError(f"pixel_size must be a positive number of metres; got {pixel_size!r}.")
+    return {"threshold": threshold,
+            "average_over": int(round(S2CLOUDLESS_AVERAGE_M / pixel_size)),
+            "dilation_size": int(round(S2CLOUDLESS_DILATION_M / pixel_size))}
 
 
 @dataclass(frozen=True)
@@ -178,11 +208,15 @@ def fmask_masks(fmask, reflectance=None, water_is_clear: bool = True) -> CloudMa
 
 
 def _baseline_number(processing_baseline: str | float) -> float:
+    """``"04.00"``, ``"N0400"`` (as in the product name), ``"4.0"`` or ``4.0`` -> 4.0."""
+    text = str(processing_baseline).strip()
+    if len(text) == 5 and text[0] in "Nn" and text[1:].isdigit():    # N0400 -> 04.00
+        text = f"{text[1:3]}.{text[3:]}"
     try:
-        return float(processing_baseline)
+        return float(text)
     except (TypeError, ValueError):
-        raise ValueError(f"processing_baseline must look like '04.00' or 4.0; "
-                         f"got {processing_baseline!r}.") from None
+        raise ValueError(f"processing_baseline must look like '04.00', 'N0400' (as in the "
+                         f"product name) or 4.0; got {processing_baseline!r}.") from None
 
 
 def dn_to_reflectance(dn, processing_baseline: str | float) -> np.ndarray:
@@ -200,6 +234,8 @@ def dn_to_reflectance(dn, processing_baseline: str | float) -> np.ndarray:
     [nan, 0.05000000074505806, 1.0]
     >>> dn_to_reflectance(np.array([1500]), "02.04").tolist()
     [0.15000000596046448]
+    >>> dn_to_reflectance(np.array([1500]), "N0400").tolist()   # as in the product name
+    [0.05000000074505806]
     """
     dn = np.asarray(dn)
     if dn.size and np.issubdtype(dn.dtype, np.floating) and np.nanmax(dn) <= MAX_REFLECTANCE:
@@ -283,8 +319,9 @@ def s2cloudless_mask(probability: np.ndarray, threshold: float = 0.4, average_ov
 
     The probability is averaged over a disk of radius ``average_over`` pixels, thresholded,
     then the mask is dilated with a disk of radius ``dilation_size`` pixels. Both sizes are in
-    PIXELS: Sentinel Hub's 4 and 2 are meant for 160 m pixels, so at 20 m the same ground
-    distances need about 8x larger values (the s2cloudless README gives 22 and 11 at 10 m).
+    PIXELS; the course's defaults, 4 and 2, are for 60 m pixels (240 m and 120 m on the
+    ground, see :data:`S2CLOUDLESS_AVERAGE_M`). For another pixel size use
+    ``s2cloudless_mask(prob, **s2cloudless_settings(pixel_size))``.
 
     Args:
         probability: ``(N, rows, cols)`` or ``(rows, cols)`` from :func:`s2cloudless_probability`.
@@ -372,17 +409,57 @@ class CloudShadowResult:
     mask: np.ndarray
 
 
+#: CLD_PRJ_DIST of the Earth Engine tutorial: 1 km, the shadow reach of a cloud 1 km above the
+#: ground with the sun 45 degrees high. Too short for high clouds or a low sun: derive it with
+#: :func:`shadow_projection_distance` from the scene's sun elevation instead.
+DEFAULT_SHADOW_DISTANCE_M = 1000.0
+#: Assumed height of the highest cloud bases for :func:`shadow_projection_distance`: low and
+#: middle clouds are mostly below 3 km (the simulated world draws its clouds 1-3 km high).
+ASSUMED_CLOUD_HEIGHT_M = 3000.0
+
+
+def shadow_projection_distance(sun_elevation: float,
+                               cloud_height_m: float = ASSUMED_CLOUD_HEIGHT_M) -> float:
+    """How far (metres, horizontally) a cloud at ``cloud_height_m`` casts its shadow.
+
+    ``distance = cloud_height / tan(sun_elevation)``: with the sun 45 degrees high a 1 km cloud
+    casts its shadow 1 km away (the tutorial's CLD_PRJ_DIST); in February at 50 N (sun about
+    23 degrees high) the same cloud's shadow is 2.4 km away. Use it as ``max_distance_m`` of
+    :func:`cloud_shadow_mask` with the scene's mean sun elevation (in the metadata).
+
+    >>> round(shadow_projection_distance(45.0, 1000.0))
+    1000
+    >>> round(shadow_projection_distance(23.0, 1000.0))
+    2356
+    """
+    if not 0 < sun_elevation <= 90:
+        raise ValueError(f"sun_elevation must be in degrees, 0 < elevation <= 90; got "
+                         f"{sun_elevation!r} (a sun below the horizon casts no shadow).")
+    if not cloud_height_m > 0:
+        raise ValueError(f"cloud_height_m must be positive metres; got {cloud_height_m!r}.")
+    return float(cloud_height_m / np.tan(np.radians(sun_elevation)))
+
+
 def cloud_shadow_mask(cloud: np.ndarray, nir: np.ndarray, solar_azimuth: float,
                       pixel_size: float, water: np.ndarray | None = None,
-                      nir_dark_threshold: float = 0.15, max_distance_m: float = 1000.0,
-                      erode_pixels: int = 2, buffer_m: float = 50.0) -> CloudShadowResult:
+                      nir_dark_threshold: float = 0.15,
+                      max_distance_m: float = DEFAULT_SHADOW_DISTANCE_M,
+                      erode_m: float = 40.0, buffer_m: float = 50.0) -> CloudShadowResult:
     """Cloud-shadow detection and the final buffered mask, as in the Earth Engine tutorial.
 
     1. dark = NIR (B8) < ``nir_dark_threshold`` and not water (SCL != 6);
     2. shadow = dark pixels inside the cloud mask projected away from the sun
        (:func:`project_clouds`, up to CLD_PRJ_DIST = ``max_distance_m``);
-    3. mask = (cloud or shadow), eroded by ``erode_pixels`` (drops isolated specks) and then
-       dilated by ``buffer_m`` metres (BUFFER; the tutorial's ``focalMin(2).focalMax(...)``).
+    3. mask = (cloud or shadow), eroded by ``erode_m`` metres (drops specks narrower than
+       about twice that) and then dilated by ``erode_m + buffer_m`` metres, so every region
+       that survives the erosion comes back whole and grows by ``buffer_m`` (BUFFER).
+
+    The tutorial runs step 3 at 20 m as ``focalMin(2).focalMax(BUFFER * 2 / 20)``: an erosion
+    of 2 pixels (40 m) and a dilation of BUFFER / 10 pixels (2 x BUFFER metres), i.e. always
+    larger than the erosion. Both radii are given here in metres, so the result means the same
+    at 10, 20 or 60 m pixels; with a fixed erosion in pixels and a dilation of only BUFFER the
+    step would be a morphological opening at 20 and 60 m and the final mask would be SMALLER
+    than the clouds it started from.
 
     Args:
         cloud: boolean ``(rows, cols)`` cloud mask (e.g. s2cloudless probability > 0.4-0.5).
@@ -391,9 +468,13 @@ def cloud_shadow_mask(cloud: np.ndarray, nir: np.ndarray, solar_azimuth: float,
         pixel_size: metres.
         water: optional boolean water mask (SCL == 6) excluded from the dark pixels.
         nir_dark_threshold: NIR_DRK_THRESH (0.15).
-        max_distance_m: CLD_PRJ_DIST in metres.
-        erode_pixels: erosion radius, pixels.
-        buffer_m: BUFFER, dilation radius in metres (50-100 m).
+        max_distance_m: CLD_PRJ_DIST in metres; default 1 km as in the tutorial
+            (:data:`DEFAULT_SHADOW_DISTANCE_M`). Better: ``shadow_projection_distance(sun
+            elevation)`` for the scene.
+        erode_m: erosion radius in metres (40 m: the tutorial's 2 pixels at 20 m); rounded
+            to whole pixels, 0 = no erosion.
+        buffer_m: BUFFER, how far the final mask reaches beyond the clouds and shadows, metres
+            (the tutorial suggests 50-100 m).
     """
     cloud = np.asarray(cloud, dtype=bool)
     nir = check_reflectance(nir, "NIR (B08)")
@@ -410,10 +491,14 @@ def cloud_shadow_mask(cloud: np.ndarray, nir: np.ndarray, solar_azimuth: float,
     projection = project_clouds(cloud, solar_azimuth, max_distance_m, pixel_size)
     shadow = projection & dark & ~cloud
     mask = cloud | shadow
-    if erode_pixels > 0:
-        mask = ndimage.binary_erosion(mask, structure=_disk(erode_pixels), border_value=1)
-    buffer_pixels = int(round(buffer_m / pixel_size))
-    if buffer_pixels > 0:
-        mask = ndimage.binary_dilation(mask, structure=_disk(buffer_pixels))
+    if erode_m < 0 or buffer_m < 0:
+        raise ValueError(f"erode_m and buffer_m are radii in metres >= 0; got erode_m={erode_m}, "
+                         f"buffer_m={buffer_m}.")
+    erode_px = int(round(erode_m / pixel_size))
+    dilate_px = erode_px + int(round(buffer_m / pixel_size))
+    if erode_px > 0:
+        mask = ndimage.binary_erosion(mask, structure=_disk(erode_px), border_value=1)
+    if dilate_px > 0:
+        mask = ndimage.binary_dilation(mask, structure=_disk(dilate_px))
     return CloudShadowResult(cloud=cloud, dark=dark, projection=projection, shadow=shadow,
                              mask=mask)

@@ -196,9 +196,17 @@ def _add_nan_where_unusable(score: np.ndarray, usable: np.ndarray, buffer: np.nd
     score += buffer
 
 
+def _finite_every_band(data: np.ndarray) -> np.ndarray | None:
+    """``(time, rows, cols)`` True where every band is finite; None when no band has NaN."""
+    if not np.isnan(data).any():
+        return None
+    return np.isfinite(data).all(axis=1)
+
+
 def _ndvi_score(data: np.ndarray, red_band: int, nir_band: int,
                 clear: np.ndarray | None) -> np.ndarray:
-    """NDVI ``(time, rows, cols)``, NaN where not clear or undefined (NaN input, NIR + red <= 0).
+    """NDVI ``(time, rows, cols)``, NaN where not clear or undefined (NaN in any band,
+    NIR + red <= 0).
 
     The formula of :func:`course_lib.indices.ndvi`, computed date by date into one
     preallocated array (4 MB temporaries that stay in the CPU cache, instead of several
@@ -206,6 +214,8 @@ def _ndvi_score(data: np.ndarray, red_band: int, nir_band: int,
     """
     check_reflectance(data[:, red_band], f"band {red_band} (red)")
     check_reflectance(data[:, nir_band], f"band {nir_band} (NIR)")
+    all_finite = _finite_every_band(data)
+    check_all_bands = all_finite is not None
     grid = data.shape[2:]
     score = np.empty(data.shape[:1] + grid, dtype=np.float32)
     denominator = np.empty(grid, dtype=np.float32)
@@ -218,6 +228,10 @@ def _ndvi_score(data: np.ndarray, red_band: int, nir_band: int,
             np.greater(denominator, 0, out=usable)  # False for NaN and for 0 / 0
             if clear is not None:
                 usable &= clear[t]
+            if check_all_bands:
+                # A date with NaN in ANY band is no observation (as clear_count counts it):
+                # it must not win and leave that band NaN while another date was clear.
+                usable &= all_finite[t]
             np.subtract(nir, red, out=score[t])
             score[t] /= denominator
             _add_nan_where_unusable(score[t], usable, buffer)
@@ -243,7 +257,8 @@ def greenest_pixel_composite(stack, clear=None, score=None, red_band: int | None
     """Quality mosaic: every band from the one clear observation with the highest score.
 
     The Earth Engine ``qualityMosaic('NDVI')``: per pixel, ``t* = argmax_t score[t]`` over the
-    clear observations (:func:`argmax_over_time`), then ``out[b] = stack[t*, b]`` for every
+    usable observations (clear, and finite in EVERY band: the observations that
+    :func:`clear_count` with the stack counts), then ``out[b] = stack[t*, b]`` for every
     band ``b`` via ``np.take_along_axis``, so all bands of a pixel come from the same date.
 
     Args:
@@ -279,7 +294,11 @@ def greenest_pixel_composite(stack, clear=None, score=None, red_band: int | None
         if score.shape != expected:
             raise ValueError(f"score of shape {score.shape} does not match the stack "
                              f"{data.shape}: expected (time, rows, cols) = {expected}.")
-        masked_score = score if clear is None else np.where(clear, score, np.float32(np.nan))
+        usable = clear
+        all_finite = _finite_every_band(data)
+        if all_finite is not None:
+            usable = all_finite if usable is None else usable & all_finite
+        masked_score = score if usable is None else np.where(usable, score, np.float32(np.nan))
         # (np.where is clear but slower than the NDVI path; only the NDVI path is benchmarked.)
     best, best_score = argmax_over_time(masked_score)                  # (rows, cols)
     never = best_score == -np.inf                                       # no usable date
@@ -298,32 +317,69 @@ def greenest_pixel_composite(stack, clear=None, score=None, red_band: int | None
 #: The composites :func:`study_area_composites` makes.
 COMPOSITE_KINDS = ("median", "greenest")
 #: Part of the cache file names: bump it when the compositing changes, so old files are ignored.
-COMPOSITES_VERSION = "1"
+#: 2: clouds from the cloud probability (s2cloudless-style), SCL for shadow, snow and nodata;
+#:    a date with NaN in any band no longer wins the greenest pixel.
+COMPOSITES_VERSION = "2"
 
 
-def composite_raster(raster, scl, kind: str = "median"):
-    """Composite a Sentinel-2 time-series Raster after masking SCL cloud, shadow, snow, nodata.
+def study_area_clear_mask(scl, cloudprob=None, pixel_size: float = 10.0) -> np.ndarray:
+    """Clear-sky mask ``(time, rows, cols)`` the way Ganerød et al. (2023) masked their images.
+
+    * **clouds** from the s2cloudless(-style) cloud probability: thresholded, averaged and
+      dilated with :func:`course_lib.clouds.s2cloudless_settings` for ``pixel_size``
+      (0.4; 240 m and 120 m on the ground);
+    * **cloud shadow** (SCL 3), **snow** (SCL 11) and **nodata** (SCL 0, 1) from the SCL
+      layer. (The paper: "the S2 cloudless algorithm for cloud filtering and the SCL band for
+      snow filtering"; it does not say how shadows were handled, SCL's shadow class is the
+      simplest stand-in.)
+
+    Without ``cloudprob`` the SCL cloud classes (8, 9, 10) are used for clouds instead.
+
+    Args:
+        scl: SCL codes ``(time, 1, rows, cols)`` or ``(time, rows, cols)`` (array or Raster).
+        cloudprob: cloud probability 0-1 of the same shape (array or Raster), e.g. the
+            simulated study area's ``s2_pre_cloudprob``.
+        pixel_size: metres, to turn the s2cloudless ground distances into pixels.
+    """
+    from course_lib.clouds import s2cloudless_mask, s2cloudless_settings, scl_masks
+
+    scl_data = getattr(scl, "data", scl)
+    if cloudprob is None:
+        return scl_masks(scl_data).clear
+    masks = scl_masks(scl_data, cloud=())
+    prob = np.asarray(getattr(cloudprob, "data", cloudprob), dtype=np.float32)
+    if prob.ndim == 4 and prob.shape[1] == 1:
+        prob = prob[:, 0]
+    if prob.shape != masks.cloud.shape:
+        raise ValueError(f"cloudprob of shape {prob.shape} does not match the SCL layer "
+                         f"{masks.cloud.shape}: expected (time, rows, cols) on the same grid.")
+    cloud = s2cloudless_mask(prob, **s2cloudless_settings(pixel_size))
+    return masks.clear & ~cloud
+
+
+def composite_raster(raster, scl, kind: str = "median", cloudprob=None):
+    """Composite a Sentinel-2 time-series Raster after masking cloud, shadow, snow and nodata.
 
     Args:
         raster: :class:`~course_lib.data.raster.Raster` ``(time, bands, rows, cols)`` of
             reflectance with bands named like ``B04`` and ``B08``.
-        scl: SCL codes ``(time, 1, rows, cols)`` or ``(time, rows, cols)`` (array or Raster),
-            masked with the default classes of :func:`course_lib.clouds.scl_masks` (cloud
-            8-10, shadow 3, snow 11, nodata 0-1; Ganerød et al. 2023 also dropped SCL snow).
+        scl: SCL codes ``(time, 1, rows, cols)`` or ``(time, rows, cols)`` (array or Raster):
+            cloud shadow 3, snow 11 and nodata 0-1 are masked (and cloud 8-10 when no
+            ``cloudprob`` is given).
         kind: ``"median"`` or ``"greenest"`` (NDVI from B04 and B08).
+        cloudprob: optional cloud probability (array or Raster, same shape as ``scl``): clouds
+            are then masked from it, as the paper did with s2cloudless (see
+            :func:`study_area_clear_mask`).
 
     Returns:
-        A 3-D Raster ``(bands, rows, cols)`` with ``attrs`` recording the kind, dates and the
-        clear-count range.
+        A 3-D Raster ``(bands, rows, cols)`` with ``attrs`` recording the kind, dates, the
+        mask and the clear-count range.
     """
     from dataclasses import replace
 
-    from course_lib.clouds import scl_masks
-
     if kind not in COMPOSITE_KINDS:
         raise ValueError(f"kind must be one of {COMPOSITE_KINDS}; got {kind!r}.")
-    scl_data = getattr(scl, "data", scl)
-    clear = scl_masks(scl_data).clear
+    clear = study_area_clear_mask(scl, cloudprob, pixel_size=float(raster.resolution))
     if kind == "median":
         data = median_composite(raster.data, clear)
     else:
@@ -336,9 +392,11 @@ def composite_raster(raster, scl, kind: str = "median"):
                                         nir_band=raster.band_names.index("B08"))
     count = clear_count(clear, raster.data)
     dates = [] if raster.dates is None else [str(d) for d in raster.dates]
+    mask = ("cloud probability > 0.4 (s2cloudless-style, averaged 240 m, dilated 120 m); "
+            "SCL shadow 3, snow 11, nodata 0-1 removed" if cloudprob is not None else
+            "SCL cloud 8-10, shadow 3, snow 11, nodata 0-1 removed")
     attrs = {"composite": kind, "dates": ",".join(dates),
-             "units": raster.attrs.get("units", "reflectance"),
-             "mask": "SCL cloud 8-10, shadow 3, snow 11, nodata 0-1 removed",
+             "units": raster.attrs.get("units", "reflectance"), "mask": mask,
              "clear_count_min": int(count.min()), "clear_count_max": int(count.max()),
              "never_clear_fraction": float(np.mean(count == 0))}
     return replace(raster, data=data, dates=None, attrs=attrs)
@@ -356,14 +414,17 @@ def study_area_composites(area=None, params=None, kinds: Sequence[str] = COMPOSI
                           use_cache: bool = True, overwrite: bool = False) -> dict[str, Any]:
     """Pre- and post-event median and greenest-pixel composites of the simulated study area.
 
-    SCL cloud, shadow, snow and nodata are masked first (:func:`composite_raster`). The
+    Clouds are masked with the cloud probability ``s2_<period>_cloudprob`` (s2cloudless-style,
+    as the paper did), cloud shadow, snow and nodata with SCL (:func:`study_area_clear_mask`;
+    an area without a cloud-probability layer falls back to SCL's cloud classes). The
     results are cached as GeoTIFFs in ``cache_dir()/composites/<params hash>/`` (written
     atomically, one folder per set of study-area parameters), so notebook 02 and later ones
     load them in a second instead of recomputing.
 
     Args:
         area: a study area from ``course_lib.data.study_area.load_study_area()`` (or any
-            mapping with ``s2_pre``, ``s2_post``, ``s2_pre_scl``, ``s2_post_scl``; a plain
+            mapping with ``s2_pre``, ``s2_post``, ``s2_pre_scl``, ``s2_post_scl`` and
+            optionally ``s2_pre_cloudprob``, ``s2_post_cloudprob``; a plain
             mapping without ``.params`` is not cached). Default: ``load_study_area(params)``.
         params: ``StudyAreaParams`` used when ``area`` is None (default: the shipped world).
         kinds: which composites to make, from ``("median", "greenest")``.
@@ -400,7 +461,10 @@ def study_area_composites(area=None, params=None, kinds: Sequence[str] = COMPOSI
             if path is not None and path.exists() and not overwrite:
                 results[name] = read_geotiff(path)
                 continue
-            results[name] = composite_raster(area[f"s2_{period}"], area[f"s2_{period}_scl"], kind)
+            prob_name = f"s2_{period}_cloudprob"
+            cloudprob = area[prob_name] if prob_name in area else None
+            results[name] = composite_raster(area[f"s2_{period}"], area[f"s2_{period}_scl"],
+                                             kind, cloudprob=cloudprob)
             if path is not None:
                 write_geotiff(results[name], path, overwrite=True)
     return results

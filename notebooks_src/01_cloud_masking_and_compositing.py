@@ -81,8 +81,8 @@ from course_lib.viz import cloud_plots, composite_plots
 # * the library wants the bands **last**, `(N, rows, cols, 10)`, while the course keeps bands
 #   first, `(bands, rows, cols)`. `clouds.s2cloudless_input` rearranges and checks.
 #
-# We work at 60 m, which keeps the model to a couple of seconds (Sentinel Hub runs it at 160 m
-# in production).
+# We work at 60 m, which keeps the model to a couple of seconds. (Sentinel Hub's precomputed
+# cloud layers run the same model at 160 m.)
 
 # %%
 RESOLUTION = 60  # metres
@@ -101,12 +101,14 @@ print("\nDN 1500 is reflectance", clouds.dn_to_reflectance(np.array([1500]), "02
       "before baseline 04.00 and", clouds.dn_to_reflectance(np.array([1500]), "04.00"), "after.")
 
 # %% [markdown]
-# The probability is computed once; the post-processing is cheap, so we can explore it. The
-# library's own defaults are a disk of radius 1 pixel for both steps (`average_over=1,
-# dilation_size=1`); the course sets Sentinel Hub's recommendation explicitly:
-# `S2PixelCloudDetector(threshold=0.4, average_over=4, dilation_size=2, all_bands=False)`.
-# **Averaging** (a convolution with a disk of that radius in pixels) smooths the noisy
-# per-pixel probability; **dilation** grows the mask to catch cloud edges.
+# The probability is computed once; the post-processing is cheap, so we can explore it.
+# **Averaging** (a convolution with a disk) smooths the noisy per-pixel probability;
+# **dilation** (a disk again) grows the mask to catch cloud edges. Both radii are given in
+# **pixels**, so what they mean on the ground depends on the pixel size. The library's own
+# defaults are 1 pixel for both; Sentinel Hub's example notebook for the s2cloudless package
+# uses `average_over=4, dilation_size=2` on 60 m data, that is **240 m of averaging and 120 m
+# of dilation on the ground**. The course keeps those ground distances at every resolution
+# (`clouds.s2cloudless_settings(pixel_size)`: 4 and 2 pixels at 60 m, 24 and 12 at 10 m).
 
 # %%
 probability = clouds.s2cloudless_probability(model_input)[0]
@@ -154,8 +156,11 @@ widgets.interact(
 # 2. **projection**: shift the cloud mask away from the sun, along the direction
 #    90° − mean solar azimuth (a mathematical angle), up to `CLD_PRJ_DIST` (1-2 km);
 # 3. **shadow** = dark pixels inside the projection;
-# 4. final mask = cloud *or* shadow, **eroded** by 2 pixels (drops specks) and **dilated** by
-#    `BUFFER` (50-100 m) to cover the soft edges.
+# 4. final mask = cloud *or* shadow, **eroded** (drops specks; the tutorial's 2 pixels at
+#    20 m, i.e. 40 m) and then **dilated** by more than it was eroded, so every real cloud
+#    comes back whole and grows by `BUFFER` (50-100 m) to cover the soft edges. Both radii are
+#    in metres in `clouds.cloud_shadow_mask` (`erode_m`, `buffer_m`): an erosion of 2 pixels
+#    undone by a dilation of only `BUFFER` would *shrink* the clouds at 60 m pixels.
 #
 # The projection is vectorised: the whole mask is shifted one step at a time and OR-ed
 # (`clouds.project_clouds`); erosion and dilation use `scipy.ndimage`. We need the sun position
@@ -177,6 +182,9 @@ left, bottom, right, top = s2.bounds
 sun_azimuth, sun_elevation = solar_position(datetime(2017, 2, 16, 10, 21), lat, lon)
 print(f"scene centre {lat:.2f} N {lon:.2f} E; sun azimuth {sun_azimuth:.0f}°, "
       f"elevation {sun_elevation:.0f}°")
+print(f"a cloud 1 km high casts its shadow "
+      f"{clouds.shadow_projection_distance(sun_elevation, 1000) / 1000:.1f} km away; "
+      f"a cloud 3 km high {clouds.shadow_projection_distance(sun_elevation, 3000) / 1000:.1f} km")
 
 water_polygons = gpd.read_file(data_dir() / "sentinel2_l1c_T33UUU_20170216"
                                / "gis_osm_landuse-water_a_free_1_area-10000-to-500000.gpkg")
@@ -184,9 +192,10 @@ water = rasterize(water_polygons.geometry, out_shape=s2.shape, transform=s2.tran
 print(f"OpenStreetMap water: {water.mean():.1%} of the scene")
 
 # %% [markdown]
-# The sun is only about 23° above the horizon in February, so a cloud 1 km high casts its shadow
-# 1 / tan(23°) ≈ 2.4 km away: the tutorial's summer setting of 1-2 km is too short here. We use
-# 3 km and `CLD_PRB_THRESH` = 0.5. As cloud mask we take the probability *averaged* as in part 1
+# The sun is low in February, so a cloud casts its shadow far: height / tan(sun elevation)
+# (`clouds.shadow_projection_distance`, printed above). The tutorial's default of 1 km is the
+# reach of a 1 km cloud with the sun 45° high, too short here. We use 3 km and
+# `CLD_PRB_THRESH` = 0.5. As cloud mask we take the probability *averaged* as in part 1
 # but not dilated: a raw `probability > 0.5` is speckled, and every isolated speck would cast a
 # 3 km stripe of "shadow".
 
@@ -196,12 +205,15 @@ averaged_cloud = clouds.s2cloudless_mask(probability, threshold=0.5, average_ove
 shadow_result = clouds.cloud_shadow_mask(
     cloud=averaged_cloud, nir=s2.band("B08"), solar_azimuth=sun_azimuth,
     pixel_size=RESOLUTION, water=water, nir_dark_threshold=0.15, max_distance_m=3000,
-    erode_pixels=2, buffer_m=100)
+    erode_m=40, buffer_m=100)
 display(cloud_plots.shadow_projection_figure(
     rgb, shadow_result, sun_azimuth,
     title="Real Sentinel-2 L1C, 16 Feb 2017: the Earth Engine shadow steps"))
 print(f"cloud {shadow_result.cloud.mean():.1%}, shadow {shadow_result.shadow.mean():.1%}, "
       f"final mask {shadow_result.mask.mean():.1%}")
+detected = shadow_result.cloud | shadow_result.shadow
+print(f"cloud or shadow pixels inside the final mask: {shadow_result.mask[detected].mean():.1%} "
+      "(the buffer only drops isolated specks)")
 
 # %% [markdown]
 # Look at the "dark pixels" panel: in February, conifer forest, wet fields and lake shores are
@@ -352,16 +364,21 @@ widgets.interact(
 #
 # The study area also comes with a cloud-probability layer, like the `S2_CLOUD_PROBABILITY`
 # collection that the Earth Engine tutorial uses. Apply the tutorial's shadow projection to the
-# second pre-event date (partly cloudy) and compare it with the SCL shadow class. Sun azimuth and elevation are in
-# the acquisition's metadata; in July the sun is high, so 1.5 km of projection is enough.
+# second pre-event date (partly cloudy) and compare it with the SCL shadow class. Sun azimuth
+# and elevation are in the acquisition's metadata. Instead of guessing `CLD_PRJ_DIST` we derive
+# it: the reach of a cloud 3 km high (`clouds.ASSUMED_CLOUD_HEIGHT_M`, the top of the usual
+# low and middle clouds) under that date's sun.
 
 # %%
-def projected_shadows(period, date_index, max_distance_m=1500.0):
+def projected_shadows(period, date_index, max_distance_m=None):
     """The Earth Engine tutorial's cloud + shadow mask for one simulated acquisition."""
     raster = area[f"s2_{period}"]
     cloud = area[f"s2_{period}_cloudprob"].data[date_index, 0] > 0.5      # CLD_PRB_THRESH
     water = area[f"s2_{period}_scl"].data[date_index, 0] == clouds.SCL_WATER
     azimuth = area.metadata["s2"][period]["sun_azimuth_deg"][date_index]
+    if max_distance_m is None:
+        elevation = area.metadata["s2"][period]["sun_elevation_deg"][date_index]
+        max_distance_m = clouds.shadow_projection_distance(elevation)
     result = clouds.cloud_shadow_mask(cloud, raster.band("B08")[date_index], azimuth,
                                       raster.resolution, water=water,
                                       max_distance_m=max_distance_m, buffer_m=50)
@@ -370,6 +387,9 @@ def projected_shadows(period, date_index, max_distance_m=1500.0):
 
 SHADOW_DATE = 1
 result, azimuth = projected_shadows("pre", SHADOW_DATE)
+elevation = area.metadata["s2"]["pre"]["sun_elevation_deg"][SHADOW_DATE]
+print(f"sun elevation {elevation:.0f}°: projection up to "
+      f"{clouds.shadow_projection_distance(elevation):.0f} m")
 image = true_colour(pre, SHADOW_DATE)
 display(cloud_plots.shadow_projection_figure(
     image, result, azimuth,
@@ -385,13 +405,16 @@ print(f"projected shadow where SCL says neither cloud nor shadow: {extra:.1%} of
 # %% [markdown]
 # The two disagree in both directions: the projection misses shadows of clouds that are higher
 # than the projection reaches (or outside the image), and it flags dark forest and terrain
-# shadow on north-facing slopes as cloud shadow. Neither mask is the truth; for compositing we
-# use SCL, as the paper did, and let the greenest-pixel rule reject what SCL misses.
+# shadow on north-facing slopes as cloud shadow. Neither mask is the truth. For compositing we
+# do what the paper did: clouds from the s2cloudless(-style) probability, snow from SCL (and,
+# since the paper is silent on shadows, SCL's shadow class too).
 #
 # ### The pre- and post-event composites
 #
-# `composites.study_area_composites()` masks the SCL cloud, shadow, snow and nodata classes
-# and builds the median and greenest-pixel composites of both periods. It caches them as
+# `composites.study_area_composites()` masks clouds with the cloud probability (threshold 0.4,
+# averaged over 240 m and dilated by 120 m, the s2cloudless settings of part 1 at 10 m
+# pixels) and cloud shadow, snow and nodata with SCL (`composites.study_area_clear_mask`), then
+# builds the median and greenest-pixel composites of both periods. It caches them as
 # GeoTIFFs in the course's cache folder, so **notebooks 02-06 load the same composites** with
 # the same call in a second.
 
@@ -401,7 +424,7 @@ for name, raster in study_composites.items():
     never = np.isnan(raster.data).all(axis=0).mean()
     print(f"{name:14s} {raster.data.shape}  never clear: {never:.1%}")
 display(composite_plots.composites_figure(
-    study_composites, title="Simulated study area: composites of the SCL-masked acquisitions"))
+    study_composites, title="Simulated study area: composites of the masked acquisitions"))
 
 # %% [markdown]
 # A few percent of the pixels were cloudy, shadowed or snowy on *every* date of a period. They
@@ -549,7 +572,9 @@ print("Longer projections reach the shadows of higher clouds but also sweep over
 #
 # * **s2cloudless** runs on L1C *reflectance* (convert DN: (DN − 1000) / 10000 from baseline
 #   04.00), bands last; its threshold, averaging and dilation change the cloud fraction a lot.
-#   Set them explicitly (0.4, 4, 2 in pixels at 160 m); the library's defaults are 1 and 1.
+#   Set them explicitly: the course uses 0.4, 240 m of averaging and 120 m of dilation on the
+#   ground (4 and 2 pixels at the 60 m of this notebook); the library's defaults are 1 and 1
+#   pixel.
 # * **Cloud shadows** can be found geometrically (dark pixels inside the cloud mask projected
 #   away from the sun), which works for compositing but over-flags dark forest and terrain.
 # * Quality layers (**CFmask**, **SCL**) give cloud, shadow, snow and nodata masks; check the

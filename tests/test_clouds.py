@@ -65,7 +65,16 @@ def test_dn_to_reflectance_baselines():
     with pytest.raises(ValueError, match="look like reflectance"):
         clouds.dn_to_reflectance(np.array([0.1, 0.2]), "04.00")
     with pytest.raises(ValueError, match="processing_baseline"):
-        clouds.dn_to_reflectance(dn, "N0400")
+        clouds.dn_to_reflectance(dn, "baseline four")
+
+
+def test_dn_to_reflectance_accepts_the_baseline_as_in_the_product_name():
+    """'N0400' (as in S2A_MSIL1C_..._N0400_...) means baseline 04.00: the offset applies."""
+    dn = np.array([1500, 11000], np.uint16)
+    np.testing.assert_array_equal(clouds.dn_to_reflectance(dn, "N0400"),
+                                  clouds.dn_to_reflectance(dn, "04.00"))
+    np.testing.assert_array_equal(clouds.dn_to_reflectance(dn, "N0204"),
+                                  clouds.dn_to_reflectance(dn, "02.04"))
 
 
 def test_s2cloudless_input_arranges_band_last_and_checks():
@@ -130,7 +139,7 @@ def test_cloud_shadow_mask_finds_dark_pixels_behind_cloud():
     water = np.zeros((rows, cols), bool)
     water[25:28, 25:35] = True                       # a dark lake inside the projection
     out = clouds.cloud_shadow_mask(cloud, nir, solar_azimuth=180.0, pixel_size=10.0,
-                                   water=water, max_distance_m=200.0, erode_pixels=0,
+                                   water=water, max_distance_m=200.0, erode_m=0.0,
                                    buffer_m=0.0)
     assert out.shadow[28:35, 25:35].all()
     assert not out.shadow[25:28].any(), "water is never shadow"
@@ -143,11 +152,13 @@ def test_cloud_shadow_mask_erodes_specks_and_buffers():
     cloud[5, 5] = True                               # a one-pixel speck
     cloud[20:30, 20:30] = True
     nir = np.full((40, 40), 0.3, np.float32)
-    out = clouds.cloud_shadow_mask(cloud, nir, 180.0, 10.0, erode_pixels=2, buffer_m=50.0)
+    out = clouds.cloud_shadow_mask(cloud, nir, 180.0, 10.0, erode_m=20.0, buffer_m=50.0)
     assert not out.mask[5, 5], "erosion removes specks"
-    # the 10 x 10 block erodes to rows/cols 22-27, then grows by 5 px to 17-32
-    assert out.mask[17, 25] and out.mask[25, 32], "dilation buffers by 50 m = 5 px"
-    assert not out.mask[15, 25] and not out.mask[25, 34]
+    # the 10 x 10 block (rows/cols 20-29) erodes by 2 px to 22-27, then grows by 2 + 5 px to
+    # 15-34: the block itself plus the 50 m buffer
+    assert out.mask[15, 25] and out.mask[25, 34], "dilation buffers by 50 m = 5 px"
+    assert not out.mask[14, 25] and not out.mask[25, 35]
+    assert out.mask[20:30, 20:30].all()
     with pytest.raises(ValueError, match="same"):
         clouds.cloud_shadow_mask(cloud, nir[:10], 180.0, 10.0)
     with pytest.raises(ValueError, match="digital numbers"):
@@ -162,3 +173,53 @@ def test_scl_classes_defined_once():
     assert world_classes is clouds.SCL_CLASSES
     assert study_area_plots.SCL_CLASSES is clouds.SCL_CLASSES
     assert clouds.SCL_CLASSES[3] == "cloud shadows"      # ESA's name for class 3
+
+
+@pytest.mark.parametrize("pixel_size", [10.0, 20.0, 60.0])
+def test_buffered_mask_contains_every_region_larger_than_the_erosion(pixel_size):
+    """Erode-then-dilate must never shrink a real cloud or shadow (only drop specks).
+
+    With the erosion in pixels and a dilation of only BUFFER, the final mask at 20 and 60 m
+    was an opening: smaller than the clouds it started from.
+    """
+    erode_px = int(round(40.0 / pixel_size))                 # the default erode_m = 40 m
+    side = 2 * erode_px + 1                                  # the erosion element's size
+    rng = np.random.default_rng(int(pixel_size))
+    cloud = np.zeros((90, 90), bool)
+    regions = []
+    for top, left in [(5, 5), (5, 50), (45, 10), (50, 55)]:
+        h, w = rng.integers(side, side + 12, size=2)
+        cloud[top:top + h, left:left + w] = True            # rectangles at least one element
+        regions.append((top, left, h, w))
+    yy, xx = np.mgrid[:90, :90]
+    cloud |= (yy - 75) ** 2 + (xx - 30) ** 2 <= (side / 2 + 2) ** 2   # and a disk
+    speck = (85, 85)
+    cloud[speck] = True
+    nir = np.full(cloud.shape, 0.3, np.float32)
+    out = clouds.cloud_shadow_mask(cloud, nir, 180.0, pixel_size)
+    big = cloud.copy()
+    big[speck] = False
+    assert out.mask[big].all(), (f"{pixel_size} m: {np.sum(big & ~out.mask)} cloud pixels "
+                                 "lost by the buffer step")
+    if erode_px > 0:
+        assert not out.mask[speck], "a one-pixel speck is still removed"
+
+
+def test_s2cloudless_settings_keep_one_ground_distance():
+    assert clouds.s2cloudless_settings(60) == clouds.S2CLOUDLESS_DEFAULTS
+    for pixel in (10, 20, 60):
+        s = clouds.s2cloudless_settings(pixel)
+        assert s["average_over"] * pixel == pytest.approx(clouds.S2CLOUDLESS_AVERAGE_M, rel=0.1)
+        assert s["dilation_size"] * pixel == pytest.approx(clouds.S2CLOUDLESS_DILATION_M,
+                                                           rel=0.1)
+    with pytest.raises(ValueError, match="pixel_size"):
+        clouds.s2cloudless_settings(0)
+
+
+def test_shadow_projection_distance_from_sun_elevation():
+    assert clouds.shadow_projection_distance(45.0, 1000.0) == pytest.approx(1000.0)
+    assert clouds.shadow_projection_distance(23.0, 1000.0) == pytest.approx(2356, abs=1)
+    # the simulated world's clouds (1-3 km) under a July sun reach past the 1 km default
+    assert clouds.shadow_projection_distance(47.0) > clouds.DEFAULT_SHADOW_DISTANCE_M
+    with pytest.raises(ValueError, match="sun_elevation"):
+        clouds.shadow_projection_distance(-5.0)

@@ -214,8 +214,9 @@ def test_study_area_composites_cache_roundtrip(tmp_path, monkeypatch):
     first = composites.study_area_composites(area)
     assert set(first) == {"pre_median", "post_median", "pre_greenest", "post_greenest"}
     files = sorted(p.name for p in (tmp_path / "composites" / "abc123").iterdir())
-    assert files == ["v1_post_greenest.tif", "v1_post_median.tif", "v1_pre_greenest.tif",
-                     "v1_pre_median.tif"]
+    v = composites.COMPOSITES_VERSION
+    assert files == [f"v{v}_post_greenest.tif", f"v{v}_post_median.tif",
+                     f"v{v}_pre_greenest.tif", f"v{v}_pre_median.tif"]
     second = composites.study_area_composites(area)   # read back from the cache
     for key in first:
         np.testing.assert_array_equal(first[key].data, second[key].data)
@@ -241,4 +242,42 @@ def test_study_area_composites_on_a_small_generated_world(tmp_path, monkeypatch)
         # never-clear pixels are NaN in every band, nowhere else
         assert np.array_equal(np.isnan(raster.data).any(axis=0), np.isnan(raster.data).all(axis=0))
     folder = tmp_path / "composites" / area.params.short_hash()
-    assert len(list(folder.glob("v1_*.tif"))) == 4
+    assert len(list(folder.glob(f"v{composites.COMPOSITES_VERSION}_*.tif"))) == 4
+    assert all(r.attrs["mask"].startswith("cloud probability") for r in result.values())
+
+
+def test_greenest_pixel_skips_a_date_with_nan_in_another_band():
+    """A date whose NDVI wins but whose SWIR is NaN is no observation: the clear date wins."""
+    stack = np.array([[[[0.05]], [[0.50]], [[np.nan]]],      # date 0: greenest, SWIR missing
+                      [[[0.05]], [[0.30]], [[0.20]]]],       # date 1: complete
+                     dtype=np.float32)                       # bands: red, nir, swir
+    out, index = greenest_pixel_composite(stack, red_band=0, nir_band=1, return_index=True)
+    assert index[0, 0] == 1 and np.isfinite(out).all()
+    np.testing.assert_allclose(out[:, 0, 0], [0.05, 0.30, 0.20])
+    assert clear_count(np.ones((2, 1, 1), bool), stack)[0, 0] == 1   # the same one date
+    # the same rule with a custom score
+    score = np.array([[[9.0]], [[1.0]]], np.float32)
+    _, index = greenest_pixel_composite(stack, score=score, return_index=True)
+    assert index[0, 0] == 1
+
+
+def test_study_area_composites_mask_clouds_with_the_cloud_probability():
+    """Clouds from s2_*_cloudprob (as the paper's s2cloudless), shadow and snow from SCL."""
+    area = _fake_area()
+    for period in ("pre", "post"):
+        scl = area[f"s2_{period}_scl"]
+        prob = np.zeros(scl.data.shape, np.float32)
+        prob[3, 0, 8:13, 2:7] = 0.9           # a cloud that SCL (vegetation, 4) missed
+        area[f"s2_{period}_cloudprob"] = Raster(prob, scl.transform, scl.crs, ("prob",),
+                                                dates=scl.dates)
+    # at 60 m the s2cloudless disks are 4 (averaging) and 2 (dilation) pixels
+    clear = composites.study_area_clear_mask(area["s2_pre_scl"], area["s2_pre_cloudprob"],
+                                             pixel_size=60.0)
+    assert not clear[3, 8:13, 2:7].any()               # cloud probability masks the cloud ...
+    assert not clear[3, 10, 7] and clear[3, 10, 9]     # ... dilated, not everywhere
+    assert clear[0, :4, :-1].all()                     # SCL cloud no longer used for clouds
+    assert not clear[1, 4:8].any() and not clear[2, 8:10].any()   # SCL shadow, snow still are
+    result = composites.study_area_composites(area, use_cache=False)
+    assert result["pre_greenest"].attrs["mask"].startswith("cloud probability")
+    with pytest.raises(ValueError, match="cloudprob"):
+        composites.study_area_clear_mask(area["s2_pre_scl"], np.zeros((4, 3, 3)))
