@@ -18,7 +18,7 @@ Conventions used by every function in this module:
 
 Contents: units (:func:`to_db`, :func:`to_linear`, :func:`equivalent_number_of_looks`);
 speckle filters (:func:`lee_filter`, :func:`refined_lee_filter`); composites and change
-(:func:`median_composite`, :func:`log_ratio_db`, :func:`combine_geometries`,
+(:func:`median_backscatter`, :func:`log_ratio_db`, :func:`combine_geometries`,
 :func:`look_direction_edges`); the slope correction (:func:`radiometric_slope_correction` and
 its parts). All of these are pure functions on arrays. Only the last section touches the
 simulated study area: :func:`study_area_s1_composite` and :func:`change_layers`, which builds
@@ -54,7 +54,7 @@ __all__ = [
     "equivalent_number_of_looks",
     "lee_filter",
     "refined_lee_filter",
-    "median_composite",
+    "median_backscatter",
     "log_ratio_db",
     "combine_geometries",
     "look_direction_edges",
@@ -340,8 +340,11 @@ def refined_lee_filter(image: np.ndarray, looks: float = S1_IW_GRDH_ENL) -> np.n
 # Composites and change
 # --------------------------------------------------------------------------------------------
 
-def median_composite(stack: np.ndarray) -> np.ndarray:
+def median_backscatter(stack: np.ndarray) -> np.ndarray:
     """Per-pixel temporal median of a linear-power time series (NaN-aware).
+
+    Not to be confused with :func:`course_lib.composites.median_composite` (optical
+    reflectance with a clear-sky mask, float32, raises on an all-cloud stack).
 
     Args:
         stack: linear power shaped ``(time, ..., rows, cols)``, e.g. ``(time, 2, rows, cols)``
@@ -355,17 +358,17 @@ def median_composite(stack: np.ndarray) -> np.ndarray:
             (The median commutes with the monotonic dB transform, but keep the whole chain in
             linear units so averages and ratios stay correct.)
 
-    >>> median_composite(np.array([[[1.0]], [[3.0]], [[np.nan]], [[2.0]]])).tolist()
+    >>> median_backscatter(np.array([[[1.0]], [[3.0]], [[np.nan]], [[2.0]]])).tolist()
     [[2.0]]
     """
     values = np.asarray(stack)
     if values.ndim < 3:
         raise ValueError(
-            f"median_composite needs (time, ..., rows, cols); got shape {values.shape}."
+            f"median_backscatter needs (time, ..., rows, cols); got shape {values.shape}."
         )
     if not np.any(np.isfinite(values)):
-        raise ValueError("median_composite: every value is NaN, there is nothing to composite.")
-    _check_linear(values, "median_composite input")
+        raise ValueError("median_backscatter: every value is NaN, there is nothing to composite.")
+    _check_linear(values, "median_backscatter input")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # "All-NaN slice": documented NaN
         return np.nanmedian(values, axis=0)
@@ -676,6 +679,9 @@ GEOMETRIES = ("asc", "desc")
 GEOMETRY_CHOICES = ("mean", "asc", "desc")
 #: Bump when :func:`change_layers` changes, so stale cached files are not reused.
 CHANGE_LAYERS_VERSION = 1
+#: Bump when :func:`study_area_s1_composite` changes (cached layers built on it are then
+#: recomputed). 2: the Lee filter runs on every date, before the median, with the data's ENL.
+S1_COMPOSITE_VERSION = 2
 
 
 def study_area_s1_composite(area, geometry: str, period: str, slope_correction: bool = True,
@@ -683,8 +689,14 @@ def study_area_s1_composite(area, geometry: str, period: str, slope_correction: 
     """Median composite ``(2, rows, cols)`` (VV, VH) in linear units for one geometry and period.
 
     Each date is first slope-corrected to gamma0 with :func:`radiometric_slope_correction`
-    (layover and shadow become NaN), as Ganerød et al. (2023) did, then the NaN-aware temporal
-    median is taken; optionally the composite is Lee-filtered.
+    (layover and shadow become NaN), as Ganerød et al. (2023) did; optionally each date is
+    Lee-filtered; then the NaN-aware temporal median is taken.
+
+    Why filter each date and not the composite: the Lee filter needs the equivalent number of
+    looks (ENL) of the image it filters. A single Sentinel-1 IW GRDH date has about 4.4
+    (``speckle_looks`` in the metadata), but the median of three dates has an ENL near 9.5:
+    filtering the composite with 4.4 would treat real texture as speckle and over-smooth.
+    Filtering the dates, whose ENL is known, keeps the filter's assumption true.
 
     Args:
         area: the study area (``load_study_area()``), or a mapping with ``s1_<geometry>_<period>``,
@@ -692,7 +704,8 @@ def study_area_s1_composite(area, geometry: str, period: str, slope_correction: 
         geometry: ``"asc"`` or ``"desc"``.
         period: ``"pre"`` or ``"post"``.
         slope_correction: False keeps sigma0 (no terrain flattening, no masks).
-        lee_window: if given, Lee-filter the composite with this window and the data's ENL.
+        lee_window: if given, Lee-filter every date with this window and the single-date ENL
+            (``speckle_looks``, default :data:`S1_IW_GRDH_ENL`) before the median.
     """
     if geometry not in GEOMETRIES:
         raise ValueError(f"geometry must be one of {GEOMETRIES}; got {geometry!r}.")
@@ -705,11 +718,10 @@ def study_area_s1_composite(area, geometry: str, period: str, slope_correction: 
         data = radiometric_slope_correction(
             data, area["slope"].data[0], area["aspect"].data[0], incidence.data[0],
             float(stack.attrs["look_azimuth_deg"])).gamma0
-    composite = median_composite(data)
     if lee_window:
         looks = float(stack.attrs.get("speckle_looks", S1_IW_GRDH_ENL))
-        composite = lee_filter(composite, window=lee_window, looks=looks)
-    return composite.astype(np.float32)
+        data = lee_filter(data, window=lee_window, looks=looks)    # every date on its own
+    return median_backscatter(data).astype(np.float32)
 
 
 def change_layers(area=None, geometry: str = "mean", lee_window: int | None = None,

@@ -236,8 +236,8 @@ widgets.interact(
 # the terrain's brightening of slopes that face the sensor (same orbit, same geometry).
 
 # %%
-asc_pre = sar.median_composite(area["s1_asc_pre"].data)     # (2, rows, cols), linear
-asc_post = sar.median_composite(area["s1_asc_post"].data)
+asc_pre = sar.median_backscatter(area["s1_asc_pre"].data)     # (2, rows, cols), linear
+asc_post = sar.median_backscatter(area["s1_asc_post"].data)
 change_single = sar.log_ratio_db(area["s1_asc_pre"].data[0, 0], area["s1_asc_post"].data[0, 0])
 change_median = sar.log_ratio_db(asc_pre[0], asc_post[0])
 a_row0, a_col0, a_row1, a_col1 = area["subplots"].set_index("name").loc[

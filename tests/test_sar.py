@@ -104,15 +104,15 @@ def test_lee_filter_bad_input():
 
 # ---- composites and change ------------------------------------------------------------------
 
-def test_median_composite_is_nan_aware_and_checks_input():
+def test_median_backscatter_is_nan_aware_and_checks_input():
     stack = np.array([0.1, 0.3, np.nan, 0.2, 5.0]).reshape(5, 1, 1, 1)
-    assert sar.median_composite(stack)[0, 0, 0] == pytest.approx(0.25)
+    assert sar.median_backscatter(stack)[0, 0, 0] == pytest.approx(0.25)
     with pytest.raises(ValueError, match="NaN"):
-        sar.median_composite(np.full((3, 1, 2, 2), np.nan))
+        sar.median_backscatter(np.full((3, 1, 2, 2), np.nan))
     with pytest.raises(ValueError, match="time"):
-        sar.median_composite(np.ones((4, 4)))
+        sar.median_backscatter(np.ones((4, 4)))
     with pytest.raises(ValueError, match="decibels"):
-        sar.median_composite(np.full((3, 2, 2), -10.0))
+        sar.median_backscatter(np.full((3, 2, 2), -10.0))
 
 
 def test_log_ratio_sign_and_value():
@@ -369,3 +369,34 @@ def test_refined_lee_bad_input():
         sar.refined_lee_filter(np.full((8, 8), -3.0))
     with pytest.raises(ValueError, match="positive"):
         sar.refined_lee_filter(np.ones((8, 8)), looks=-1)
+
+
+def test_lee_filter_in_the_composite_gets_data_with_the_enl_it_assumes(monkeypatch):
+    """The Lee filter's ENL must describe the image it filters.
+
+    A single date has ENL 4.4; the median of three dates about 9.5. Filtering the median
+    with looks=4.4 (the old code) over-smooths; filtering each date keeps the assumption.
+    """
+    from types import SimpleNamespace
+
+    rng = np.random.default_rng(3)
+    looks = 4.4
+    speckled = rng.gamma(looks, 0.1 / looks, size=(3, 2, 64, 64)).astype(np.float32)
+    stack = SimpleNamespace(data=speckled, attrs={"look_azimuth_deg": 80.0,
+                                                  "speckle_looks": looks})
+    seen = []
+    real_lee = sar.lee_filter
+
+    def recording_lee(image, window=7, looks=sar.S1_IW_GRDH_ENL):
+        seen.append((sar.equivalent_number_of_looks(image), looks))
+        return real_lee(image, window=window, looks=looks)
+
+    monkeypatch.setattr(sar, "lee_filter", recording_lee)
+    out = sar.study_area_s1_composite({"s1_asc_pre": stack}, "asc", "pre",
+                                      slope_correction=False, lee_window=5)
+    assert out.shape == (2, 64, 64) and out.dtype == np.float32
+    assert seen, "the Lee filter was not used"
+    for measured, assumed in seen:
+        assert measured == pytest.approx(assumed, rel=0.15), (
+            f"Lee filter told ENL {assumed} for data with ENL {measured:.1f}")
+    assert sar.S1_COMPOSITE_VERSION >= 2
