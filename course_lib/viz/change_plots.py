@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course_lib import sar
+from course_lib.viz.outlines import draw_outline
 
 __all__ = [
     "db_linear_histograms",
@@ -39,15 +40,7 @@ def _finite(values: np.ndarray) -> np.ndarray:
 
 def _outline(ax, mask: np.ndarray | None, extent=None, color: str = "k") -> None:
     """Draw the boundary of a boolean mask (e.g. the true landslides) on ``ax``."""
-    if mask is None or not np.any(mask):
-        return
-    rows, cols = mask.shape
-    kwargs = {}
-    if extent is not None:
-        left, right, bottom, top = extent
-        kwargs = dict(extent=(left, right, top, bottom), origin="upper")
-    ax.contour(np.asarray(mask, dtype=float), levels=[0.5], colors=color, linewidths=0.8,
-               **kwargs)
+    draw_outline(ax, mask, extent, color)
 
 
 def db_linear_histograms(linear: np.ndarray, bins: int = 100,

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from course_lib.clouds import SCL_CLASSES
+from course_lib.viz.outlines import draw_outline
 from course_lib.data.study_area import (LANDCOVER_CLASSES, LANDCOVER_COLORS, StudyAreaParams,
                                         generate_in_memory)
 
@@ -80,9 +81,8 @@ def _shaded(dem: np.ndarray, res: float) -> np.ndarray:
 
 
 def _outline(ax, mask, extent, color, lw=0.8):
-    if mask.any():
-        ax.contour(mask.astype(float), levels=[0.5], colors=color, linewidths=lw,
-                   extent=(extent[0], extent[1], extent[3], extent[2]), origin="upper")
+    """The mask's boundary, aligned with the imshow images (see :mod:`course_lib.viz.outlines`)."""
+    draw_outline(ax, mask, extent, color, lw)
 
 
 def plot_study_area_overview(area, figsize: tuple[float, float] = (13, 12)) -> Figure:
