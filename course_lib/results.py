@@ -90,7 +90,12 @@ def _paper_table4() -> pd.DataFrame:
 
 
 #: The paper's Table 4 (whole study area), as fractions 0-1, indexed by (method, setting).
-#: The paper computed MCC with its own formula (see :func:`course_lib.metrics.mcc`).
+#: Its MCC is the standard one (Matthews 1975), WITH the square root: the formula printed in
+#: the paper's Table 2 lacks the root, a typo (see :func:`course_lib.metrics.mcc`). With true
+#: negatives dominating, MCC is about sqrt(precision x recall), and 6 of these 8 MCCs match that
+#: within a percentage point; CART setting 1 (63 vs about 67) and U-Net setting 2 (89 vs about
+#: 81) do not fit their own precision and recall. MCC runs from -1 to 1 (the paper describes
+#: it as 0-1; it is negative for maps worse than chance); stored here as printed, /100.
 PAPER_TABLE4: pd.DataFrame = _paper_table4()
 
 

@@ -191,3 +191,14 @@ def test_results_table_with_plain_array_truth(store):
     assert table.loc[("CART", results.SETTINGS[2], "B"), "mcc"] == 1.0
     with pytest.raises(ValueError, match="transform"):
         results.results_table(truth.data[0], _regions())
+
+
+def test_paper_mcc_is_the_standard_one_about_sqrt_precision_recall():
+    """With TN dominating, MCC ~ sqrt(P x R): 6 of the paper's 8 Table 4 MCCs fit it; the two
+    that do not are CART setting 1 and U-Net setting 2 (the comment in results.py says so)."""
+    table = results.PAPER_TABLE4
+    expected = np.sqrt(table["precision"] * table["recall"])
+    misfits = sorted((m, s) for (m, s), ok in ((table["mcc"] - expected).abs() <= 0.015).items()
+                     if not ok)
+    assert misfits == sorted([("CART", results.SETTINGS[1]), ("U-Net", results.SETTINGS[2])])
+    assert "own formula" not in (results.__doc__ or "") + open(results.__file__).read()
