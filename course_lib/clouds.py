@@ -39,6 +39,8 @@ from scipy import ndimage
 
 from course_lib.indices import MAX_REFLECTANCE, check_reflectance
 from course_lib.shifts import azimuth_offset, shift
+from course_lib.validation import (as_array, check_fraction, check_integer, check_mask,
+                                   check_number, describe)
 
 #: Sentinel-2 L2A Scene Classification codes and their names (Sen2Cor / ESA L2A Product
 #: Specification). The one definition in the course: the simulated study area, the plots and
@@ -129,7 +131,8 @@ class CloudMasks:
 
 
 def _squeeze_band_axis(layer: np.ndarray, what: str) -> np.ndarray:
-    layer = np.asarray(layer)
+    layer = as_array(layer, what, kinds="iuf", fix="Pass the classification layer's codes "
+                     "(e.g. area['s2_post_scl'].data).")
     if layer.ndim == 4:
         if layer.shape[1] != 1:
             raise ValueError(f"{what} of shape {layer.shape}: expected (time, 1, rows, cols), "
@@ -161,7 +164,15 @@ def scl_masks(scl, cloud: Iterable[int] = SCL_CLOUD, shadow: Iterable[int] = SCL
     >>> scl_masks(np.array([[10, 2]]), cloud=(8, 9)).cloud.tolist()   # cirrus kept as clear
     [[False, False]]
     """
-    codes = _squeeze_band_axis(scl, "SCL")
+    codes = _squeeze_band_axis(scl, "scl")
+    unknown = np.setdiff1d(np.unique(codes), list(SCL_CLASSES))
+    if unknown.size:
+        hint = ("255 is the CFmask fill code: for Landsat use fmask_masks(fmask)."
+                if 255 in unknown else "Codes x 10? Class codes are used as they are stored."
+                if np.all(np.isin(np.unique(codes), [c * 10 for c in SCL_CLASSES])) else
+                "Is this an SCL layer (Sentinel-2 L2A scene classification)?")
+        raise ValueError(f"scl holds codes {unknown[:8].tolist()} that are not SCL classes "
+                         f"(0-11: {SCL_CLASSES}). {hint}")
     groups = {"cloud": tuple(cloud), "shadow": tuple(shadow), "snow": tuple(snow),
               "nodata": tuple(nodata)}
     for name, values in groups.items():
@@ -189,7 +200,7 @@ def fmask_masks(fmask, reflectance=None, water_is_clear: bool = True) -> CloudMa
     >>> fmask_masks(np.array([[0, 1, 2, 3, 4, 255]])).clear.astype(int).tolist()
     [[1, 1, 0, 0, 0, 0]]
     """
-    codes = _squeeze_band_axis(fmask, "Fmask")
+    codes = _squeeze_band_axis(fmask, "fmask")
     unknown = np.setdiff1d(np.unique(codes), [0, 1, 2, 3, 4, 255])
     if unknown.size:
         raise ValueError(f"Fmask codes {unknown.tolist()} are not CFmask codes "
@@ -197,8 +208,10 @@ def fmask_masks(fmask, reflectance=None, water_is_clear: bool = True) -> CloudMa
     nodata = codes == FMASK_FILL
     if not water_is_clear:
         nodata = nodata | (codes == FMASK_WATER)
+    if not isinstance(water_is_clear, (bool, np.bool_)):
+        raise TypeError(f"water_is_clear must be True or False; got {describe(water_is_clear)}.")
     if reflectance is not None:
-        values = np.asarray(reflectance)
+        values = as_array(reflectance, "reflectance", kinds="f")
         if values.ndim != codes.ndim + 1 or values.shape[:-3] + values.shape[-2:] != codes.shape:
             raise ValueError(f"reflectance of shape {values.shape} does not match Fmask "
                              f"{codes.shape}: expected (..., bands, rows, cols) on the same grid.")
@@ -208,27 +221,48 @@ def fmask_masks(fmask, reflectance=None, water_is_clear: bool = True) -> CloudMa
 
 
 def _baseline_number(processing_baseline: str | float) -> float:
-    """``"04.00"``, ``"N0400"`` (as in the product name), ``"4.0"`` or ``4.0`` -> 4.0."""
-    text = str(processing_baseline).strip()
-    if len(text) == 5 and text[0] in "Nn" and text[1:].isdigit():    # N0400 -> 04.00
-        text = f"{text[1:3]}.{text[3:]}"
-    try:
-        return float(text)
-    except (TypeError, ValueError):
-        raise ValueError(f"processing_baseline must look like '04.00', 'N0400' (as in the "
-                         f"product name) or 4.0; got {processing_baseline!r}.") from None
+    """The baseline as a number: ``"04.00"``, ``"N0400"``, ``"0400"``, ``4`` and ``4.0`` -> 4.0.
+
+    The four-digit form of product names (``N0204``) is two digits of major and two of minor
+    version, so ``"0204"`` is 2.04, not 204.
+
+    >>> [_baseline_number(b) for b in ("02.04", "N0204", "0204", "04.00", 4, 5.09)]
+    [2.04, 2.04, 2.04, 4.0, 4.0, 5.09]
+    """
+    import re
+
+    hint = ("processing_baseline must look like '04.00', 'N0400' (as in the product name) or "
+            "4.0")
+    if isinstance(processing_baseline, str):
+        text = processing_baseline.strip()
+        four = re.fullmatch(r"[Nn]?(\d{2})(\d{2})", text)
+        if four:
+            return int(four.group(1)) + int(four.group(2)) / 100
+        if re.fullmatch(r"\d{1,2}(\.\d{1,2})?", text):
+            return float(text)
+        raise ValueError(f"{hint}; got {processing_baseline!r}.")
+    if isinstance(processing_baseline, bool) or not isinstance(processing_baseline,
+                                                               (int, float, np.number)):
+        raise TypeError(f"{hint}; got {describe(processing_baseline)}.")
+    number = float(processing_baseline)
+    if not 0 < number < 100:
+        raise ValueError(f"{hint}; got {processing_baseline!r} (for the product-name form "
+                         "pass the string, e.g. '0204').")
+    return number
 
 
 def dn_to_reflectance(dn, processing_baseline: str | float) -> np.ndarray:
     """Sentinel-2 L1C/L2A digital numbers to reflectance (float32, NaN where DN is 0).
 
     From processing baseline 04.00 (25 January 2022) ESA adds an offset of 1000:
-    reflectance = (DN - 1000) / 10000; before, reflectance = DN / 10000. DN 0 is no data.
+    reflectance = (DN - 1000) / 10000; before, reflectance = DN / 10000. DN 0 is no data
+    (NaN in float input stays NaN); negative DN (e.g. the Landsat fill -9999) are refused.
 
     Args:
         dn: digital numbers (any shape, integer or float).
         processing_baseline: the product's baseline, e.g. ``"02.04"`` or ``"04.00"`` (in the
-            product name as ``N0204``, and in the metadata).
+            product name as ``N0204``, and in the metadata); ``"N0204"`` and ``"0204"`` are
+            read as 02.04.
 
     >>> dn_to_reflectance(np.array([0, 1500, 11000]), "04.00").tolist()
     [nan, 0.05000000074505806, 1.0]
@@ -237,10 +271,19 @@ def dn_to_reflectance(dn, processing_baseline: str | float) -> np.ndarray:
     >>> dn_to_reflectance(np.array([1500]), "N0400").tolist()   # as in the product name
     [0.05000000074505806]
     """
-    dn = np.asarray(dn)
-    if dn.size and np.issubdtype(dn.dtype, np.floating) and np.nanmax(dn) <= MAX_REFLECTANCE:
+    dn = as_array(dn, "dn", kinds="iuf", allow_empty=True)
+    if dn.size and np.issubdtype(dn.dtype, np.floating) and np.isfinite(dn).any() and \
+            np.nanmax(dn) <= MAX_REFLECTANCE:
         raise ValueError("dn_to_reflectance got values <= 2, which look like reflectance "
                          "already; pass the stored digital numbers.")
+    with np.errstate(invalid="ignore"):
+        negative = dn < 0
+    if negative.any():
+        raise ValueError(
+            f"dn must be Sentinel-2 digital numbers (unsigned, 0 = no data); got "
+            f"{int(negative.sum())} negative value(s) such as {dn[negative].flat[0]!r}. -9999 is "
+            "the Landsat fill value: mask it first (np.where(dn == -9999, 0, dn)), and scale "
+            "Landsat with its own factor, not with this function.")
     offset = 1000.0 if _baseline_number(processing_baseline) >= 4.0 else 0.0
     out = (dn.astype(np.float32) - np.float32(offset)) / np.float32(10000)
     return np.where(dn == 0, np.float32(np.nan), out).astype(np.float32)
@@ -259,7 +302,10 @@ def s2cloudless_input(bands: np.ndarray, band_names: Iterable[str] | None = None
         ValueError: wrong band count or missing bands, or digital numbers instead of
             reflectance (values > 2).
     """
-    data = np.asarray(bands)
+    data = as_array(bands, "bands", kinds="iuf")
+    if isinstance(band_names, str):
+        raise TypeError(f"band_names must be a sequence of names, e.g. raster.band_names; got "
+                        f"{describe(band_names)}.")
     if data.ndim == 3:
         data = data[None]
     if data.ndim != 4:
@@ -330,28 +376,40 @@ def s2cloudless_mask(probability: np.ndarray, threshold: float = 0.4, average_ov
         dilation_size: disk radius for dilation, pixels (0 = none).
 
     Returns:
-        Boolean mask of the shape of ``probability``, True for cloud.
+        Boolean mask of the shape of ``probability``, True for cloud **and where the
+        probability is NaN** (no data: not known to be clear, so it is masked too).
+
+    Raises:
+        ValueError: a probability outside 0-1 (e.g. in percent), a threshold outside 0-1, or
+            negative sizes.
     """
     from s2cloudless import S2PixelCloudDetector
 
-    prob = np.asarray(probability, dtype=np.float32)
+    prob = as_array(probability, "probability", ndim=(2, 3), kinds="iuf",
+                    fix="Pass (N, rows, cols) or (rows, cols) from s2cloudless_probability."
+                    ).astype(np.float32)
+    check_fraction(prob, "probability", what="a cloud probability")
+    threshold = check_number(threshold, "threshold", minimum=0, maximum=1,
+                             fix="It is a probability: 0.4, not 40.")
+    average_over = check_integer(average_over, "average_over", minimum=0,
+                                 fix="A disk radius in pixels; 0 = no averaging.")
+    dilation_size = check_integer(dilation_size, "dilation_size", minimum=0,
+                                  fix="A disk radius in pixels; 0 = no dilation.")
     squeeze = prob.ndim == 2
     if squeeze:
         prob = prob[None]
-    if prob.ndim != 3:
-        raise ValueError(f"probability must be (N, rows, cols) or (rows, cols); got {prob.shape}.")
-    if not 0 <= threshold <= 1:
-        raise ValueError(f"threshold is a probability in [0, 1]; got {threshold}.")
-    detector = S2PixelCloudDetector(threshold=threshold, average_over=int(average_over) or None,
+    nodata = np.isnan(prob)
+    detector = S2PixelCloudDetector(threshold=threshold, average_over=average_over or None,
                                     dilation_size=None, all_bands=False)
     mask = detector.get_mask_from_prob(np.nan_to_num(prob, nan=0.0)).astype(np.uint8)
+    mask[nodata] = 1   # no data is not clear sky
     if dilation_size:
         # The library's own dilation (cv2 with its disk), applied here because s2cloudless
         # 1.7 fails to dilate when averaging is off (cv2 cannot dilate its int8 mask).
         import cv2
         from s2cloudless.utils import cv2_disk
 
-        kernel = cv2_disk(int(dilation_size))
+        kernel = cv2_disk(dilation_size)
         mask = np.stack([cv2.dilate(m, kernel) for m in mask])
     mask = mask.astype(bool)
     return mask[0] if squeeze else mask
@@ -384,11 +442,11 @@ def project_clouds(cloud: np.ndarray, solar_azimuth: float, max_distance_m: floa
     >>> project_clouds(c, 90.0, 20.0, 10.0).astype(int)[2].tolist()  # sun in the east
     [1, 1, 1, 0, 0]
     """
-    cloud = np.asarray(cloud, dtype=bool)
-    if cloud.ndim != 2:
-        raise ValueError(f"cloud must be 2-D (rows, cols); got shape {cloud.shape}.")
-    if max_distance_m < 0 or pixel_size <= 0:
-        raise ValueError("max_distance_m must be >= 0 and pixel_size > 0.")
+    cloud = check_mask(cloud, "cloud", ndim=2, example="cloud = probability > 0.4")
+    solar_azimuth = check_number(solar_azimuth, "solar_azimuth", units="degrees")
+    max_distance_m = check_number(max_distance_m, "max_distance_m", minimum=0, units="metres")
+    pixel_size = check_number(pixel_size, "pixel_size", minimum=0, min_inclusive=False,
+                              units="metres")
     away = solar_azimuth + 180.0                        # the shadow falls away from the sun
     n_steps = int(round(max_distance_m / pixel_size))
     offsets = {azimuth_offset(away, k) for k in range(1, n_steps + 1)} - {(0, 0)}
@@ -476,12 +534,16 @@ def cloud_shadow_mask(cloud: np.ndarray, nir: np.ndarray, solar_azimuth: float,
         buffer_m: BUFFER, how far the final mask reaches beyond the clouds and shadows, metres
             (the tutorial suggests 50-100 m).
     """
-    cloud = np.asarray(cloud, dtype=bool)
-    nir = check_reflectance(nir, "NIR (B08)")
+    cloud = check_mask(cloud, "cloud", ndim=2, example="cloud = probability > 0.4")
+    nir = check_reflectance(nir, "nir")
     if nir.shape != cloud.shape:
         raise ValueError(f"nir {nir.shape} and cloud {cloud.shape} must be the same (rows, cols).")
+    nir_dark_threshold = check_number(nir_dark_threshold, "nir_dark_threshold", minimum=0,
+                                      maximum=1, fix="It is a reflectance: 0.15, not 1500.")
+    erode_m = check_number(erode_m, "erode_m", minimum=0, units="metres")
+    buffer_m = check_number(buffer_m, "buffer_m", minimum=0, units="metres")
     if water is not None:
-        water = np.asarray(water, dtype=bool)
+        water = check_mask(water, "water", example="water = scl == 6")
         if water.shape != cloud.shape:
             raise ValueError(f"water {water.shape} and cloud {cloud.shape} differ in shape.")
     with np.errstate(invalid="ignore"):

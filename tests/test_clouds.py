@@ -64,6 +64,9 @@ def test_dn_to_reflectance_baselines():
     assert new.dtype == np.float32
     with pytest.raises(ValueError, match="look like reflectance"):
         clouds.dn_to_reflectance(np.array([0.1, 0.2]), "04.00")
+    # The product-name form is read as two digits of major and two of minor version.
+    np.testing.assert_array_equal(clouds.dn_to_reflectance(dn, "N0400"), new)
+    np.testing.assert_array_equal(clouds.dn_to_reflectance(dn, "0204"), old)
     with pytest.raises(ValueError, match="processing_baseline"):
         clouds.dn_to_reflectance(dn, "baseline four")
 
