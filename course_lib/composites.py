@@ -32,14 +32,23 @@ from typing import Any, Sequence
 import numpy as np
 
 from course_lib.indices import check_reflectance
+from course_lib.validation import as_array, check_mask, check_raster, describe
 
 
 class AllCloudError(ValueError):
     """Raised when a stack has no clear observation anywhere."""
 
 
-def _check_stack(stack) -> np.ndarray:
-    data = np.asarray(stack)
+def _check_stack(stack, name: str = "stack") -> np.ndarray:
+    data = as_array(stack, name, kinds="biuf", allow_empty=True,
+                    fix="Pass reflectance (time, bands, rows, cols), e.g. raster.data.")
+    if data.ndim == 4 and data.shape[0] == 0:
+        raise ValueError(f"{name} has 0 dates (its time axis is empty, shape {data.shape}): "
+                         "nothing to composite. Widen the date window or check the filter "
+                         "that selected the dates.")
+    if data.ndim == 4 and 0 in data.shape[1:]:
+        raise ValueError(f"{name} of shape {data.shape} has no band or no pixel: check the "
+                         "band selection and the crop window.")
     if data.ndim != 4:
         raise ValueError(f"stack must be (time, bands, rows, cols); got shape {data.shape}. "
                          "Add a band axis with stack[:, None] for a single band.")
@@ -52,9 +61,10 @@ def _check_stack(stack) -> np.ndarray:
 def _check_clear(clear, stack: np.ndarray) -> np.ndarray | None:
     if clear is None:
         return None
-    clear = np.asarray(clear)
+    clear = as_array(clear, "clear", kinds="biuf", allow_empty=True)
     if clear.dtype != bool:
-        raise TypeError(f"clear must be a boolean mask (True = usable); got {clear.dtype}.")
+        raise TypeError(f"clear must be a boolean mask (True = usable); got {clear.dtype}. "
+                        "From class codes build it first, e.g. clear = scl_masks(scl).clear.")
     if clear.ndim == 4 and clear.shape[1] == 1:
         clear = clear[:, 0]
     expected = stack.shape[:1] + stack.shape[2:]
@@ -83,7 +93,7 @@ def clear_count(clear: np.ndarray, stack: np.ndarray | None = None) -> np.ndarra
     >>> clear_count(np.array([[[True, False]], [[True, False]]])).tolist()
     [[2, 0]]
     """
-    clear = np.asarray(clear, dtype=bool)
+    clear = check_mask(clear, "clear", example="clear = scl_masks(scl).clear")
     if stack is not None:
         data = _check_stack(stack)
         clear = _check_clear(clear, data) & ~np.isnan(data).any(axis=1)
@@ -114,7 +124,11 @@ def nanmedian_over_time(values: np.ndarray) -> np.ndarray:
     >>> nanmedian_over_time(np.array([[1.0, np.nan], [3.0, np.nan], [np.nan, np.nan]])).tolist()
     [2.0, nan]
     """
-    values = np.asarray(values)
+    values = as_array(values, "values", min_ndim=1, kinds="f", allow_empty=True,
+                      fix="Pass floats with NaN for missing values, time on axis 0.")
+    if values.shape[0] == 0:
+        raise ValueError(f"values has 0 time steps (shape {values.shape}): there is no median "
+                         "of nothing. Widen the date window.")
     ordered = np.sort(values, axis=0)
     count = np.count_nonzero(~np.isnan(values), axis=0)
     low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[None], axis=0)[0]
@@ -169,9 +183,9 @@ def argmax_over_time(score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> index.tolist(), best.tolist()
     ([[1, 0, 0]], [[0.3, 0.5, -inf]])
     """
-    score = np.asarray(score)
-    if score.ndim < 1 or score.shape[0] == 0:
-        raise ValueError("score needs a non-empty time axis first.")
+    score = as_array(score, "score", min_ndim=1, kinds="iuf", allow_empty=True)
+    if score.shape[0] == 0:
+        raise ValueError(f"score needs a non-empty time axis first; got shape {score.shape}.")
     index_type = np.uint8 if score.shape[0] <= 255 else np.intp
     best_value = np.full(score.shape[1:], -np.inf, dtype=np.result_type(score.dtype, np.float32))
     best_index = np.zeros(score.shape[1:], dtype=index_type)
@@ -250,6 +264,25 @@ def _take_dates(data: np.ndarray, index: np.ndarray) -> np.ndarray:
         b, rows, cols)
 
 
+def _band_index(value: Any, name: str, band_names: Sequence[str] | None) -> int | None:
+    """A band index from an int, or from a band name when the stack is a Raster."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if band_names is None:
+            raise TypeError(f"{name} is the band name {value!r}, but the stack is a plain array "
+                            f"without band names: pass the index, e.g. "
+                            f"raster.band_names.index({value!r}), or pass the Raster itself.")
+        if value not in band_names:
+            raise ValueError(f"{name} {value!r} is not a band of the stack; its bands are "
+                             f"{list(band_names)}.")
+        return list(band_names).index(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a band index (int) or, for a Raster, a band name; got "
+                        f"{describe(value)}.")
+    return int(value)
+
+
 def greenest_pixel_composite(stack, clear=None, score=None, red_band: int | None = None,
                              nir_band: int | None = None,
                              return_index: bool = False) -> np.ndarray | tuple[np.ndarray,
@@ -267,7 +300,8 @@ def greenest_pixel_composite(stack, clear=None, score=None, red_band: int | None
         score: ``(time, rows, cols)`` quality score, higher is better (NaN or -inf = not
             usable; +inf always wins).
             Default: NDVI from ``red_band`` and ``nir_band``.
-        red_band, nir_band: band indices for the default NDVI score.
+        red_band, nir_band: band indices for the default NDVI score, or band names
+            (``"B04"``, ``"B08"``) when ``stack`` is a Raster.
         return_index: also return the chosen time index per pixel (-1 where never clear).
 
     Returns:
@@ -280,6 +314,9 @@ def greenest_pixel_composite(stack, clear=None, score=None, red_band: int | None
     """
     data = _check_stack(stack)
     clear = _check_clear(clear, data)
+    names = getattr(stack, "band_names", None)
+    red_band = _band_index(red_band, "red_band", names)
+    nir_band = _band_index(nir_band, "nir_band", names)
     if score is None:
         if red_band is None or nir_band is None:
             raise ValueError("Give a score (time, rows, cols) or red_band and nir_band for NDVI.")
@@ -289,7 +326,7 @@ def greenest_pixel_composite(stack, clear=None, score=None, red_band: int | None
                              f"stack with {n_bands} bands.")
         masked_score = _ndvi_score(data, red_band, nir_band, clear)
     else:
-        score = np.asarray(score, dtype=np.float32)
+        score = as_array(score, "score", kinds="iuf").astype(np.float32)
         expected = data.shape[:1] + data.shape[2:]
         if score.shape != expected:
             raise ValueError(f"score of shape {score.shape} does not match the stack "
@@ -347,7 +384,7 @@ def study_area_clear_mask(scl, cloudprob=None, pixel_size: float = 10.0) -> np.n
     if cloudprob is None:
         return scl_masks(scl_data).clear
     masks = scl_masks(scl_data, cloud=())
-    prob = np.asarray(getattr(cloudprob, "data", cloudprob), dtype=np.float32)
+    prob = as_array(cloudprob, "cloudprob", kinds="iuf").astype(np.float32)
     if prob.ndim == 4 and prob.shape[1] == 1:
         prob = prob[:, 0]
     if prob.shape != masks.cloud.shape:
@@ -377,6 +414,9 @@ def composite_raster(raster, scl, kind: str = "median", cloudprob=None):
     """
     from dataclasses import replace
 
+    check_raster(raster, "raster", ndim=4, fix="composite_raster takes a Sentinel-2 time-series "
+                 "Raster (e.g. area['s2_post']); for plain arrays use median_composite(stack, "
+                 "clear) or greenest_pixel_composite(stack, clear, red_band=2, nir_band=3).")
     if kind not in COMPOSITE_KINDS:
         raise ValueError(f"kind must be one of {COMPOSITE_KINDS}; got {kind!r}.")
     clear = study_area_clear_mask(scl, cloudprob, pixel_size=float(raster.resolution))
@@ -441,9 +481,15 @@ def study_area_composites(area=None, params=None, kinds: Sequence[str] = COMPOSI
         composites = study_area_composites()
         pre, post = composites["pre_greenest"], composites["post_greenest"]
     """
+    import warnings
+
     from course_lib.config import cache_dir
     from course_lib.data.raster import read_geotiff, write_geotiff
+    from course_lib.validation import CorruptFileError
 
+    if isinstance(kinds, str):
+        raise TypeError(f"kinds must be a tuple of kinds, e.g. ('median',) or {COMPOSITE_KINDS};"
+                        f" got the string {kinds!r}.")
     unknown = [k for k in kinds if k not in COMPOSITE_KINDS]
     if unknown:
         raise ValueError(f"Unknown composite kinds {unknown}; choose from {COMPOSITE_KINDS}.")
@@ -451,6 +497,11 @@ def study_area_composites(area=None, params=None, kinds: Sequence[str] = COMPOSI
         from course_lib.data.study_area import load_study_area
 
         area = load_study_area(params)
+    needed = ("s2_pre", "s2_post", "s2_pre_scl", "s2_post_scl")
+    if not hasattr(area, "__getitem__") or isinstance(area, (str, bytes)) or \
+            not all(name in area for name in needed):
+        raise TypeError(f"area must be the study area (load_study_area()) or a mapping with "
+                        f"{needed}; got {describe(area)}.")
     key = _area_key(area)
     folder = cache_dir() / "composites" / key if (use_cache and key) else None
     results: dict[str, Any] = {}
@@ -459,8 +510,12 @@ def study_area_composites(area=None, params=None, kinds: Sequence[str] = COMPOSI
             name = f"{period}_{kind}"
             path = folder / f"v{COMPOSITES_VERSION}_{name}.tif" if folder is not None else None
             if path is not None and path.exists() and not overwrite:
-                results[name] = read_geotiff(path)
-                continue
+                try:
+                    results[name] = read_geotiff(path)
+                    continue
+                except CorruptFileError as err:   # e.g. a write killed by an old version
+                    warnings.warn(f"Recomputing {name}: the cached file is damaged ({err}).",
+                                  stacklevel=2)
             prob_name = f"s2_{period}_cloudprob"
             cloudprob = area[prob_name] if prob_name in area else None
             results[name] = composite_raster(area[f"s2_{period}"], area[f"s2_{period}_scl"],
