@@ -40,6 +40,9 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 from scipy import ndimage
 
+from course_lib.validation import (as_array, check_angle_degrees, check_integer, check_mask,
+                                   check_number, describe)
+
 if TYPE_CHECKING:  # pragma: no cover
     from course_lib.data.raster import Raster
 
@@ -75,6 +78,21 @@ __all__ = [
 # Units
 # --------------------------------------------------------------------------------------------
 
+def _array(value, name: str, **kwargs) -> np.ndarray:
+    """``value`` as a numeric array (bool refused), or a clear error naming ``name``."""
+    return as_array(value, name, kinds="iuf", **kwargs)
+
+
+def _check_incidence(theta: np.ndarray, name: str = "incidence_deg") -> None:
+    """Incidence angles must be degrees of a real SAR geometry (Sentinel-1 IW: 30-46)."""
+    with np.errstate(invalid="ignore"):
+        if np.any((theta < 10) | (theta > 80)):
+            raise ValueError(
+                f"{name} must be in degrees between 10 and 80 (Sentinel-1 IW: about 30 "
+                f"to 46); got values from {np.nanmin(theta):.3g} to {np.nanmax(theta):.3g}. "
+                "Values below 10 are probably radians: use np.degrees().")
+
+
 def _check_linear(values: np.ndarray, what: str) -> None:
     """Raise if ``values`` cannot be linear power (negative values mean dB was passed)."""
     with np.errstate(invalid="ignore"):
@@ -105,11 +123,15 @@ def to_db(linear: np.ndarray | float, *, floor: float | None = None) -> np.ndarr
     >>> to_db(np.array([1.0, 0.1, 0.01])).tolist()
     [0.0, -10.0, -20.0]
     """
-    values = np.asarray(linear, dtype=np.float64 if np.ndim(linear) == 0 else None)
+    values = _array(linear, "linear", allow_empty=True)
+    if values.ndim == 0:
+        values = values.astype(np.float64)
     if not np.issubdtype(values.dtype, np.floating):
         values = values.astype(np.float32)
     _check_linear(values, "to_db input")
     if floor is not None:
+        floor = check_number(floor, "floor", minimum=0, min_inclusive=False,
+                             fix="A small linear power, e.g. 1e-5 (-50 dB).")
         values = np.where(values < floor, np.asarray(floor, values.dtype), values)
     zero = values == 0
     if np.any(zero):
@@ -122,24 +144,26 @@ def to_db(linear: np.ndarray | float, *, floor: float | None = None) -> np.ndarr
     return 10.0 * np.log10(values)
 
 
-def to_linear(db: np.ndarray | float) -> np.ndarray:
+def to_linear(db: np.ndarray | float, *, check_units: bool = True) -> np.ndarray:
     """Convert decibels to linear power: ``10 ** (db / 10)``. NaN stays NaN.
 
-    Warns when every value is positive and small, a sign that the input is already linear
-    (Sentinel-1 sigma0 in dB over land is mostly between -25 and +5 dB).
+    Raises ``ValueError`` when more than 100 values are all in [0, 2): that is linear power
+    (Sentinel-1 sigma0 over land is mostly below 0.5), not dB (mostly between -25 and +5 dB),
+    and converting it again gives a wrong result. Pass ``check_units=False`` if such values
+    really are dB.
 
     >>> to_linear(np.array([0.0, -10.0, 10.0])).tolist()
     [1.0, 0.1, 10.0]
     """
-    values = np.asarray(db)
+    values = _array(db, "db", allow_empty=True)
     if not np.issubdtype(values.dtype, np.floating):
         values = values.astype(np.float32)
     finite = values[np.isfinite(values)]
-    if finite.size > 100 and finite.min() >= 0 and finite.max() < 2:
-        warnings.warn(
-            "to_linear: every value lies in [0, 2); is this already linear power? dB values "
-            "of land backscatter are mostly negative.", UserWarning, stacklevel=2,
-        )
+    if check_units and finite.size > 100 and finite.min() >= 0 and finite.max() < 2:
+        raise ValueError(
+            f"db must be decibels; got {describe(values)} with every value in [0, 2): this "
+            "looks already linear power (dB values of land backscatter are mostly negative). "
+            "Use the values as they are, or pass check_units=False if they really are dB.")
     return np.power(np.asarray(10.0, values.dtype), values / 10.0)
 
 
@@ -153,7 +177,7 @@ def equivalent_number_of_looks(region: np.ndarray) -> float:
     >>> round(equivalent_number_of_looks(rng.gamma(4.0, 0.25, 200_000)), 1)
     4.0
     """
-    values = np.asarray(region, dtype=np.float64)
+    values = _array(region, "region", allow_empty=True).astype(np.float64)
     values = values[np.isfinite(values)]
     if values.size < 2:
         raise ValueError("equivalent_number_of_looks needs at least two valid (non-NaN) pixels.")
@@ -220,7 +244,12 @@ def lee_filter(image: np.ndarray, window: int = 7, looks: float = S1_IW_GRDH_ENL
     >>> bool(np.allclose(lee_filter(flat, window=3), flat))
     True
     """
-    z = np.asarray(image)
+    z = _array(image, "image")
+    if isinstance(window, (bool, np.bool_)) or not isinstance(window, (int, float, np.number)):
+        raise TypeError(f"window must be an odd integer >= 3 (e.g. 5 or 7); got "
+                        f"{describe(window)}.")
+    looks = check_number(looks, "looks", minimum=0, min_inclusive=False,
+                         fix="The equivalent number of looks (ENL), e.g. 4.4 for S1 IW GRDH.")
     if z.ndim < 2:
         raise ValueError(f"lee_filter needs an array with (rows, cols) last; got shape {z.shape}.")
     if int(window) != window or window < 3 or window % 2 == 0:
@@ -320,7 +349,9 @@ def refined_lee_filter(image: np.ndarray, looks: float = S1_IW_GRDH_ENL) -> np.n
     >>> bool(np.allclose(refined_lee_filter(flat), flat))
     True
     """
-    z = np.asarray(image)
+    z = _array(image, "image")
+    looks = check_number(looks, "looks", minimum=0, min_inclusive=False,
+                         fix="The equivalent number of looks (ENL), e.g. 4.4 for S1 IW GRDH.")
     if z.ndim < 2:
         raise ValueError(
             f"refined_lee_filter needs (rows, cols) last; got shape {z.shape}."
@@ -361,7 +392,10 @@ def median_backscatter(stack: np.ndarray) -> np.ndarray:
     >>> median_backscatter(np.array([[[1.0]], [[3.0]], [[np.nan]], [[2.0]]])).tolist()
     [[2.0]]
     """
-    values = np.asarray(stack)
+    values = _array(stack, "stack", allow_empty=True)
+    if values.ndim >= 1 and values.shape[0] == 0:
+        raise ValueError(f"stack has 0 dates (shape {values.shape}): nothing to composite. "
+                         "Widen the date window.")
     if values.ndim < 3:
         raise ValueError(
             f"median_backscatter needs (time, ..., rows, cols); got shape {values.shape}."
@@ -389,8 +423,8 @@ def log_ratio_db(pre: np.ndarray, post: np.ndarray) -> np.ndarray:
     >>> log_ratio_db(np.array([0.1, 0.1]), np.array([0.01, 0.2])).round(2).tolist()
     [-10.0, 3.01]
     """
-    pre = np.asarray(pre)
-    post = np.asarray(post)
+    pre = _array(pre, "pre")
+    post = _array(post, "post")
     if pre.shape != post.shape:
         raise ValueError(f"pre {pre.shape} and post {post.shape} must have the same shape.")
     _check_linear(pre, "log_ratio_db pre")
@@ -424,8 +458,8 @@ def combine_geometries(ascending: np.ndarray, descending: np.ndarray,
     >>> combine_geometries(np.array([0.1, np.nan]), np.array([0.3, 0.2])).round(3).tolist()
     [0.2, 0.2]
     """
-    asc = np.asarray(ascending)
-    desc = np.asarray(descending)
+    asc = _array(ascending, "ascending")
+    desc = _array(descending, "descending")
     if asc.shape != desc.shape:
         raise ValueError(
             f"ascending {asc.shape} and descending {desc.shape} must have the same shape; "
@@ -478,9 +512,10 @@ def look_direction_edges(mask: np.ndarray, look_azimuth_deg: float,
     """
     from course_lib.shifts import azimuth_offset, shift
 
-    mask = np.asarray(mask, dtype=bool)
+    mask = check_mask(mask, "mask", example="mask = area['landslide_id'].data[0] == 7")
     if mask.ndim != 2:
         raise ValueError(f"mask must be 2-D (rows, cols); got shape {mask.shape}.")
+    check_number(look_azimuth_deg, "look_azimuth_deg", units="degrees")
     for name, value in (("near_width", near_width), ("far_width", far_width)):
         if int(value) != value or value < 0:
             raise ValueError(f"{name} must be a whole number of pixels >= 0; got {value!r}.")
@@ -510,6 +545,9 @@ def look_azimuth_from_heading(heading_deg: float, right_looking: bool = True) ->
     >>> look_azimuth_from_heading(-10.0), look_azimuth_from_heading(190.0)
     (80.0, 280.0)
     """
+    heading_deg = check_number(heading_deg, "heading_deg", units="degrees")
+    if not isinstance(right_looking, (bool, np.bool_)):
+        raise TypeError(f"right_looking must be True or False; got {describe(right_looking)}.")
     return float((heading_deg + (90.0 if right_looking else -90.0)) % 360.0)
 
 
@@ -539,14 +577,12 @@ def range_slope_angle(slope_deg: np.ndarray, aspect_deg: np.ndarray,
     >>> round(float(range_slope_angle(30.0, 90.0, 90.0)), 6)  # an east-facing slope faces away
     -30.0
     """
-    slope = np.asarray(slope_deg, dtype=np.float64)
-    aspect = np.asarray(aspect_deg, dtype=np.float64)
+    slope = check_angle_degrees(_array(slope_deg, "slope_deg"), "slope_deg", kind="slope")
+    aspect = check_angle_degrees(_array(aspect_deg, "aspect_deg"), "aspect_deg", kind="aspect")
     if slope.shape != aspect.shape:
         raise ValueError(f"slope {slope.shape} and aspect {aspect.shape} must have the same shape.")
-    with np.errstate(invalid="ignore"):
-        if np.any((slope < 0) | (slope > 90)):
-            raise ValueError("slope must be in degrees between 0 and 90 (is it in radians or %?).")
-    phi_i = np.radians(np.asarray(look_azimuth_deg, dtype=np.float64) + 180.0)
+    look = _array(look_azimuth_deg, "look_azimuth_deg").astype(np.float64)
+    phi_i = np.radians(look + 180.0)
     alpha_r = np.degrees(np.arctan(np.tan(np.radians(slope)) * np.cos(phi_i - np.radians(aspect))))
     return np.where(slope == 0, 0.0, alpha_r)  # flat cells have no aspect but no slope either
 
@@ -561,8 +597,10 @@ def volume_scf(incidence_deg: np.ndarray | float, alpha_r_deg: np.ndarray) -> np
     >>> float(volume_scf(35.0, 0.0))
     1.0
     """
-    theta = np.radians(np.asarray(incidence_deg, dtype=np.float64))
-    alpha_r = np.radians(np.asarray(alpha_r_deg, dtype=np.float64))
+    theta = _array(incidence_deg, "incidence_deg").astype(np.float64)
+    _check_incidence(theta)
+    theta = np.radians(theta)
+    alpha_r = np.radians(_array(alpha_r_deg, "alpha_r_deg").astype(np.float64))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.tan(np.pi / 2 - theta + alpha_r) / np.tan(np.pi / 2 - theta)
 
@@ -586,8 +624,9 @@ def layover_shadow_masks(incidence_deg: np.ndarray | float,
     >>> lay.tolist(), sha.tolist()
     ([True, False, False], [False, False, True])
     """
-    theta = np.asarray(incidence_deg, dtype=np.float64)
-    alpha_r = np.asarray(alpha_r_deg, dtype=np.float64)
+    theta = _array(incidence_deg, "incidence_deg").astype(np.float64)
+    _check_incidence(theta)
+    alpha_r = _array(alpha_r_deg, "alpha_r_deg").astype(np.float64)
     with np.errstate(invalid="ignore"):
         return alpha_r > theta, alpha_r < -(90.0 - theta)
 
@@ -636,9 +675,9 @@ def radiometric_slope_correction(sigma0: np.ndarray, slope_deg: np.ndarray,
     Raises:
         ValueError: on grids that do not match or negative (dB) sigma0.
     """
-    sigma0 = np.asarray(sigma0)
-    slope = np.asarray(slope_deg)
-    aspect = np.asarray(aspect_deg)
+    sigma0 = _array(sigma0, "sigma0", min_ndim=2)
+    slope = _array(slope_deg, "slope_deg")
+    aspect = _array(aspect_deg, "aspect_deg")
     grid = sigma0.shape[-2:]
     for name, arr in (("slope", slope), ("aspect", aspect)):
         if arr.shape != grid:
@@ -646,16 +685,12 @@ def radiometric_slope_correction(sigma0: np.ndarray, slope_deg: np.ndarray,
                 f"{name} {arr.shape} must match the (rows, cols) {grid} of sigma0 "
                 f"{sigma0.shape}; resample it to the SAR grid first."
             )
-    theta = np.asarray(incidence_deg, dtype=np.float64)
+    theta = _array(incidence_deg, "incidence_deg").astype(np.float64)
     if theta.ndim and theta.shape != grid:
         raise ValueError(f"incidence_deg {theta.shape} must be a scalar or match {grid}.")
-    with np.errstate(invalid="ignore"):
-        if np.any((theta < 10) | (theta > 80)):
-            raise ValueError(
-                "incidence_deg must be in degrees between 10 and 80 (Sentinel-1 IW: about 30 "
-                f"to 46); got values from {np.nanmin(theta):.3g} to {np.nanmax(theta):.3g}. "
-                "Values below 10 are probably radians: use np.degrees()."
-            )
+    _check_incidence(theta)
+    if not isinstance(mask, (bool, np.bool_)):
+        raise TypeError(f"mask must be True or False; got {describe(mask)}.")
     _check_linear(sigma0, "radiometric_slope_correction sigma0")
     alpha_r = range_slope_angle(slope, aspect, look_azimuth_deg)
     scf = volume_scf(theta, alpha_r)
@@ -711,6 +746,11 @@ def study_area_s1_composite(area, geometry: str, period: str, slope_correction: 
         raise ValueError(f"geometry must be one of {GEOMETRIES}; got {geometry!r}.")
     if period not in ("pre", "post"):
         raise ValueError(f"period must be 'pre' or 'post'; got {period!r}.")
+    needed = (f"s1_{geometry}_{period}", f"incidence_{geometry}", "slope", "aspect")
+    if isinstance(area, (str, bytes)) or not hasattr(area, "__getitem__") or \
+            not all(name in area for name in needed):
+        raise TypeError(f"area must be the study area (load_study_area()) or a mapping with "
+                        f"{needed}; got {describe(area)}.")
     stack = area[f"s1_{geometry}_{period}"]
     data = stack.data
     if slope_correction:

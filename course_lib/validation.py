@@ -183,11 +183,16 @@ def check_number(value: Any, name: str, *, minimum: float | None = None,
     too_low = minimum is not None and (number < minimum if min_inclusive else number <= minimum)
     too_high = maximum is not None and (number > maximum if max_inclusive else number >= maximum)
     if too_low or too_high:
-        left = "[" if min_inclusive else "("
-        right = "]" if max_inclusive else ")"
-        low = "-inf" if minimum is None else f"{minimum:g}"
-        high = "inf" if maximum is None else f"{maximum:g}"
-        raise ValueError(_message(name, f"in {left}{low}, {high}{right}{unit}", value, fix))
+        if minimum is not None and maximum is not None:
+            left = "[" if min_inclusive else "("
+            right = "]" if max_inclusive else ")"
+            expected = f"in {left}{minimum:g}, {maximum:g}{right}{unit}"
+        elif minimum is not None:
+            expected = ("positive (> 0)" if minimum == 0 and not min_inclusive else
+                        f"{'>=' if min_inclusive else '>'} {minimum:g}") + unit
+        else:
+            expected = f"{'<=' if max_inclusive else '<'} {maximum:g}{unit}"
+        raise ValueError(_message(name, expected, value, fix))
     return number
 
 
@@ -307,7 +312,7 @@ def check_angle_degrees(array: Any, name: str, *, kind: str = "slope") -> np.nda
     >>> check_angle_degrees(np.radians(np.full((4, 4), 30.0)), "slope_deg")
     Traceback (most recent call last):
     ...
-    ValueError: slope_deg must be in degrees (0-90); got float64 array (4, 4) whose largest value is 0.524, which looks like radians. Convert with np.degrees(slope_deg).
+    ValueError: slope_deg must be in degrees between 0 and 90; got float64 array (4, 4) whose largest value is 0.524, which looks like radians. Convert with np.degrees(slope_deg).
     """
     values = np.asarray(array, dtype=np.float64)
     finite = values[np.isfinite(values)]
@@ -319,13 +324,13 @@ def check_angle_degrees(array: Any, name: str, *, kind: str = "slope") -> np.nda
         hint = ("Percent slope? Convert with np.degrees(np.arctan(percent / 100))."
                 if kind == "slope" and high > top else "Use degrees clockwise from north, "
                 "0-360 (e.g. aspect % 360).")
-        raise ValueError(f"{name} must be in degrees (0-{top:g}); got {describe(values)} with "
-                         f"values from {low:.3g} to {high:.3g}. {hint}")
+        raise ValueError(f"{name} must be in degrees between 0 and {top:g}; got "
+                         f"{describe(values)} with values from {low:.3g} to {high:.3g}. {hint}")
     radian_top = math.pi / 2 if kind == "slope" else 2 * math.pi
     if finite.size >= 16 and 0 < high <= radian_top + 1e-9:
-        raise ValueError(f"{name} must be in degrees (0-{top:g}); got {describe(values)} whose "
-                         f"largest value is {high:.3g}, which looks like radians. Convert with "
-                         f"np.degrees({name}).")
+        raise ValueError(f"{name} must be in degrees between 0 and {top:g}; got "
+                         f"{describe(values)} whose largest value is {high:.3g}, which looks like "
+                         f"radians. Convert with np.degrees({name}).")
     return values
 
 

@@ -38,10 +38,12 @@ def test_nan_propagates_through_units():
     assert np.isnan(sar.to_linear(np.array([np.nan]))[0])
 
 
-def test_to_linear_warns_on_values_that_look_linear():
+def test_to_linear_refuses_values_that_look_linear():
     rng = np.random.default_rng(1)
-    with pytest.warns(UserWarning, match="already linear"):
-        sar.to_linear(rng.uniform(0.0, 0.5, 500))
+    values = rng.uniform(0.0, 0.5, 500)
+    with pytest.raises(ValueError, match="already linear"):
+        sar.to_linear(values)
+    assert sar.to_linear(values, check_units=False)[0] == pytest.approx(10 ** (values[0] / 10))
 
 
 def test_enl_of_gamma_speckle():
