@@ -1,0 +1,509 @@
+"""Bad input, tried as a trainee would (issue 15): every public function of the core modules
+gets a clear error naming the argument, or a documented correct result.
+
+Kinds of bad input: wrong type, ``None``, a list or a string where an array goes, empty,
+all-NaN, integer class codes for a boolean mask, percent for a fraction, radians for degrees,
+digital numbers for reflectance, another CRS, a missing or corrupt file, 0 dates.
+
+Each :func:`bad` case asserts the exception type **and** a pattern that names the argument
+(or the problem) in the message, and that the message is not one of numpy's obscure ones.
+Each :func:`good` case asserts the documented result. :func:`test_every_public_function_has_a_bad_input_case`
+discovers the public functions by introspection and fails when one has no case, so a new
+function cannot slip in untested.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+import warnings
+from datetime import datetime
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from affine import Affine
+from rasterio.crs import CRS
+from shapely.geometry import box
+
+from course_lib import clouds, composites, indices, metrics, results, sar, terrain
+from course_lib.data import manifest, raster, samples
+from course_lib.data.raster import Raster
+from course_lib.validation import CorruptFileError
+
+#: The modules the issue names (plus course_lib.layers once it exists): every public function
+#: must have a case here. (Strict.)
+STRICT_MODULES = [
+    "course_lib.clouds", "course_lib.composites", "course_lib.indices", "course_lib.sar",
+    "course_lib.terrain", "course_lib.metrics", "course_lib.results",
+    "course_lib.data.raster", "course_lib.data.samples", "course_lib.data.manifest",
+    "course_lib.validation", "course_lib.layers",
+]
+
+#: Modules that are not strict here, and why (new modules of other work are checked by
+#: their own test files; the study-area generator is validated in tests/test_study_area.py).
+COVERED_ELSEWHERE = {
+    "course_lib.data.study_area": "world generator: tests/test_study_area.py",
+    "course_lib.data.landslide4sense": "tests/test_landslide4sense.py",
+    "course_lib.data.stac": "tests/test_stac.py",
+    "course_lib.data.online": "tests/test_stac.py, tests/test_landslide4sense.py",
+    "course_lib.shifts": "tests/test_shifts.py",
+    "course_lib.check": "tests/test_check.py",
+    "course_lib.obia": "its own tests", "course_lib.pixel_classifiers": "its own tests",
+    "course_lib.unet": "its own tests", "course_lib.timeseries": "its own tests",
+}
+
+#: Public functions of strict modules deliberately without a bad-input case, with the reason.
+EXEMPT: dict[str, str] = {
+    "course_lib.validation.describe": "describes any value, bad ones included, by design",
+}
+
+#: Messages that say nothing to a trainee: a bad input must never produce them.
+OBSCURE = ("not supported between", "has no attribute", "is out of bounds",
+           "object is not subscriptable", "unhashable type", "truth value of an array",
+           "could not convert string", "ufunc", "object of type 'NoneType'",
+           "'NoneType' object", "Directory not empty")
+
+# --------------------------------------------------------------------------- small data
+RNG = np.random.default_rng(15)
+T = Affine(10.0, 0.0, 345000.0, 0.0, -10.0, 6822000.0)
+UTM = CRS.from_epsg(32632)
+REFL = (RNG.random((8, 8)) * 0.4 + 0.02).astype(np.float32)
+DN = (REFL * 10000).astype(np.uint16)
+BIN = (RNG.random((8, 8)) > 0.7).astype(np.uint8)
+PROB = RNG.random((8, 8))
+DEM = np.add.outer(np.arange(8.0), np.arange(8.0)) * 10.0
+SCL = RNG.choice([4, 5, 6, 8, 9], size=(3, 8, 8)).astype(np.uint8)
+STACK = (RNG.random((3, 4, 8, 8)) * 0.4).astype(np.float32)   # (time, bands, rows, cols)
+CLEAR = RNG.random((3, 8, 8)) > 0.3
+S1 = (RNG.gamma(4.4, 0.1 / 4.4, size=(2, 8, 8))).astype(np.float32)
+SLOPE = RNG.uniform(0, 40, (8, 8))
+ASPECT = RNG.uniform(0, 360, (8, 8))
+TRUTH_R = Raster(BIN[None], T, UTM, ("landslide",))
+REGIONS = gpd.GeoDataFrame({"name": ["A"]}, geometry=[box(345000, 6821940, 345040, 6822000)],
+                           crs="EPSG:32632")
+COUNTS = metrics.ConfusionCounts(tp=3, fp=1, fn=2, tn=10)
+
+
+def _saved(t, method="CART", setting=4, crs=UTM):
+    return results.save_prediction(method, setting, BIN, T, crs, directory=t / "p",
+                                   verbose=False)
+
+
+def _raster3() -> Raster:
+    return Raster(REFL[None], T, UTM, ("B04",))
+
+
+def _truncated(t):
+    path = raster.write_geotiff(_raster3(), t / "x.tif")
+    path.write_bytes(path.read_bytes()[:200])
+    return path
+
+
+def _series() -> Raster:
+    return Raster(STACK, T, UTM, ("B02", "B03", "B04", "B08"),
+                  dates=np.arange("2019-07-01", "2019-07-04", dtype="datetime64[D]"))
+
+
+# --------------------------------------------------------------------------- cases
+BAD: list = []
+GOOD: list = []
+
+
+def bad(func, call, exc, match, name=""):
+    """A bad-input case: ``call(tmp_path, monkeypatch)`` must raise ``exc`` matching ``match``."""
+    BAD.append(pytest.param(func, call, exc, match,
+                            id=f"{func.__module__.split('.')[-1]}.{func.__name__}-{name or match}"))
+
+
+def good(func, call, check, name):
+    """A documented-result case: ``check(call(tmp_path, monkeypatch))`` must be true."""
+    GOOD.append(pytest.param(func, call, check,
+                             id=f"{func.__module__.split('.')[-1]}.{func.__name__}-{name}"))
+
+
+# ---- terrain
+bad(terrain.gradient, lambda t, m: terrain.gradient(None, 10), TypeError, "dem")
+bad(terrain.gradient, lambda t, m: terrain.gradient(DEM, "10"), TypeError, "resolution")
+bad(terrain.slope, lambda t, m: terrain.slope(DEM, 0.0001), ValueError, "resolution.*degrees",
+    "resolution in degrees")
+bad(terrain.aspect, lambda t, m: terrain.aspect(np.zeros((2, 2)), 10), ValueError, "3 x 3")
+bad(terrain.slope_aspect, lambda t, m: terrain.slope_aspect(np.full((5, 5), np.nan), 10),
+    ValueError, "NaN", "all-NaN")
+bad(terrain.illumination, lambda t, m: terrain.illumination(DEM, 10, "south", 30), TypeError,
+    "sun_azimuth")
+bad(terrain.hillshade, lambda t, m: terrain.hillshade(DEM, 10, 315, -5), ValueError,
+    "sun_elevation")
+bad(terrain.cast_shadow, lambda t, m: terrain.cast_shadow(DEM, 10, None, 30), TypeError,
+    "sun_azimuth")
+bad(terrain.solar_position, lambda t, m: terrain.solar_position("2019-07-30", 61, 6), TypeError,
+    "when")
+bad(terrain.solar_position, lambda t, m: terrain.solar_position(datetime(2019, 7, 30), 95, 6),
+    ValueError, "latitude")
+bad(terrain.d8_next_pixel, lambda t, m: terrain.d8_next_pixel("dem"), TypeError, "dem")
+bad(terrain.d8_next_pixel, lambda t, m: terrain.d8_next_pixel(np.zeros(5)), ValueError, "dem")
+bad(terrain.trace_flow_path, lambda t, m: terrain.trace_flow_path(DEM, (1, 1)), TypeError,
+    "next_pixel", "DEM instead of receivers")
+bad(terrain.trace_flow_path,
+    lambda t, m: terrain.trace_flow_path(terrain.d8_next_pixel(DEM), (9, 9)), ValueError,
+    "start", "start outside")
+bad(terrain.trace_flow_path, lambda t, m: terrain.trace_flow_path(terrain.d8_next_pixel(DEM), 3),
+    TypeError, "start", "start not a pair")
+
+# ---- metrics
+bad(metrics.as_2d, lambda t, m: metrics.as_2d(None), TypeError, "array")
+bad(metrics.as_2d, lambda t, m: metrics.as_2d(np.zeros((2, 3, 3)), "truth"), ValueError,
+    "truth must be 2-D")
+bad(metrics.binary_and_valid, lambda t, m: metrics.binary_and_valid(PROB, "prediction"),
+    ValueError, "prediction must be binary", "probability")
+bad(metrics.binary_and_valid, lambda t, m: metrics.binary_and_valid([["a", "b"]], "truth"),
+    TypeError, "truth", "strings")
+bad(metrics.format_score, lambda t, m: metrics.format_score("0.5"), TypeError, "value")
+good(metrics.format_score, lambda t, m: metrics.format_score(np.float32("nan")),
+     lambda out: out == "-", "float32 NaN prints -")
+bad(metrics.precision, lambda t, m: metrics.precision(None), TypeError, "counts")
+bad(metrics.recall, lambda t, m: metrics.recall((3, 1, 2, 10)), TypeError, "counts")
+bad(metrics.f1_score, lambda t, m: metrics.f1_score({"tp": 1}), TypeError, "counts")
+bad(metrics.accuracy, lambda t, m: metrics.accuracy("counts"), TypeError, "counts")
+bad(metrics.mcc, lambda t, m: metrics.mcc([3, 1, 2, 10]), TypeError, "counts")
+bad(metrics.confusion_counts, lambda t, m: metrics.confusion_counts(BIN, BIN[:4]), ValueError,
+    "truth.*prediction", "shapes")
+bad(metrics.confusion_counts, lambda t, m: metrics.confusion_counts(None, BIN), TypeError,
+    "truth")
+bad(metrics.confusion_counts, lambda t, m: metrics.confusion_counts(BIN, BIN * 255),
+    ValueError, "prediction must be binary", "0/255 mask")
+bad(metrics.evaluate, lambda t, m: metrics.evaluate(BIN, PROB), ValueError,
+    "prediction must be binary")
+bad(metrics.confusion_map, lambda t, m: metrics.confusion_map(BIN, BIN, valid=SCL[0]),
+    TypeError, "valid", "class codes for valid")
+bad(metrics.threshold_counts, lambda t, m: metrics.threshold_counts(PROB, BIN, 50), ValueError,
+    "threshold.*0.5", "percent threshold")
+bad(metrics.threshold_counts, lambda t, m: metrics.threshold_counts(PROB, BIN, np.nan),
+    ValueError, "threshold", "NaN threshold")
+bad(metrics.threshold_sweep, lambda t, m: metrics.threshold_sweep(PROB, BIN, 0.5), TypeError,
+    "thresholds")
+bad(metrics.threshold_sweep, lambda t, m: metrics.threshold_sweep(PROB, BIN, ["0.5"]),
+    TypeError, "threshold", "string threshold")
+bad(metrics.region_masks, lambda t, m: metrics.region_masks("A", T, (8, 8)), TypeError,
+    "regions")
+bad(metrics.region_masks, lambda t, m: metrics.region_masks(REGIONS, None, (8, 8)), TypeError,
+    "transform")
+bad(metrics.metrics_by_region,
+    lambda t, m: metrics.metrics_by_region(TRUTH_R, BIN, REGIONS.to_crs(4326)), ValueError,
+    "to_crs", "regions on another CRS")
+bad(metrics.object_metrics,
+    lambda t, m: metrics.object_metrics(TRUTH_R, REGIONS, min_overlap_fraction=10), ValueError,
+    "min_overlap_fraction", "percent")
+bad(metrics.object_metrics, lambda t, m: metrics.object_metrics(TRUTH_R, [box(0, 0, 1, 1)]),
+    TypeError, "landslides", "list of polygons")
+bad(metrics.scores_frame, lambda t, m: metrics.scores_frame([COUNTS.scores()]), TypeError,
+    "scores")
+
+# ---- results
+bad(results.method_name, lambda t, m: results.method_name(None), ValueError, "method")
+bad(results.setting_name, lambda t, m: results.setting_name(5), ValueError, "1-4")
+bad(results.setting_name, lambda t, m: results.setting_name(None), ValueError, "setting")
+bad(results.predictions_dir, lambda t, m: results.predictions_dir(3), TypeError, "directory")
+bad(results.prediction_path, lambda t, m: results.prediction_path("CART", 9), ValueError, "1-4")
+bad(results.save_prediction,
+    lambda t, m: results.save_prediction("CART", 4, PROB, T, UTM, directory=t), ValueError,
+    "prediction must be binary", "probability map")
+bad(results.save_prediction, lambda t, m: results.save_prediction("CART", 4, BIN), ValueError,
+    "transform", "no grid")
+bad(results.save_prediction,
+    lambda t, m: (_saved(t), results.save_prediction("CART", 4, BIN, T, UTM, directory=t / "p",
+                                                     overwrite=False)),
+    FileExistsError, "overwrite=True", "overwrite=False keeps")
+bad(results.save_prediction,
+    lambda t, m: results.save_prediction("CART", 4, BIN, T, UTM, score=PROB[:4], directory=t),
+    ValueError, "score", "score on another grid")
+bad(results.list_predictions, lambda t, m: results.list_predictions(123), TypeError,
+    "directory")
+good(results.list_predictions,
+     lambda t, m: (_saved(t), (t / "p" / ".cart__x.tif").write_bytes(b""),
+                   results.list_predictions(t / "p"))[-1],
+     lambda table: list(table["method"]) == ["CART"], "dot-file ignored")
+bad(results.load_prediction, lambda t, m: results.load_prediction("CART", 4, t),
+    FileNotFoundError, "CART")
+bad(results.results_table, lambda t, m: results.results_table(BIN), ValueError, "transform")
+good(results.results_table,
+     lambda t, m: (_saved(t, crs=CRS.from_epsg(32633)),
+                   _warned(lambda: results.results_table(TRUTH_R, directory=t / "p")))[-1],
+     lambda out: out[0].empty and "Skipping" in out[1], "map on another CRS skipped")
+bad(results.compare_with_paper, lambda t, m: results.compare_with_paper("table"), TypeError,
+    "results")
+bad(results.compare_with_paper,
+    lambda t, m: (_saved(t), results.compare_with_paper(
+        results.results_table(TRUTH_R, directory=t / "p"), region="Z"))[-1],
+    ValueError, "region")
+bad(results.format_percent, lambda t, m: results.format_percent(results.PAPER_TABLE4 * 100),
+    ValueError, "percent already", "table in percent")
+bad(results.format_percent,
+    lambda t, m: results.format_percent(results.format_percent(results.PAPER_TABLE4)),
+    ValueError, "of table .*(percent already|not numeric)", "formatted twice")
+
+# ---- indices
+bad(indices.check_reflectance, lambda t, m: indices.check_reflectance(None, "B04"), TypeError,
+    "B04")
+bad(indices.check_reflectance, lambda t, m: indices.check_reflectance(DN, "B04"), TypeError,
+    "B04 is an integer", "DN")
+bad(indices.normalized_difference,
+    lambda t, m: indices.normalized_difference(REFL, REFL * 10000, "nir", "red"), ValueError,
+    "red has .* digital numbers", "DN for reflectance")
+bad(indices.ndvi, lambda t, m: indices.ndvi("red", REFL), TypeError, "red")
+bad(indices.dndvi, lambda t, m: indices.dndvi(REFL * 10000, REFL), ValueError, "ndvi_pre")
+bad(indices.brightness, lambda t, m: indices.brightness(REFL, REFL, REFL, None), TypeError,
+    "nir")
+bad(indices.gndvi, lambda t, m: indices.gndvi(REFL, REFL[:3]), ValueError, "shapes")
+bad(indices.ndwi, lambda t, m: indices.ndwi([["a"]], REFL), TypeError, "green")
+bad(indices.nbr, lambda t, m: indices.nbr(DN, REFL), TypeError, "nir")
+bad(indices.ndsi, lambda t, m: indices.ndsi(REFL * 10000, REFL), ValueError,
+    "green has .* digital numbers")
+bad(indices.ndmi, lambda t, m: indices.ndmi(REFL, None), TypeError, "swir1")
+bad(indices.savi, lambda t, m: indices.savi(REFL, REFL, soil_factor="0.5"), TypeError,
+    "soil_factor")
+bad(indices.compute_index, lambda t, m: indices.compute_index("NDVI", [REFL, REFL]), TypeError,
+    "bands")
+bad(indices.compute_index, lambda t, m: indices.compute_index("XYZ", {}), KeyError,
+    "Unknown index")
+bad(indices.spyndex_catalogue, lambda t, m: indices.spyndex_catalogue("B04"), TypeError,
+    "available")
+bad(indices.compute_spyndex_index,
+    lambda t, m: indices.compute_spyndex_index("NDVI", {"B04": REFL}), KeyError, "B08")
+good(indices.ndvi, lambda t, m: indices.ndvi(np.full(3, np.nan), np.full(3, np.nan)),
+     lambda out: np.isnan(out).all(), "all-NaN gives NaN")
+
+# ---- data.raster, data.samples, data.manifest
+bad(raster.read_geotiff, lambda t, m: raster.read_geotiff(t / "missing.tif"),
+    FileNotFoundError, "missing.tif")
+bad(raster.read_geotiff, lambda t, m: raster.read_geotiff(_truncated(t)), CorruptFileError,
+    "overwrite=True.*reset --cache", "truncated file")
+bad(raster.read_geotiff, lambda t, m: raster.read_geotiff(None), TypeError, "path")
+bad(raster.write_geotiff, lambda t, m: raster.write_geotiff(REFL[None], t / "a.tif"),
+    TypeError, "raster", "array instead of Raster")
+bad(raster.write_geotiff, lambda t, m: raster.write_geotiff(_series(), t / "a.tif"), ValueError,
+    "raster", "time series")
+bad(raster.write_geotiff,
+    lambda t, m: (raster.write_geotiff(_raster3(), t / "a.tif"),
+                  raster.write_geotiff(_raster3(), t / "a.tif")),
+    FileExistsError, "overwrite=True", "existing file kept")
+bad(raster.remove_stale_temps, lambda t, m: raster.remove_stale_temps(None), TypeError,
+    "folder|str|path", "None folder")
+bad(samples.load_sentinel2_l1c, lambda t, m: samples.load_sentinel2_l1c(bands="B04"), TypeError,
+    "bands")
+bad(samples.load_sentinel2_l1c, lambda t, m: samples.load_sentinel2_l1c(resolution=30),
+    ValueError, "resolution")
+bad(samples.load_landsat_series,
+    lambda t, m: (m.setenv("COURSE_DATA_DIR", str(t)), samples.load_landsat_series()),
+    FileNotFoundError, "COURSE_DATA_DIR", "missing sample data")
+bad(manifest.sha256_of, lambda t, m: manifest.sha256_of(t / "missing"), FileNotFoundError,
+    "path")
+bad(manifest.data_files, lambda t, m: manifest.data_files(t / "missing"), FileNotFoundError,
+    "root")
+bad(manifest.write_manifest, lambda t, m: manifest.write_manifest(""), TypeError, "root")
+bad(manifest.read_manifest, lambda t, m: manifest.read_manifest(t), FileNotFoundError,
+    "manifest")
+bad(manifest.verify_manifest, lambda t, m: manifest.verify_manifest(None), TypeError, "root")
+
+# ---- clouds
+bad(clouds.scl_masks, lambda t, m: clouds.scl_masks(np.array([[0, 4, 255]])), ValueError,
+    "scl .*fmask_masks", "CFmask fill")
+bad(clouds.scl_masks, lambda t, m: clouds.scl_masks(SCL * 10), ValueError, "scl .*x 10",
+    "SCL x 10")
+bad(clouds.scl_masks, lambda t, m: clouds.scl_masks(None), TypeError, "scl")
+bad(clouds.fmask_masks, lambda t, m: clouds.fmask_masks(SCL), ValueError, "not CFmask codes",
+    "SCL for CFmask")
+bad(clouds.fmask_masks, lambda t, m: clouds.fmask_masks("fmask"), TypeError, "fmask")
+bad(clouds.dn_to_reflectance, lambda t, m: clouds.dn_to_reflectance(np.array([-9999, 1500]), "02.04"),
+    ValueError, "dn .*-9999", "Landsat fill")
+bad(clouds.dn_to_reflectance, lambda t, m: clouds.dn_to_reflectance(DN, 204), ValueError,
+    "processing_baseline", "baseline 204")
+good(clouds.dn_to_reflectance, lambda t, m: clouds.dn_to_reflectance(np.array([1500]), "0204"),
+     lambda out: abs(out[0] - 0.15) < 1e-6, "0204 is 02.04")
+bad(clouds.s2cloudless_input, lambda t, m: clouds.s2cloudless_input(None), TypeError, "bands")
+bad(clouds.s2cloudless_input, lambda t, m: clouds.s2cloudless_input(STACK[0], "B01"),
+    TypeError, "band_names")
+bad(clouds.s2cloudless_probability,
+    lambda t, m: clouds.s2cloudless_probability(np.zeros((1, 4, 4, 3))), ValueError,
+    r"\(N, rows, cols, 10\)")
+bad(clouds.s2cloudless_mask, lambda t, m: clouds.s2cloudless_mask(PROB * 100), ValueError,
+    "probability.*Percent", "percent probability")
+bad(clouds.s2cloudless_mask, lambda t, m: clouds.s2cloudless_mask(PROB, average_over=-1),
+    ValueError, "average_over")
+bad(clouds.s2cloudless_mask, lambda t, m: clouds.s2cloudless_mask(PROB, threshold=40),
+    ValueError, "threshold")
+good(clouds.s2cloudless_mask,
+     lambda t, m: clouds.s2cloudless_mask(np.full((8, 8), np.nan), average_over=0,
+                                          dilation_size=0),
+     lambda out: out.all(), "NaN probability is masked, not clear")
+bad(clouds.project_clouds, lambda t, m: clouds.project_clouds(SCL[0], 150, 500, 10), ValueError,
+    "cloud .*class codes", "codes for cloud mask")
+bad(clouds.project_clouds, lambda t, m: clouds.project_clouds(BIN, None, 500, 10), TypeError,
+    "solar_azimuth")
+bad(clouds.cloud_shadow_mask,
+    lambda t, m: clouds.cloud_shadow_mask(BIN, REFL, 150, 10, water=SCL[0]), ValueError,
+    "water .*scl == 6", "SCL codes for water")
+bad(clouds.cloud_shadow_mask, lambda t, m: clouds.cloud_shadow_mask(BIN, DN, 150, 10),
+    TypeError, "nir", "DN for NIR")
+
+# ---- composites
+bad(composites.clear_count, lambda t, m: composites.clear_count(SCL), ValueError,
+    "clear .*class codes", "SCL for clear")
+bad(composites.clear_count, lambda t, m: composites.clear_count(None), TypeError, "clear")
+bad(composites.mask_stack, lambda t, m: composites.mask_stack(STACK, SCL), TypeError, "clear")
+bad(composites.nanmedian_over_time,
+    lambda t, m: composites.nanmedian_over_time(np.empty((0, 8, 8))), ValueError, "0 time steps",
+    "0 dates")
+bad(composites.median_composite, lambda t, m: composites.median_composite(STACK[:0]),
+    ValueError, "stack has 0 dates", "0 dates")
+bad(composites.median_composite, lambda t, m: composites.median_composite(STACK[:, :, :0]),
+    ValueError, "stack .*no pixel", "0 pixels")
+bad(composites.median_composite, lambda t, m: composites.median_composite(STACK * 10000),
+    ValueError, "digital numbers")
+bad(composites.argmax_over_time, lambda t, m: composites.argmax_over_time(None), TypeError,
+    "score")
+bad(composites.greenest_pixel_composite,
+    lambda t, m: composites.greenest_pixel_composite(STACK, red_band="B04", nir_band="B08"),
+    TypeError, "red_band.*band_names.index", "band name with an array")
+good(composites.greenest_pixel_composite,
+     lambda t, m: composites.greenest_pixel_composite(_series(), red_band="B04", nir_band="B08"),
+     lambda out: np.array_equal(out, composites.greenest_pixel_composite(STACK, red_band=2,
+                                                                         nir_band=3),
+                                equal_nan=True), "band names with a Raster")
+bad(composites.composite_raster, lambda t, m: composites.composite_raster(STACK, SCL),
+    TypeError, "raster .*median_composite", "array instead of Raster")
+bad(composites.study_area_composites,
+    lambda t, m: composites.study_area_composites(area={"s2_pre": 1}), TypeError, "area")
+bad(composites.study_area_composites,
+    lambda t, m: composites.study_area_composites(area={}, kinds="median"), TypeError, "kinds")
+
+# ---- sar
+bad(sar.to_db, lambda t, m: sar.to_db(-S1), ValueError, "decibels", "dB for linear")
+bad(sar.to_db, lambda t, m: sar.to_db(None), TypeError, "linear")
+bad(sar.to_linear, lambda t, m: sar.to_linear(RNG.uniform(0, 0.5, 500)), ValueError,
+    "db .*already linear", "linear for dB")
+bad(sar.equivalent_number_of_looks, lambda t, m: sar.equivalent_number_of_looks([np.nan] * 5),
+    ValueError, "two valid", "all-NaN")
+bad(sar.lee_filter, lambda t, m: sar.lee_filter(S1, window="7"), TypeError, "window")
+bad(sar.lee_filter, lambda t, m: sar.lee_filter(None), TypeError, "image")
+bad(sar.refined_lee_filter, lambda t, m: sar.refined_lee_filter(S1, looks=None), TypeError,
+    "looks")
+bad(sar.median_composite, lambda t, m: sar.median_composite(np.empty((0, 2, 8, 8))),
+    ValueError, "stack has 0 dates", "0 dates")
+bad(sar.median_composite, lambda t, m: sar.median_composite(np.full((3, 8, 8), np.nan)),
+    ValueError, "NaN", "all-NaN")
+bad(sar.log_ratio_db, lambda t, m: sar.log_ratio_db(S1, None), TypeError, "post")
+bad(sar.combine_geometries, lambda t, m: sar.combine_geometries(S1, S1, how="median"),
+    ValueError, "how")
+bad(sar.look_direction_edges, lambda t, m: sar.look_direction_edges(SCL[0], 80), ValueError,
+    "mask .*class codes", "codes for mask")
+bad(sar.look_azimuth_from_heading, lambda t, m: sar.look_azimuth_from_heading("north"),
+    TypeError, "heading_deg")
+bad(sar.range_slope_angle, lambda t, m: sar.range_slope_angle(np.radians(SLOPE), ASPECT, 80),
+    ValueError, "slope_deg .*radians", "slope in radians")
+bad(sar.range_slope_angle, lambda t, m: sar.range_slope_angle(SLOPE, np.radians(ASPECT), 80),
+    ValueError, "aspect_deg .*radians", "aspect in radians")
+bad(sar.volume_scf, lambda t, m: sar.volume_scf(0.6, 0.0), ValueError, "incidence_deg .*radians",
+    "incidence in radians")
+bad(sar.layover_shadow_masks, lambda t, m: sar.layover_shadow_masks(None, 0.0), TypeError,
+    "incidence_deg")
+bad(sar.radiometric_slope_correction,
+    lambda t, m: sar.radiometric_slope_correction(S1, np.radians(SLOPE), ASPECT, 38.0, 80.0),
+    ValueError, "slope_deg .*radians", "slope in radians")
+bad(sar.radiometric_slope_correction,
+    lambda t, m: sar.radiometric_slope_correction(S1, SLOPE * 3, ASPECT, 38.0, 80.0),
+    ValueError, "slope_deg .*Percent", "slope in percent")
+bad(sar.study_area_s1_composite, lambda t, m: sar.study_area_s1_composite("area", "asc", "pre"),
+    TypeError, "area")
+bad(sar.study_area_s1_composite, lambda t, m: sar.study_area_s1_composite({}, "ascending", "pre"),
+    ValueError, "geometry")
+bad(sar.change_layers, lambda t, m: sar.change_layers(area={}, geometry="ascending"), ValueError,
+    "geometry")
+
+# ---- validation (the helpers themselves)
+from course_lib import validation  # noqa: E402
+
+bad(validation.as_array, lambda t, m: validation.as_array({"a": 1}, "x"), TypeError, "x")
+bad(validation.check_number, lambda t, m: validation.check_number(True, "x"), TypeError, "x")
+bad(validation.check_integer, lambda t, m: validation.check_integer(2.5, "x"), ValueError, "x")
+bad(validation.check_choice, lambda t, m: validation.check_choice([1], "how", ("a",)),
+    ValueError, "how")
+bad(validation.check_mask, lambda t, m: validation.check_mask(np.array([np.nan, 1.0]), "m"),
+    ValueError, "m .*NaN")
+bad(validation.check_fraction, lambda t, m: validation.check_fraction(np.array([-0.5]), "p"),
+    ValueError, "p ")
+bad(validation.check_angle_degrees,
+    lambda t, m: validation.check_angle_degrees(np.array([400.0]), "aspect", kind="aspect"),
+    ValueError, "aspect")
+bad(validation.check_same_shape,
+    lambda t, m: validation.check_same_shape(a=np.zeros(2), b=np.zeros(3)), ValueError, "a .*b")
+bad(validation.check_raster, lambda t, m: validation.check_raster(_series(), "r", ndim=3),
+    ValueError, "r must be a 3-D")
+bad(validation.check_path, lambda t, m: validation.check_path(t / "no", "path", must_exist=True),
+    FileNotFoundError, "path")
+
+
+def _warned(call):
+    """``(result, joined warning messages)`` of ``call()``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = call()
+    return out, " | ".join(str(w.message) for w in caught)
+
+
+# --------------------------------------------------------------------------- the tests
+@pytest.mark.parametrize("func, call, exc, match", BAD)
+def test_bad_input_gets_a_clear_error(func, call, exc, match, tmp_path, monkeypatch):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(exc) as info:
+            call(tmp_path, monkeypatch)
+    message = str(info.value)
+    assert re.search(match, message), f"{func.__name__}: {message!r} does not match {match!r}"
+    assert not any(text in message for text in OBSCURE), message
+
+
+@pytest.mark.parametrize("func, call, check", GOOD)
+def test_documented_result(func, call, check, tmp_path, monkeypatch):
+    assert check(call(tmp_path, monkeypatch))
+
+
+def public_functions(module_name: str) -> list[str]:
+    """Public functions defined in a module (not imported ones), found by introspection."""
+    module = importlib.import_module(module_name)
+    return sorted(name for name, obj in vars(module).items()
+                  if inspect.isfunction(obj) and not name.startswith("_")
+                  and obj.__module__ == module_name)
+
+
+def _existing(names):
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+        yield name
+
+
+def test_every_public_function_has_a_bad_input_case():
+    covered = {f"{p.values[0].__module__}.{p.values[0].__name__}" for p in BAD + GOOD}
+    missing = []
+    for module_name in _existing(STRICT_MODULES):
+        for name in public_functions(module_name):
+            qualified = f"{module_name}.{name}"
+            if qualified not in covered and qualified not in EXEMPT:
+                missing.append(qualified)
+    assert not missing, (
+        f"Public functions without a bad-input case in tests/test_bad_inputs.py: {missing}. "
+        "Add a bad(...) case (or a good(...) case for a documented result), or list the "
+        "function in EXEMPT with the reason.")
+
+
+def test_the_strict_list_is_not_empty_and_exemptions_are_real():
+    found = {m: public_functions(m) for m in _existing(STRICT_MODULES)}
+    assert sum(len(v) for v in found.values()) > 90
+    for qualified in EXEMPT:
+        module_name, name = qualified.rsplit(".", 1)
+        assert name in found.get(module_name, []), f"stale exemption {qualified}"
