@@ -91,8 +91,10 @@ def s2cloudless_settings(pixel_size: float, threshold: float = S2CLOUDLESS_THRES
     >>> s2cloudless_settings(10)
     {'threshold': 0.4, 'average_over': 24, 'dilation_size': 12}
     """
-    if not pixel_size > 0:
-        raise ValueError(f"pixel_size must be a positive number of metres; got {pixel_size!r}.")
+    pixel_size = check_number(pixel_size, "pixel_size", minimum=0, min_inclusive=False,
+                              units="metres")
+    threshold = check_number(threshold, "threshold", minimum=0, maximum=1,
+                             fix="It is a probability: 0.4, not 40.")
     return {"threshold": threshold,
             "average_over": int(round(S2CLOUDLESS_AVERAGE_M / pixel_size)),
             "dilation_size": int(round(S2CLOUDLESS_DILATION_M / pixel_size))}
@@ -205,11 +207,11 @@ def fmask_masks(fmask, reflectance=None, water_is_clear: bool = True) -> CloudMa
     if unknown.size:
         raise ValueError(f"Fmask codes {unknown.tolist()} are not CFmask codes "
                          "(0 clear, 1 water, 2 shadow, 3 snow, 4 cloud, 255 fill).")
+    if not isinstance(water_is_clear, (bool, np.bool_)):
+        raise TypeError(f"water_is_clear must be True or False; got {describe(water_is_clear)}.")
     nodata = codes == FMASK_FILL
     if not water_is_clear:
         nodata = nodata | (codes == FMASK_WATER)
-    if not isinstance(water_is_clear, (bool, np.bool_)):
-        raise TypeError(f"water_is_clear must be True or False; got {describe(water_is_clear)}.")
     if reflectance is not None:
         values = as_array(reflectance, "reflectance", kinds="f")
         if values.ndim != codes.ndim + 1 or values.shape[:-3] + values.shape[-2:] != codes.shape:
@@ -490,6 +492,8 @@ def shadow_projection_distance(sun_elevation: float,
     >>> round(shadow_projection_distance(23.0, 1000.0))
     2356
     """
+    check_number(sun_elevation, "sun_elevation", units="degrees")
+    check_number(cloud_height_m, "cloud_height_m", units="metres")
     if not 0 < sun_elevation <= 90:
         raise ValueError(f"sun_elevation must be in degrees, 0 < elevation <= 90; got "
                          f"{sun_elevation!r} (a sun below the horizon casts no shadow).")

@@ -746,7 +746,8 @@ def study_area_s1_composite(area, geometry: str, period: str, slope_correction: 
         raise ValueError(f"geometry must be one of {GEOMETRIES}; got {geometry!r}.")
     if period not in ("pre", "post"):
         raise ValueError(f"period must be 'pre' or 'post'; got {period!r}.")
-    needed = (f"s1_{geometry}_{period}", f"incidence_{geometry}", "slope", "aspect")
+    needed = (f"s1_{geometry}_{period}",) + (
+        (f"incidence_{geometry}", "slope", "aspect") if slope_correction else ())
     if isinstance(area, (str, bytes)) or not hasattr(area, "__getitem__") or \
             not all(name in area for name in needed):
         raise TypeError(f"area must be the study area (load_study_area()) or a mapping with "

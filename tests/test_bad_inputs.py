@@ -348,6 +348,15 @@ bad(clouds.cloud_shadow_mask,
 bad(clouds.cloud_shadow_mask, lambda t, m: clouds.cloud_shadow_mask(BIN, DN, 150, 10),
     TypeError, "nir", "DN for NIR")
 
+bad(clouds.s2cloudless_settings, lambda t, m: clouds.s2cloudless_settings("10"), TypeError,
+    "pixel_size")
+bad(clouds.s2cloudless_settings, lambda t, m: clouds.s2cloudless_settings(10, threshold=40),
+    ValueError, "threshold", "percent threshold")
+bad(clouds.shadow_projection_distance, lambda t, m: clouds.shadow_projection_distance(None),
+    TypeError, "sun_elevation")
+bad(clouds.shadow_projection_distance, lambda t, m: clouds.shadow_projection_distance(-10),
+    ValueError, "sun_elevation", "sun below the horizon")
+
 # ---- composites
 bad(composites.clear_count, lambda t, m: composites.clear_count(SCL), ValueError,
     "clear .*class codes", "SCL for clear")
@@ -376,6 +385,11 @@ bad(composites.composite_raster, lambda t, m: composites.composite_raster(STACK,
     TypeError, "raster .*median_composite", "array instead of Raster")
 bad(composites.study_area_composites,
     lambda t, m: composites.study_area_composites(area={"s2_pre": 1}), TypeError, "area")
+bad(composites.study_area_clear_mask,
+    lambda t, m: composites.study_area_clear_mask(SCL, cloudprob=SCL * 10.0), ValueError,
+    "probability.*Percent", "percent cloud probability")
+bad(composites.study_area_clear_mask,
+    lambda t, m: composites.study_area_clear_mask(SCL, cloudprob="prob"), TypeError, "cloudprob")
 bad(composites.study_area_composites,
     lambda t, m: composites.study_area_composites(area={}, kinds="median"), TypeError, "kinds")
 
@@ -390,9 +404,9 @@ bad(sar.lee_filter, lambda t, m: sar.lee_filter(S1, window="7"), TypeError, "win
 bad(sar.lee_filter, lambda t, m: sar.lee_filter(None), TypeError, "image")
 bad(sar.refined_lee_filter, lambda t, m: sar.refined_lee_filter(S1, looks=None), TypeError,
     "looks")
-bad(sar.median_composite, lambda t, m: sar.median_composite(np.empty((0, 2, 8, 8))),
+bad(sar.median_backscatter, lambda t, m: sar.median_backscatter(np.empty((0, 2, 8, 8))),
     ValueError, "stack has 0 dates", "0 dates")
-bad(sar.median_composite, lambda t, m: sar.median_composite(np.full((3, 8, 8), np.nan)),
+bad(sar.median_backscatter, lambda t, m: sar.median_backscatter(np.full((3, 8, 8), np.nan)),
     ValueError, "NaN", "all-NaN")
 bad(sar.log_ratio_db, lambda t, m: sar.log_ratio_db(S1, None), TypeError, "post")
 bad(sar.combine_geometries, lambda t, m: sar.combine_geometries(S1, S1, how="median"),
