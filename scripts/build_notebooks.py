@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -44,10 +46,16 @@ def _clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
+def _deeper(match: re.Match) -> str:
+    return "](" + ("../glossary.md" if match.group(1) == "glossary.md" else "")
+
+
 def exercise_version(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """Copy of ``nb`` with every ``solution``-tagged cell replaced by a placeholder."""
     ex = copy.deepcopy(nb)
     for cell in ex.cells:
+        if cell.cell_type == "markdown":   # exercises/ is one folder deeper: fix links
+            cell.source = re.sub(r"\]\((glossary\.md|exercises/)", _deeper, cell.source)
         if "solution" in cell.metadata.get("tags", []):
             cell.cell_type = "code"
             cell.source = PLACEHOLDER
@@ -79,8 +87,13 @@ def main() -> int:
                 tmp = path.with_suffix(".ipynb.tmp")
                 tmp.write_text(text)
                 tmp.replace(path)
-    if args.check and stale:
-        print("Out of date (run python scripts/build_notebooks.py):", *stale, sep="\n  ")
+    # The instructors' schedule is generated from the notebooks' minutes: keep it in step.
+    guide = [sys.executable, str(ROOT / "scripts" / "make_instructor_guide.py")]
+    guide_stale = subprocess.run(guide + (["--check"] if args.check else []),
+                                 capture_output=True, text=True).returncode != 0
+    if args.check and (stale or guide_stale):
+        print("Out of date (run python scripts/build_notebooks.py):", *stale,
+              *(["instructors/schedule.md"] if guide_stale else []), sep="\n  ")
         return 1
     if not args.check:
         print(f"built {len(stale)} changed notebook(s)")
