@@ -51,6 +51,9 @@ def write_manifest(root: Path) -> int:
     fd, tmp = tempfile.mkstemp(dir=root, prefix=".manifest-")
     with os.fdopen(fd, "w") as fh:
         fh.writelines(lines)
+    from course_lib.data.raster import _umask
+
+    os.chmod(tmp, 0o666 & ~_umask())   # mkstemp's 0600 would hide it from other users
     os.replace(tmp, root / MANIFEST_NAME)
     return len(lines)
 
