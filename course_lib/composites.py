@@ -110,6 +110,9 @@ def mask_stack(stack, clear) -> np.ndarray:
         clear: boolean ``(time, rows, cols)`` (or ``(time, 1, rows, cols)``).
     """
     data = _check_stack(stack)
+    if clear is None:
+        raise TypeError("clear must be a boolean mask (time, rows, cols), True = usable; got "
+                        "None. E.g. clear = scl_masks(scl).clear.")
     clear = _check_clear(clear, data)
     return np.where(clear[:, None], data, np.float32(np.nan)).astype(np.float32, copy=False)
 

@@ -582,6 +582,11 @@ def range_slope_angle(slope_deg: np.ndarray, aspect_deg: np.ndarray,
     if slope.shape != aspect.shape:
         raise ValueError(f"slope {slope.shape} and aspect {aspect.shape} must have the same shape.")
     look = _array(look_azimuth_deg, "look_azimuth_deg").astype(np.float64)
+    try:
+        np.broadcast_shapes(look.shape, slope.shape)
+    except ValueError:
+        raise ValueError(f"look_azimuth_deg must be one angle in degrees or an array on the "
+                         f"slope's grid {slope.shape}; got shape {look.shape}.") from None
     phi_i = np.radians(look + 180.0)
     alpha_r = np.degrees(np.arctan(np.tan(np.radians(slope)) * np.cos(phi_i - np.radians(aspect))))
     return np.where(slope == 0, 0.0, alpha_r)  # flat cells have no aspect but no slope either

@@ -187,7 +187,7 @@ def remove_stale_temps(folder: str | os.PathLike, name: str | None = None) -> li
     Returns:
         The paths removed.
     """
-    folder = Path(folder)
+    folder = check_path(folder, "folder")
     pattern = f".{name}{TEMP_MARKER}*" if name else f".*{TEMP_MARKER}*"
     removed = []
     if not folder.is_dir():
