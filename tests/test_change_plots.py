@@ -114,3 +114,26 @@ def test_binned_profile_recovers_a_linear_trend():
     assert np.all(out["flat"] == 0)
     with pytest.raises(ValueError, match="same number"):
         change_plots.binned_means(np.ones(3), np.ones(4), [0, 1])
+
+
+def test_change_panels_write_units_on_every_colour_bar():
+    layers = {"pre-VV": np.zeros((4, 4)), "elevation": np.ones((4, 4))}
+    fig = change_plots.change_panels(layers, units={"pre-VV": "dB", "elevation": "m"})
+    labels = sorted(ax.get_ylabel() for ax in fig.axes[len(layers):])
+    assert labels == ["dB", "m"]
+
+
+def test_threshold_explorer_uses_the_colour_blind_safe_confusion_colours():
+    from matplotlib.colors import to_rgb
+
+    from course_lib.metrics import FN, FP, TP
+    from course_lib.viz.evaluation_plots import CONFUSION_COLORS
+
+    change = np.zeros((3, 3))
+    change[0, 0] = change[0, 1] = -5.0            # flagged
+    truth = np.zeros((3, 3), bool)
+    truth[0, 0] = truth[2, 2] = True              # TP at (0, 0), FN at (2, 2), FP at (0, 1)
+    fig, _ = change_plots.log_ratio_threshold_explorer(change, truth, -2.0)
+    rgb = fig.axes[1].get_images()[0].get_array()
+    for (r, c), code in (((0, 0), TP), ((0, 1), FP), ((2, 2), FN)):
+        np.testing.assert_allclose(rgb[r, c], to_rgb(CONFUSION_COLORS[code]))

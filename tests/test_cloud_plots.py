@@ -126,3 +126,20 @@ def test_composites_figure():
                CRS.from_epsg(32632), names)
     fig = composite_plots.composites_figure({"pre_median": r, "post_greenest": r})
     assert isinstance(fig, Figure)
+
+
+def test_mask_timeline_places_dates_in_time():
+    """Bars sit at their dates: a 2-month gap is wider than a 1-day gap."""
+    from course_lib.clouds import CloudMasks
+
+    shape = (3, 4, 4)
+    masks = CloudMasks(cloud=np.zeros(shape, bool), shadow=np.zeros(shape, bool),
+                       snow=np.zeros(shape, bool), nodata=np.zeros(shape, bool))
+    dates = np.array(["2010-01-01", "2010-01-02", "2010-03-02"], dtype="datetime64[D]")
+    fig = cloud_plots.mask_timeline_figure(dates, masks)
+    bars = fig.axes[0].containers[0]
+    centres = np.array([b.get_x() + b.get_width() / 2 for b in bars])
+    np.testing.assert_allclose(np.diff(centres), [1.0, 59.0])
+    labelled = cloud_plots.mask_timeline_figure(["a", "b", "c"], masks)   # plain labels: even
+    bars = labelled.axes[0].containers[0]
+    assert np.diff([b.get_x() for b in bars]).tolist() == [1.0, 1.0]

@@ -56,3 +56,19 @@ def test_outline_in_pixel_coordinates_and_empty_masks():
     with pytest.raises(ValueError, match="2-D"):
         draw_outline(ax, np.zeros(5, bool))
     plt.close(fig)
+
+
+@pytest.mark.parametrize("extent", [None, (1000.0, 2000.0, 5000.0, 6000.0)])
+def test_s2cloudless_explorer_outline_lands_on_the_cloud(extent):
+    """The threshold contour of the s2cloudless explorer sits on the cloudy pixels (north up)."""
+    from course_lib.viz import cloud_plots
+
+    prob = np.zeros((100, 100), np.float32)
+    prob[5:15, 70:90] = 0.9                     # a cloud near the top right
+    rgb = np.zeros((100, 100, 3))
+    fig, _ = cloud_plots.s2cloudless_explorer(prob, rgb, 0.4, 0, 0, extent=extent)
+    v = _contour_vertices(fig.axes[1])
+    if extent is None:
+        assert v[:, 1].max() <= 16, "outline mirrored top-to-bottom"
+    else:
+        assert v[:, 1].min() >= 5830, "outline mirrored top-to-bottom"

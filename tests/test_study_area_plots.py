@@ -51,3 +51,14 @@ def test_true_colour_checks_its_input():
     assert rgb.shape == (3, 3, 3) and np.allclose(rgb, 1.0)
     with pytest.raises(ValueError, match="band-first"):
         plots.true_colour(np.zeros((3, 3)))
+
+
+def test_world_explorer_scl_panel_has_a_legend_and_numbers_print():
+    fig, numbers = plots.explore_world(seed=3, size=128, n_landslides=4)
+    scl_axes = fig.axes[2]
+    legend = scl_axes.get_legend()
+    assert legend is not None
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert all(label.split(" ", 1)[1] in plots.SCL_CLASSES.values() for label in labels)
+    text = plots.format_world_numbers(numbers)
+    assert "dNDVI" in text and "log-ratio" in text and str(numbers["landslide_pixels"]) in text

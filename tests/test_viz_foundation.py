@@ -60,3 +60,17 @@ def test_landsat_scene_browser_and_clear_fraction():
 
 def test_percentile_stretch_flat_image():
     assert np.all(data_tour.percentile_stretch(np.ones((3, 3))) == 0)
+
+
+def test_layer_map_draws_a_legend():
+    s2 = load_sentinel2_l1c(bands=("B08",), resolution=60)
+    legend = {"found (TP)": "#009E73", "false alarm (FP)": "#D55E00", "subplots <A-D>": "#F0E442"}
+    fmap = layer_map({"nir": (s2, {"cmap": "gray"})}, basemap=False, legend=legend,
+                     legend_title="Confusion")
+    html = fmap.get_root().render()
+    assert "course-map-legend" in html and "Confusion" in html
+    for label, colour in legend.items():
+        assert colour in html
+    assert "subplots &lt;A-D&gt;" in html                  # labels are escaped
+    plain = layer_map({"nir": (s2, {"cmap": "gray"})}, basemap=False)
+    assert "course-map-legend" not in plain.get_root().render()

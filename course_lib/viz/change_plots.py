@@ -139,7 +139,8 @@ def lee_filter_explorer(image: np.ndarray, window: int = 7, looks: float = sar.S
 def change_panels(layers: Mapping[str, np.ndarray], outline: np.ndarray | None = None,
                   limits: Mapping[str, tuple[float, float]] | None = None,
                   ncols: int = 3, extent=None, cmap: str = CHANGE_CMAP,
-                  panel_size: float = 3.6, cmaps: Mapping[str, str] | None = None) -> Figure:
+                  panel_size: float = 3.6, cmaps: Mapping[str, str] | None = None,
+                  units: Mapping[str, str] | None = None) -> Figure:
     """A grid of change images (name -> 2-D array), each with its own symmetric colour range.
 
     Args:
@@ -152,6 +153,8 @@ def change_panels(layers: Mapping[str, np.ndarray], outline: np.ndarray | None =
         panel_size: inches per panel.
         cmaps: optional ``{name: colour map}`` overriding ``cmap`` for some layers (e.g.
             ``"gray"`` for backscatter in dB, ``"terrain"`` for elevation).
+        units: optional ``{name: unit}`` written on each layer's colour bar (e.g. ``"dB"``,
+            ``"m"``, ``"reflectance"``); every layer of a mixed panel should have one.
     """
     if not layers:
         raise ValueError("change_panels needs at least one layer.")
@@ -175,7 +178,7 @@ def change_panels(layers: Mapping[str, np.ndarray], outline: np.ndarray | None =
         _outline(ax, outline, extent)
         ax.set_title(name)
         ax.set_xticks([]), ax.set_yticks([])
-        fig.colorbar(im, ax=ax, shrink=0.75)
+        fig.colorbar(im, ax=ax, shrink=0.75, label=(units or {}).get(name, ""))
     return fig
 
 
@@ -286,13 +289,22 @@ def log_ratio_threshold_explorer(change_db: np.ndarray, truth: np.ndarray,
     axes[0].imshow(change, cmap=CHANGE_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
     _outline(axes[0], truth)
     axes[0].set_title("change (dB) with true landslides")
-    rgb = np.ones(change.shape + (3,))
-    rgb[flagged & truth] = (0.1, 0.6, 0.1)
-    rgb[flagged & ~truth] = (0.85, 0.2, 0.2)
-    rgb[~flagged & truth] = (0.3, 0.5, 0.95)
+    # The confusion colours of notebook 06 (Okabe-Ito, readable with colour-vision deficiency).
+    from matplotlib.colors import to_rgb
+
+    from course_lib.metrics import FN, FP, TN, TP
+    from course_lib.viz.evaluation_plots import CONFUSION_COLORS
+
+    rgb = np.empty(change.shape + (3,))
+    rgb[...] = to_rgb(CONFUSION_COLORS[TN])
+    rgb[flagged & truth] = to_rgb(CONFUSION_COLORS[TP])
+    rgb[flagged & ~truth] = to_rgb(CONFUSION_COLORS[FP])
+    rgb[~flagged & truth] = to_rgb(CONFUSION_COLORS[FN])
     axes[1].imshow(rgb, interpolation="nearest")
-    axes[1].set_title(f"{direction} {threshold_db:+.1f} dB: TP green, FP red, FN blue\n"
-                      f"precision {stats['precision']:.2f}, recall {stats['recall']:.2f}")
+    axes[1].set_title(f"{direction} {threshold_db:+.1f} dB: found (TP) bluish green, false "
+                      "alarm (FP) vermillion,\nmissed (FN) blue; "
+                      f"precision {stats['precision']:.2f}, recall {stats['recall']:.2f}",
+                      fontsize=9)
     for ax in axes:
         ax.set_xticks([]), ax.set_yticks([])
     return fig, stats

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from course_lib.clouds import CloudMasks, CloudShadowResult, s2cloudless_mask
+from course_lib.viz.outlines import draw_outline
 
 #: Mask colours (Okabe-Ito palette, colour-blind safe).
 MASK_COLOURS = {"cloud": "#F0E442", "shadow": "#0072B2", "snow": "#56B4E9", "nodata": "#999999",
@@ -103,8 +104,7 @@ def s2cloudless_explorer(probability: np.ndarray, rgb: np.ndarray, threshold: fl
     axes[0].set_title("true colour (B04, B03, B02)")
     im = axes[1].imshow(thumbnail(probability), vmin=0, vmax=1, cmap="viridis", extent=extent)
     fig.colorbar(im, ax=axes[1], fraction=0.046, label="cloud probability")
-    axes[1].contour(thumbnail(probability), levels=[threshold], colors="white", linewidths=0.6,
-                    extent=extent, origin="upper")
+    draw_outline(axes[1], thumbnail(probability), extent, "white", 0.6, level=threshold)
     axes[1].set_title(f"s2cloudless probability (white: {threshold:.2f})")
     axes[2].imshow(thumbnail(rgb), extent=extent)
     _overlay(axes[2], mask, MASK_COLOURS["cloud"], 0.65, extent)
@@ -204,11 +204,23 @@ def mask_overlay_figure(rgb: np.ndarray, masks: CloudMasks, title: str = "",
     return fig
 
 
+def _as_datetimes(dates: Sequence) -> np.ndarray | None:
+    """``dates`` as ``datetime64[D]``, or None when they are plain labels."""
+    try:
+        values = np.asarray([np.datetime64(str(d)[:10], "D") for d in dates])
+    except ValueError:
+        return None
+    return values
+
+
 def mask_timeline_figure(dates: Sequence, masks: CloudMasks, title: str = "") -> Figure:
     """Stacked bars: fraction of cloud, shadow, snow, nodata and clear pixels per date.
 
+    Dates (``datetime64``, ``date`` or ISO strings) are placed on a time axis, so gaps between
+    acquisitions show as gaps; other labels are spaced evenly.
+
     Args:
-        dates: one label per date.
+        dates: one date (or label) per time step.
         masks: :class:`~course_lib.clouds.CloudMasks` of shape ``(time, rows, cols)``.
     """
     if masks.cloud.ndim != 3 or len(dates) != masks.cloud.shape[0]:
@@ -222,18 +234,36 @@ def mask_timeline_figure(dates: Sequence, masks: CloudMasks, title: str = "") ->
         parts[n] = only.mean(axis=(1, 2))
         taken |= only
     parts["clear"] = (~taken).mean(axis=(1, 2))
-    x = np.arange(len(dates))
+    when = _as_datetimes(dates)
+    if when is not None:
+        from matplotlib import dates as mdates
+
+        x = mdates.date2num(when.astype("datetime64[s]").astype(object))
+        span = float(x.max() - x.min()) if len(x) > 1 else 1.0
+        gaps = np.diff(np.sort(x))
+        gaps = gaps[gaps > 0]
+        bar = 0.8 * float(gaps.min()) if gaps.size else 1.0
+        bar_width = max(bar, span / 400)     # visible even for dates a day apart
+    else:
+        x = np.arange(len(dates), dtype=float)
+        bar_width = 0.85
     width = max(4.0, min(14.0, 0.12 * len(dates) + 3))
     fig = Figure(figsize=(width, 3.4))
     ax = fig.subplots()
     bottom = np.zeros(len(dates))
     for n in order + ("clear",):
-        ax.bar(x, parts[n], bottom=bottom, color=MASK_COLOURS[n], label=n, width=0.85)
+        ax.bar(x, parts[n], bottom=bottom, color=MASK_COLOURS[n], label=n, width=bar_width)
         bottom += parts[n]
-    step = max(1, len(dates) // 12)
-    ax.set_xticks(x[::step])
-    ax.set_xticklabels([str(d) for d in list(dates)[::step]], rotation=45, ha="right",
-                       fontsize=8)
+    if when is not None:
+        locator = mdates.AutoDateLocator(maxticks=12)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.set_xlabel("acquisition date (bars placed in time)")
+    else:
+        step = max(1, len(dates) // 12)
+        ax.set_xticks(x[::step])
+        ax.set_xticklabels([str(d) for d in list(dates)[::step]], rotation=45, ha="right",
+                           fontsize=8)
     ax.set_ylabel("fraction of pixels")
     ax.set_ylim(0, 1)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)

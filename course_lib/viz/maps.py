@@ -108,7 +108,8 @@ def colorize(array: np.ndarray, style: Mapping[str, Any]) -> np.ndarray:
 
 def layer_map(rasters: Mapping[str, tuple[Raster, Mapping[str, Any]]] | None = None,
               vectors: Mapping[str, Any] | None = None, basemap: bool | None = None,
-              height: int = 450):
+              height: int = 450, legend: Mapping[str, str] | None = None,
+              legend_title: str = ""):
     """A folium map with toggleable raster and vector layers, usable offline.
 
     Args:
@@ -120,6 +121,9 @@ def layer_map(rasters: Mapping[str, tuple[Raster, Mapping[str, Any]]] | None = N
             (Leaflet path options such as ``color``, ``weight``, ``fillOpacity``). Any CRS.
         basemap: add OpenStreetMap tiles. ``None`` adds them only if the tile server answers.
         height: map height in pixels.
+        legend: optional ``{label: colour}`` drawn as a fixed key in the bottom-left corner
+            (e.g. the confusion colours and the outline colours).
+        legend_title: heading of the key.
 
     Returns:
         A ``folium.Map``; display it as the last expression of a cell.
@@ -168,4 +172,23 @@ def layer_map(rasters: Mapping[str, tuple[Raster, Mapping[str, Any]]] | None = N
     east = max(b[1][1] for b in bounds)
     fmap.fit_bounds([[south, west], [north, east]])
     folium.LayerControl(collapsed=False).add_to(fmap)
+    if legend:
+        fmap.get_root().html.add_child(_legend_element(legend, legend_title))
     return fmap
+
+
+def _legend_element(legend: Mapping[str, str], title: str = ""):
+    """A fixed HTML key (a branca Element) with one coloured square per label."""
+    from html import escape
+
+    from branca.element import Element
+
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:12px;height:12px;margin-right:6px;'
+        f'background:{escape(colour)};border:1px solid #444;vertical-align:middle"></span>'
+        f"{escape(label)}</div>" for label, colour in legend.items())
+    heading = f"<b>{escape(title)}</b><br>" if title else ""
+    return Element(
+        '<div class="course-map-legend" style="position:fixed;bottom:24px;left:10px;'
+        "z-index:1000;background:rgba(255,255,255,0.9);padding:6px 8px;border-radius:4px;"
+        f'font:12px sans-serif;line-height:18px">{heading}{rows}</div>')

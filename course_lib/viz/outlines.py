@@ -13,7 +13,8 @@ import numpy as np
 __all__ = ["draw_outline"]
 
 
-def draw_outline(ax, mask, extent=None, color: str = "k", linewidth: float = 0.8) -> None:
+def draw_outline(ax, mask, extent=None, color: str = "k", linewidth: float = 0.8,
+                 level: float = 0.5) -> None:
     """Draw the boundary of a boolean ``(rows, cols)`` mask on ``ax``, aligned with ``imshow``.
 
     Args:
@@ -24,6 +25,8 @@ def draw_outline(ax, mask, extent=None, color: str = "k", linewidth: float = 0.8
             None for pixel coordinates.
         color: line colour.
         linewidth: line width in points.
+        level: contour level; 0.5 for a boolean mask, or e.g. a threshold to outline where a
+            continuous layer (a cloud probability) crosses it.
     """
     if mask is None:
         return
@@ -37,4 +40,4 @@ def draw_outline(ax, mask, extent=None, color: str = "k", linewidth: float = 0.8
         # the same (left, right, bottom, top) and origin as imshow. Without an extent the
         # default (Z[r, c] at x = c, y = r) already matches imshow's pixel coordinates.
         kwargs = {"extent": tuple(extent), "origin": "upper"}
-    ax.contour(mask.astype(float), levels=[0.5], colors=color, linewidths=linewidth, **kwargs)
+    ax.contour(mask.astype(float), levels=[level], colors=color, linewidths=linewidth, **kwargs)

@@ -24,6 +24,7 @@ from course_lib.data.study_area import (LANDCOVER_CLASSES, LANDCOVER_COLORS, Stu
                                         generate_in_memory)
 
 __all__ = ["plot_study_area_overview", "plot_acquisitions", "world_explorer", "explore_world",
+           "format_world_numbers",
            "true_colour", "SCL_COLORS"]
 
 #: Colours for the Sentinel-2 scene classification (close to ESA's SCL legend).
@@ -73,6 +74,12 @@ def _landcover_cmap():
 def _scl_cmap():
     cmap = ListedColormap([SCL_COLORS[c] for c in range(12)])
     return cmap, BoundaryNorm(np.arange(-0.5, 12.5), cmap.N)
+
+
+def _scl_legend_handles(codes) -> list:
+    """Legend patches ``"<code> <name>"`` in the SCL colours, for the given SCL codes."""
+    return [Patch(facecolor=SCL_COLORS[c], edgecolor="k", linewidth=0.3,
+                  label=f"{c} {SCL_CLASSES[c]}") for c in codes]
 
 
 def _shaded(dem: np.ndarray, res: float) -> np.ndarray:
@@ -209,9 +216,8 @@ def plot_acquisitions(area, name: str, ncols: int = 4, panel: float = 3.4) -> Fi
     for ax in axes[n:]:
         ax.set_visible(False)
     if name.endswith("_scl"):
-        handles = [Patch(facecolor=SCL_COLORS[c], edgecolor="k", linewidth=0.3,
-                         label=f"{c} {SCL_CLASSES[c]}") for c in range(12)]
-        fig.legend(handles=handles, loc="outside right center", fontsize=7)
+        fig.legend(handles=_scl_legend_handles(range(12)), loc="outside right center",
+                   fontsize=7)
     elif name.endswith("_truth"):
         handles = [Patch(facecolor=c, edgecolor="k", linewidth=0.3, label=lab) for c, lab in
                    (((1.0, 0.2, 0.2), "cloud"), ((0.2, 0.4, 1.0), "cloud shadow"),
@@ -240,6 +246,27 @@ def world_explorer(seed: int = 2019, cloud_cover: float = 1.0, speckle_looks: fl
     """
     return explore_world(seed, cloud_cover, speckle_looks, n_landslides, landslide_size_scale,
                          snow_cover, sar_landslide_contrast, size)[0]
+
+
+def format_world_numbers(numbers: dict[str, float]) -> str:
+    """The numbers of :func:`explore_world` as short lines to print under the figure.
+
+    >>> print(format_world_numbers({"landslide_pixels": 10, "dndvi_on_landslides": -0.41,
+    ...     "dndvi_elsewhere": 0.01, "vv_logratio_on_landslides": -1.2,
+    ...     "vv_logratio_elsewhere_std": 0.9, "post_cloud_fraction": 0.25}))
+    landslide pixels: 10
+    mean dNDVI on landslides -0.41, elsewhere +0.01
+    mean VV log-ratio (ascending) on landslides -1.2 dB; spread elsewhere (std) 0.9 dB
+    mean cloud cover of the post-event dates: 25 %
+    """
+    return "\n".join([
+        f"landslide pixels: {numbers['landslide_pixels']}",
+        f"mean dNDVI on landslides {numbers['dndvi_on_landslides']:+.2f}, "
+        f"elsewhere {numbers['dndvi_elsewhere']:+.2f}",
+        f"mean VV log-ratio (ascending) on landslides {numbers['vv_logratio_on_landslides']:+.1f}"
+        f" dB; spread elsewhere (std) {numbers['vv_logratio_elsewhere_std']:.1f} dB",
+        f"mean cloud cover of the post-event dates: {100 * numbers['post_cloud_fraction']:.0f} %",
+    ])
 
 
 def explore_world(seed: int = 2019, cloud_cover: float = 1.0, speckle_looks: float = 4.4,
@@ -297,7 +324,11 @@ def explore_world(seed: int = 2019, cloud_cover: float = 1.0, speckle_looks: flo
     cmap, norm = _scl_cmap()
     axes[0, 2].imshow(area["s2_post_scl"].data[t_cloudy, 0], cmap=cmap, norm=norm,
                       extent=extent, interpolation="nearest")
-    axes[0, 2].set_title("Its SCL layer (white/grey: cloud, brown: shadow)")
+    axes[0, 2].set_title("Its SCL layer (scene classification)")
+    shown = np.unique(area["s2_post_scl"].data[t_cloudy, 0])
+    axes[0, 2].legend(handles=_scl_legend_handles(int(c) for c in shown), loc="upper left",
+                      bbox_to_anchor=(1.01, 1.0), fontsize=7, title="SCL class",
+                      title_fontsize=7, frameon=False)
     im = axes[1, 0].imshow(dndvi, cmap="RdYlGn", vmin=-0.6, vmax=0.6, extent=extent)
     fig.colorbar(im, ax=axes[1, 0], shrink=0.8, label="dNDVI")
     axes[1, 0].set_title(f"dNDVI {post.dates[t_post]} - {pre.dates[t_pre]} (SCL clouds hidden)")
