@@ -64,8 +64,9 @@
 #   and read it: each module is short and named after a step of the course.
 # * **Widgets** (sliders, drop-downs) let you change a parameter and see the result. If a widget
 #   shows as text such as `interactive(children=...)`, see *Troubleshooting* in the README.
-# * **Exercises**: this folder holds the notebooks *with* solutions; `notebooks/exercises/`
+# * **Exercises**: `notebooks/` holds the notebooks *with* solutions; `notebooks/exercises/`
 #   holds the same notebooks with the solution cells left empty for you to fill in.
+#   You are reading the version **with solutions** (in `notebooks/`).
 # * **Fast mode**: the test suite sets `COURSE_FAST=1` to shrink training runs; you never need it.
 #
 # Run the cells from top to bottom with **Shift+Enter**. Start with the imports:
@@ -78,6 +79,8 @@ import numpy as np
 from course_lib.data.samples import FMASK_CODES, load_landsat_series, load_sentinel2_l1c
 from course_lib.viz import data_tour
 from course_lib.viz.maps import layer_map
+
+LABEL_STYLE = {"description_width": "initial"}   # widget labels shown in full
 
 # %% [markdown]
 # ## 1. A real Sentinel-2 Level-1C scene
@@ -95,12 +98,13 @@ print("shape (bands, rows, cols):", s2.data.shape)
 print("bands:", s2.band_names)
 print("CRS:", s2.crs, "| pixel size:", s2.resolution, "m")
 print("median reflectance per band:", np.round(np.nanmedian(s2.data, axis=(1, 2)), 3))
+print(f"cirrus band B10: maximum {np.nanmax(s2.band('B10')):.4f}")
 
 # %% [markdown]
 # Three bands are special. **B01** (coastal aerosol) and **B09** (water vapour) serve the
 # atmospheric correction, and **B10** (cirrus, 1375 nm) sees almost nothing of the ground
 # because water vapour absorbs it: only high clouds light up. s2cloudless uses all three in
-# notebook 01. Browse the layers: the cirrus band is nearly empty (B10 stays below 0.003), so
+# notebook 01. Browse the layers: the cirrus band is nearly empty (its maximum is printed above), so
 # whatever clouds this winter scene has are low ones, not cirrus. Move the stretch to see inside
 # the brightest areas.
 
@@ -112,9 +116,10 @@ def show_sentinel2_layer(layer, upper_percentile):
 
 widgets.interact(
     show_sentinel2_layer,
-    layer=widgets.Dropdown(options=list(data_tour.S2_LAYERS), description="layer"),
+    layer=widgets.Dropdown(options=list(data_tour.S2_LAYERS), description="layer",
+                           style=LABEL_STYLE),
     upper_percentile=widgets.FloatSlider(value=98, min=90, max=100, step=0.5,
-                                         description="stretch %"),
+                                         description="stretch %", style=LABEL_STYLE),
 );
 
 # %% [markdown]
@@ -140,7 +145,7 @@ print("dates:", reflectance.dates[0], "to", reflectance.dates[-1])
 widgets.interact(
     lambda index: display(data_tour.landsat_scene_figure(index)),
     index=widgets.IntSlider(value=10, min=0, max=len(reflectance.dates) - 1,
-                            description="date index"),
+                            description="date index", style=LABEL_STYLE),
 );
 
 # %% [markdown]
@@ -233,21 +238,41 @@ layer_map(
 #
 # The simulation is a teaching tool: change the knobs and see what the satellites would see.
 # To stay fast, the explorer builds a miniature 2.56 × 2.56 km world each time (about a
-# second). Try more cloud, fewer looks (stronger speckle) and smaller slides: which signal
-# survives, the optical dNDVI or the radar log-ratio? And what happens to the radar signal
-# when ascending and descending passes are averaged?
+# second). The explorer uses three ideas that notebooks 01 and 02 teach properly; for now:
+#
+# * **looks** (the equivalent number of looks, ENL) measures how much the radar's grainy
+#   *speckle* has been averaged down: few looks = strong speckle. Sentinel-1's IW GRD images
+#   have about 4.4;
+# * **dNDVI** is the change of the vegetation index NDVI = (NIR − red) / (NIR + red) from
+#   before to after the event: fresh landslide scars lose their vegetation, so dNDVI drops;
+# * the radar **log-ratio** is the change of backscatter in decibels, post − pre: a landslide
+#   changes how rough the ground is, so its backscatter changes too.
+#
+# Try more cloud, fewer looks (stronger speckle) and smaller slides: which signal survives,
+# the optical dNDVI or the radar log-ratio? And what happens to the radar signal when
+# ascending and descending passes are averaged? The numbers under the figure say how strong
+# each signal is on the landslides compared with elsewhere.
 
 # %%
+def explore_world(seed, cloud_cover, speckle_looks, n_landslides, landslide_size_scale):
+    fig, numbers = study_area_plots.explore_world(seed, cloud_cover, speckle_looks,
+                                                  n_landslides, landslide_size_scale)
+    display(fig)
+    print(study_area_plots.format_world_numbers(numbers))
+
+
 widgets.interact(
-    lambda seed, cloud_cover, speckle_looks, n_landslides, landslide_size_scale: display(
-        study_area_plots.world_explorer(seed, cloud_cover, speckle_looks, n_landslides,
-                                        landslide_size_scale)),
-    seed=widgets.IntSlider(value=2019, min=2000, max=2040, description="seed"),
-    cloud_cover=widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.25, description="cloud"),
-    speckle_looks=widgets.FloatSlider(value=4.4, min=1.0, max=20.0, step=0.5, description="looks"),
-    n_landslides=widgets.IntSlider(value=15, min=0, max=40, description="landslides"),
+    explore_world,
+    seed=widgets.IntSlider(value=2019, min=2000, max=2040, description="seed",
+                           style=LABEL_STYLE),
+    cloud_cover=widgets.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.25,
+                                    description="cloud cover ×", style=LABEL_STYLE),
+    speckle_looks=widgets.FloatSlider(value=4.4, min=1.0, max=20.0, step=0.1,
+                                      description="looks (ENL)", style=LABEL_STYLE),
+    n_landslides=widgets.IntSlider(value=15, min=0, max=40, description="landslides",
+                                   style=LABEL_STYLE),
     landslide_size_scale=widgets.FloatSlider(value=1.0, min=0.3, max=2.0, step=0.1,
-                                             description="size"),
+                                             description="landslide size ×", style=LABEL_STYLE),
 );
 
 # %% [markdown]
@@ -301,19 +326,38 @@ ax.set_title("Clear observations per pixel (real Landsat)")
 plt.show()
 print("fewest:", clear_count.min(), "most:", clear_count.max())
 
+# Why are some pixels seen less often? Compare the 10 % least-seen pixels with the rest:
+# on how many dates did each cause hide them?
+least_seen = clear_count <= np.percentile(clear_count, 10)
+lost = {name: (fmask == code).sum(axis=0) for name, code in
+        [("fill (no data)", 255), ("cloud", 4), ("cloud shadow", 2), ("snow", 3)]}
+for name, dates_lost in lost.items():
+    print(f"  dates lost to {name:15s} least-seen pixels {dates_lost[least_seen].mean():5.1f}, "
+          f"others {dates_lost[~least_seen].mean():5.1f}")
+gap = {name: dates_lost[least_seen].mean() - dates_lost[~least_seen].mean()
+       for name, dates_lost in lost.items()}
+print(f"The least-seen pixels lose most extra dates to {max(gap, key=gap.get)}; "
+      f"clouds move from date to date, so they hide all pixels about equally often.")
+
 # %% [markdown]
 # **Exercise 3.** In the simulated study area, how are the landslides distributed over the four
 # subplots and over the types (debris flow, debris slide)? Which land-cover class do most
-# landslides start in? (Hint: `landslides.groupby(...)`, and the `landcover` raster.)
+# landslides start in? (Hint: `landslides.groupby(...)`; each landslide's starting point is in
+# the columns `init_x`, `init_y`; read the `landcover` raster there.)
 
 # %% tags=["solution"]
-print(landslides.groupby("subplot").size())
+from rasterio.transform import rowcol
+
+subplot = landslides["subplot"].replace("", np.nan).fillna("outside A-D")
+print(landslides.groupby(subplot).size())
 print(landslides.groupby("type")["area_m2"].describe()[["count", "mean", "max"]])
-landcover = area["landcover"].data[0]
-print("land cover under the landslide pixels:")
-codes, counts = np.unique(landcover[truth == 1], return_counts=True)
-for code, count in zip(codes, counts):
-    print(f"  {LANDCOVER_CLASSES.get(int(code), code):15s} {count / counts.sum():.0%}")
+landcover = area["landcover"]
+rows, cols = rowcol(landcover.transform, landslides["init_x"], landslides["init_y"])
+start_cover = landcover.data[0][np.asarray(rows), np.asarray(cols)]
+print("land cover where the landslides start (one count per landslide):")
+codes, counts = np.unique(start_cover, return_counts=True)
+for code, count in sorted(zip(codes, counts), key=lambda cc: -cc[1]):
+    print(f"  {LANDCOVER_CLASSES.get(int(code), code):15s} {count:3d} ({count / counts.sum():.0%})")
 
 # %% [markdown]
 # **Exercise 4.** Some pixels flagged *fill* (255) still have reflectance values, and some

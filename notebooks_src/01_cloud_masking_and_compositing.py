@@ -66,6 +66,8 @@ from course_lib import clouds, composites, indices
 from course_lib.data.samples import load_landsat_series, load_sentinel2_l1c
 from course_lib.viz import cloud_plots, composite_plots
 
+LABEL_STYLE = {"description_width": "initial"}   # widget labels shown in full
+
 # %% [markdown]
 # ## 1. s2cloudless on a real Sentinel-2 L1C scene
 #
@@ -141,9 +143,11 @@ def explore_s2cloudless(threshold, average_over, dilation_size):
 widgets.interact(
     explore_s2cloudless,
     threshold=widgets.FloatSlider(value=0.4, min=0.05, max=0.95, step=0.05,
-                                  description="threshold"),
-    average_over=widgets.IntSlider(value=4, min=0, max=10, description="averaging px"),
-    dilation_size=widgets.IntSlider(value=2, min=0, max=10, description="dilation px"),
+                                  description="threshold", style=LABEL_STYLE),
+    average_over=widgets.IntSlider(value=4, min=0, max=10, description="averaging px",
+                                   style=LABEL_STYLE),
+    dilation_size=widgets.IntSlider(value=2, min=0, max=10, description="dilation px",
+                                    style=LABEL_STYLE),
 );
 
 # %% [markdown]
@@ -246,8 +250,9 @@ display(cloud_plots.mask_timeline_figure(
 #   the odd missed cloud or shadow, but it treats each band on its own;
 # * **greenest-pixel composite** (Earth Engine's `qualityMosaic('NDVI')`, as in the paper): for
 #   every pixel, find the clear date with the highest NDVI (`argmax` over time) and take *all*
-#   bands from that one date (`np.take_along_axis`). Clouds, shadows and snow have low NDVI, so
-#   they rarely win even when a mask misses them.
+#   bands from that one date (`np.take_along_axis`). Over vegetation, clouds, shadows and snow
+#   have a lower NDVI than the ground, so they lose even when a mask misses them. Over water
+#   it is the other way round: part 4 shows what that does to a lake.
 #
 # `composites.greenest_pixel_composite` does this without any loop over pixels: it takes about
 # 2.5 times as long as copying the stack once (see `bench/composites.md`).
@@ -274,7 +279,7 @@ widgets.interact(
     window=widgets.SelectionRangeSlider(
         options=landsat_dates, index=(landsat_dates.index("2010-06-04"),
                                       landsat_dates.index("2010-09-24")),
-        description="dates", layout=widgets.Layout(width="90%")),
+        description="dates", style=LABEL_STYLE, layout=widgets.Layout(width="90%")),
 );
 
 # %% [markdown]
@@ -355,8 +360,9 @@ def explore_scl(period, date_index):
 
 widgets.interact(
     explore_scl,
-    period=widgets.ToggleButtons(options=["pre", "post"], description="period"),
-    date_index=widgets.IntSlider(value=0, min=0, max=len(pre.dates) - 1, description="date"),
+    period=widgets.ToggleButtons(options=["pre", "post"], description="period", style=LABEL_STYLE),
+    date_index=widgets.IntSlider(value=0, min=0, max=len(pre.dates) - 1, description="date",
+                                 style=LABEL_STYLE),
 );
 
 # %% [markdown]
@@ -427,6 +433,42 @@ display(composite_plots.composites_figure(
     study_composites, title="Simulated study area: composites of the masked acquisitions"))
 
 # %% [markdown]
+# ### A trap of the greenest pixel: clouds over water
+#
+# "Take the date with the highest NDVI" assumes that the ground is greener than anything that
+# hides it. Over vegetation that holds. Over **water** NDVI is negative (water absorbs the
+# NIR), while a thin cloud, bright in both red and NIR, has NDVI near 0: *higher* than the
+# water under it. So wherever the mask missed a thin cloud edge over the lake, the greenest
+# pixel **picks the cloudy date**. The simulated world knows where its clouds really were
+# (`s2_pre_truth`, `s2_post_truth`), so we can count how often the chosen date was cloudy, on
+# the lake and on land:
+
+# %%
+from course_lib.data.study_area import LANDCOVER_CODES
+
+lake = area["landcover"].data[0] == LANDCOVER_CODES["water"]
+for period in ("pre", "post"):
+    raster = area[f"s2_{period}"]
+    clear_masked = composites.study_area_clear_mask(
+        area[f"s2_{period}_scl"], area[f"s2_{period}_cloudprob"], raster.resolution)
+    _, chosen = composites.greenest_pixel_composite(
+        raster.data, clear_masked, red_band=raster.band_names.index("B04"),
+        nir_band=raster.band_names.index("B08"), return_index=True)
+    truth_stack = area[f"s2_{period}_truth"]
+    true_cloud = truth_stack.data[:, truth_stack.band_names.index("cloud")].astype(bool)
+    picked_cloudy = (np.take_along_axis(true_cloud, np.maximum(chosen, 0)[None], axis=0)[0]
+                     & (chosen >= 0))
+    print(f"{period}-event greenest pixel: the chosen date was (thinly) cloudy on "
+          f"{picked_cloudy[lake].mean():.0%} of the lake and {picked_cloudy[~lake].mean():.1%} "
+          "of the land")
+
+# %% [markdown]
+# Compare the two numbers: on land the rule rejects what the mask missed, on the lake it
+# prefers it. Look for the hazy patches on the lake in the composites above. For landslides
+# this matters little (they are on land), but it is why a greenest-pixel composite is a poor
+# choice for water, and why a "quality" score must suit the surface: for water one would rank
+# dates by, say, the lowest blue reflectance instead (`greenest_pixel_composite(score=...)`).
+#
 # A few percent of the pixels were cloudy, shadowed or snowy on *every* date of a period. They
 # are NaN (no data) in both composites, and the later notebooks treat them as no data rather
 # than as dark ground. The post-event window is shorter and starts with a very cloudy day,
@@ -484,9 +526,10 @@ def explore_index(catalogue, name):
           "of pixels")
 
 
-catalogue_choice = widgets.ToggleButtons(options=["course", "spyndex"], description="catalogue")
+catalogue_choice = widgets.ToggleButtons(options=["course", "spyndex"], description="catalogue",
+                                         style=LABEL_STYLE)
 index_choice = widgets.Dropdown(options=list(indices.INDEX_CATALOGUE), value="NDVI",
-                                description="index")
+                                description="index", style=LABEL_STYLE)
 
 
 def _update_index_options(change):
@@ -540,16 +583,24 @@ print("Keep snow when snow is what you map (snow cover), or for winter composite
 # date. Does the same hold for the median composite?
 
 # %% tags=["solution"]
-clear_pre = scl_masks["pre"].clear
+clear_pre = composites.study_area_clear_mask(area["s2_pre_scl"], area["s2_pre_cloudprob"],
+                                             pre.resolution)     # the composites' own mask
 red_b, nir_b = pre.band_names.index("B04"), pre.band_names.index("B08")
 greenest_pre, chosen = composites.greenest_pixel_composite(
     pre.data, clear_pre, red_band=red_b, nir_band=nir_b, return_index=True)
+# Advanced (integer-array) indexing: rows and cols list the pixels that have a chosen date;
+# chosen[rows, cols] is that date for each of them. pre.data[dates, b, rows, cols] pairs the
+# index arrays element by element, so item i is pre.data[dates[i], b, rows[i], cols[i]]: band b
+# of pixel i on ITS chosen date. (A loop over pixels would do the same, far more slowly.)
 rows, cols = np.nonzero(chosen >= 0)
-same = all(np.array_equal(greenest_pre[b, rows, cols], pre.data[chosen[rows, cols], b, rows, cols])
+dates_chosen = chosen[rows, cols]
+same = all(np.array_equal(greenest_pre[b, rows, cols], pre.data[dates_chosen, b, rows, cols])
            for b in range(pre.data.shape[1]))
 print("every band of the greenest composite comes from the chosen date:", same)
 median_pre = study_composites["pre_median"].data
-from_chosen = np.isclose(median_pre[:, rows, cols], pre.data[chosen[rows, cols], :, rows, cols].T)
+# With the slice ":" between the index arrays, NumPy puts the indexed axis FIRST: the result is
+# (pixels, bands), hence the .T to compare with median_pre[:, rows, cols], (bands, pixels).
+from_chosen = np.isclose(median_pre[:, rows, cols], pre.data[dates_chosen, :, rows, cols].T)
 print(f"median: all bands equal to the greenest date's values for "
       f"{np.mean(from_chosen.all(axis=0)):.0%} of pixels; the median mixes dates band by band.")
 

@@ -13,7 +13,8 @@
 # radar echo changes. This notebook turns the pre- and post-event images of the study area into
 # **change images**, the layers that the classifiers of notebooks 03-05 learn from, exactly as in
 # Ganerød, Lindsay et al. (2023, *Remote Sensing* 15:895), who mapped the Jølster landslides of
-# 30 July 2019 from Sentinel-2 dNDVI and Sentinel-1 VV/VH composites.
+# 30 July 2019 from Sentinel-2 dNDVI and Sentinel-1 VV/VH composites (VV, VH and the other
+# radar terms are explained in section 3).
 #
 # ## Overview
 #
@@ -72,6 +73,8 @@ from course_lib.config import cache_dir, pick
 from course_lib.data.study_area import LANDCOVER_CODES, load_study_area
 from course_lib.viz import change_plots
 
+LABEL_STYLE = {"description_width": "initial"}   # widget labels shown in full
+
 
 def show(fig):
     """Display a figure once (also inside a widget) and free its memory."""
@@ -118,6 +121,8 @@ show(change_plots.change_panels(
     {"NDVI before": ndvi_pre, "NDVI after": ndvi_post, "dNDVI (after - before)": dndvi,
      "brightness change": d_brightness, "red (B04) change": d_red},
     outline=truth, ncols=5, panel_size=3.0,
+    units={"NDVI before": "NDVI", "NDVI after": "NDVI", "dNDVI (after - before)": "NDVI change",
+           "brightness change": "reflectance change", "red (B04) change": "reflectance change"},
     limits={"NDVI before": (-1, 1), "NDVI after": (-1, 1), "dNDVI (after - before)": (-0.6, 0.6),
             "brightness change": (-0.08, 0.08), "red (B04) change": (-0.08, 0.08)}))
 for name, layer in (("dNDVI", dndvi), ("brightness change", d_brightness),
@@ -133,6 +138,26 @@ for name, layer in (("dNDVI", dndvi), ("brightness change", d_brightness),
 # post-event feature of bare objects, which is how SALaD uses it (notebook 03).
 #
 # ## 3. Sentinel-1 backscatter: linear power or decibels?
+#
+# **The radar words, first.** Sentinel-1 carries a C-band synthetic aperture radar (SAR,
+# wavelength 5.5 cm) that sends its own microwave pulses, day and night, through clouds, and
+# records the echo (**backscatter**).
+#
+# * **IW GRD**: over land Sentinel-1 images in *Interferometric Wide swath* mode (IW, a 250 km
+#   swath). The *Ground Range Detected* (GRD) product keeps only the echo's intensity (no
+#   phase), projected from the radar's slant range onto the ground, on a 10 m grid; a few
+#   neighbouring samples are averaged ("multi-looking"), which is why it has about 4.4 looks.
+# * **VV and VH** are the polarisations: the radar transmits a **V**ertically polarised wave
+#   and records the echo once **V**ertically (VV) and once **H**orizontally (VH). VV is
+#   dominated by surface scattering (roughness, moisture); VH arises mostly from multiple
+#   scattering inside vegetation, so it is much weaker over bare soil than over forest.
+# * The **incidence angle** is the angle between the radar beam and the vertical at the
+#   ground: about 30° at the near edge of the swath to 46° at the far edge. On a slope the
+#   *local* incidence angle differs (section 7).
+# * **sigma0** (σ⁰) is the backscatter per unit of *horizontal ground* area, a ratio of powers
+#   (unitless, usually shown in dB). **gamma0** (γ⁰) = σ⁰ / cos(incidence angle) refers it to
+#   the area *seen across the beam* instead, which removes most of the dependence on the
+#   incidence angle; the terrain-flattened gamma0 of section 7 also corrects for slopes.
 #
 # Each Sentinel-1 stack is a Raster `(time, 2, rows, cols)` of **linear** sigma0 (the ratio of the
 # power received to the power a reference surface would return), bands VV and VH, with the orbit
@@ -221,9 +246,11 @@ def explore_lee(method, window, looks):
 widgets.interact(
     explore_lee,
     method=widgets.Dropdown(options=[("Lee", "lee"), ("refined Lee (7x7)", "refined")],
-                            value="lee", description="filter"),
-    window=widgets.IntSlider(value=7, min=3, max=15, step=2, description="window (px)"),
-    looks=widgets.FloatSlider(value=4.4, min=1.0, max=20.0, step=0.2, description="ENL"),
+                            value="lee", description="filter", style=LABEL_STYLE),
+    window=widgets.IntSlider(value=7, min=3, max=15, step=2, description="window (px)",
+                             style=LABEL_STYLE),
+    looks=widgets.FloatSlider(value=4.4, min=1.0, max=20.0, step=0.2, description="ENL",
+                              style=LABEL_STYLE),
 );
 
 # %% [markdown]
@@ -266,7 +293,7 @@ def explore_threshold(threshold_db, direction):
 widgets.interact(
     explore_threshold,
     threshold_db=widgets.FloatSlider(value=-2.0, min=-8.0, max=8.0, step=0.5,
-                                     description="threshold dB"),
+                                     description="threshold dB", style=LABEL_STYLE),
     direction=widgets.Dropdown(options=["decrease", "increase", "both"], value="decrease"),
 );
 
@@ -332,8 +359,8 @@ print(f"\ninside the landslides, share of pixels below -1.5 dB: asc "
       f"mean {zone_stats['decrease_share_mean']:.0%}")
 
 # %% [markdown]
-# Read the table row by row. The far band beyond a slide is about +4 dB brighter in the geometry
-# that looks towards it and unchanged in the other; the average keeps only about half of it,
+# Read the table row by row. The far band beyond a slide is several dB brighter in the geometry
+# that looks towards it and nearly unchanged in the other; the average keeps only part of it,
 # spread on both sides. The near-edge darkening is likewise diluted. Inside the slides the
 # overall decrease (forest replaced by soil) survives the average, as the paper found at
 # Slåtten. A classifier that sees both geometries separately keeps the full, directional
@@ -341,8 +368,9 @@ print(f"\ninside the landslides, share of pixels below -1.5 dB: asc "
 #
 # ## 7. Terrain: shadow on north-facing slopes, and the radar slope correction
 #
-# **Optical.** On 30 July at 10:40 UTC the sun stands in the south-south-east about 46° above the
-# horizon. North-facing slopes receive light at a grazing angle and are dark in every band: the
+# **Optical.** At the late-morning Sentinel-2 overpass in late July the sun stands in the
+# south-south-east, less than 50° above the horizon (the exact position is printed below).
+# North-facing slopes receive light at a grazing angle and are dark in every band: the
 # signal is weaker, and corrections for atmosphere and terrain can over-brighten such areas (the
 # paper's Figure 3 shows artefacts there). The paper's globally trained models failed on exactly
 # these north-facing slopes. `terrain.slope_aspect` computes slope and aspect from the DEM
@@ -424,8 +452,13 @@ gray = {n: "gray" for n in ("pre-VV", "post-VV", "pre-VH", "post-VH", "post-R", 
                              "post-B", "post-NIR")}
 gray.update(elevation="terrain", slope="viridis")
 limits = {n: tuple(np.nanpercentile(layers.band(n), [2, 98])) for n in gray}
+units = {n: "dB" for n in ("pre-VV", "post-VV", "pre-VH", "post-VH")}
+units.update({"diff-VV": "dB (post − pre)", "diff-VH": "dB (post − pre)",
+              "dNDVI": "NDVI change (unitless)", "elevation": "m", "slope": "degrees"})
+units.update({n: "reflectance (0-1)" for n in ("post-R", "post-G", "post-B", "post-NIR")})
 show(change_plots.change_panels({n: layers.band(n) for n in layers.band_names}, ncols=5,
-                                panel_size=pick(full=2.8, fast=2.0), cmaps=gray, limits=limits))
+                                panel_size=pick(full=2.8, fast=2.0), cmaps=gray, limits=limits,
+                                units=units))
 
 # %% [markdown]
 # ## Exercises
@@ -447,13 +480,17 @@ print("The linear mean (-7.6 dB) is the average power; the mean of the dB values
 # larger window?
 
 # %% tags=["solution"]
+enl_by_window = {}
 for window in (3, 5, 7, 9, 11):
     filtered = sar.lee_filter(crop, window=window, looks=4.4)
-    print(window, round(sar.equivalent_number_of_looks(filtered[lake_box]), 1))
+    enl_by_window[window] = sar.equivalent_number_of_looks(filtered[lake_box])
+    print(window, round(enl_by_window[window], 1))
 refined = sar.refined_lee_filter(crop, looks=4.4)
 print("refined Lee (28-pixel half windows):",
       round(sar.equivalent_number_of_looks(refined[lake_box]), 1))
-print("5 x 5 is the first above 50. On pure speckle the Lee filter tends to the window mean "
+above = [w for w, enl in enl_by_window.items() if enl > 50]
+print(f"{above[0]} x {above[0]} is the first above 50." if above else "None reaches 50.",
+      "On pure speckle the Lee filter tends to the window mean "
       "(ENL x window²), but b is not exactly 0, so some speckle passes. Larger windows smooth "
       "more but blur edges and wipe out landslides only a few pixels wide.")
 
@@ -489,7 +526,8 @@ print(f"mean aspect of layover: {mean_aspect:.0f}°; look azimuth {look:.0f}°; 
 # ## Summary
 #
 # * **dNDVI** = NDVI(post) − NDVI(pre) is strongly negative where a landslide removed vegetation;
-#   brightness change adds the fresh, bright debris.
+#   the brightness change is weak (on fresh debris the visible bands rise while the NIR falls,
+#   and their mean nearly cancels), so brightness serves better as a post-event object feature.
 # * Sentinel-1 backscatter is **linear power**: average, filter, composite and ratio in linear
 #   units; show it in **dB**. `course_lib.sar` refuses dB where linear is expected.
 # * **Speckle** is multiplicative noise (ENL ≈ 4.4 for Sentinel-1 GRD). The **Lee filter** and

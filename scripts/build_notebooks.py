@@ -33,6 +33,14 @@ SOLUTIONS = ROOT / "notebooks"
 EXERCISES = ROOT / "notebooks" / "exercises"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 PLACEHOLDER = "# Write your answer here, then compare with the solution notebook.\n"
+#: Markdown that says which version the reader has open. Sources use the first; the exercise
+#: copies get the second, so no exercise notebook claims to hold the solutions.
+WHICH_VERSION = {
+    "solutions": "You are reading the version **with solutions** (in `notebooks/`).",
+    "exercises": ("You are reading the **exercise** version (in `notebooks/exercises/`): the "
+                  "solution cells are empty; the same notebook with solutions is in "
+                  "`notebooks/`."),
+}
 
 
 def _clean(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -56,6 +64,8 @@ def exercise_version(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in ex.cells:
         if cell.cell_type == "markdown":   # exercises/ is one folder deeper: fix links
             cell.source = re.sub(r"\]\((glossary\.md|exercises/)", _deeper, cell.source)
+            cell.source = cell.source.replace(WHICH_VERSION["solutions"],
+                                              WHICH_VERSION["exercises"])
         if "solution" in cell.metadata.get("tags", []):
             cell.cell_type = "code"
             cell.source = PLACEHOLDER

@@ -43,3 +43,14 @@ def test_built_notebooks_match_sources():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_notebooks.py"),
                              "--check"], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_exercise_versions_do_not_claim_to_hold_the_solutions():
+    """The exercise copies say they are the exercise version (the build script rewrites it)."""
+    for path in SOLUTION_NOTEBOOKS:
+        ex = json.loads((ROOT / "notebooks" / "exercises" / path.name).read_text())
+        text = "\n".join("".join(c["source"]) for c in ex["cells"] if c["cell_type"] == "markdown")
+        assert "this folder holds the notebooks *with* solutions" not in text, path.name
+        assert "version **with solutions**" not in text, path.name
+    welcome = ROOT / "notebooks" / "exercises" / "00_welcome_and_data.ipynb"
+    assert "**exercise** version" in welcome.read_text()
