@@ -7,6 +7,11 @@ import time
 from pathlib import Path
 from queue import Empty
 
+from jupyter_client import AsyncKernelManager
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.channels import AsyncZMQSocketChannel
+from traitlets import DottedObjectName, Type
+
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 
 
@@ -15,26 +20,53 @@ def course_notebooks() -> list[Path]:
     return sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
-def _poll_in_short_steps(channel, step: float = 0.2) -> None:
-    """Make ``channel.get_msg`` wait in short polls instead of one long one.
+class ShortPollChannel(AsyncZMQSocketChannel):
+    """A kernel channel whose ``get_msg`` waits in short polls instead of one long one.
 
-    With ipywidgets' Output widget, the asyncio zmq poll in nbclient sometimes misses the
-    execute reply and waits for the whole cell timeout (jupyter/nbclient issue #312); polling
-    again every ``step`` seconds picks the reply up at once.
+    Why (jupyter/nbclient issue #312): nbclient waits for a cell's ``execute_reply`` with one
+    ``get_msg(timeout=cell_timeout)`` on the asyncio zmq shell socket, while a second task
+    reads the iopub socket. After a cell with widgets and large outputs (an ``interact``
+    showing a figure), the event loop sometimes misses the socket's edge-triggered wake-up: the
+    reply is already queued but is only picked up when the poll times out. With nbconvert's
+    default (no timeout) that is forever; with ``--ExecutePreprocessor.timeout=T`` the cell
+    waits T seconds and then succeeds. Measured on notebook 00: ~85 s lost after two of its
+    widget cells with T=90. Polling again every ``step`` seconds picks the reply up at once.
     """
-    original = channel.get_msg
 
-    async def get_msg(timeout: float | None = None):
+    step = 0.2
+
+    async def get_msg(self, timeout: float | None = None):
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            wait = step if deadline is None else min(step, max(0.0, deadline - time.monotonic()))
+            wait = self.step if deadline is None else min(
+                self.step, max(0.0, deadline - time.monotonic()))
             try:
-                return await original(timeout=wait)
+                return await super().get_msg(timeout=wait)
             except Empty:
                 if deadline is not None and time.monotonic() >= deadline:
                     raise
 
-    channel.get_msg = get_msg
+
+class ShortPollKernelClient(AsyncKernelClient):
+    """An async kernel client whose shell and iopub channels poll in short steps."""
+
+    shell_channel_class = Type(ShortPollChannel)
+    iopub_channel_class = Type(ShortPollChannel)
+
+
+class ShortPollKernelManager(AsyncKernelManager):
+    """A kernel manager that hands out :class:`ShortPollKernelClient` clients.
+
+    Use it from nbconvert (the command the README documents and ``tests/test_nbconvert.py``
+    runs)::
+
+        jupyter nbconvert --to notebook --execute \\
+          --ExecutePreprocessor.kernel_manager_class=course_lib.notebook_runner.ShortPollKernelManager \\
+          notebooks/00_welcome_and_data.ipynb --output-dir executed/
+    """
+
+    client_class = DottedObjectName("course_lib.notebook_runner.ShortPollKernelClient")
+    client_factory = Type(klass=ShortPollKernelClient)
 
 
 def execute_notebook(path: Path, timeout: int = 900, env: dict[str, str] | None = None):
@@ -56,10 +88,11 @@ def execute_notebook(path: Path, timeout: int = 900, env: dict[str, str] | None 
     kernel_env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2",
                   **(env or {})}
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            kernel_manager_class=ShortPollKernelManager,
                             resources={"metadata": {"path": str(path.parent)}})
     # nbclient passes extra keyword arguments to the kernel manager's start_kernel.
     with client.setup_kernel(env=kernel_env):
-        _poll_in_short_steps(client.kc.shell_channel)
+        assert isinstance(client.kc, ShortPollKernelClient)
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
     return nb
