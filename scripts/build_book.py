@@ -1,0 +1,132 @@
+"""Build the rendered course: a static HTML site with every notebook's outputs (``./course book``).
+
+Reads ``book/book.yml`` (the chapters, in order), executes each notebook with the course's own
+runner (``course_lib.notebook_runner``: nbclient without the widget stall of nbclient #312),
+and renders the executed notebooks, the glossary and the instructor guide with Sphinx, MyST-NB
+and sphinx-book-theme (the engine of Jupyter Book 1), with Binder launch buttons.
+
+Why not Jupyter Book 2 (mystmd)? Its HTML build downloads its theme from the internet at build
+time, which breaks the course's promise to build and run without network; this build needs
+only pip packages (the course's dev extra).
+
+Usage::
+
+    python scripts/build_book.py                 # execute in full mode (about 1-3 min a notebook)
+    python scripts/build_book.py --fast          # fast mode, as the tests run notebooks
+    python scripts/build_book.py --no-execute    # render without outputs (checks the site only)
+
+The site is written to ``_build/book/html/index.html`` (``--out`` moves it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BOOK = ROOT / "book"
+
+
+def read_config(path: Path = BOOK / "book.yml") -> dict:
+    """The book's configuration: title, repository, ``chapters`` and ``appendix`` paths."""
+    config = yaml.safe_load(path.read_text())
+    for key in ("title", "chapters", "appendix"):
+        if key not in config:
+            raise ValueError(f"{path}: missing '{key}'")
+    return config
+
+
+def index_text(config: dict, chapters: list[str], appendix: list[str]) -> str:
+    """The landing page: what the course is, how to run it, and the table of contents."""
+    binder = (f"{config['binderhub_url']}/v2/gh/{config['repository_url'].split('github.com/')[-1]}"
+              f"/{config['branch']}?urlpath=lab/tree/notebooks/00_welcome_and_data.ipynb")
+
+    def toctree(caption: str, entries: list[str]) -> str:
+        lines = [f"```{{toctree}}", f":caption: {caption}", ":maxdepth: 1", ""]
+        lines += [str(Path(e).with_suffix("")) for e in entries]
+        return "\n".join(lines + ["```", ""])
+
+    return "\n".join([
+        f"# {config['title']}", "",
+        "A hands-on course in Python on mapping landslides from Sentinel-2 and Sentinel-1 "
+        "imagery, built around the debris flows of 30 July 2019 in Jølster, Norway (Ganerød, "
+        "Lindsay et al. 2023). This site shows every notebook **with its outputs**, so you can "
+        "read the course without running it. To run it: the launch button (rocket) at the top "
+        f"of each notebook, [Binder]({binder}), or on your machine `./course lab` (see the "
+        "repository's README).", "",
+        "The landslide study area is **simulated** (known truth); the Sentinel-2 and Landsat "
+        "samples of notebooks 00 and 01 are real. Terms are explained in the "
+        "[glossary](notebooks/glossary.md).", "",
+        toctree("Notebooks", chapters),
+        toctree("Reference", appendix),
+    ])
+
+
+def build(out: Path, execute: bool = True, fast: bool = False, timeout: int = 900) -> Path:
+    """Write the site into ``out/html`` and return the path of its ``index.html``."""
+    import nbformat
+
+    from course_lib.notebook_runner import execute_notebook
+
+    config = read_config()
+    src = out / "src"
+    shutil.rmtree(src, ignore_errors=True)
+    (src / "notebooks").mkdir(parents=True)
+    outputs = out / "course_outputs"
+    shutil.rmtree(outputs, ignore_errors=True)
+    chapters, appendix = [], []
+    for entry in config["chapters"]:
+        path = ROOT / entry
+        if not path.exists():
+            print(f"book: {entry} is listed but does not exist yet: skipped")
+            continue
+        target = src / entry
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if execute:
+            start = time.perf_counter()
+            env = {"COURSE_OUTPUT_DIR": str(outputs), **({"COURSE_FAST": "1"} if fast else {})}
+            nb = execute_notebook(path, timeout=timeout, env=env)
+            nbformat.write(nb, target)
+            print(f"book: executed {entry} in {time.perf_counter() - start:.0f} s", flush=True)
+        else:
+            shutil.copy2(path, target)
+        chapters.append(entry)
+    for entry in config["appendix"]:
+        path = ROOT / entry
+        if path.exists():
+            (src / entry).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, src / entry)
+            appendix.append(entry)
+    (src / "index.md").write_text(index_text(config, chapters, appendix))
+    shutil.copy2(BOOK / "conf.py", src / "conf.py")
+    html = out / "html"
+    env = {**os.environ, "COURSE_BOOK_YML": str(BOOK / "book.yml")}
+    subprocess.run([sys.executable, "-m", "sphinx", "-b", "html", "-q", "-j", "1",
+                    str(src), str(html)], check=True, env=env)
+    return html / "index.html"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "book")
+    parser.add_argument("--fast", action="store_true", help="execute in fast mode (COURSE_FAST=1)")
+    parser.add_argument("--no-execute", action="store_true", help="render without outputs")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    args = parser.parse_args()
+    index = build(args.out.resolve(), execute=not args.no_execute, fast=args.fast,
+                  timeout=args.timeout)
+    print(f"book: open {index}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
