@@ -1,0 +1,115 @@
+"""A scaled-down U-Net for any number of input bands, and a loss for rare landslide pixels.
+
+Architecture after Ronneberger, Fischer and Brox (2015), *U-Net: convolutional networks for
+biomedical image segmentation*, MICCAI: an **encoder** of ``depth`` levels, each two 3 x 3
+convolutions (here with batch normalisation, Ioffe and Szegedy 2015, and ReLU) followed by 2 x 2
+max pooling that halves the size and doubles the filters; a **bottleneck**; a **decoder** that
+upsamples (2 x 2 transposed convolution), concatenates the encoder's features of the same size
+(the *skip connections* that restore detail), and convolves again; and a 1 x 1 convolution with
+a sigmoid giving the landslide probability of every pixel. The paper used "a scaled-down U-Net"
+(Ganerød, Lindsay et al. 2023, section 3.2 (v)); the base filters and depth here were chosen by
+measuring steps per second on one CPU (``bench/unet.md``).
+
+Import this module only when you need Keras: importing Keras starts TensorFlow (~0.5 GB).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers, ops
+
+#: Label value of pixels the loss ignores (NaN inputs, padding of small chips).
+IGNORE = -1
+
+
+def _conv_block(x, filters: int, batch_norm: bool, name: str):
+    for i in (1, 2):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=not batch_norm,
+                          kernel_initializer="he_normal", name=f"{name}_conv{i}")(x)
+        if batch_norm:
+            x = layers.BatchNormalization(name=f"{name}_bn{i}")(x)
+        x = layers.Activation("relu", name=f"{name}_relu{i}")(x)
+    return x
+
+
+def build_unet(n_bands: int, *, depth: int = 3, base_filters: int = 16,
+               batch_norm: bool = True, dropout: float = 0.0,
+               name: str = "unet") -> keras.Model:
+    """Build a U-Net that maps ``(rows, cols, n_bands)`` to a ``(rows, cols, 1)`` probability.
+
+    Args:
+        n_bands: input channels (3 for the paper's setting 2).
+        depth: number of down-sampling steps; rows and cols of the input must be multiples of
+            ``2 ** depth`` (128 px tiles allow up to 7).
+        base_filters: filters of the first level, doubled at each level down.
+        batch_norm: batch normalisation after every convolution.
+        dropout: dropout rate in the bottleneck (0 = none).
+        name: the model's name.
+
+    Returns:
+        an uncompiled ``keras.Model`` with input shape ``(None, None, n_bands)``.
+    """
+    for value, what, low in ((n_bands, "n_bands", 1), (depth, "depth", 1),
+                             (base_filters, "base_filters", 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"{what} must be an int >= {low}; got {value!r}.")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1); got {dropout!r}.")
+    inputs = keras.Input((None, None, n_bands), name="image")
+    x = inputs
+    skips = []
+    for level in range(depth):
+        x = _conv_block(x, base_filters * 2 ** level, batch_norm, f"down{level}")
+        skips.append(x)
+        x = layers.MaxPooling2D(2, name=f"pool{level}")(x)
+    x = _conv_block(x, base_filters * 2 ** depth, batch_norm, "bottleneck")
+    if dropout:
+        x = layers.Dropout(dropout, name="dropout")(x)
+    for level in reversed(range(depth)):
+        x = layers.Conv2DTranspose(base_filters * 2 ** level, 2, strides=2,
+                                   name=f"up{level}_transpose")(x)
+        x = layers.Concatenate(name=f"up{level}_skip")([x, skips[level]])
+        x = _conv_block(x, base_filters * 2 ** level, batch_norm, f"up{level}")
+    outputs = layers.Conv2D(1, 1, activation="sigmoid", dtype="float32", name="probability")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+def bce_dice_loss(y_true, y_pred):
+    """Binary cross-entropy plus soft Dice loss, ignoring pixels labelled -1.
+
+    Why both: landslides are about 1 % of the pixels. Cross-entropy alone is dominated by the
+    many easy background pixels, so the network learns "no landslide" first and predicts low
+    probabilities for the rare class; the soft Dice loss, 1 - 2|P∩T| / (|P| + |T|), measures
+    overlap with the landslide pixels only and so does not care how many background pixels
+    there are (Milletari et al. 2016, *V-Net*, 3DV). Dice alone gives noisy gradients when a
+    tile holds few or no landslide pixels; the sum of the two is a common, stable choice for
+    imbalanced segmentation (e.g. Isensee et al. 2021, *nnU-Net*, Nature Methods 18:203).
+    Dice is computed over the whole batch (not per tile), so tiles without landslides do not
+    produce undefined 0/0 terms. Pixels with label -1 (NaN inputs, padding) count in neither
+    term (the NaN policy, :mod:`course_lib.unet.normalise`).
+
+    Args:
+        y_true: labels ``(batch, rows, cols[, 1])`` in {0, 1, -1}.
+        y_pred: probabilities, same shape.
+
+    Returns:
+        a scalar loss.
+    """
+    y_pred = ops.reshape(ops.cast(y_pred, "float32"), (-1,))
+    y_true = ops.reshape(ops.cast(y_true, "float32"), (-1,))
+    weight = ops.cast(ops.greater_equal(y_true, 0.0), "float32")
+    target = ops.clip(y_true, 0.0, 1.0)
+    eps = 1e-6
+    p = ops.clip(y_pred, eps, 1.0 - eps)
+    bce = -(target * ops.log(p) + (1.0 - target) * ops.log(1.0 - p))
+    bce = ops.sum(bce * weight) / ops.maximum(ops.sum(weight), 1.0)
+    intersection = ops.sum(weight * target * y_pred)
+    dice = 1.0 - (2.0 * intersection + 1.0) / (
+        ops.sum(weight * target) + ops.sum(weight * y_pred) + 1.0)
+    return bce + dice
+
+
+def count_params(model: keras.Model) -> int:
+    """Number of weights of a model."""
+    return int(model.count_params())

@@ -1,0 +1,95 @@
+"""Predict a whole scene of any size with overlapping tiles blended by a tapering window.
+
+A U-Net sees less context near the border of a tile, so its predictions are worst there.
+Predicting overlapping tiles and averaging them with a weight that is highest in the tile's
+centre and tapers towards its edges removes the visible seams of a plain mosaic (the idea of
+smooth tile blending, e.g. Chevalier 2017, "Smoothly-Blend-Image-Patches"; the Hann window,
+Blackman and Tukey 1958). With a stride of half a tile the shifted Hann windows add up to a
+constant, so every pixel is weighted by the tiles' centres. Images smaller than a tile are
+padded (with 0, the training mean) and cropped back; the output always has the input's size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from course_lib.unet.augment import d4_inverse, d4_transform
+from course_lib.unet.tiling import tile_origins
+
+#: Test-time augmentation choices: the identity, the 4 flips, or all 8 symmetries of a square.
+TTA_CHOICES = {None: [(0, False)], False: [(0, False)],
+               "flips": [(0, False), (0, True), (2, False), (2, True)],
+               "d4": [(k, f) for k in range(4) for f in (False, True)]}
+
+
+def taper_window(tile: int, floor: float = 1e-3) -> np.ndarray:
+    """A 2-D tapering weight ``(tile, tile)``: Hann window, shifted half a pixel, floored.
+
+    The half-pixel shift keeps the edge weight above 0, and ``floor`` keeps it usable where a
+    pixel is covered by a single tile (the scene's border).
+
+    >>> w = taper_window(4); w.shape, float(w.max()) <= 1.0, float(w.min()) > 0
+    ((4, 4), True, True)
+    """
+    i = np.arange(tile)
+    w = np.sin(np.pi * (i + 0.5) / tile) ** 2
+    w = np.maximum(w, floor)
+    return np.outer(w, w).astype(np.float32)
+
+
+def _tta_list(tta: Any) -> list[tuple[int, bool]]:
+    key = tta if tta in TTA_CHOICES else ("flips" if tta is True else tta)
+    if key not in TTA_CHOICES:
+        raise ValueError(f"tta must be False, True/'flips' or 'd4'; got {tta!r}.")
+    return TTA_CHOICES[key]
+
+
+def predict_scene(model: Any, image: np.ndarray, *, tile: int = 128, stride: int = 64,
+                  batch_size: int = 8, tta: Any = False) -> np.ndarray:
+    """Blended probability map of a standardised ``(rows, cols, bands)`` image.
+
+    Args:
+        model: a Keras model (or any object with ``predict_on_batch``) mapping
+            ``(n, tile, tile, bands)`` to ``(n, tile, tile, 1)``.
+        image: float32 standardised image without NaN (see
+            :func:`course_lib.unet.normalise.normalise`).
+        tile: tile size (as trained).
+        stride: step between tiles; ``tile // 2`` blends every pixel from up to 4 tiles.
+        batch_size: tiles per call to the model (memory vs. speed).
+        tta: test-time augmentation: ``False``, ``"flips"`` (4 flips averaged) or ``"d4"`` (8).
+
+    Returns:
+        float32 ``(rows, cols)`` probabilities.
+    """
+    x = np.asarray(image, dtype=np.float32)
+    if x.ndim != 3:
+        raise ValueError(f"image must be (rows, cols, bands); got shape {x.shape}.")
+    rows, cols = x.shape[:2]
+    pr, pc = max(tile - rows, 0), max(tile - cols, 0)
+    if pr or pc:
+        x = np.pad(x, ((0, pr), (0, pc), (0, 0)))
+    shape = x.shape[:2]
+    origins = tile_origins(shape, tile, stride)
+    window = taper_window(tile)
+    total = np.zeros(shape, dtype=np.float64)
+    weight = np.zeros(shape, dtype=np.float64)
+    variants = _tta_list(tta)
+    for start in range(0, len(origins), batch_size):
+        chunk = origins[start:start + batch_size]
+        batch = np.stack([x[r:r + tile, c:c + tile] for r, c in chunk])
+        n = len(batch)
+        if n < batch_size:  # a fixed batch shape avoids re-tracing the model's function
+            batch = np.concatenate([batch, np.zeros((batch_size - n, *batch.shape[1:]),
+                                                    np.float32)])
+        prob = np.zeros((n, tile, tile), dtype=np.float64)
+        for k, flip in variants:
+            moved = np.stack([d4_transform(b, k, flip) for b in batch])
+            out = np.asarray(model.predict_on_batch(moved))[..., 0]
+            prob += np.stack([d4_inverse(o, k, flip) for o in out[:n]])
+        prob /= len(variants)
+        for (r, c), p in zip(chunk, prob):
+            total[r:r + tile, c:c + tile] += p * window
+            weight[r:r + tile, c:c + tile] += window
+    return (total / weight)[:rows, :cols].astype(np.float32)

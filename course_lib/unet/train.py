@@ -1,0 +1,291 @@
+"""Train a U-Net on streamed tiles within a time budget, with the levers that help small data.
+
+:func:`train_unet` does, in order:
+
+1. seeds Python, NumPy and TensorFlow (``keras.utils.set_random_seed``);
+2. builds the U-Net (:func:`course_lib.unet.model.build_unet`) and compiles it with Adam and
+   the BCE + Dice loss;
+3. streams random, augmented training tiles (:class:`course_lib.unet.dataset.TileDataset`) and
+   fixed validation tiles;
+4. sets the learning rate at every step: a linear **warm-up** then **cosine decay** (Goyal et
+   al. 2017, arXiv 1706.02677; Loshchilov and Hutter 2017, *SGDR*, ICLR) over the *progress*
+   of training, the larger of the share of steps done and the share of the time budget used,
+   so the schedule ends on time whichever limit comes first;
+5. stops at ``epochs`` or before the next step would overrun ``time_budget_s`` (with the
+   validation pass estimated from the previous one);
+6. keeps the weights of the epoch with the lowest validation loss;
+7. predicts the validation images (blended tiles) and chooses the MCC-optimal threshold
+   (:func:`course_lib.unet.threshold.choose_threshold`).
+
+Exact repeatability needs a fixed number of steps: with a time budget the number of steps
+depends on the machine's speed, so two runs on a busy machine may stop at different steps.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from course_lib.unet.augment import Augmentation
+from course_lib.unet.dataset import Sample, TileDataset, fixed_tiles
+from course_lib.unet.normalise import BandStats
+from course_lib.unet.threshold import choose_threshold
+from course_lib.unet.trained import TrainedUNet
+
+
+@dataclass
+class TrainConfig:
+    """Everything :func:`train_unet` needs besides the data (defaults measured in
+    ``bench/unet.md``).
+
+    Attributes:
+        tile: tile size (pixels).
+        depth, base_filters, batch_norm, dropout: the U-Net (see ``build_unet``).
+        batch_size: tiles per step.
+        steps_per_epoch: training steps between validations.
+        epochs: maximum number of epochs.
+        time_budget_s: wall-clock limit for training (None = no limit).
+        peak_lr: learning rate after warm-up.
+        warmup: share of training spent warming up (0-1).
+        final_lr_fraction: the cosine ends at ``peak_lr`` times this.
+        schedule: ``"cosine"`` (warm-up + cosine) or ``"constant"``.
+        augmentation: see :class:`~course_lib.unet.augment.Augmentation`.
+        val_stride: stride of the validation tiles.
+        max_val_tiles: cap on validation tiles per epoch (seeded subset).
+        threshold_metric: ``"mcc"`` or ``"f1"``.
+        tta: test-time augmentation used when choosing the threshold.
+        seed: random seed.
+        verbose: print one line per epoch.
+    """
+
+    tile: int = 128
+    depth: int = 3
+    base_filters: int = 16
+    batch_norm: bool = True
+    dropout: float = 0.0
+    batch_size: int = 8
+    steps_per_epoch: int = 25
+    epochs: int = 40
+    time_budget_s: float | None = None
+    peak_lr: float = 3e-3
+    warmup: float = 0.05
+    final_lr_fraction: float = 0.02
+    schedule: str = "cosine"
+    augmentation: Augmentation = field(default_factory=Augmentation)
+    val_stride: int = 64
+    max_val_tiles: int | None = 64
+    threshold_metric: str = "mcc"
+    tta: Any = False
+    seed: int = 2019
+    verbose: bool = True
+
+    def __post_init__(self) -> None:
+        if self.schedule not in ("cosine", "constant"):
+            raise ValueError(f"schedule must be 'cosine' or 'constant'; got {self.schedule!r}.")
+        if self.tile % (2 ** self.depth):
+            raise ValueError(f"tile ({self.tile}) must be a multiple of 2**depth "
+                             f"({2 ** self.depth}).")
+        if self.time_budget_s is not None and self.time_budget_s <= 0:
+            raise ValueError(f"time_budget_s must be positive or None; got {self.time_budget_s}.")
+        for name in ("batch_size", "steps_per_epoch", "epochs"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int; got {value!r}.")
+
+
+def learning_rate(progress: float, cfg: TrainConfig) -> float:
+    """Learning rate at ``progress`` (0-1) of training: warm-up, then cosine decay.
+
+    >>> c = TrainConfig(peak_lr=1.0, warmup=0.1, final_lr_fraction=0.0)
+    >>> [round(learning_rate(p, c), 3) for p in (0.0, 0.05, 0.1, 0.55, 1.0)]
+    [0.1, 0.5, 1.0, 0.5, 0.0]
+    """
+    if cfg.schedule == "constant":
+        return cfg.peak_lr
+    p = min(max(progress, 0.0), 1.0)
+    if cfg.warmup > 0 and p < cfg.warmup:
+        return cfg.peak_lr * max(p / cfg.warmup, 0.1)
+    q = (p - cfg.warmup) / max(1.0 - cfg.warmup, 1e-9)
+    low = cfg.peak_lr * cfg.final_lr_fraction
+    return low + 0.5 * (cfg.peak_lr - low) * (1.0 + math.cos(math.pi * q))
+
+
+def _callbacks(cfg: TrainConfig, total_steps: int):
+    import keras
+
+    class Control(keras.callbacks.Callback):
+        """Learning-rate schedule, time budget, best weights and progress lines."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.step = 0
+            self.best = math.inf
+            self.best_weights = None
+            self.best_epoch = -1
+            self.history: dict[str, list[float]] = {"loss": [], "val_loss": [], "lr": [],
+                                                    "seconds": [], "steps": []}
+            self.stop_reason = "epochs"
+            self.step_times: list[float] = []
+            self.val_seconds = 0.0
+            self.train_seconds = 0.0
+
+        def _elapsed(self) -> float:
+            return time.perf_counter() - self.t0
+
+        def _progress(self) -> float:
+            p = self.step / total_steps
+            if cfg.time_budget_s:
+                p = max(p, self._elapsed() / cfg.time_budget_s)
+            return p
+
+        def on_train_begin(self, logs=None) -> None:
+            self.t0 = time.perf_counter()
+
+        def on_train_batch_begin(self, batch, logs=None) -> None:
+            self.model.optimizer.learning_rate = learning_rate(self._progress(), cfg)
+            self.t_batch = time.perf_counter()
+
+        def on_train_batch_end(self, batch, logs=None) -> None:
+            self.step += 1
+            dt = time.perf_counter() - self.t_batch
+            self.train_seconds += dt
+            self.step_times.append(dt)
+            if cfg.time_budget_s:
+                # the first step includes building the graph: leave it out of the estimate
+                times = self.step_times[1:] or self.step_times
+                recent = float(np.median(times[-10:]))
+                if self._elapsed() + recent + self.val_seconds > cfg.time_budget_s:
+                    self.stop_reason = "time budget"
+                    self.model.stop_training = True
+
+        def on_test_begin(self, logs=None) -> None:
+            self.t_val = time.perf_counter()
+
+        def on_test_end(self, logs=None) -> None:
+            self.val_seconds = time.perf_counter() - self.t_val
+
+        def on_epoch_end(self, epoch, logs=None) -> None:
+            logs = logs or {}
+            loss, val = float(logs.get("loss", np.nan)), float(logs.get("val_loss", np.nan))
+            lr = float(np.asarray(self.model.optimizer.learning_rate))
+            h = self.history
+            h["loss"].append(loss), h["val_loss"].append(val), h["lr"].append(lr)
+            h["seconds"].append(round(self._elapsed(), 2)), h["steps"].append(self.step)
+            marker = ""
+            if np.isfinite(val) and val < self.best:
+                self.best, self.best_epoch = val, epoch
+                self.best_weights = self.model.get_weights()
+                marker = "  * best so far"
+            if cfg.verbose:
+                print(f"epoch {epoch + 1:3d}  steps {self.step:5d}  loss {loss:.3f}  "
+                      f"val_loss {val:.3f}  lr {lr:.1e}  {self._elapsed():6.1f} s{marker}",
+                      flush=True)
+
+        def on_train_end(self, logs=None) -> None:
+            if self.best_weights is not None:
+                self.model.set_weights(self.best_weights)
+
+    return Control()
+
+
+def train_unet(train: Sequence[Sample], val: Sequence[Sample], stats: BandStats,
+               config: TrainConfig | None = None, **changes: Any) -> TrainedUNet:
+    """Train a U-Net and choose its threshold on the validation samples.
+
+    Args:
+        train: training samples (:func:`course_lib.unet.dataset.make_sample`), e.g. the scene
+            with ``region=split.region("train")``, or a list of chips.
+        val: validation samples (labels used for the best epoch and the threshold).
+        stats: the normalisation the samples were made with (stored with the model).
+        config: a :class:`TrainConfig`; keyword arguments override its fields, e.g.
+            ``train_unet(tr, va, stats, time_budget_s=180, epochs=30)``.
+
+    Returns:
+        a :class:`~course_lib.unet.trained.TrainedUNet` with ``history`` and ``info``
+        (``steps``, ``train_seconds``, ``steps_per_second``, ``stop_reason``, ``best_epoch``,
+        ``val_score`` at the threshold, ``n_params``, the config).
+    """
+    import keras
+
+    from course_lib.unet.model import bce_dice_loss, build_unet
+
+    cfg = config or TrainConfig()
+    if changes:
+        unknown = sorted(set(changes) - set(TrainConfig.__dataclass_fields__))
+        if unknown:
+            raise TypeError(f"unknown training options {unknown}; see TrainConfig.")
+        cfg = TrainConfig(**{**asdict(cfg), **changes,
+                             "augmentation": changes.get("augmentation", cfg.augmentation)})
+    if not train:
+        raise ValueError("train is empty: pass at least one training sample.")
+    if not val:
+        raise ValueError("val is empty: pass at least one validation sample (the best epoch "
+                         "and the threshold are chosen on it).")
+    n_bands = len(stats.band_names)
+    for s in [*train, *val]:
+        if s.image.shape[-1] != n_bands:
+            raise ValueError(f"sample {s.name!r} has {s.image.shape[-1]} bands, stats "
+                             f"{n_bands} ({stats.band_names}).")
+    keras.utils.set_random_seed(cfg.seed)
+    model = build_unet(n_bands, depth=cfg.depth, base_filters=cfg.base_filters,
+                       batch_norm=cfg.batch_norm, dropout=cfg.dropout)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=cfg.peak_lr),
+                  loss=bce_dice_loss)
+    train_data = TileDataset(train, batch_size=cfg.batch_size, steps=cfg.steps_per_epoch,
+                             tile=cfg.tile, augmentation=cfg.augmentation, seed=cfg.seed)
+    val_tiles = fixed_tiles(val, cfg.tile, cfg.val_stride, cfg.max_val_tiles, cfg.seed)
+    val_data = TileDataset(val, batch_size=cfg.batch_size, tile=cfg.tile, tiles=val_tiles)
+    control = _callbacks(cfg, cfg.epochs * cfg.steps_per_epoch)
+    t0 = time.perf_counter()
+    model.fit(train_data, validation_data=val_data, epochs=cfg.epochs, verbose=0,
+              callbacks=[control])
+    fit_seconds = time.perf_counter() - t0
+    trained = TrainedUNet(model=model, stats=stats, tile=cfg.tile, history=control.history)
+    # Threshold on the validation samples, predicted as a scene would be.
+    probs, labels = [], []
+    for s in val:
+        p = trained_predict_sample(trained, s, tta=cfg.tta)
+        probs.append(p.ravel()), labels.append(s.label[:p.shape[0], :p.shape[1]].ravel())
+    choice = choose_threshold(np.concatenate(probs), np.concatenate(labels),
+                              metric=cfg.threshold_metric)
+    trained.threshold = choice.threshold
+    cfg_dict = asdict(cfg)
+    trained.info = {
+        "steps": control.step, "fit_seconds": round(fit_seconds, 2),
+        "train_seconds": round(control.train_seconds, 2),
+        # steps per second after the first step (which includes building the graph)
+        "steps_per_second": round((control.step - 1) / max(sum(control.step_times[1:]), 1e-9), 3)
+        if control.step > 1 else float("nan"),
+        "first_step_seconds": round(control.step_times[0], 2) if control.step_times else None,
+        "max_step_seconds": round(max(control.step_times[1:] or control.step_times or [0]), 3),
+        "val_seconds": round(control.val_seconds, 2),
+        "stop_reason": control.stop_reason, "best_epoch": control.best_epoch + 1,
+        "best_val_loss": control.best, "val_score": choice.score,
+        "threshold_metric": choice.metric, "n_params": int(model.count_params()),
+        "config": cfg_dict,
+    }
+    return trained
+
+
+def trained_predict_sample(trained: TrainedUNet, sample: Sample, tta: Any = False,
+                           stride: int | None = None) -> np.ndarray:
+    """Blended probabilities of a sample's region (the whole sample when it has none).
+
+    The sample is already standardised; the result is cropped to the sample's unpadded size
+    and is NaN where the label is -1 (ignored pixels) or outside the region.
+    """
+    from course_lib.unet.predict import predict_scene
+
+    prob = predict_scene(trained.model, sample.image, tile=trained.tile,
+                         stride=stride or trained.tile // 2, tta=tta)
+    rows, cols = sample.shape
+    prob = prob[:rows, :cols]
+    bad = sample.label[:rows, :cols] < 0
+    if sample.region is not None:
+        bad |= ~sample.region[:rows, :cols]
+    prob[bad] = np.nan
+    return prob

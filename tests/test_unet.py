@@ -1,0 +1,440 @@
+"""Tests of course_lib.unet: tiling, split, normalisation, augmentation, prediction, saving,
+training time budget, threshold and the chip loader. Tiny models and images keep them fast."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from course_lib import unet
+from course_lib.unet import tiling
+
+
+# ----------------------------------------------------------------------------- tiling / split
+
+@pytest.mark.parametrize("shape", [(1024, 1024), (300, 517), (128, 128), (129, 200)])
+def test_tiles_cover_the_scene(shape):
+    origins = unet.tile_origins(shape, 128, 64)
+    cover = unet.tile_coverage(shape, origins, 128)
+    assert (cover >= 1).all()
+    assert (origins[:, 0] + 128 <= shape[0]).all() and (origins[:, 1] + 128 <= shape[1]).all()
+    # regular stride except the last, flush tile
+    rows = np.unique(origins[:, 0])
+    assert rows[0] == 0 and rows[-1] == shape[0] - 128
+    assert (np.diff(rows) <= 64).all()
+
+
+def test_tiles_of_the_paper_grid():
+    origins = unet.tile_origins((1024, 1024), 128, 64)
+    assert len(origins) == 15 * 15
+
+
+def test_tile_arguments_are_checked():
+    with pytest.raises(ValueError, match="stride"):
+        unet.tile_starts(300, 128, 200)
+    with pytest.raises(ValueError, match="tile"):
+        unet.tile_starts(300, 0, 64)
+
+
+def test_blocked_split_has_no_overlap_between_sets():
+    rng = np.random.default_rng(3)
+    truth = (rng.random((1024, 1024)) < 0.01).astype(np.uint8)
+    split = unet.blocked_split(truth.shape, block=256, truth=truth, seed=5)
+    counts = split.counts()
+    assert all(n > 0 for n in counts.values())
+    names = list(split.tiles)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert unet.shared_pixels(split.tiles[a], split.tiles[b], truth.shape) == 0
+    # every tile lies inside its own set's blocks
+    for name, origins in split.tiles.items():
+        region = split.region(name)
+        for r, c in origins:
+            assert region[r:r + 128, c:c + 128].all()
+    # the regions partition the scene, with about the requested shares of blocks
+    regions = split.region_map()
+    assert set(np.unique(regions)) == {0, 1, 2}
+    assert np.bincount(split.block_map.ravel()).tolist() == [10, 3, 3]
+
+
+def test_random_split_leaks_and_blocked_split_is_reproducible():
+    random = unet.random_tile_split((512, 512), seed=0)
+    assert unet.shared_pixels(random["train"], random["test"], (512, 512)) > 0
+    a = unet.blocked_split((512, 512), block=128, seed=1)
+    b = unet.blocked_split((512, 512), block=128, seed=1)
+    assert np.array_equal(a.block_map, b.block_map)
+
+
+def test_blocked_split_bad_input():
+    with pytest.raises(ValueError, match="at least one tile"):
+        unet.blocked_split((512, 512), block=64)
+    with pytest.raises(ValueError, match="blocks"):
+        unet.blocked_split((256, 256), block=256)
+    with pytest.raises(ValueError, match="truth"):
+        unet.blocked_split((512, 512), block=128, truth=np.zeros((5, 5)))
+
+
+# ----------------------------------------------------------------------------- normalisation
+
+def test_band_stats_from_training_region_only():
+    x = np.zeros((10, 10, 2), np.float32)
+    x[:5, :, 0] = 1.0
+    x[5:, :, 0] = 100.0                      # "test" half: must not change the statistics
+    x[:5, :, 1] = np.arange(50).reshape(5, 10)
+    x[0, 0, 1] = np.nan
+    region = np.zeros((10, 10), bool)
+    region[:5] = True
+    stats = unet.fit_band_stats(x, ["a", "b"], regions=region)
+    assert stats.mean[0] == pytest.approx(1.0) and stats.std[0] == 1.0  # constant -> std 1
+    assert stats.mean[1] == pytest.approx(np.nanmean(x[:5, :, 1]))
+    z = unet.normalise(x, stats)
+    assert z.dtype == np.float32 and np.isfinite(z).all()
+    assert z[0, 0, 1] == 0.0                 # NaN -> 0 after standardising
+    assert np.isnan(x[0, 0, 1])              # input untouched
+    assert unet.BandStats.from_dict(stats.to_dict()).band_names == ("a", "b")
+
+
+def test_per_chip_normalisation_and_band_checks():
+    stats = unet.fit_band_stats([], ["r", "g", "b"], mode="per_chip")
+    img = np.random.default_rng(0).uniform(0, 255, (20, 30, 3)).astype(np.float32)
+    z = unet.normalise(img, stats)
+    assert np.allclose(z.mean(axis=(0, 1)), 0, atol=1e-4)
+    assert np.allclose(z.std(axis=(0, 1)), 1, atol=1e-3)
+    with pytest.raises(ValueError, match="bands"):
+        unet.normalise(img[..., :2], stats)
+    with pytest.raises(ValueError, match="no finite"):
+        unet.fit_band_stats(np.full((4, 4, 1), np.nan), ["a"])
+
+
+# ----------------------------------------------------------------------------- augmentation
+
+def test_augmentation_keeps_image_and_mask_aligned():
+    rng = np.random.default_rng(0)
+    mask = (rng.random((32, 32)) < 0.3).astype(np.int8)
+    image = np.stack([mask * 5.0, rng.normal(size=(32, 32))], axis=-1).astype(np.float32)
+    aug = unet.Augmentation(flips=True, rot90=True, gain=0.0, offset=0.0)
+    seen = set()
+    for _ in range(40):
+        img2, mask2 = unet.augment_pair(image, mask, rng, aug)
+        assert np.array_equal(img2[..., 0] == 5.0, mask2 == 1)
+        seen.add(mask2.tobytes())
+    assert len(seen) == 8                    # all 8 symmetries of the square occur
+    # radiometric jitter changes the image, never the mask
+    img3, mask3 = unet.augment_pair(image, mask, np.random.default_rng(1),
+                                    unet.Augmentation(flips=False, rot90=False, gain=0.2))
+    assert np.array_equal(mask3, mask) and not np.allclose(img3, image)
+
+
+def test_d4_inverse_undoes_transform():
+    a = np.arange(12.0).reshape(3, 4)
+    for k in range(4):
+        for flip in (False, True):
+            assert np.array_equal(unet.d4_inverse(unet.d4_transform(a, k, flip), k, flip), a)
+
+
+# ----------------------------------------------------------------------------- threshold
+
+def test_threshold_is_mcc_optimal_on_a_grid():
+    rng = np.random.default_rng(0)
+    truth = (rng.random(5000) < 0.05).astype(int)
+    prob = np.clip(0.3 * truth + rng.normal(0.2, 0.1, truth.size), 0, 1)
+    choice = unet.choose_threshold(prob, truth)
+    from sklearn.metrics import matthews_corrcoef
+
+    some = choice.thresholds[::8]
+    ours = unet.scores_by_threshold(prob, truth, some)
+    theirs = np.array([matthews_corrcoef(truth, prob >= t) for t in some])
+    nothing_predicted = np.array([(prob >= t).sum() == 0 for t in some])
+    assert np.allclose(ours[~nothing_predicted], theirs[~nothing_predicted])
+    assert np.isnan(ours[nothing_predicted]).all()   # undefined, where scikit-learn says 0
+    assert choice.score == pytest.approx(np.nanmax(choice.scores))
+    assert choice.score == pytest.approx(matthews_corrcoef(truth, prob >= choice.threshold))
+
+
+def test_threshold_undefined_without_positives():
+    choice = unet.choose_threshold(np.linspace(0, 1, 10), np.zeros(10))
+    assert choice.threshold == 0.5 and np.isnan(choice.score)
+
+
+# ----------------------------------------------------------------------------- prediction
+
+class ConstantModel:
+    """Stands in for a Keras model: probability 0.3 everywhere."""
+
+    def __init__(self):
+        self.shapes = []
+
+    def predict_on_batch(self, x):
+        self.shapes.append(x.shape)
+        return np.full((*x.shape[:3], 1), 0.3, np.float32)
+
+
+@pytest.mark.parametrize("shape", [(300, 300), (101, 77), (128, 128), (257, 131), (40, 300)])
+def test_blended_prediction_of_constant_model_is_constant(shape):
+    model = ConstantModel()
+    image = np.random.default_rng(0).normal(size=(*shape, 3)).astype(np.float32)
+    prob = unet.predict_scene(model, image, tile=128, stride=64, batch_size=4, tta="flips")
+    assert prob.shape == shape
+    assert np.allclose(prob, 0.3, atol=1e-6)
+    assert all(s == (4, 128, 128, 3) for s in model.shapes)   # fixed batch and tile shape
+
+
+def test_blending_weights_taper():
+    w = unet.taper_window(128)
+    assert w[64, 64] > 0.99 and w[0, 0] < 0.01 and w.min() > 0
+
+
+class CoordinateModel:
+    """Predicts from the first band through a sigmoid: shows tiles are put back in place."""
+
+    def predict_on_batch(self, x):
+        return 1 / (1 + np.exp(-x[..., :1]))
+
+
+@pytest.mark.parametrize("tta", [False, "flips", "d4"])
+def test_blended_prediction_puts_tiles_back_in_place(tta):
+    image = np.random.default_rng(1).normal(size=(200, 150, 2)).astype(np.float32)
+    prob = unet.predict_scene(CoordinateModel(), image, tile=64, stride=32, tta=tta)
+    assert np.allclose(prob, 1 / (1 + np.exp(-image[..., 0])), atol=1e-5)
+
+
+# ----------------------------------------------------------------------------- Keras parts
+
+@pytest.fixture(scope="module")
+def keras():
+    return unet.import_keras_quietly()
+
+
+def _scene(seed=0, size=192):
+    rng = np.random.default_rng(seed)
+    truth = np.zeros((size, size), np.uint8)
+    for _ in range(12):
+        r, c = rng.integers(0, size - 12, 2)
+        truth[r:r + 10, c:c + 6] = 1
+    x = rng.normal(size=(size, size, 2)).astype(np.float32)
+    x[..., 0] += 3 * truth
+    x[5:9, 5:9, 1] = np.nan
+    return x, truth
+
+
+def test_unet_builder_shapes_and_loss(keras):
+    model = unet.build_unet(3, depth=2, base_filters=4)
+    out = model.predict_on_batch(np.zeros((2, 64, 64, 3), np.float32))
+    assert out.shape == (2, 64, 64, 1)
+    y_true = np.array([[1.0, 0.0, -1.0, 1.0]])
+    y_good = np.array([[0.99, 0.01, 0.5, 0.99]])
+    y_bad = np.array([[0.01, 0.99, 0.5, 0.01]])
+    good = float(unet.bce_dice_loss(y_true, y_good))
+    assert good < 0.1 < float(unet.bce_dice_loss(y_true, y_bad))
+    # the ignored pixel (-1) does not change the loss
+    assert float(unet.bce_dice_loss(y_true, np.array([[0.99, 0.01, 0.9, 0.99]]))) == \
+        pytest.approx(good, rel=1e-5)
+    with pytest.raises(ValueError, match="depth"):
+        unet.build_unet(3, depth=0)
+
+
+def test_make_sample_ignores_nan_and_pads_small_images(keras):
+    x, truth = _scene()
+    stats = unet.fit_band_stats(x, ["a", "b"])
+    s = unet.make_sample(x[:50, :70], truth[:50, :70], stats, tile=64)
+    assert s.image.shape == (64, 70, 2) and s.shape == (50, 70)
+    assert (s.label[50:] == -1).all() and (s.label[5:9, 5:9] == -1).all()
+    with pytest.raises(ValueError, match="same size"):
+        unet.make_sample(x, truth[:10], stats)
+
+
+def test_streamed_dataset_is_seeded_and_stays_in_region(keras):
+    x, truth = _scene()
+    stats = unet.fit_band_stats(x, ["a", "b"])
+    region = np.zeros(truth.shape, bool)
+    region[:100, :] = True
+    marker = x.copy()
+    marker[100:, :, 1] = 1e6                 # outside the region: must never be cut
+    s = unet.make_sample(marker, truth, stats, region=region)
+    ds = unet.TileDataset([s], batch_size=4, steps=3, tile=64, seed=7,
+                          augmentation=unet.Augmentation())
+    xb, yb = ds[0]
+    assert xb.shape == (4, 64, 64, 2) and yb.shape == (4, 64, 64, 1)
+    assert np.abs(xb).max() < 1e3
+    again = unet.TileDataset([s], batch_size=4, steps=3, tile=64, seed=7,
+                             augmentation=unet.Augmentation())
+    assert np.array_equal(again[0][0], xb)
+
+
+@pytest.fixture(scope="module")
+def tiny_trained(keras):
+    x, truth = _scene()
+    split = unet.blocked_split(truth.shape, block=64, tile=64, stride=32, truth=truth, seed=0)
+    stats = unet.fit_band_stats(x, ["a", "b"], regions=split.region("train"))
+    tr = [unet.make_sample(x, truth, stats, region=split.region("train"), tile=64)]
+    va = [unet.make_sample(x, truth, stats, region=split.region("val"), tile=64)]
+    model = unet.train_unet(tr, va, stats, tile=64, depth=2, base_filters=4, batch_size=4,
+                            steps_per_epoch=4, epochs=2, verbose=False, val_stride=32)
+    return model, x, truth
+
+
+def test_training_records_history_threshold_and_info(tiny_trained):
+    model, x, truth = tiny_trained
+    assert len(model.history["loss"]) == 2 and model.info["steps"] == 8
+    assert 0 < model.threshold < 1
+    assert model.info["stop_reason"] == "epochs"
+    prob = model.predict_proba(x, band_names=["a", "b"])
+    assert prob.shape == truth.shape
+    assert np.isnan(prob[5:9, 5:9]).all() and np.isfinite(prob[20:, 20:]).all()
+    binary = model.predict(x)
+    assert set(np.unique(binary[np.isfinite(binary)])) <= {0.0, 1.0}
+    with pytest.raises(ValueError, match="bands"):
+        model.predict_proba(x, band_names=["b", "a"])
+
+
+def test_save_load_round_trip_predicts_identically(tiny_trained, tmp_path):
+    model, x, _ = tiny_trained
+    path = model.save(tmp_path / "tiny.keras")
+    loaded = unet.load_unet(path)
+    assert loaded.band_names == ("a", "b") and loaded.threshold == model.threshold
+    assert np.array_equal(loaded.stats.mean, model.stats.mean)
+    a = model.predict_proba(x[:100, :90])
+    b = loaded.predict_proba(x[:100, :90])
+    assert np.array_equal(a, b, equal_nan=True)
+    with pytest.raises(FileExistsError):
+        model.save(path)
+    with pytest.raises(ValueError, match=".keras"):
+        model.save(tmp_path / "tiny.h5")
+    with pytest.raises(FileNotFoundError):
+        unet.load_unet(tmp_path / "missing.keras")
+
+
+def test_time_budget_is_respected_within_one_epoch(keras):
+    x, truth = _scene(1, 128)
+    stats = unet.fit_band_stats(x, ["a", "b"])
+    s = [unet.make_sample(x, truth, stats, tile=64)]
+    budget = 3.0
+    model = unet.train_unet(s, s, stats, tile=64, depth=1, base_filters=2, batch_size=2,
+                            steps_per_epoch=10_000, epochs=3, verbose=False, max_val_tiles=2,
+                            time_budget_s=budget)
+    info = model.info
+    assert info["stop_reason"] == "time budget" and info["steps"] < 10_000
+    # it stops before the next step would overrun: at most one step (the first one builds
+    # the graph) and one validation pass late, far less than one epoch of 10,000 steps
+    late = max(info["first_step_seconds"], info["max_step_seconds"]) + info["val_seconds"]
+    assert info["fit_seconds"] <= budget + late + 2.0
+
+
+def test_learning_rate_schedule():
+    cfg = unet.TrainConfig(peak_lr=1e-3, warmup=0.1)
+    lrs = [unet.learning_rate(p, cfg) for p in np.linspace(0, 1, 101)]
+    assert max(lrs) == pytest.approx(1e-3) and lrs[-1] < 1e-4
+    assert np.argmax(lrs) == 10
+    with pytest.raises(ValueError, match="multiple"):
+        unet.TrainConfig(tile=100, depth=3)
+
+
+# ----------------------------------------------------------------------------- chips
+
+def _write_chip_set(tmp_path, sizes=((60, 60), (128, 128), (300, 180), (97, 203)),
+                    fmt="png"):
+    rng = np.random.default_rng(0)
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    for i, (h, w) in enumerate(sizes):
+        mask = np.zeros((h, w), np.uint8)
+        mask[h // 4: h // 2, w // 4: w // 2] = 1
+        if fmt == "tif":
+            img = rng.normal(size=(h, w, 4)).astype(np.float32)
+        else:
+            img = rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
+        unet.write_chip(img, mask, images, masks, f"region{i % 3}_{i:03d}", fmt=fmt)
+    return images, masks
+
+
+@pytest.mark.parametrize("fmt,bands", [("png", 3), ("jpg", 3), ("tif", 4)])
+def test_load_chip_folder_mixed_sizes(tmp_path, fmt, bands):
+    images, masks = _write_chip_set(tmp_path, fmt=fmt)
+    chips = unet.load_chip_folder(images, masks)
+    assert [c.name for c in chips] == ["region0_000", "region0_003", "region1_001",
+                                       "region2_002"]                 # sorted by name
+    assert [c.image.shape[:2] for c in chips] == [(60, 60), (97, 203), (128, 128), (300, 180)]
+    assert all(c.image.shape[-1] == bands and c.image.dtype == np.float32 for c in chips)
+    assert all(set(np.unique(c.mask)) == {0, 1} for c in chips)
+    assert [c.group for c in chips] == ["region0", "region0", "region1", "region2"]
+
+
+def test_load_chip_folder_masks_0_1_and_suffix_in_one_folder(tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "chips"
+    folder.mkdir()
+    img = np.zeros((20, 30, 3), np.uint8)
+    Image.fromarray(img).save(folder / "a.png")
+    Image.fromarray(np.eye(20, 30, dtype=np.uint8)).save(folder / "a_mask.png")   # 0/1
+    chips = unet.load_chip_folder(folder, folder)
+    assert len(chips) == 1 and chips[0].mask.sum() == 20
+
+
+def test_load_chip_folder_bad_inputs(tmp_path):
+    from PIL import Image
+
+    images, masks = _write_chip_set(tmp_path)
+    # image without a mask
+    Image.fromarray(np.zeros((10, 10, 3), np.uint8)).save(images / "lonely.png")
+    with pytest.raises(ValueError, match="without a mask.*lonely.png"):
+        unet.load_chip_folder(images, masks)
+    (images / "lonely.png").unlink()
+    # mask without an image
+    Image.fromarray(np.zeros((10, 10), np.uint8)).save(masks / "orphan.png")
+    with pytest.raises(ValueError, match="without an image.*orphan.png"):
+        unet.load_chip_folder(images, masks)
+    (masks / "orphan.png").unlink()
+    # mask of another size
+    Image.fromarray(np.zeros((5, 5), np.uint8)).save(masks / "region0_000.png")
+    with pytest.raises(ValueError, match="same size"):
+        unet.load_chip_folder(images, masks)
+    # bad mask values
+    Image.fromarray(np.full((60, 60), 7, np.uint8)).save(masks / "region0_000.png")
+    with pytest.raises(ValueError, match="0/1 or 0/255"):
+        unet.load_chip_folder(images, masks)
+    # empty and missing folders
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError, match="no image files"):
+        unet.load_chip_folder(empty, masks)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        unet.load_chip_folder(tmp_path / "nope", masks)
+    # different numbers of bands
+    Image.fromarray(np.full((60, 60), 255, np.uint8)).save(masks / "region0_000.png")
+    Image.fromarray(np.zeros((60, 60), np.uint8)).save(images / "region0_000.png")  # 1 band
+    with pytest.raises(ValueError, match="numbers of bands"):
+        unet.load_chip_folder(images, masks)
+
+
+def test_split_chips_random_and_by_group(tmp_path):
+    sizes = [(40 + i, 50) for i in range(12)]
+    images, masks = _write_chip_set(tmp_path, sizes=sizes)
+    chips = unet.load_chip_folder(images, masks)
+    rnd = unet.split_chips(chips, by="random", seed=0)
+    assert sum(len(v) for v in rnd.values()) == 12 and all(rnd.values())
+    grp = unet.split_chips(chips, by="group", seed=0)
+    groups = {k: {c.group for c in v} for k, v in grp.items()}
+    assert all(groups.values())
+    assert not (groups["train"] & groups["test"]) and not (groups["train"] & groups["val"])
+    with pytest.raises(ValueError, match="3 groups"):
+        unet.split_chips([c for c in chips if c.group != "region2"], by="group")
+
+
+def test_streamed_tiles_and_prediction_on_chips_of_mixed_sizes(tmp_path, tiny_trained):
+    model = tiny_trained[0]                       # 2 bands "a", "b"
+    rng = np.random.default_rng(2)
+    images, masks = tmp_path / "im", tmp_path / "mk"
+    for i, (h, w) in enumerate([(40, 50), (90, 70), (150, 140)]):
+        unet.write_chip(rng.normal(size=(h, w, 2)).astype(np.float32),
+                        rng.random((h, w)) < 0.2, images, masks, f"c{i}", fmt="tif")
+    chips = unet.load_chip_folder(images, masks)
+    samples = unet.samples_from_chips(chips, model.stats, tile=64)
+    assert [s.image.shape[:2] for s in samples] == [(64, 64), (90, 70), (150, 140)]
+    ds = unet.TileDataset(samples, batch_size=6, steps=2, tile=64, seed=0,
+                          augmentation=unet.Augmentation())
+    xb, yb = ds[1]
+    assert xb.shape == (6, 64, 64, 2) and set(np.unique(yb)) <= {-1.0, 0.0, 1.0}
+    for c in chips:
+        assert model.predict_proba(c.image).shape == c.image.shape[:2]
