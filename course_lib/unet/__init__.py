@@ -53,6 +53,7 @@ _LAZY = {
     "TrainConfig": "train", "train_unet": "train", "learning_rate": "train",
     "trained_predict_sample": "train",
     "save_unet": "saving", "load_unet": "saving",
+    "SceneData": "scene", "prepare_scene": "scene", "held_out_mask": "scene",
 }
 
 

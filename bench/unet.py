@@ -1,0 +1,266 @@
+"""Benchmark of course_lib.unet: the training levers on the study area and on a chip set.
+
+Run on one CPU (the numbers in bench/unet.md were made this way)::
+
+    taskset -c 0 python bench/unet.py study --name base --budget 180
+    taskset -c 0 python bench/unet.py study --name no_aug --budget 180 --no-augment
+    taskset -c 0 python bench/unet.py speed            # steps/s of model sizes
+    taskset -c 0 python bench/unet.py chips --budget 120
+    python bench/unet.py report                         # writes bench/unet.md
+
+Each run appends one JSON line to bench/unet_runs.jsonl (kept in the repository, so the report
+can be regenerated); peak memory is the process's maximum RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+# One CPU as on Binder (binder/start): one thread per pool.
+for _k, _v in {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1",
+               "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "2"}.items():
+    os.environ.setdefault(_k, _v)
+
+HERE = Path(__file__).resolve().parent
+RUNS = HERE / "unet_runs.jsonl"
+sys.path.insert(0, str(HERE.parent))
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _load() -> float:
+    return os.getloadavg()[0]
+
+
+def _record(row: dict) -> None:
+    row.update({"when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "cpus": len(os.sched_getaffinity(0)), "load_before": row.get("load_before"),
+                "peak_rss_mb": round(_peak_mb())})
+    with open(RUNS, "a") as f:
+        f.write(json.dumps(row) + "\n")
+    print(json.dumps(row, indent=1))
+
+
+def setting_raster(area, setting: int):
+    try:
+        from course_lib import layers
+
+        return layers.setting_layers(setting, area), layers.evaluation_mask(area)
+    except ImportError:  # before course_lib.layers landed: the same layers from sar
+        from course_lib import sar
+        from course_lib.results import SETTING_BANDS, SETTINGS
+
+        full = sar.change_layers(area)
+        return full.select(SETTING_BANDS[SETTINGS[setting]]), np.isfinite(full.data).all(0)
+
+
+def cart_scores(area, raster, truth, mask, seed: int) -> dict:
+    """CART on the 130 training points, scored on the same pixels."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    from course_lib import metrics
+
+    try:
+        from course_lib import layers
+
+        table = layers.sample_at_points(raster, area["training_points"], on_invalid="drop")
+    except ImportError:
+        pts = area["training_points"]
+        vals = raster.data[:, pts["row"].to_numpy(), pts["col"].to_numpy()].T
+        import pandas as pd
+
+        table = pd.DataFrame(vals, columns=raster.band_names)
+        table["label"] = pts["label"].to_numpy()
+        table = table[np.isfinite(vals).all(1)]
+    names = list(raster.band_names)
+    tree = DecisionTreeClassifier(random_state=seed).fit(table[names], table["label"])
+    x = raster.data.reshape(len(names), -1).T
+    ok = np.isfinite(x).all(1)
+    pred = np.full(x.shape[0], np.nan, np.float32)
+    pred[ok] = tree.predict(x[ok])
+    pred = pred.reshape(truth.shape)
+    s = metrics.evaluate(truth, pred, valid=mask)
+    return {"cart_mcc": s.mcc, "cart_precision": s.precision, "cart_recall": s.recall,
+            "n_points": len(table)}
+
+
+def run_study(args) -> None:
+    load_before = _load()
+    from course_lib import metrics, unet
+    from course_lib.data.study_area import load_study_area
+
+    unet.import_keras_quietly()
+    area = load_study_area()
+    raster, evalmask = setting_raster(area, args.setting)
+    truth = area["landslide_mask"].data[0]
+    scene = unet.prepare_scene(raster, truth, block=args.block, seed=args.split_seed,
+                               normalisation=args.normalisation)
+    aug = unet.Augmentation() if not args.no_augment else unet.Augmentation.none()
+    t0 = time.perf_counter()
+    model = unet.train_unet(scene.train, scene.val, scene.stats, time_budget_s=args.budget,
+                            epochs=args.epochs, steps_per_epoch=args.steps,
+                            batch_size=args.batch, depth=args.depth,
+                            base_filters=args.base, batch_norm=not args.no_bn,
+                            schedule=args.schedule, peak_lr=args.lr, augmentation=aug,
+                            tta=args.tta or False, seed=args.seed, clock=args.clock,
+                            jit_compile=args.jit)
+    train_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    prob = model.predict_proba(raster, tta=args.tta or False)
+    predict_s = time.perf_counter() - t1
+    mask = unet.held_out_mask(scene.split, evalmask)
+    binary = np.where(np.isnan(prob), np.nan, prob >= model.threshold)
+    s = metrics.evaluate(truth, binary, valid=mask)
+    row = {"kind": "study", "name": args.name, "setting": args.setting, "budget_s": args.budget,
+           "load_before": load_before, "train_wall_s": round(train_s, 1),
+           "predict_s": round(predict_s, 1), "clock": args.clock,
+           "budget_seconds_used": model.info["budget_seconds_used"], "mcc": s.mcc, "precision": s.precision,
+           "recall": s.recall, "f1": s.f1, "threshold": model.threshold,
+           **{k: model.info[k] for k in ("steps", "steps_per_second", "first_step_seconds",
+                                         "stop_reason", "best_epoch", "val_score",
+                                         "n_params")},
+           "config": {k: v for k, v in model.info["config"].items()
+                      if k not in ("verbose",)},
+           "normalisation": args.normalisation,
+           "test_landslide_pixels": int(truth[mask].sum())}
+    row.update(cart_scores(area, raster, truth, mask, args.seed))
+    _record(row)
+
+
+def run_speed(args) -> None:
+    load_before = _load()
+    from course_lib import unet
+
+    keras = unet.import_keras_quietly()
+    from course_lib.unet.model import bce_dice_loss, build_unet
+
+    x = np.random.default_rng(0).normal(size=(args.batch, 128, 128, 3)).astype(np.float32)
+    y = (np.random.default_rng(1).random((args.batch, 128, 128, 1)) < 0.02).astype(np.float32)
+    for depth, base in [(3, 8), (3, 16), (4, 8), (4, 16)]:
+        keras.utils.set_random_seed(0)
+        m = build_unet(3, depth=depth, base_filters=base)
+        m.compile(optimizer=keras.optimizers.Adam(1e-3), loss=bce_dice_loss,
+                  jit_compile=args.jit)
+        clock = time.process_time if args.clock == "process" else time.perf_counter
+        t = clock()
+        m.train_on_batch(x, y)
+        first = clock() - t
+        t = clock()
+        for _ in range(args.steps):
+            m.train_on_batch(x, y)
+        sps = args.steps / (clock() - t)
+        m.predict_on_batch(x)
+        t = clock()
+        for _ in range(5):
+            m.predict_on_batch(x)
+        tiles = 5 * args.batch / (clock() - t)
+        _record({"kind": "speed", "depth": depth, "base_filters": base, "batch": args.batch,
+                 "n_params": int(m.count_params()), "first_step_s": round(first, 1),
+                 "clock": args.clock, "jit": str(args.jit),
+                 "steps_per_second": round(sps, 3), "predict_tiles_per_second": round(tiles, 1),
+                 "load_before": load_before})
+        load_before = _load()
+
+
+def make_chip_set(folder: Path, seed: int = 0, n: int = 60) -> tuple[Path, Path]:
+    """A synthetic chip set of mixed sizes from the study area's post-event RGB (8-bit)."""
+    from course_lib import unet
+    from course_lib.data.study_area import load_study_area
+
+    area = load_study_area()
+    raster, _ = setting_raster(area, 4)
+    rgb = np.stack([raster.band(b) for b in ("post-R", "post-G", "post-B")], axis=-1)
+    lo, hi = np.nanpercentile(rgb, 2), np.nanpercentile(rgb, 98)
+    rgb8 = (np.clip((np.nan_to_num(rgb, nan=lo) - lo) / (hi - lo), 0, 1) * 255).astype(np.uint8)
+    truth = area["landslide_mask"].data[0]
+    rng = np.random.default_rng(seed)
+    images, masks = folder / "images", folder / "masks"
+    rows, cols = truth.shape
+    for i in range(n):
+        size = int(rng.choice([64, 96, 160, 256, 400]))
+        r, c = rng.integers(0, rows - size), rng.integers(0, cols - size)
+        region = "west" if c + size // 2 < cols // 2 else "east"
+        unet.write_chip(rgb8[r:r + size, c:c + size], truth[r:r + size, c:c + size],
+                        images, masks, f"{region}_{i:03d}")
+    return images, masks
+
+
+def run_chips(args) -> None:
+    import tempfile
+
+    load_before = _load()
+    from course_lib import unet
+    from course_lib.unet.threshold import scores_by_threshold
+
+    unet.import_keras_quietly()
+    with tempfile.TemporaryDirectory() as tmp:
+        images, masks = make_chip_set(Path(tmp))
+        chips = unet.load_chip_folder(images, masks)
+    parts = unet.split_chips(chips, by="group" if args.by_group else "random", seed=0)
+    stats = unet.fit_band_stats([c.image for c in parts["train"]], ["R", "G", "B"],
+                                mode=args.normalisation)
+    tr = unet.samples_from_chips(parts["train"], stats)
+    va = unet.samples_from_chips(parts["val"], stats)
+    model = unet.train_unet(tr, va, stats, time_budget_s=args.budget, epochs=args.epochs,
+                            steps_per_epoch=args.steps, batch_size=args.batch,
+                            depth=args.depth, base_filters=args.base, seed=args.seed,
+                            clock=args.clock, jit_compile=args.jit,
+                            augmentation=unet.Augmentation() if not args.no_augment
+                            else unet.Augmentation.none())
+    probs, labels = [], []
+    for c in parts["test"]:
+        probs.append(model.predict_proba(c.image, tta=args.tta or False).ravel())
+        labels.append(c.mask.ravel())
+    p, t = np.concatenate(probs), np.concatenate(labels)
+    mcc = float(scores_by_threshold(p, t, [model.threshold])[0])
+    f1 = float(scores_by_threshold(p, t, [model.threshold], metric="f1")[0])
+    _record({"kind": "chips", "name": args.name, "budget_s": args.budget, "mcc": mcc, "f1": f1,
+             "n_chips": {k: len(v) for k, v in parts.items()}, "by_group": args.by_group,
+             "normalisation": args.normalisation, "threshold": model.threshold,
+             "load_before": load_before,
+             **{k: model.info[k] for k in ("steps", "steps_per_second", "stop_reason",
+                                           "best_epoch", "n_params")}})
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("what", choices=["study", "speed", "chips"])
+    ap.add_argument("--name", default="base")
+    ap.add_argument("--setting", type=int, default=2)
+    ap.add_argument("--budget", type=float, default=180)
+    ap.add_argument("--epochs", type=int, default=40)
+    ap.add_argument("--steps", type=int, default=25)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--depth", type=int, default=3)
+    ap.add_argument("--base", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--schedule", default="cosine")
+    ap.add_argument("--block", type=int, default=256)
+    ap.add_argument("--normalisation", default="training")
+    ap.add_argument("--no-augment", action="store_true")
+    ap.add_argument("--no-bn", action="store_true")
+    ap.add_argument("--by-group", action="store_true")
+    ap.add_argument("--tta", default=None)
+    ap.add_argument("--seed", type=int, default=2019)
+    ap.add_argument("--split-seed", type=int, default=0)
+    ap.add_argument("--clock", default="process", help="budget in CPU seconds (process) or wall")
+    ap.add_argument("--jit", default="auto", type=lambda v: {"1": True, "0": False}.get(v, v))
+    args = ap.parse_args()
+    {"study": run_study, "speed": run_speed, "chips": run_chips}[args.what](args)
+
+
+if __name__ == "__main__":
+    main()
