@@ -88,7 +88,10 @@ def clear_count(clear: np.ndarray, stack: np.ndarray | None = None) -> np.ndarra
     Args:
         clear: boolean ``(time, rows, cols)``, True where usable.
         stack: optional ``(time, bands, rows, cols)``; observations with any NaN band are
-            then not counted.
+            then not counted. These are exactly the observations
+            :func:`greenest_pixel_composite` may choose from, so a pixel with count 0 is NaN in
+            the greenest composite and every pixel with count > 0 is complete in every band (unless
+            its NDVI is undefined on every such date, red + NIR <= 0).
 
     >>> clear_count(np.array([[[True, False]], [[True, False]]])).tolist()
     [[2, 0]]

@@ -217,7 +217,7 @@ print(f"cloud {shadow_result.cloud.mean():.1%}, shadow {shadow_result.shadow.mea
       f"final mask {shadow_result.mask.mean():.1%}")
 detected = shadow_result.cloud | shadow_result.shadow
 print(f"cloud or shadow pixels inside the final mask: {shadow_result.mask[detected].mean():.1%} "
-      "(the buffer only drops isolated specks)")
+      "(the rest: specks and strips too thin to survive the erosion)")
 
 # %% [markdown]
 # Look at the "dark pixels" panel: in February, conifer forest, wet fields and lake shores are

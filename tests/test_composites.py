@@ -281,3 +281,17 @@ def test_study_area_composites_mask_clouds_with_the_cloud_probability():
     assert result["pre_greenest"].attrs["mask"].startswith("cloud probability")
     with pytest.raises(ValueError, match="cloudprob"):
         composites.study_area_clear_mask(area["s2_pre_scl"], np.zeros((4, 3, 3)))
+
+
+def test_greenest_pixel_and_clear_count_agree_on_random_gaps():
+    """Count > 0 <=> the greenest composite is complete in every band; count 0 <=> all NaN."""
+    rng = np.random.default_rng(11)
+    stack = rng.uniform(0.01, 0.5, (5, 4, 30, 30)).astype(np.float32)
+    holes = rng.random(stack.shape) < 0.15                  # NaN in random bands and dates
+    stack[holes] = np.nan
+    clear = rng.random((5, 30, 30)) < 0.6
+    out = greenest_pixel_composite(stack, clear, red_band=2, nir_band=3)
+    count = clear_count(clear, stack)
+    complete = np.isfinite(out).all(axis=0)
+    np.testing.assert_array_equal(complete, count > 0)
+    assert np.isnan(out[:, count == 0]).all()
