@@ -216,13 +216,6 @@ def _add_nan_where_unusable(score: np.ndarray, usable: np.ndarray, buffer: np.nd
     score += buffer
 
 
-def _finite_every_band(data: np.ndarray) -> np.ndarray | None:
-    """``(time, rows, cols)`` True where every band is finite; None when no band has NaN."""
-    if not np.isnan(data).any():
-        return None
-    return np.isfinite(data).all(axis=1)
-
-
 def _ndvi_score(data: np.ndarray, red_band: int, nir_band: int,
                 clear: np.ndarray | None) -> np.ndarray:
     """NDVI ``(time, rows, cols)``, NaN where not clear or undefined (NaN in any band,
@@ -234,8 +227,6 @@ def _ndvi_score(data: np.ndarray, red_band: int, nir_band: int,
     """
     check_reflectance(data[:, red_band], f"band {red_band} (red)")
     check_reflectance(data[:, nir_band], f"band {nir_band} (NIR)")
-    all_finite = _finite_every_band(data)
-    check_all_bands = all_finite is not None
     grid = data.shape[2:]
     score = np.empty(data.shape[:1] + grid, dtype=np.float32)
     denominator = np.empty(grid, dtype=np.float32)
@@ -248,10 +239,6 @@ def _ndvi_score(data: np.ndarray, red_band: int, nir_band: int,
             np.greater(denominator, 0, out=usable)  # False for NaN and for 0 / 0
             if clear is not None:
                 usable &= clear[t]
-            if check_all_bands:
-                # A date with NaN in ANY band is no observation (as clear_count counts it):
-                # it must not win and leave that band NaN while another date was clear.
-                usable &= all_finite[t]
             np.subtract(nir, red, out=score[t])
             score[t] /= denominator
             _add_nan_where_unusable(score[t], usable, buffer)
@@ -287,6 +274,29 @@ def _band_index(value: Any, name: str, band_names: Sequence[str] | None) -> int 
         raise TypeError(f"{name} must be a band index (int) or, for a Raster, a band name; got "
                         f"{describe(value)}.")
     return int(value)
+
+
+def _skip_incomplete_dates(data: np.ndarray, masked_score: np.ndarray, best: np.ndarray,
+                           best_score: np.ndarray, out: np.ndarray) -> None:
+    """Redo the choice, in place, where the winning date has NaN in some band.
+
+    A date with NaN in ANY band is no observation (it is not counted by :func:`clear_count`
+    either): it must not win and leave that band NaN while another date was complete. Where
+    the winner is complete it is also the best complete date, so only the (usually few)
+    pixels whose gathered values hold NaN are redone, with every incomplete date excluded.
+    This costs a look at the composite instead of a pass over the whole stack.
+    """
+    with np.errstate(invalid="ignore"):
+        incomplete = np.isnan(out).any(axis=0) & (best_score > -np.inf)
+    if not incomplete.any():
+        return
+    rows, cols = np.nonzero(incomplete)
+    values = data[:, :, rows, cols]                                   # (time, bands, n)
+    score = masked_score[:, rows, cols].astype(np.float32)            # (time, n), a copy
+    score[~np.isfinite(values).all(axis=1)] = np.nan
+    index, value = argmax_over_time(score)
+    best[rows, cols], best_score[rows, cols] = index, value
+    out[:, rows, cols] = np.take_along_axis(values, index[None, None], axis=0)[0]
 
 
 def greenest_pixel_composite(stack, clear=None, score=None, red_band: int | None = None,
@@ -337,17 +347,14 @@ def greenest_pixel_composite(stack, clear=None, score=None, red_band: int | None
         if score.shape != expected:
             raise ValueError(f"score of shape {score.shape} does not match the stack "
                              f"{data.shape}: expected (time, rows, cols) = {expected}.")
-        usable = clear
-        all_finite = _finite_every_band(data)
-        if all_finite is not None:
-            usable = all_finite if usable is None else usable & all_finite
-        masked_score = score if usable is None else np.where(usable, score, np.float32(np.nan))
+        masked_score = score if clear is None else np.where(clear, score, np.float32(np.nan))
         # (np.where is clear but slower than the NDVI path; only the NDVI path is benchmarked.)
     best, best_score = argmax_over_time(masked_score)                  # (rows, cols)
+    out = _take_dates(data, best).astype(np.float32, copy=False)        # (bands, rows, cols)
+    _skip_incomplete_dates(data, masked_score, best, best_score, out)
     never = best_score == -np.inf                                       # no usable date
     if never.all():
         _raise_if_all_cloud(np.zeros(1, dtype=bool))
-    out = _take_dates(data, best).astype(np.float32, copy=False)        # (bands, rows, cols)
     out[:, never] = np.nan
     if return_index:
         return out, np.where(never, -1, best)
