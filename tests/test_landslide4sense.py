@@ -168,3 +168,23 @@ def test_offline_message(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_OFFLINE", "1")
     with pytest.raises(online.OfflineError, match="COURSE_OFFLINE"):
         online.require_network("example.org")
+
+
+def test_patch_explorer_callback(patch_folder):
+    from course_lib.viz.online_plots import patch_explorer
+
+    patches = l4s.load_patches(patch_folder)
+    fig, numbers = patch_explorer(patches, index=1, band="DEM")
+    assert numbers["name"] == "image_2" and len(fig.axes) >= 3
+    assert numbers["landslide_fraction"] == pytest.approx(patches.masks[1].mean())
+    norm = patch_explorer(l4s.normalise_patches(patches), index=1, band="DEM")[1]
+    assert abs(norm["band_mean"]) < abs(numbers["band_mean"]) + 1
+    with pytest.raises(ValueError, match="index"):
+        patch_explorer(patches, index=9)
+
+
+def test_to_chips_for_the_unet(patch_folder):
+    pytest.importorskip("course_lib.unet")
+    chips = l4s.to_chips(l4s.load_patches(patch_folder), bands=["B02", "B03", "B04"])
+    assert len(chips) == 5 and chips[0].image.shape == (128, 128, 3)
+    assert chips[0].mask.shape == (128, 128)

@@ -149,3 +149,24 @@ def test_search_offline_message(monkeypatch):
     assert "planetarycomputer.microsoft.com" in message and "load_study_area" in message
     with pytest.raises(online.OfflineError):
         stac.load_event()
+
+
+def test_items_from_rasters_round_trip(tmp_path):
+    from affine import Affine as A
+    from rasterio.crs import CRS as RCRS
+
+    from course_lib.data.raster import Raster
+
+    rng = np.random.default_rng(0)
+    refl = rng.uniform(0.01, 0.5, (2, 6, 20, 30)).astype(np.float32)
+    refl[0, :, 0, 0] = np.nan
+    common = dict(transform=A(20, 0, 300000, 0, -20, 6820000), crs=RCRS.from_epsg(32632),
+                  dates=np.array(["2019-07-01", "2019-07-11"], "datetime64[D]"))
+    reflectance = Raster(refl, band_names=stac.S2_BANDS, **common)
+    scl = Raster(np.full((2, 1, 20, 30), 4, np.uint8), band_names=("SCL",), **common)
+    items = stac.items_from_rasters(reflectance, scl, tmp_path, processing_baseline="04.00")
+    assert [stac.processing_baseline(i) for i in items] == ["04.00", "04.00"]
+    loaded, loaded_scl = stac.load_s2(items, crs="EPSG:32632", resolution=20)
+    assert loaded.data.shape == refl.shape
+    np.testing.assert_allclose(loaded.data, refl, atol=6e-5)   # NaN where NaN
+    assert (loaded_scl.data == 4).all()

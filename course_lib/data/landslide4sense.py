@@ -523,3 +523,23 @@ def download_archive(split: str = "validation", folder: str | os.PathLike | None
     pooch.retrieve(url=url, known_hash=known_hash, fname=name, path=folder,
                    processor=pooch.Unzip(extract_dir=Path(name).stem), progressbar=True)
     return folder / Path(name).stem
+
+
+def to_chips(patches: Patches, bands: Sequence[str] | None = None) -> list:
+    """The patches as :class:`course_lib.unet.Chip` objects for notebook 05's training functions.
+
+    Each chip holds one patch band-last (raw values: the U-Net fits its own band statistics on
+    the training chips, or pass patches already normalised with :func:`normalise_patches`) and
+    its mask; the group is the patch name (Landslide4Sense patches carry no coordinates).
+    """
+    try:
+        from course_lib.unet import Chip
+    except ImportError as err:
+        raise ImportError("to_chips needs course_lib.unet (notebook 05's helpers); use "
+                          "training_arrays() for plain (x, y) arrays instead.") from err
+    if patches.masks is None:
+        raise ValueError("These patches have no masks (an unlabelled split); chips need masks.")
+    chosen = patches.select(bands) if bands else patches
+    return [Chip(name=name, image=np.ascontiguousarray(image, dtype=np.float32), mask=mask,
+                 group=name)
+            for name, image, mask in zip(chosen.names, chosen.images, patches.masks)]

@@ -333,3 +333,77 @@ def load_event(window: EventWindow = JOLSTER, resolution: float = 20,
             out[f"s1_{period}"] = load_s1(s1_items, bbox=window.bbox, crs=window.crs,
                                           resolution=resolution)
     return out
+
+
+def items_from_rasters(reflectance: Raster, scl: Raster, folder, processing_baseline: str = "02.13",
+                       prefix: str = "local") -> list:
+    """Write a Sentinel-2 time series as one GeoTIFF per date and band, with STAC items.
+
+    The digital numbers follow the given processing baseline (``round(reflectance x 10000)``,
+    plus 1000 from baseline 04.00; 0 = no data), and each item carries
+    ``s2:processing_baseline`` and the projection and raster extensions, as a real catalogue's
+    items do. Offline, this turns the simulated study area into items that :func:`load_s2`
+    reads exactly as it reads real ones (and the tests use it).
+
+    Args:
+        reflectance: ``(time, bands, rows, cols)`` Raster with band names from :data:`S2_BANDS`.
+        scl: ``(time, 1, rows, cols)`` SCL Raster on the same grid.
+        folder: where to write the files (created).
+        processing_baseline: e.g. ``"02.13"`` or ``"04.00"``.
+        prefix: start of the item ids.
+
+    Returns:
+        one ``pystac.Item`` per date (assets named as in the Planetary Computer catalogue).
+    """
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    import pystac
+    import rasterio
+    from pystac.extensions.projection import ProjectionExtension
+    from pystac.extensions.raster import RasterBand, RasterExtension
+    from rasterio.warp import transform_bounds
+
+    if reflectance.dates is None or reflectance.data.ndim != 4:
+        raise ValueError("reflectance must be a time series Raster (time, bands, rows, cols) "
+                         "with dates.")
+    if scl.data.shape[0] != reflectance.data.shape[0] or scl.shape != reflectance.shape:
+        raise ValueError(f"scl {scl.data.shape} does not match reflectance "
+                         f"{reflectance.data.shape} (same dates and grid needed).")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    offset = 1000 if float(processing_baseline) >= 4.0 else 0
+    rows, cols = reflectance.shape
+    left, bottom, right, top = reflectance.bounds
+    w, s, e, n = transform_bounds(reflectance.crs, "EPSG:4326", left, bottom, right, top)
+    geometry = {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+    epsg = reflectance.crs.to_epsg()
+    items = []
+    for t, date in enumerate(reflectance.dates):
+        when = datetime.fromisoformat(str(date)).replace(hour=10, minute=30, tzinfo=timezone.utc)
+        item = pystac.Item(f"{prefix}_{str(date).replace('-', '')}", geometry, [w, s, e, n], when,
+                           properties={"s2:processing_baseline": processing_baseline})
+        ProjectionExtension.add_to(item)
+        RasterExtension.add_to(item)
+        layers = {b: reflectance.data[t, i] for i, b in enumerate(reflectance.band_names)}
+        layers["SCL"] = scl.data[t, 0]
+        for band, values in layers.items():
+            if band == "SCL":
+                data, dtype = np.asarray(values, dtype=np.uint8), "uint8"
+            else:
+                finite = np.isfinite(values)
+                dn = np.clip(np.round(np.where(finite, values, 0) * 10000) + offset, 1, 65535)
+                data, dtype = np.where(finite, dn, 0).astype(np.uint16), "uint16"
+            path = folder / f"{item.id}_{band}.tif"
+            with rasterio.open(path, "w", driver="GTiff", width=cols, height=rows, count=1,
+                               dtype=dtype, crs=reflectance.crs, transform=reflectance.transform,
+                               nodata=0, compress="deflate") as dst:
+                dst.write(data, 1)
+            asset = pystac.Asset(str(path), media_type=pystac.MediaType.GEOTIFF, roles=["data"])
+            item.add_asset(band, asset)
+            proj = ProjectionExtension.ext(asset)
+            proj.epsg, proj.shape = epsg, [rows, cols]
+            proj.transform = list(reflectance.transform)[:6]
+            RasterExtension.ext(asset).bands = [RasterBand.create(data_type=dtype, nodata=0)]
+        items.append(item)
+    return items

@@ -1,0 +1,461 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+# ---
+
+# %% [markdown]
+# # 09 · Real data online: Sentinel over Jølster through STAC, and Landslide4Sense
+#
+# Everything so far ran on bundled or simulated data, so the course works without a network.
+# This notebook reaches out: it searches a **STAC API** for the real Sentinel-2 and
+# Sentinel-1 images around the Jølster event of 30 July 2019 and runs the course's pipeline on
+# them (composites, change layers, the CART of notebook 04), and it downloads a few real
+# **Landslide4Sense** patches (Ghorbanzadeh et al. 2022) for the U-Net of notebook 05.
+#
+# It checks the network first. **Offline** (and in the course's automatic tests) it says what
+# it would do and runs the same functions on small local data instead: the simulated study
+# area wrapped as STAC items, and made-up patches in the Landslide4Sense file format.
+#
+# ## Overview
+#
+# ### Learning objectives
+#
+# By the end of this notebook you can:
+#
+# 1. search a STAC catalogue for Sentinel-2 L2A and Sentinel-1 over an area and dates, and load
+#    only the pixels you need with `odc-stac`;
+# 2. convert Sentinel-2 digital numbers to reflectance for any **processing baseline** (the
+#    1000 offset since 04.00) and keep the SCL layer for masking;
+# 3. run the course's composites, change layers and CART on real images, and say why a model
+#    trained elsewhere transfers poorly;
+# 4. read Landslide4Sense patches (14 bands, HDF5), normalise them as the authors did, and
+#    download a checked subset instead of a 2.5 GB archive;
+# 5. write code that fails clearly without a network and tells the user how to continue.
+#
+# ### Prerequisites
+#
+# | concept | importance | where to learn it |
+# |---|---|---|
+# | SCL masks, composites, dNDVI | necessary | notebooks **01** and **02** |
+# | CART on setting 4 | helpful | notebook **04** |
+# | U-Net training | helpful | notebook **05** |
+# | STAC (SpatioTemporal Asset Catalog) | helpful | [stacspec.org](https://stacspec.org/en/tutorials/) |
+#
+# ### Time to learn
+#
+# About **40 minutes** online (searches and downloads take a few minutes), 25 offline.
+#
+# ### Real or simulated?
+#
+# * **Online: real.** Sentinel-2 L2A and Sentinel-1 RTC from Microsoft Planetary Computer
+#   (Copernicus data), Landslide4Sense patches from Zenodo record 10463239 (CC BY 4.0).
+# * **Offline: simulated or made up.** The simulated study area (notebook 00), and patches
+#   that only have Landslide4Sense's *format* (`write_example_patches`). The notebook prints
+#   which branch it takes.
+
+# %%
+# %matplotlib inline
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from affine import Affine
+from IPython.display import display
+from rasterio.enums import Resampling
+from rasterio.transform import rowcol
+from rasterio.warp import reproject
+from sklearn.tree import DecisionTreeClassifier
+
+from course_lib import metrics
+from course_lib.clouds import dn_to_reflectance
+from course_lib.composites import composite_raster
+from course_lib.config import DEFAULT_SEED, cache_dir, fast_mode, pick
+from course_lib.data import landslide4sense as l4s
+from course_lib.data import online, stac
+from course_lib.data.study_area import load_study_area
+from course_lib.indices import dndvi, ndvi
+from course_lib.viz.online_plots import patch_explorer
+
+# %% [markdown]
+# ## 1. Is there a network?
+#
+# One cheap check per server (a TCP connection, no data). The automatic tests run in fast
+# mode and always take the offline branch; `COURSE_OFFLINE=1` forces it too (useful in a
+# workshop with an unreliable connection).
+
+# %%
+reachable = {host: online.network_available(host)
+             for host in ("planetarycomputer.microsoft.com", "zenodo.org")}
+ONLINE = all(reachable.values()) and not fast_mode()
+for host, ok in reachable.items():
+    print(f"{host}: {'reachable' if ok else 'not reachable'}")
+print("->", "ONLINE: real data" if ONLINE else
+      "OFFLINE: the same steps on local data (" + ("fast test mode" if fast_mode() else "no network") + ")")
+
+# %% [markdown]
+# Without a network, every online function of the course stops with one clear message instead
+# of a stack of socket errors:
+
+# %%
+try:
+    online.require_network("zenodo.org" if not ONLINE else "offline.invalid",
+                           what="this demonstration", timeout=2)
+except online.OfflineError as err:
+    print(err)
+
+# %% [markdown]
+# ## 2. Sentinel-2 and Sentinel-1 over Jølster through STAC
+#
+# A STAC API answers "which images cover this box between these dates?" with **items**: one
+# per scene, each listing its files (**assets**, one per band) and metadata such as the cloud
+# cover and the processing baseline. `odc-stac` then reads only the box you ask for from the
+# cloud-optimised GeoTIFFs, reprojected onto one grid. The course's preset:
+
+# %%
+window = stac.JOLSTER
+print(window.name)
+print(f"box (lon/lat): {window.bbox}; event {window.event}")
+print(f"pre: {window.datetime('pre')}   post: {window.datetime('post')}   grid: {window.crs}")
+
+# %% [markdown]
+# **Processing baselines.** From baseline 04.00 (25 January 2022) ESA adds 1000 to every
+# Sentinel-2 digital number (`BOA_ADD_OFFSET = -1000`), so reflectance = (DN − 1000) / 10000;
+# before, reflectance = DN / 10000. A time series that spans 2022 mixes both, so `load_s2`
+# converts each item with its own baseline (`course_lib.clouds.dn_to_reflectance`). 2019 images
+# have no offset, but the code does not assume it.
+
+# %% [markdown]
+# ### Self-check
+#
+# A Sentinel-2 L2A pixel of a product with processing baseline **04.00** stores DN 1500. What
+# is its reflectance? Put a number in `answer` and run the cell.
+#
+# <details><summary>Hint</summary>
+#
+# Subtract the offset first, then divide by the quantification value 10000.
+# </details>
+
+# %%
+answer = None   # a reflectance, e.g. 0.15
+
+expected = float(dn_to_reflectance(np.array([1500]), "04.00")[0])
+if answer is None:
+    print("Replace None with your answer and run the cell again.")
+elif abs(answer - expected) < 1e-4:
+    print(f"Correct: (1500 - 1000) / 10000 = {expected:.2f}. Forgetting the offset gives 0.15, "
+          "three times too bright.")
+else:
+    print("Not quite: did you remove the offset of 1000 before dividing?")
+
+# %% [markdown]
+# Now load the images: online the real ones; offline the simulated study area, cropped and
+# written as one GeoTIFF per date and band with STAC items that point at them
+# (`stac.items_from_rasters`), so that **the same** `load_s2` reads them.
+
+# %%
+RESOLUTION = pick(20, 40)
+if ONLINE:
+    items = {p: stac.search("s2", window, p, max_cloud=80, limit=pick(20, 6)) for p in ("pre", "post")}
+    for p, found in items.items():
+        print(f"{p}: {len(found)} Sentinel-2 items, baselines "
+              f"{sorted({stac.processing_baseline(i) for i in found})}")
+    s2 = {p: stac.load_s2(items[p], bbox=window.bbox, crs=window.crs, resolution=RESOLUTION)
+          for p in ("pre", "post")}
+    truth = None
+else:
+    area = load_study_area()
+    crop = np.s_[..., 256:768, 256:768]
+    local = Path(tempfile.mkdtemp(prefix="stac_", dir=cache_dir()))
+    items = {}
+    for p in ("pre", "post"):
+        refl, scl = area[f"s2_{p}"], area[f"s2_{p}_scl"]
+        moved = refl.transform @ Affine.translation(256, 256)      # the crop's top-left corner
+        refl_c = replace(refl, data=refl.data[crop], transform=moved)
+        scl_c = replace(scl, data=scl.data[crop], transform=moved)
+        # one period with each baseline, to show that both decode to the same reflectance
+        items[p] = stac.items_from_rasters(refl_c, scl_c, local / p, prefix=f"sim_{p}",
+                                           processing_baseline="02.13" if p == "pre" else "04.00")
+    print("offline: would search", stac.CATALOGS["planetary-computer"]["url"],
+          f"for {stac.CATALOGS['planetary-computer']['s2']} items in {window.bbox};")
+    print(f"instead: {sum(len(v) for v in items.values())} local items of the simulated area, "
+          f"baselines {[stac.processing_baseline(i) for i in items['pre'][:1] + items['post'][:1]]}")
+    s2 = {p: stac.load_s2(items[p], crs=window.crs, resolution=RESOLUTION) for p in ("pre", "post")}
+    truth = area["landslide_mask"]
+
+for p, (refl, scl) in s2.items():
+    print(f"{p}: {refl.data.shape[0]} dates on a {refl.shape[0]} x {refl.shape[1]} grid at "
+          f"{refl.resolution:.0f} m; bands {refl.band_names}; baselines {refl.attrs['processing_baselines']}")
+
+# %% [markdown]
+# ### Composites and dNDVI, with the course's functions
+#
+# SCL cloud, shadow, snow and no-data are masked and the greenest clear observation is kept
+# (`course_lib.composites.composite_raster`, notebook 01).
+
+# %%
+composites = {p: composite_raster(refl, scl, "greenest") for p, (refl, scl) in s2.items()}
+pre_c, post_c = composites["pre"], composites["post"]
+change = dndvi(ndvi(pre_c.band("B04"), pre_c.band("B08")), ndvi(post_c.band("B04"), post_c.band("B08")))
+print(f"never clear before or after: {np.isnan(change).mean():.1%} of the pixels")
+
+fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), layout="constrained")
+for ax, c, title in ((axes[0], pre_c, "pre-event"), (axes[1], post_c, "post-event")):
+    rgb = np.dstack([c.band(b) for b in ("B04", "B03", "B02")])
+    ax.imshow(np.clip(np.nan_to_num(rgb) / 0.25, 0, 1), extent=c.extent)
+    ax.set_title(f"{title} greenest-pixel composite")
+im = axes[2].imshow(change, cmap="BrBG", vmin=-0.6, vmax=0.6, extent=post_c.extent)
+axes[2].set_title("dNDVI (post - pre)")
+fig.colorbar(im, ax=axes[2], shrink=0.8)
+plt.show()
+
+# %% [markdown]
+# Online, add Sentinel-1: the radiometrically terrain-corrected backscatter of Planetary
+# Computer (`sentinel-1-rtc`, linear gamma0), median composites per period and the log-ratio
+# change in dB, ascending and descending apart (notebook 02 showed why averaging them can
+# cancel the landslide signature).
+
+# %%
+if ONLINE:
+    from course_lib import sar
+
+    s1 = {p: stac.load_s1(stac.search("s1", window, p, limit=pick(20, 6)), bbox=window.bbox,
+                          crs=window.crs, resolution=RESOLUTION) for p in ("pre", "post")}
+    for orbit in ("ascending", "descending"):
+        keep = {p: np.array(s1[p].attrs["orbit_state"]) == orbit for p in s1}
+        if all(k.any() for k in keep.values()):
+            ratio = sar.log_ratio_db(sar.median_composite(s1["pre"].data[keep["pre"]]),
+                                     sar.median_composite(s1["post"].data[keep["post"]]))
+            print(f"{orbit}: VV log-ratio from {keep['pre'].sum()} + {keep['post'].sum()} scenes, "
+                  f"median {np.nanmedian(ratio[0]):+.2f} dB")
+else:
+    print("offline: would load Sentinel-1 RTC (VV, VH) for both periods with stac.load_s1 and "
+          "compute the log-ratio per orbit direction; the simulated area's radar is used in "
+          "notebooks 02-05.")
+
+# %% [markdown]
+# ### CART: trained on the simulated area, applied here
+#
+# Real images over Jølster come without training points. What happens if we take a CART
+# trained on the *simulated* area (setting 4: post R, G, B, NIR and dNDVI, as in notebook 04)
+# and apply it here? Offline the "new" area is a crop of the same simulated world, so it should
+# work; online it is a different world (real atmosphere, season, sensor noise), and the paper's
+# lesson, *locally trained models beat globally trained ones*, shows up.
+
+# %%
+sim_area = load_study_area()
+from course_lib.composites import study_area_composites
+
+sim_c = study_area_composites(sim_area, kinds=("greenest",))
+sim_pre, sim_post = sim_c["pre_greenest"], sim_c["post_greenest"]
+
+
+def setting4(pre, post):
+    """Post R, G, B, NIR and dNDVI, (5, rows, cols)."""
+    d = dndvi(ndvi(pre.band("B04"), pre.band("B08")), ndvi(post.band("B04"), post.band("B08")))
+    return np.stack([post.band("B04"), post.band("B03"), post.band("B02"), post.band("B08"), d])
+
+
+x_sim = setting4(sim_pre, sim_post)
+pts = sim_area["training_points"]
+r, c = rowcol(sim_post.transform, pts.geometry.x, pts.geometry.y)
+x_train = x_sim[:, np.asarray(r), np.asarray(c)].T
+ok = np.isfinite(x_train).all(axis=1)
+cart = DecisionTreeClassifier(max_depth=5, class_weight="balanced", random_state=DEFAULT_SEED)
+cart.fit(x_train[ok], pts["label"].to_numpy()[ok])
+
+x_here = setting4(pre_c, post_c)
+table = x_here.reshape(5, -1).T
+valid = np.isfinite(table).all(axis=1)
+cart_map = np.full(table.shape[0], np.nan)
+cart_map[valid] = cart.predict(table[valid])
+cart_map = cart_map.reshape(x_here.shape[1:])
+print(f"CART (trained on the simulated area) marks {np.nanmean(cart_map):.1%} of the valid pixels as landslide")
+if truth is not None:
+    # the simulated truth, resampled onto the loaded grid as odc-stac resampled the images
+    reference = np.zeros(cart_map.shape, dtype=np.uint8)
+    reproject(truth.data[0], reference, src_transform=truth.transform, src_crs=truth.crs,
+              dst_transform=post_c.transform, dst_crs=post_c.crs, resampling=Resampling.nearest)
+    scores = metrics.evaluate(reference, cart_map)
+    print("against the simulated truth (%):", scores.format(digits=0))
+else:
+    print("no reference mask here: compare the map with the inventory of Ganerød et al. (2023) by eye")
+
+# %% [markdown]
+# ## 3. Landslide4Sense: a checked subset instead of a 2.5 GB archive
+#
+# The training archive on Zenodo is 2.5 GB, too big for Binder. `l4s.download_subset` reads
+# only the archive's table of contents and the chosen patches over HTTP range requests, each
+# file through `pooch`; the zip's CRC-32 is checked on extraction and each file's SHA-256 is
+# recorded and checked on every later load. Offline, a few made-up patches in the same
+# format stand in.
+
+# %%
+if ONLINE:
+    folder = l4s.download_subset(n=pick(48, 12), split="train", seed=DEFAULT_SEED)
+    source = "real Landslide4Sense training patches (Zenodo 10463239)"
+else:
+    folder = l4s.write_example_patches(Path(tempfile.mkdtemp(prefix="l4s_", dir=cache_dir())),
+                                       n=pick(24, 8), seed=DEFAULT_SEED)
+    source = "made-up patches in the Landslide4Sense format (offline stand-in, not real data)"
+patches = l4s.load_patches(folder)
+print(f"{len(patches)} {source}")
+print(f"images {patches.images.shape} ({', '.join(patches.band_names)}); masks {patches.masks.shape}")
+print(f"landslide pixels: {patches.landslide_fraction():.1%}")
+
+# %% [markdown]
+# The values are not reflectances: the authors rescaled each band before release, and their
+# own data loader standardises each band with a fixed mean and standard deviation. We use
+# theirs (`l4s.BAND_MEANS`, `l4s.BAND_STDS`), so a model trained here sees inputs on the same
+# scale as the published baseline.
+
+# %%
+normalised = l4s.normalise_patches(patches)
+print("band  mean as stored  ->  mean normalised")
+for b in ("B02", "B08", "B12", "slope", "DEM"):
+    print(f"{b:>5}  {patches.band(b).mean():+14.3f}  ->  {normalised.band(b).mean():+.3f}")
+
+# %% [markdown]
+# Explore the patches: true colour, any band, and the mask.
+
+# %%
+def explore(index=0, band="B08", normalised_values=False):
+    fig, numbers = patch_explorer(normalised if normalised_values else patches, index, band)
+    display(fig)
+    print(f"{numbers['name']}: {numbers['landslide_fraction']:.1%} landslide; {band} mean "
+          f"{numbers['band_mean']:.3f}, std {numbers['band_std']:.3f}")
+
+
+widgets.interact(explore, index=widgets.IntSlider(value=0, min=0, max=len(patches) - 1),
+                 band=widgets.Dropdown(options=list(l4s.BAND_NAMES), value="B08"),
+                 normalised_values=widgets.Checkbox(value=False, description="normalised"));
+
+# %% [markdown]
+# ### The U-Net of notebook 05 on these patches
+#
+# If the U-Net helpers of notebook 05 (`course_lib.unet`) are installed, the patches become
+# its chips (`l4s.to_chips`) and train a small U-Net for a short time budget; the last quarter
+# of the patches is kept for validation. For comparison, the baseline U-Net of the
+# Landslide4Sense authors reached F1 57.8 % on their validation set after full training on a
+# GPU; a few minutes on one CPU will not get there.
+
+# %%
+import importlib.util
+
+if importlib.util.find_spec("course_lib.unet") is None:
+    print("course_lib.unet is not installed: skipping the U-Net (notebook 05 provides it).")
+    x, y = l4s.training_arrays(patches, bands=["B02", "B03", "B04", "B08"])
+    print(f"ready for any Keras model: x {x.shape} {x.dtype}, y {y.shape} {y.dtype}")
+else:
+    from course_lib import unet
+
+    unet.import_keras_quietly()
+    bands = ["B02", "B03", "B04", "B08", "B12", "slope"]
+    chips = l4s.to_chips(normalised, bands=bands)
+    n_val = max(1, len(chips) // 4)
+    train_chips, val_chips = chips[:-n_val], chips[-n_val:]
+    stats = unet.fit_band_stats([c.image for c in train_chips], bands)
+    trained = unet.train_unet(unet.samples_from_chips(train_chips, stats),
+                              unet.samples_from_chips(val_chips, stats), stats,
+                              time_budget_s=pick(150, 20), epochs=pick(20, 2),
+                              steps_per_epoch=pick(10, 2), base_filters=8, batch_size=4,
+                              verbose=False, seed=DEFAULT_SEED)
+    prediction = np.stack([trained.predict(c.image, band_names=bands) for c in val_chips])
+    truth_val = np.stack([c.mask for c in val_chips])
+    print(f"U-Net trained {trained.info['steps']} steps in {trained.info['train_seconds']:.0f} s;")
+    print("validation patches (%):", metrics.evaluate(truth_val.reshape(-1, 128), prediction.reshape(-1, 128)).format(digits=0))
+
+# %% [markdown]
+# ## Exercises
+#
+# **Exercise 1.** Make a window for another event: a box and dates of your choice (for example
+# the Gjerdrum quick-clay slide, Norway, 30 December 2020, around 11.04 E, 60.07 N). Print its
+# STAC datetime strings; online, count the Sentinel-2 items with less than 50 % cloud.
+#
+# <details><summary>Hint</summary>
+#
+# `stac.EventWindow(name, bbox, event, pre=(start, end), post=(start, end), crs=...)`; Gjerdrum
+# lies in UTM zone 32 north (EPSG:32632).
+# </details>
+
+# %% tags=["solution"]
+gjerdrum = stac.EventWindow(name="Gjerdrum, Norway (30 December 2020)",
+                            bbox=(10.98, 60.04, 11.10, 60.10), event="2020-12-30",
+                            pre=("2020-11-01", "2020-12-29"), post=("2020-12-31", "2021-03-31"))
+print(gjerdrum.datetime("pre"), gjerdrum.datetime("post"))
+if ONLINE:
+    print(len(stac.search("s2", gjerdrum, "post", max_cloud=50)), "post-event items below 50 % cloud")
+# In midwinter at 60 N the sun is low and snow covers the ground: Sentinel-2 sees little, which
+# is why radar (stac.search("s1", ...)) mattered for this event.
+
+# %% [markdown]
+# **Exercise 2.** What happens to NDVI if you forget the baseline-04.00 offset? Take a
+# vegetation pixel with true reflectance red 0.04 and NIR 0.30, write its DNs as a 2022
+# product would, and compute NDVI with the right and the wrong conversion.
+
+# %% tags=["solution"]
+dn_red, dn_nir = 0.04 * 10000 + 1000, 0.30 * 10000 + 1000
+right = ndvi(dn_to_reflectance(np.array([dn_red]), "04.00"), dn_to_reflectance(np.array([dn_nir]), "04.00"))
+wrong = ndvi(dn_to_reflectance(np.array([dn_red]), "02.13"), dn_to_reflectance(np.array([dn_nir]), "02.13"))
+print(f"NDVI with the offset removed: {right[0]:.2f}; without: {wrong[0]:.2f}")
+# The offset adds 0.1 to every band, which pulls NDVI towards 0: a time series across January
+# 2022 would show a false 'vegetation loss' on every pixel.
+
+# %% [markdown]
+# **Exercise 3.** Compute the per-band mean and standard deviation of the loaded patches and
+# compare them with the authors' statistics. Which band departs most? What would that mean for
+# a model trained with the published statistics?
+
+# %% tags=["solution"]
+means = patches.images.reshape(-1, 14).mean(axis=0)
+stds = patches.images.reshape(-1, 14).std(axis=0)
+departure = np.abs(means - l4s.BAND_MEANS) / l4s.BAND_STDS
+for b, m, s, d in zip(l4s.BAND_NAMES, means, stds, departure):
+    print(f"{b:>5}: mean {m:+.3f} (authors {l4s.BAND_MEANS[l4s.BAND_NAMES.index(b)]:+.3f}), "
+          f"std {s:.3f}; departure {d:.2f} std")
+print("largest departure:", l4s.BAND_NAMES[int(np.argmax(departure))])
+# A small subset (or data from another region) has statistics of its own; standardising it with
+# the training set's statistics is still right (a model must see inputs as in training), but a
+# large departure warns that the new data differ from what the model learnt on.
+
+# %% [markdown]
+# ## Summary
+#
+# * A STAC search returns items (scenes) with assets (files); `odc-stac` reads only the box
+#   and bands asked for, onto one grid. The course wraps both in `course_lib.data.stac`, which
+#   returns the same `Raster` type as every other loader.
+# * Sentinel-2 DNs carry an offset of 1000 from processing baseline 04.00: convert per item.
+#   Keep SCL to mask clouds, shadows and snow.
+# * The course's functions (composites, dNDVI, CART) run unchanged on real images; a model
+#   trained on one area (here the simulated one) is not a model for another.
+# * Landslide4Sense: 14 bands (B1-B12 without B8A, slope, DEM), HDF5 keys `img` and `mask`,
+#   standardised with the authors' per-band statistics; a subset can be downloaded and checked
+#   without fetching the whole archive.
+# * Online code must fail clearly offline and say how to continue.
+#
+# ### Key points
+#
+# * Check the processing baseline before comparing Sentinel-2 images across 2022.
+# * Download what you need, verify it with checksums, and cache it.
+# * Always print which data a result comes from: real, simulated or made up.
+#
+# ### What's next
+#
+# Try the pipeline on your own event window (exercise 1), train notebook 05's U-Net on more
+# Landslide4Sense patches, and scale the STAC loading with notebook 08's chunks
+# (`stac.load_s2(..., chunks={"x": 1024, "y": 1024})`).
+#
+# ### References
+#
+# * Ghorbanzadeh, O., Xu, Y., Ghamisi, P., Kopp, M., & Kreil, D. (2022). Landslide4Sense:
+#   reference benchmark data and deep learning models for landslide detection. *IEEE TGRS*, 60,
+#   4417516 (arXiv 2206.00515); data: Zenodo record 10463239; per-band statistics from the
+#   authors' data loader (github.com/iarai/Landslide4Sense-2022).
+# * ESA (2022). Sentinel-2 processing baseline 04.00: the radiometric offset (BOA_ADD_OFFSET).
+# * Ganerød, A. J., Lindsay, E., et al. (2023). *Remote Sensing*, 15(4), 895.
+# * STAC specification, stacspec.org; odc-stac, odc-stac.readthedocs.io.
