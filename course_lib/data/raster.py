@@ -193,6 +193,8 @@ def remove_stale_temps(folder: str | os.PathLike, name: str | None = None) -> li
     if not folder.is_dir():
         return removed
     for temp in folder.glob(pattern):
+        if not temp.is_file():
+            continue
         try:
             pid = int(temp.name.rsplit(TEMP_MARKER, 1)[1].split("-", 1)[0])
         except (IndexError, ValueError):
