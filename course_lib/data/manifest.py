@@ -60,7 +60,7 @@ def write_manifest(root: Path) -> int:
 
 def read_manifest(root: Path) -> dict[str, str]:
     """Map relative path -> expected sha256 from ``root/SHA256SUMS``."""
-    root = _check_root(root)
+    root = check_path(root, "root")   # a missing folder: "No manifest at ..." below
     path = root / MANIFEST_NAME
     if not path.exists():
         raise FileNotFoundError(
@@ -76,7 +76,7 @@ def read_manifest(root: Path) -> dict[str, str]:
 
 def verify_manifest(root: Path) -> list[str]:
     """Return a list of problems (missing, changed or unlisted files); empty when all is well."""
-    root = _check_root(root)
+    root = check_path(root, "root")
     expected = read_manifest(root)
     problems = []
     for rel, digest in expected.items():
