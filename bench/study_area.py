@@ -6,9 +6,10 @@ Run on one core, as on Binder::
 
 It generates the default world into a fresh temporary cache folder (so nothing is reused),
 in a child process whose wall time and peak resident memory are measured; then it times
-reading the products, and checks that a CART (scikit-learn DecisionTreeClassifier trained on
-the 130 training points) behaves as in the paper's Table 4: Sentinel-1 VV alone gives far
-more false positives than any setting with dNDVI.
+reading the products and writes the difficulty table of ``bench/difficulty.py`` (single
+layers, CART, pixel random forests on the 13 change layers) next to the paper's Table 4.
+The machine's load average is recorded with the timings: on a shared machine they are
+inflated by contention.
 """
 
 from __future__ import annotations
@@ -45,61 +46,9 @@ def run_child(code: str, env: dict) -> tuple[float, float, str]:
     return seconds, peak_kb / 1024, "\n".join(lines[:-1])
 
 
-def mcc(tp, fp, fn, tn) -> float:
-    den = float(tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)
-    return float("nan") if den == 0 else (tp * tn - fp * fn) / np.sqrt(den)
-
-
-def cart_check(area) -> list[dict]:
-    """The paper's four CART settings on simple composites (greenest pixel, S1 medians)."""
-    from sklearn.tree import DecisionTreeClassifier
-
-    def greenest(period):
-        x = area[f"s2_{period}"].data
-        bad = (area[f"s2_{period}_cloudprob"].data[:, 0] > 0.4) | np.isin(
-            area[f"s2_{period}_scl"].data[:, 0], (3, 8, 9, 10, 11))
-        ndvi = np.where(bad, -np.inf, (x[:, 3] - x[:, 2]) / (x[:, 3] + x[:, 2]))
-        return np.take_along_axis(x, np.argmax(ndvi, 0)[None, None], 0)[0]
-
-    def ndvi(x):
-        return (x[3] - x[2]) / (x[3] + x[2])
-
-    pre, post = greenest("pre"), greenest("post")
-    dndvi = ndvi(post) - ndvi(pre)
-
-    def s1(period, band):
-        asc = np.median(area[f"s1_asc_{period}"].data[:, band], axis=0)
-        desc = np.median(area[f"s1_desc_{period}"].data[:, band], axis=0)
-        return 10 * np.log10((asc + desc) / 2)   # the paper averaged the geometries
-
-    vv_pre, vv_post, vh_pre, vh_post = s1("pre", 0), s1("post", 0), s1("pre", 1), s1("post", 1)
-    dem, slope = area["dem"].data[0], area["slope"].data[0]
-    settings = {
-        "1: S1, S2 and DEM (13)": [vv_pre, vv_post, vv_post - vv_pre, vh_pre, vh_post,
-                                   vh_post - vh_pre, post[2], post[1], post[0], post[3], dndvi,
-                                   dem, slope],
-        "2: S1 (VV) and S2 (3)": [vv_pre, vv_post, dndvi],
-        "3: S1 (VV) only (2)": [vv_pre, vv_post],
-        "4: S2 only (5)": [post[2], post[1], post[0], post[3], dndvi],
-    }
-    truth = area["landslide_mask"].data[0].astype(bool)
-    pts = area["training_points"]
-    rows = []
-    for name, feats in settings.items():
-        x = np.stack(feats, -1)
-        clf = DecisionTreeClassifier(random_state=0).fit(x[pts.row, pts.col], pts.label)
-        pred = clf.predict(x.reshape(-1, x.shape[-1])).reshape(truth.shape).astype(bool)
-        tp, fp = int((pred & truth).sum()), int((pred & ~truth).sum())
-        fn, tn = int((~pred & truth).sum()), int((~pred & ~truth).sum())
-        rows.append({"setting": name, "TP": tp, "FP": fp, "FN": fn,
-                     "precision": tp / (tp + fp) if tp + fp else float("nan"),
-                     "recall": tp / (tp + fn) if tp + fn else float("nan"),
-                     "MCC": mcc(tp, fp, fn, tn)})
-    return rows
-
-
 def main() -> None:
     cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     tmp = Path(tempfile.mkdtemp(prefix="study-area-bench-"))
     env = {**os.environ, "COURSE_CACHE_DIR": str(tmp), "OMP_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -122,16 +71,29 @@ def main() -> None:
     sizes = sorted(((p.stat().st_size, p.name) for p in folder.iterdir()), reverse=True)
     total_mb = sum(s for s, _ in sizes) / 1e6
 
+    load_after = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     os.environ["COURSE_CACHE_DIR"] = str(tmp)
-    from course_lib.data.study_area import LANDCOVER_CLASSES, load_study_area
+    sys.path.insert(0, str(REPO / "bench"))
+    from difficulty import difficulty, table_lines
+    from scipy import ndimage
+
+    from course_lib.data.study_area import CHANGE_CLASSES, LANDCOVER_CLASSES, load_study_area
 
     area = load_study_area(progress=False)
     t0 = time.perf_counter()
-    cart = cart_check(area)
-    cart_s = time.perf_counter() - t0
+    hard = difficulty(area)
+    hard_s = time.perf_counter() - t0
     slides = area["landslides"]
     meta = area.metadata
     lc = area["landcover"].data[0]
+    big = slides[slides.near_town].iloc[0] if slides.near_town.any() else slides.loc[
+        slides.area_m2.idxmax()]
+    ids = area["landslide_id"].data[0]
+    touches_town = bool((lc[ndimage.binary_dilation(ids == int(big.id))] == 8).any())
+    parts = area["landslide_parts"].data[0]
+    sub = area["subplots"].set_index("name")
+    r0, c0, r1, c1 = (int(v) for v in sub.loc["D", ["row0", "col0", "row1", "col1"]])
+    farm_deposit_d = int(((parts[r0:r1, c0:c1] == 2) & (lc[r0:r1, c0:c1] == 7)).sum())
 
     scl_rows = []
     for period in ("pre", "post"):
@@ -152,7 +114,9 @@ def main() -> None:
         f"Generated by `bench/study_area.py` ({platform.python_version()}, "
         f"{platform.machine()}, CPU cores allowed: {cores}). Run it with "
         "`taskset -c 0 .venv/bin/python bench/study_area.py` to measure one core, as on "
-        "Binder.",
+        "Binder. Load average (1 min) before / after generating: "
+        f"{load_before:.1f} / {load_after:.1f} (above 1, other processes inflate the "
+        "timings).",
         "",
         "## Generation of the default world (1024 x 1024, 10 m, 120 landslides)",
         "",
@@ -176,9 +140,18 @@ def main() -> None:
         f"{meta['landslide_pixel_fraction']:.2%} of the pixels; area (m2) min "
         f"{slides.area_m2.min():.0f}, median {slides.area_m2.median():.0f}, max "
         f"{slides.area_m2.max():.0f}; {int(slides.reaches_agriculture.sum())} reach farmland, "
-        f"{int(slides.reaches_road.sum())} a road; per subplot "
+        f"{int(slides.reaches_road.sum())} a road (the road authority reported 14); run-out "
+        f"median {slides.runout_m.median():.0f} m, max {slides.runout_m.max():.0f} m; travel "
+        f"angle {slides.travel_angle_deg.min():.0f}-{slides.travel_angle_deg.max():.0f} "
+        f"degrees; per subplot "
         + ", ".join(f"{k}: {v}" for k, v in
                     slides[slides.subplot != ""].subplot.value_counts().sort_index().items())
+        + ".",
+        f"- The large slide near the town: {big.area_m2:.0f} m2, run-out {big.runout_m:.0f} m, "
+        f"reaches a road: {bool(big.reaches_road)}, touches the town: {touches_town}; "
+        f"subplot D has {farm_deposit_d} deposit pixels on farmland.",
+        "- Other changes between the dates (pixels): " + ", ".join(
+            f"{name} {meta['other_changes'][name]}" for name in list(CHANGE_CLASSES.values())[1:])
         + ".",
         "- Land cover: " + ", ".join(f"{name} {np.mean(lc == code):.1%}"
                                      for code, name in LANDCOVER_CLASSES.items()) + ".",
@@ -201,29 +174,14 @@ def main() -> None:
         "|---|---|---|---|---|",
         *scl_rows,
         "",
-        "## Does the world behave as the paper reports? (CART on the 130 training points)",
+        "## How hard is the world? (difficulty table)",
         "",
-        "Greenest-pixel composites (cloud probability > 0.4 and SCL 3, 8, 9, 10, 11 masked), "
-        "Sentinel-1 VV/VH medians with ascending and descending averaged (no slope "
-        "correction), `DecisionTreeClassifier(random_state=0)`, whole-area pixel metrics, no "
-        f"focal-mode filter ({cart_s:.1f} s):",
+        "On the 13 change layers of the paper's Table 1 (`course_lib.layers`: greenest-pixel "
+        "composites, slope-corrected Sentinel-1 medians, ascending and descending averaged), "
+        "judged on the pixels valid in all 13 layers. Methods as described in "
+        f"`bench/difficulty.py` ({hard_s:.0f} s):",
         "",
-        "| setting (paper Table 1) | TP | FP | FN | precision | recall | MCC | paper CART MCC |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    paper = {"1": "63 %", "2": "73 %", "3": "20 %", "4": "65 %"}
-    for r in cart:
-        lines.append(f"| {r['setting']} | {r['TP']} | {r['FP']} | {r['FN']} | "
-                     f"{r['precision']:.2f} | {r['recall']:.2f} | {r['MCC']:.2f} | "
-                     f"{paper[r['setting'][0]]} |")
-    s1_fp = next(r["FP"] for r in cart if r["setting"].startswith("3"))
-    best_fp = min(r["FP"] for r in cart if not r["setting"].startswith("3"))
-    lines += [
-        "",
-        f"Sentinel-1 alone gives {s1_fp / best_fp:.0f} times the false positives of the best "
-        "setting with dNDVI, as in the paper (speckle; its MCC 20 % against 63-73 %). The "
-        "absolute numbers depend on the seed and on the classifier settings; the ordering is "
-        "what the course relies on (tests/test_study_area.py checks it).",
+        *table_lines(hard),
     ]
     OUT.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -100,6 +100,37 @@ def test_training_points_like_the_paper(area):
         assert lc[row.row, row.col] in TRAINING_CLASSES[row.class_name]
 
 
+def test_every_training_point_is_finite_in_every_change_layer(area):
+    from course_lib.sar import change_layers
+
+    pts = area["training_points"]
+    for geometry in ("mean", "asc", "desc"):
+        layers = change_layers(area, geometry=geometry, use_cache=False)
+        values = layers.data[:, pts.row, pts.col]
+        bad = ~np.isfinite(values)
+        assert not bad.any(), (geometry, [layers.band_names[b] for b in np.nonzero(bad)[0]])
+    assert (pts.class_name == "snow_ice").sum() >= 1   # on firn / dirty ice the SCL keeps
+
+
+def test_landslide_count_scales_with_the_area():
+    assert StudyAreaParams().landslide_count == 120
+    assert StudyAreaParams(size=256).landslide_count == round(120 / 16)
+    assert StudyAreaParams(size=128, n_landslides=6).landslide_count == 6
+    with pytest.raises(ValueError, match="n_landslides"):
+        StudyAreaParams(n_landslides=-1)
+
+
+def test_no_slide_starts_within_its_runout_of_the_edge(area):
+    n, res = SMALL.size, SMALL.resolution
+    slides = area["landslides"]
+    rows = (area["dem"].transform.f - slides.init_y) / res - 0.5
+    cols = (slides.init_x - area["dem"].transform.c) / res - 0.5
+    edge_m = np.minimum.reduce([rows, cols, n - 1 - rows, n - 1 - cols]) * res
+    assert (edge_m >= slides.runout_m).all()
+    mask = area["landslide_mask"].data[0]
+    assert not (mask[0].any() or mask[-1].any() or mask[:, 0].any() or mask[:, -1].any())
+
+
 def test_unknown_product_and_bad_params_raise_clear_errors(area):
     with pytest.raises(KeyError, match="Available"):
         area["s2_during"]
@@ -233,7 +264,7 @@ def test_clouds_are_brighter_than_clear_land(area):
     heavy = scl[0] == 9
     clear = np.isin(scl[0], (4, 5))
     assert heavy.mean() > 0.5          # 31 July: the day after the storm, nearly overcast
-    assert (scl[2] >= 8).mean() < 0.05  # 13 August: the clear one
+    assert 0.03 < (scl[2] >= 8).mean() < 0.4  # 13 August: the clearest, but not clear
     for b in range(3):
         assert post[0, b][heavy].mean() > post[0, b][clear].mean() + 0.2
 
@@ -253,6 +284,43 @@ def test_dndvi_is_strongly_negative_on_landslides(area):
     assert abs(np.median(d[~slides & ok])) < 0.05
 
 
+def _ndvi(x):
+    return (x[3] - x[2]) / (x[3] + x[2])
+
+
+def test_confusers_strip_vegetation_like_the_literature_says(area):
+    """Clear-cuts: dNDVI strongly negative; flood sediment only on flat ground (< 5 deg)."""
+    from course_lib.data.study_area.confusers import CHANGE_CODES
+
+    codes = area["other_changes"].data[0]
+    slope = area["slope"].data[0]
+    truth = area["landslide_mask"].data[0].astype(bool)
+    assert not (codes[truth] > 0).any()              # never on a landslide
+    pre, post = area["s2_pre"].data, area["s2_post"].data
+    clear_pre = np.isin(area["s2_pre_scl"].data[:, 0], (4, 5, 7))
+    clear_post = np.isin(area["s2_post_scl"].data[:, 0], (4, 5, 7))
+    # The latest clear pre date and a clear post date after every cut (25 August).
+    d = _ndvi(post[3]) - _ndvi(pre[3])
+    both = clear_pre[3] & clear_post[3]
+    cut = (codes == CHANGE_CODES["clear-cut"]) & both
+    assert cut.sum() >= 10
+    assert np.median(d[cut]) < -0.2
+    sediment = codes == CHANGE_CODES["flood sediment"]
+    assert sediment.any() and (slope[sediment] < 5).all()
+    assert np.median(d[sediment & both]) < -0.2
+    hay = codes == CHANGE_CODES["hay harvest"]
+    assert hay.any() and (area["landcover"].data[0][hay] == LANDCOVER_CODES["agriculture"]).all()
+
+
+def test_confusers_are_faint_in_radar(area):
+    """C-band barely sees a clear-cut (about 1-2 dB) but sees flood sediment (smooth, wet)."""
+    from course_lib.data.study_area.confusers import CHANGE_DB, CHANGE_CODES
+
+    assert -3.0 < CHANGE_DB[CHANGE_CODES["clear-cut"]][1] < CHANGE_DB[
+        CHANGE_CODES["clear-cut"]][0] < 0
+    assert CHANGE_DB[CHANGE_CODES["flood sediment"]][0] < -3.0
+
+
 def test_north_facing_slopes_are_darker(area):
     post = area["s2_post"].data[2]
     aspect, slope = area["aspect"].data[0], area["slope"].data[0]
@@ -263,9 +331,11 @@ def test_north_facing_slopes_are_darker(area):
 
 
 def test_terrain_overcorrection_brightens_shaded_slopes_bluish():
-    plain = generate_in_memory(StudyAreaParams(size=128, n_landslides=2))
+    plain = generate_in_memory(StudyAreaParams(size=128, n_landslides=2,
+                                               terrain_overcorrection=0.0))
     over = generate_in_memory(StudyAreaParams(size=128, n_landslides=2,
                                               terrain_overcorrection=1.0))
+    assert StudyAreaParams().terrain_overcorrection > 0     # on by default (moderate)
     dark = plain["hillshade"].data[0] < 0.3
     sunny = plain["hillshade"].data[0] > 0.8
     p, o = plain["s2_post"].data[2], over["s2_post"].data[2]
@@ -357,7 +427,24 @@ def default_area():
 def test_default_world_matches_the_paper_setting(default_area):
     slides = default_area["landslides"]
     assert len(slides) == 120
-    assert slides["reaches_agriculture"].sum() >= 3 and slides["reaches_road"].sum() >= 1
+    assert slides["reaches_agriculture"].sum() >= 3
+    assert slides["reaches_road"].sum() >= 10        # the road authority reported 14
+    # The large slide above the town reaches the road and the edge of the town (Vassenden).
+    big = slides[slides["near_town"]]
+    ids = default_area["landslide_id"].data[0]
+    lc = default_area["landcover"].data[0]
+    from scipy import ndimage
+
+    big_px = ndimage.binary_dilation(ids == int(big.iloc[0]["id"]), iterations=1)
+    assert bool(big.iloc[0]["reaches_road"])
+    assert (lc[big_px] == LANDCOVER_CODES["urban"]).any()
+    # Subplot D: substantial deposits on farmland.
+    parts = default_area["landslide_parts"].data[0]
+    sub = default_area["subplots"].set_index("name")
+    r0, c0, r1, c1 = sub.loc["D", ["row0", "col0", "row1", "col1"]]
+    on_farm = (parts[r0:r1, c0:c1] == DEPOSIT) & (lc[r0:r1, c0:c1] == LANDCOVER_CODES[
+        "agriculture"])
+    assert on_farm.sum() >= 200
     # Most landslides are away from roads, as in the paper (only 30 % within 500 m).
     assert 0.2 < (slides["road_distance_m"] <= 500).mean() < 0.8
     assert set(slides["subplot"]) >= {"A", "B", "C", "D"}

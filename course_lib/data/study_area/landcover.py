@@ -70,13 +70,28 @@ def make_landcover(land: Landscape, slope_deg: np.ndarray, aspect_deg: np.ndarra
     rockline = 1120 + 90 * n2 + 50 * south
     snowline = 1430 + 70 * n3 - 160 * north
 
+    # Zones follow the smoothed terrain: pixel-scale roughness does not flip a pixel from
+    # scrub to rock (real boundaries follow soils and snow beds over tens of metres).
+    e = ndimage.gaussian_filter(e, 2.0)
     lc = np.full(shape, LANDCOVER_CODES["alpine_scrub"], dtype=np.uint8)
     below_trees = e < treeline
     spruce = below_trees & (e < 420 + 90 * n2) & (n3 > -0.6)
     lc[below_trees] = LANDCOVER_CODES["birch_forest"]
     lc[spruce] = LANDCOVER_CODES["spruce_forest"]
-    lc[(e > rockline) | (slope_deg > 46 + 4 * n1)] = LANDCOVER_CODES["bare_rock"]
-    lc[(e > snowline) & (slope_deg < 38)] = LANDCOVER_CODES["snow_ice"]
+    # Bare rock: the high ground, cliff bands (where the slope, smoothed over ~30 m, stays
+    # steep: continuous bands, not single steep pixels) and the talus cones of scree below
+    # them (screes stand at their angle of repose, 30-38 degrees; Statham 1976).
+    steep = ndimage.gaussian_filter(slope_deg.astype(np.float32), 1.5)
+    cliffs = steep > 43 + 3 * n1
+    near_cliff = ndimage.distance_transform_edt(~cliffs) * params.resolution / params.scale \
+        if cliffs.any() else np.full(shape, np.inf)
+    cliff_base = ndimage.grey_erosion(e, size=3)
+    below = e <= ndimage.maximum_filter(np.where(cliffs, cliff_base, -np.inf), size=9)
+    talus = (near_cliff < 50 + 30 * n3) & below & (slope_deg > 26) & (slope_deg < 40) \
+        & (n2 > -0.3)
+    talus = ndimage.binary_opening(talus, iterations=1)
+    lc[(e > rockline) | cliffs | talus] = LANDCOVER_CODES["bare_rock"]
+    lc[(e > snowline) & (steep < 38)] = LANDCOVER_CODES["snow_ice"]
 
     # Valley floor: farmland, with a few woods kept along the river and some rough ground.
     flat = land.floor & (slope_deg < 8)

@@ -148,8 +148,11 @@ def make_landscape(params: StudyAreaParams, rng: np.random.Generator) -> Landsca
     # --- water ---------------------------------------------------------------------------
     u = np.broadcast_to(np.linspace(0, 1, n)[None, :], shape)
     shore = smooth_noise(rng, shape, correlation_px=max(2.0, 20 * params.scale))
-    lake = (d_main < main_w * (0.74 + 0.1 * np.clip(shore, -1, 1))) \
-        & (u > lake_u0 + 0.01 * shore) & (u < lake_u1 + 0.01 * shore)
+    # A natural shoreline: the lake fills the flat floor and narrows to rounded ends (a
+    # super-ellipse along the valley), with bays and points from the noise.
+    t_lake = (u - 0.5 * (lake_u0 + lake_u1)) / (0.5 * (lake_u1 - lake_u0)) + 0.02 * shore
+    taper = np.sqrt(np.clip(1.0 - np.abs(t_lake) ** 4, 0.0, 1.0))
+    lake = d_main < main_w * (0.74 + 0.1 * np.clip(shore, -1, 1)) * taper
     river = ((main_mask & ~lake) | north_mask | south_mask)
     river = ndimage.binary_dilation(river, iterations=1) if params.size >= 512 else river
     river &= ~lake

@@ -88,28 +88,32 @@ def trace_debris_path(surface: np.ndarray, start: tuple[int, int], max_steps: in
     would do for a plain D8 path. Stops at the grid edge.
     """
     rows, cols = surface.shape
-    r, c = start
+    flat = surface.ravel()
+    r, c = int(start[0]), int(start[1])
     path = [(r, c)]
-    visited = {(r, c)}
+    visited = {r * cols + c}
     climbs = 0
+    steps = [(int(dr), int(dc), float(d)) for (dr, dc), d in zip(_D8_STEPS, _D8_DIST)]
     for _ in range(max_steps):
-        nr, nc = r + _D8_STEPS[:, 0], c + _D8_STEPS[:, 1]
-        ok = (nr >= 0) & (nr < rows) & (nc >= 0) & (nc < cols)
-        if not ok.all():
+        if r == 0 or c == 0 or r == rows - 1 or c == cols - 1:
             break
-        drop = (surface[r, c] - surface[nr, nc]) / _D8_DIST
-        for k in range(8):
-            if (nr[k], nc[k]) in visited:
-                drop[k] = -np.inf
-        k = int(np.argmax(drop))
-        if not np.isfinite(drop[k]):
+        here = flat[r * cols + c]
+        best_drop, best = -np.inf, None
+        for dr, dc, dist in steps:
+            idx = (r + dr) * cols + c + dc
+            if idx in visited:
+                continue
+            drop = (here - flat[idx]) / dist
+            if drop > best_drop:
+                best_drop, best = drop, (r + dr, c + dc, idx)
+        if best is None:
             break
-        climbs = climbs + 1 if drop[k] <= 0 else 0
+        climbs = climbs + 1 if best_drop <= 0 else 0
         if climbs > max_climb_steps:
             break
-        r, c = int(nr[k]), int(nc[k])
+        r, c, idx = best
         path.append((r, c))
-        visited.add((r, c))
+        visited.add(idx)
     return np.asarray(path)
 
 
@@ -128,28 +132,97 @@ def _magnitude(rng: np.random.Generator) -> float:
     return float(np.clip((1.0 - rng.uniform()) ** (-1.0 / 1.3), 1.0, 60.0))
 
 
-def _shape_slide(path: np.ndarray, slope_deg: np.ndarray, water: np.ndarray, kind: str,
-                 m: float, size_scale: float, rng: np.random.Generator
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Split a flow path into scar and deposit points with their disk radii (pixels)."""
-    slopes = slope_deg[path[:, 0], path[:, 1]]
+def reach_tangent(volume_m3: float, kind: str) -> float:
+    """Tangent of the travel angle (Fahrböschung) H / L for a landslide of ``volume_m3``.
+
+    Corominas (1996, *Can. Geotech. J.* 33:260-271) fitted the angle of reach of debris
+    flows as ``H / L = 0.97 V^-0.105`` (V in m3): bigger flows travel further for the same
+    drop. Flows channelised in gullies, as most in western Norway are, travel further than
+    that mean line (his channelised cases lie below it): we use 0.85 times it. Debris slides
+    are less mobile: 1.2 times it. Clipped to 12-35 degrees.
+
+    >>> round(reach_tangent(1e3, "debris flow"), 3), round(reach_tangent(1e5, "debris flow"), 3)
+    (0.399, 0.246)
+    """
+    tan = 0.97 * float(volume_m3) ** -0.105 * (0.85 if kind == "debris flow" else 1.2)
+    return float(np.clip(tan, np.tan(np.radians(12.0)), np.tan(np.radians(35.0))))
+
+
+def _volume(m: float, size_scale: float) -> float:
+    """Volume (m3) of a landslide of magnitude ``m``: 400 m3 at m = 1, ~4e5 m3 at m = 45."""
+    return 400.0 * (m * size_scale**2) ** 1.8
+
+
+def runout_end(path: np.ndarray, dem: np.ndarray, resolution: float, tan_reach: float,
+               min_steps: int = 3) -> int:
+    """Index of the path point where the slide stops: where H / L first falls below
+    ``tan_reach`` (H the drop from the start, L the distance travelled along the path).
+
+    >>> z = np.array([[100.0, 80.0, 60.0, 50.0, 48.0, 47.0, 46.5]])
+    >>> path = np.array([[0, i] for i in range(7)])
+    >>> runout_end(path, z, 10.0, 1.1)
+    5
+    """
+    z = dem[path[:, 0], path[:, 1]].astype(np.float64)
+    steps = np.hypot(*np.diff(path, axis=0).T) * resolution
+    length = np.concatenate([[0.0], np.cumsum(steps)])
+    drop = z[0] - z
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(length > 0, drop / length, np.inf)
+    below = np.nonzero((ratio < tan_reach) & (np.arange(len(path)) >= min_steps))[0]
+    return int(below[0]) if below.size else len(path) - 1
+
+
+def _path_slope_deg(path: np.ndarray, dem: np.ndarray, resolution: float,
+                    half_window: int = 3) -> np.ndarray:
+    """Slope (degrees) along a path, over +-``half_window`` steps: the gradient the debris
+    feels, without the pixel-scale roughness of the DEM.
+
+    >>> z = np.array([[30.0, 20.0, 10.0, 10.0, 10.0]])
+    >>> _path_slope_deg(np.array([[0, i] for i in range(5)]), z, 10.0, 1).round(1).tolist()
+    [45.0, 45.0, 26.6, 0.0, 0.0]
+    """
+    z = dem[path[:, 0], path[:, 1]].astype(np.float64)
+    steps = np.hypot(*np.diff(path, axis=0).T) * resolution if len(path) > 1 else np.zeros(0)
+    length = np.concatenate([[0.0], np.cumsum(steps)])
+    idx = np.arange(len(path))
+    lo = np.clip(idx - half_window, 0, len(path) - 1)
+    hi = np.clip(idx + half_window, 0, len(path) - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grad = np.where(hi > lo, (z[lo] - z[hi]) / (length[hi] - length[lo]), 0.0)
+    return np.degrees(np.arctan(np.maximum(grad, 0.0)))
+
+
+def _shape_slide(path: np.ndarray, dem: np.ndarray, slope_deg: np.ndarray,
+                 water: np.ndarray, kind: str, m: float, size_scale: float,
+                 resolution: float, rng: np.random.Generator
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """Split a flow path into scar and deposit points with their disk radii (pixels).
+
+    The slide travels until its travel angle (:func:`reach_tangent`) is used up. A debris
+    flow erodes (scar) down to where the ground flattens below ``DEPOSITION_SLOPE`` and
+    deposits beyond, spreading into a fan with lobes on the flat ground; a slide that stops
+    on the slope leaves its last third as deposit. Debris that reaches a lake or river is
+    carried away. Returns ``(scar, scar_r, deposit, dep_r, travelled, tan_reach)`` where
+    ``travelled`` is the centre line from the start to where the debris stopped.
+    """
+    tan_reach = reach_tangent(_volume(m, size_scale), kind)
+    n_end = runout_end(path, dem, resolution, tan_reach) + 1
+    path = path[:n_end]
+    slopes = _path_slope_deg(path, dem, resolution)
     r0 = (0.2 + 0.55 * np.sqrt(m)) * size_scale   # radius < 1 pixel: a one-pixel track
-    if kind == "debris flow":
-        max_scar = max(3, int((2 + 10 * m) * size_scale))
-        flat = np.nonzero((slopes < DEPOSITION_SLOPE) & (np.arange(len(path)) >= 3))[0]
-        n_scar = min(max_scar, int(flat[0]) if flat.size else len(path), len(path))
-        n_dep = max(2, int((5.0 * np.sqrt(m) - 1) * size_scale))
+    limit = DEPOSITION_SLOPE if kind == "debris flow" else 22.0
+    flat = np.nonzero((slopes < limit) & (np.arange(len(path)) >= 3))[0]
+    if flat.size and flat[0] < len(path) - 1:
+        n_scar = int(flat[0])
     else:
-        n_scar = min(len(path), max(2, int((1 + 2.5 * m**0.8) * size_scale)))
-        n_dep = max(1, int((0.5 + 1.5 * np.sqrt(m)) * size_scale))
-    n_scar = max(1, n_scar)
+        n_scar = max(1, int(round(0.67 * len(path))))
     scar = path[:n_scar]
-    deposit = path[n_scar:n_scar + n_dep]
+    deposit = path[n_scar:]
     if deposit.size:
-        dry = ~water[deposit[:, 0], deposit[:, 1]]
-        # Debris that reaches the lake or a river is carried away: stop at the shore.
-        stop = np.nonzero(~dry)[0]
+        stop = np.nonzero(water[deposit[:, 0], deposit[:, 1]])[0]
         deposit = deposit[:stop[0]] if stop.size else deposit
+    travelled = np.concatenate([scar, deposit]) if len(deposit) else scar
     along = np.linspace(0, 1, len(scar))
     wiggle = 1 + 0.2 * rng.standard_normal(len(scar))
     scar_r = np.clip(r0 * (1.15 - 0.25 * along + 0.35 * along**2) * wiggle, 0.0, None)
@@ -157,20 +230,83 @@ def _shape_slide(path: np.ndarray, slope_deg: np.ndarray, water: np.ndarray, kin
         scar_r[: min(3, len(scar_r))] *= 1.2  # the head scarp is wider than the track
     along_d = np.linspace(0, 1, max(len(deposit), 1))[: len(deposit)]
     fan = 1.4 if kind == "debris flow" else 0.6   # flows spread into fans
-    dep_r = r0 * (1.0 + fan * np.sqrt(along_d)) + 0.1
-    return scar, scar_r, deposit, dep_r
+    dep_r = r0 * (1.0 + fan * np.sqrt(along_d)) * (1 + 0.15 * rng.standard_normal(
+        len(deposit))) + 0.1
+    if kind == "debris flow" and len(deposit) >= 4:
+        # Lobes: the fan splits into two or three tongues that spread sideways on the flat
+        # ground (surge fronts and levees; Hungr et al. 2014; Iverson 1997).
+        start = max(1, len(deposit) // 3)
+        direction = deposit[-1] - deposit[start]
+        norm = np.hypot(*direction)
+        side = np.array([-direction[1], direction[0]]) / norm if norm else np.array([0, 1])
+        extra_pts, extra_r = [], []
+        for _ in range(int(rng.integers(2, 4))):
+            offset = rng.uniform(-1, 1) * (1.5 + r0)
+            reach = rng.uniform(0.3, 0.8)
+            for k in range(start, len(deposit)):
+                f = (k - start) / max(1, len(deposit) - 1 - start)
+                p = deposit[k] + side * offset * f + (deposit[-1] - deposit[start]) * reach * f
+                extra_pts.append(np.round(p).astype(int))
+                extra_r.append(max(0.5, r0 * (0.9 - 0.5 * f)))
+        lobes = np.asarray(extra_pts)
+        ok = ((lobes[:, 0] >= 0) & (lobes[:, 0] < water.shape[0]) & (lobes[:, 1] >= 0)
+              & (lobes[:, 1] < water.shape[1]))
+        lobes, lobe_r = lobes[ok], np.asarray(extra_r)[ok]
+        dry = ~water[lobes[:, 0], lobes[:, 1]] & (slope_deg[lobes[:, 0], lobes[:, 1]] < 20)
+        deposit = np.concatenate([deposit, lobes[dry]])
+        dep_r = np.concatenate([dep_r, lobe_r[dry]])
+    return scar, scar_r, deposit, dep_r, travelled, tan_reach
+
+
+BIG_MAGNITUDE = 45.0
+
+
+def _pick_big_start(candidates: np.ndarray, land: Landscape, surface: np.ndarray,
+                    slope_deg: np.ndarray, water: np.ndarray, params: StudyAreaParams) -> int:
+    """The start above the town whose large debris flow crosses a road and gets nearest the
+    town (like Vassenden, where the 2019 flow crossed the E39 into the edge of the village).
+
+    Tries up to 30 candidates nearest the town; the choice is deterministic.
+    """
+    shape = land.dem.shape
+    n = shape[0]
+    tr, tc = land.town_center
+    rr, cc = np.unravel_index(candidates, shape)
+    nearest = candidates[np.argsort(np.hypot(rr - tr, cc - tc), kind="stable")[:30]]
+    town_dist = ndimage.distance_transform_edt(~land.town) if land.town.any() else \
+        np.hypot(*(np.indices(shape) - np.array([tr, tc])[:, None, None]))
+    road_near = ndimage.binary_dilation(land.road, iterations=1)
+    best, best_score = int(nearest[0]), np.inf
+    for start in nearest:
+        r, c = divmod(int(start), n)
+        path = trace_debris_path(surface, (r, c), max_steps=int(400 * max(params.scale, 0.25)))
+        _, _, _, _, travelled, _ = _shape_slide(path, land.dem, slope_deg, water,
+                                                "debris flow", BIG_MAGNITUDE,
+                                                params.landslide_size_scale, params.resolution,
+                                                np.random.default_rng(0))
+        edge = min(r, c, n - 1 - r, n - 1 - c) * params.resolution
+        if edge < _path_length_m(travelled, params.resolution):
+            continue
+        crosses = road_near[travelled[:, 0], travelled[:, 1]].any()
+        score = float(town_dist[travelled[:, 0], travelled[:, 1]].min()) + (0 if crosses
+                                                                            else 1000.0)
+        if score < best_score:
+            best, best_score = int(start), score
+    return best
 
 
 def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarray,
                     aspect_deg: np.ndarray, params: StudyAreaParams,
                     rng: np.random.Generator, count: int | None = None,
                     big_one_near_town: bool = True) -> LandslideSet:
-    """Trigger ``count`` (default ``params.n_landslides``) landslides and rasterise them.
+    """Trigger ``count`` (default ``params.landslide_count``) landslides and rasterise them.
 
     With ``big_one_near_town`` the first is a large debris flow on the slope above the town
-    (like Vassenden).
+    (like Vassenden). A slide whose start lies closer to the grid edge than its own run-out
+    length is rejected (its path could have left the mapped area), so no slide is cut by the
+    edge of the world.
     """
-    n_slides = params.n_landslides if count is None else count
+    n_slides = params.landslide_count if count is None else count
     shape = land.dem.shape
     n = params.size
     ids = np.zeros(shape, dtype=np.uint16)
@@ -208,8 +344,7 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
     near_town = cand_idx[(town_dist < 2200) & (e.ravel()[cand_idx] > 600)]
     forced_big = None
     if near_town.size and big_one_near_town:
-        forced_big = int(near_town[np.argmin(np.hypot(*np.unravel_index(near_town, shape)
-                                                      - np.array([[tr], [tc]])))])
+        forced_big = _pick_big_start(near_town, land, surface, slope_deg, water, params)
         queue.insert(0, forced_big)
 
     min_sep = max(3.0, 10.0 * params.scale)
@@ -222,10 +357,11 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
             continue
         big = start == forced_big and not records
         kind = "debris flow" if (big or rng.uniform() < 0.65) else "debris slide"
-        m = 45.0 if big else _magnitude(rng)
+        m = BIG_MAGNITUDE if big else _magnitude(rng)
         path = trace_debris_path(surface, (r, c), max_steps=int(400 * max(params.scale, 0.25)))
-        scar, scar_r, deposit, dep_r = _shape_slide(path, slope_deg, water, kind, m,
-                                                     params.landslide_size_scale, rng)
+        scar, scar_r, deposit, dep_r, travelled, tan_reach = _shape_slide(
+            path, land.dem, slope_deg, water, kind, m, params.landslide_size_scale,
+            params.resolution, rng)
         scar_px = _paint(scar, scar_r, shape)
         dep_px = _paint(deposit, dep_r, shape) if len(deposit) else np.array([], dtype=np.int64)
         dep_px = np.setdiff1d(dep_px, scar_px)
@@ -234,6 +370,12 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
         all_px = np.concatenate([scar_px, dep_px])
         if all_px.size < 3 or (ids.ravel()[all_px] > 0).mean() > 0.1:
             continue
+        runout_m = _path_length_m(travelled, params.resolution)
+        edge_m = min(r, c, n - 1 - r, n - 1 - c) * params.resolution
+        pr, pc = np.divmod(all_px, n)
+        if edge_m < runout_m or pr.min() == 0 or pc.min() == 0 or pr.max() == n - 1 \
+                or pc.max() == n - 1:
+            continue   # too close to the edge: the real slide might run out of the area
         slide_id = len(records) + 1
         scar_px = scar_px[ids.ravel()[scar_px] == 0]
         dep_px = dep_px[ids.ravel()[dep_px] == 0]
@@ -245,7 +387,7 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
         parts.ravel()[dep_px] = DEPOSIT
         starts.append((r, c))
         covered = landcover.ravel()[np.concatenate([scar_px, dep_px])]
-        end = deposit[-1] if len(deposit) else scar[-1]
+        end = travelled[-1]
         records.append({
             "id": slide_id,
             "type": kind,
@@ -255,7 +397,8 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
             "init_slope_deg": float(slope_deg[r, c]),
             "init_aspect_deg": float(aspect_deg[r, c]),
             "end_elevation_m": float(land.dem[end[0], end[1]]),
-            "runout_m": _path_length_m(np.concatenate([scar, deposit]), params.resolution),
+            "runout_m": runout_m,
+            "travel_angle_deg": round(float(np.degrees(np.arctan(tan_reach))), 2),
             "n_scar_px": int(scar_px.size),
             "n_deposit_px": int(dep_px.size),
             "deposit_tone": "light" if rng.uniform() < 0.5 else "dark",

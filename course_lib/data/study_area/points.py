@@ -53,15 +53,24 @@ def _spread_sample(idx: np.ndarray, strata: np.ndarray, k: int,
 
 def training_points(landcover: np.ndarray, slides: LandslideSet, dem: np.ndarray,
                     slope_deg: np.ndarray, aspect_deg: np.ndarray, hillshade: np.ndarray,
-                    rng: np.random.Generator, visible: np.ndarray | None = None
-                    ) -> list[dict]:
+                    rng: np.random.Generator, visible: np.ndarray | None = None,
+                    usable: np.ndarray | None = None) -> list[dict]:
     """Pixel positions and attributes of the 18 + 112 training points.
 
     ``visible`` (optional, boolean ``(rows, cols)``) marks where a landslide can be seen in
     the imagery (clear on both dates, NDVI dropped); landslide points prefer those pixels, as
     a person mapping from the images would.
+
+    ``usable`` (optional, boolean ``(rows, cols)``) marks where every change layer has a value
+    (Sentinel-2 clear at least once before and after, Sentinel-1 outside layover and radar
+    shadow). All points are placed there, so none is NaN in any layer: a person sampling a
+    composite in Earth Engine sees no value elsewhere (``sampleRegions`` silently drops such
+    points). Snow and ice points therefore lie on firn and dirty ice that the scene
+    classification does not flag as snow (clean snow is masked on every date).
     """
     shape = landcover.shape
+    ok = np.ones(shape, dtype=bool) if usable is None else np.asarray(usable, dtype=bool)
+    ok = ok.ravel()
     quadrant = _aspect_quadrant(aspect_deg).ravel()
     shade = (hillshade < 0.25).ravel()
     elev_band = np.digitize(dem, np.quantile(dem, [0.33, 0.66])).ravel()
@@ -73,7 +82,7 @@ def training_points(landcover: np.ndarray, slides: LandslideSet, dem: np.ndarray
     # ground (where vegetation was stripped), falling back to any landslide pixel.
     sizes = [(rec["n_scar_px"] + rec["n_deposit_px"], rec["id"]) for rec in slides.records]
     ids_flat = slides.ids.ravel()
-    inner = ndimage.binary_erosion(slides.ids > 0).ravel()
+    inner = ndimage.binary_erosion(slides.ids > 0).ravel() & ok
     clear = inner & np.isin(landcover.ravel(), VEGETATED_CODES)
     seen_ids: set[int] = set()
     if visible is not None and (clear & visible.ravel()).any():
@@ -85,18 +94,20 @@ def training_points(landcover: np.ndarray, slides: LandslideSet, dem: np.ndarray
     # Visible slides first, larger first.
     order = sorted(sizes, key=lambda t: (t[1] in seen_ids, t[0]), reverse=True)
     for _, slide_id in order[: N_LANDSLIDE_POINTS]:
-        pix = np.flatnonzero(ids_flat == slide_id)
+        pix = np.flatnonzero((ids_flat == slide_id) & ok)
+        if not pix.size:
+            continue
         good = pix[clear[pix]]
         picked.append(int(rng.choice(good if good.size else pix)))
     remaining = N_LANDSLIDE_POINTS - len(picked)
     if remaining > 0:
-        pool = np.setdiff1d(np.flatnonzero(ids_flat > 0), picked)
+        pool = np.setdiff1d(np.flatnonzero((ids_flat > 0) & ok), picked)
         if pool.size:
             picked += list(rng.choice(pool, size=min(remaining, pool.size), replace=False))
     for p in picked:
         records.append({"class_name": "landslide", "label": 1, "flat_index": int(p)})
 
-    away = ~ndimage.binary_dilation(slides.ids > 0, iterations=2).ravel()
+    away = ~ndimage.binary_dilation(slides.ids > 0, iterations=2).ravel() & ok
     lc = landcover.ravel()
     shortfall = 0
     for name, codes in TRAINING_CLASSES.items():

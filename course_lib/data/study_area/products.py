@@ -39,9 +39,11 @@ import shapely
 from affine import Affine
 from rasterio.crs import CRS
 
+from course_lib.clouds import scl_masks
 from course_lib.config import cache_dir
 from course_lib.data.raster import Raster
 from course_lib.data.study_area import landcover as lc_mod
+from course_lib.data.study_area.confusers import CHANGE_CLASSES, make_changes
 from course_lib.data.study_area.landscape import make_landscape
 from course_lib.data.study_area.landslides import make_landslides
 from course_lib.data.study_area.params import GENERATOR_VERSION, StudyAreaParams
@@ -49,6 +51,7 @@ from course_lib.data.study_area.points import SUBPLOT_TITLES, choose_subplots, t
 from course_lib.data.study_area.sentinel1 import S1_BANDS, geometry, simulate_s1, static_texture
 from course_lib.data.study_area.sentinel2 import (S2_BANDS, SCL_CLASSES, TRUTH_BANDS,
                                                   Sentinel2Simulator, simulate_period)
+from course_lib.sar import layover_shadow_masks, range_slope_angle
 from course_lib.terrain import hillshade, slope_aspect, solar_position
 
 CRS_UTM32N = CRS.from_epsg(32632)
@@ -59,7 +62,7 @@ HILLSHADE_SUN = tuple(round(v, 2) for v in solar_position(datetime(2019, 7, 30, 
 
 RASTER_PRODUCTS = (
     "dem", "slope", "aspect", "hillshade", "landcover", "landslide_mask", "landslide_parts",
-    "landslide_id", "s2_pre", "s2_post", "s2_pre_scl", "s2_post_scl", "s2_pre_cloudprob",
+    "landslide_id", "other_changes", "s2_pre", "s2_post", "s2_pre_scl", "s2_post_scl", "s2_pre_cloudprob",
     "s2_post_cloudprob", "s2_pre_truth", "s2_post_truth", "s1_asc_pre", "s1_asc_post",
     "s1_desc_pre", "s1_desc_post",
     "local_incidence_asc", "local_incidence_desc", "incidence_asc", "incidence_desc",
@@ -78,6 +81,9 @@ DESCRIPTIONS = {
     "landslide_mask": "1 where a landslide of 30 July 2019 is, else 0 (ground truth)",
     "landslide_parts": "0 none, 1 scar (initiation and track), 2 deposit",
     "landslide_id": "landslide id (matches the 'id' column of 'landslides'), 0 none",
+    "other_changes": "non-landslide changes between the dates (see CHANGE_CLASSES): 0 none, "
+                     "1 clear-cut, 2 flood sediment, 3 bank erosion, 4 road works, "
+                     "5 slush-flow track, 6 hay harvest",
     "local_incidence_asc": "local incidence angle, ascending (degrees)",
     "local_incidence_desc": "local incidence angle, descending (degrees)",
     "incidence_asc": "ellipsoid incidence angle, ascending (degrees)",
@@ -169,7 +175,7 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
     # Older landslide scars (the area has many historic ones) are bare ground before and after
     # the event: they look like landslides on a single image, but not in a change image.
     old = make_landslides(land, landcover, slope_deg, aspect_deg, params, _rng(params, 7),
-                          count=params.n_landslides // 4, big_one_near_town=False)
+                          count=params.landslide_count // 4, big_one_near_town=False)
     landcover[(old.ids > 0) & (landcover != lc_mod.LANDCOVER_CODES["water"])] = \
         lc_mod.LANDCOVER_CODES["bare_rock"]
     meta["old_scar_pixel_fraction"] = round(float((old.ids > 0).mean()), 6)
@@ -186,8 +192,20 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
     s2_rng = _rng(params, 4)
     sim = Sentinel2Simulator(land, landcover, field_ids, slides, slope_deg, aspect_deg, params,
                              s2_rng)
+    # Other changes that strip vegetation between the dates (the false positives of dNDVI).
+    changes = make_changes(land, landcover, field_ids, sim.cut2, slides, slope_deg,
+                           aspect_deg, params, _rng(params, 8))
+    sim.changes = changes
+    out["other_changes"] = raster(changes.codes[None], ("change",),
+                                  classes=json.dumps(CHANGE_CLASSES))
+    meta["other_changes"] = {name: int((changes.codes == code).sum())
+                             for code, name in CHANGE_CLASSES.items() if code}
     meta["s2"] = {}
     clearest: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    # Where the change layers (course_lib.layers) will be finite: Sentinel-2 seen clear by
+    # SCL at least once in each period (the composites' mask), Sentinel-1 outside layover and
+    # radar shadow. Training points are placed only there (never train on NaN).
+    usable = np.ones(landcover.shape, dtype=bool)
     for period in ("pre", "post"):
         step(f"Sentinel-2 {period}")
         series, _ = simulate_period(period, land, landcover, field_ids, slides, slope_deg,
@@ -203,6 +221,7 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
         red, nir = series.reflectance[t_clear, 2], series.reflectance[t_clear, 3]
         clearest[period] = ((nir - red) / np.maximum(nir + red, 1e-6),
                             ~series.truth[t_clear, :2].any(axis=0))
+        usable &= scl_masks(series.scl).clear.any(axis=0)
         del red, nir   # views: they would keep the whole series in memory
         out[f"s2_{period}"] = raster(series.reflectance, S2_BANDS, dates,
                                      units="surface reflectance (0-1)", **info)
@@ -223,6 +242,11 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
     meta["s1"] = {}
     for which in ("asc", "desc"):
         geo = geometry(slope_deg, aspect_deg, which, params)
+        # The same test as course_lib.sar's slope correction, on the arrays as stored.
+        lay, sha = layover_shadow_masks(geo.incidence, range_slope_angle(
+            slope_deg, aspect_deg, geo.attrs["look_azimuth_deg"]))
+        usable &= ~(lay | sha)
+        del lay, sha
         out[f"local_incidence_{which}"] = raster(geo.local_incidence[None],
                                                  ("local_incidence",), units="degrees",
                                                  **geo.attrs)
@@ -231,7 +255,7 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
         for period in ("pre", "post"):
             name = f"s1_{which}_{period}"
             data, dates = simulate_s1(f"{which}_{period}", landcover, slides, geo, params,
-                                      s1_rng, texture)
+                                      s1_rng, texture, changes=changes)
             attrs = {**geo.attrs, "units": "linear sigma0",
                      "speckle_looks": params.speckle_looks}
             out[name] = raster(data, S1_BANDS, np.array(dates, dtype="datetime64[D]"), **attrs)
@@ -258,7 +282,7 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
     (ndvi_pre, clear_pre), (ndvi_post, clear_post) = clearest["pre"], clearest["post"]
     visible = clear_pre & clear_post & (ndvi_post - ndvi_pre < -0.2)
     pts = training_points(landcover, slides, land.dem, slope_deg, aspect_deg, shade,
-                          _rng(params, 6), visible=visible)
+                          _rng(params, 6), visible=visible, usable=usable)
     xy = [_xy(transform, p["row"] + 0.5, p["col"] + 0.5) for p in pts]
     out["training_points"] = gpd.GeoDataFrame(
         pts, geometry=[shapely.Point(x, y) for x, y in xy], crs=CRS_UTM32N.to_wkt())
@@ -276,7 +300,7 @@ def _landslide_polygons(slides, subplot_of, transform, res) -> gpd.GeoDataFrame:
     columns = ["id", "type", "area_m2", "scar_area_m2", "deposit_area_m2", "init_elevation_m",
                "init_slope_deg", "init_aspect_deg", "end_elevation_m", "runout_m",
                "deposit_tone", "reaches_agriculture", "reaches_road", "road_distance_m",
-               "forest_fraction",
+               "forest_fraction", "travel_angle_deg", "near_town",
                "magnitude", "subplot", "init_x", "init_y"]
     if not slides.records:
         return gpd.GeoDataFrame({c: [] for c in columns}, geometry=[], crs=CRS_UTM32N.to_wkt())
@@ -300,6 +324,7 @@ def _landslide_polygons(slides, subplot_of, transform, res) -> gpd.GeoDataFrame:
             "reaches_agriculture": rec["reaches_agriculture"],
             "reaches_road": rec["reaches_road"], "road_distance_m": rec["road_distance_m"],
             "forest_fraction": round(rec["forest_fraction"], 3),
+            "travel_angle_deg": rec["travel_angle_deg"], "near_town": rec["near_town"],
             "magnitude": rec["magnitude"], "subplot": subplot_of[rec["id"]],
             "init_x": x, "init_y": y,
         })

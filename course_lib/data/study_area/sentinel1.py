@@ -20,8 +20,12 @@ Model, per geometry and date:
   increased backscatter lies beyond the far edge (trees facing the sensor across the
   opening). Ascending passes look east and descending passes look west, so the two
   signatures mirror each other and averaging the geometries blurs them;
-* **speckle**: multiplicative, gamma distributed with shape L and mean 1 (variance 1/L),
-  independent per pixel, band and date, after adding the noise floor.
+* **speckle**: multiplicative with mean 1 and variance 1/L (L the looks), correlated over
+  about two pixels (see :func:`correlated_speckle`), independent per band and date, after
+  adding the noise floor;
+* **date-to-date variation** of forest backscatter (wind, canopy moisture) and the **other
+  changes** between the dates (clear-cuts, flood sediment, mowing; ``confusers``);
+* the **edge signature fades** for slides smaller than about 0.5 ha (:func:`edge_weight`).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course_lib.data.study_area.confusers import CHANGE_CODES, CHANGE_DB, ChangeSet
 from course_lib.data.study_area.fields import shift2d, smooth_noise
 from course_lib.data.study_area.landcover import LANDCOVER_CODES
 from course_lib.data.study_area.landslides import DEPOSIT, SCAR, LandslideSet
@@ -68,10 +73,28 @@ GAMMA0_DB = {
     "urban": (1.0, -6.0),
     "road": (-15.0, -23.0),
 }
-SCAR_DB = (-8.5, -17.5)
-DEPOSIT_DB = {"light": (-7.5, -16.0), "dark": (-10.5, -19.0)}
-NEAR_EDGE_DB = -4.0      # extra darkening on the sensor side of a scar
-FAR_BAND_DB = 4.5        # brightening beyond the far edge (forest); scaled by cover height
+#: Landslide surfaces. Losing the forest canopy costs only 2-3 dB in VV and about 4 dB in VH
+#: at C-band, because the rough, wet soil and boulders left behind still scatter: forest
+#: clearing lowers Sentinel-1 gamma0 by about 1-3 dB in VH and less in VV (Bouvet et al. 2018,
+#: *Remote Sensing* 10:1250; Hoekman et al. 2020, *Remote Sensing* 12:3263), and fresh
+#: landslides show changes of a few dB of either sign (Mondini et al. 2021, *Earth-Sci. Rev.*
+#: 216:103574; Handwerger et al. 2022, *NHESS* 22:753). On heath and grass the rough debris is
+#: brighter than the old cover.
+SCAR_DB = (-9.0, -16.0)
+DEPOSIT_DB = {"light": (-7.5, -15.5), "dark": (-11.0, -18.5)}
+NEAR_EDGE_DB = -3.0      # extra darkening on the sensor side of a scar
+FAR_BAND_DB = 3.0        # brightening beyond the far edge (forest); scaled by cover height
+#: The edge signature needs a scar wider than the radar resolution (20 x 22 m for IW GRDH):
+#: it fades in from 0.1 ha and is full above 0.5 ha.
+EDGE_FULL_AREA_M2, EDGE_MIN_AREA_M2 = 5000.0, 1000.0
+#: Date-to-date variation of forest backscatter (dB): wind moving the crowns and the changing
+#: water content of needles and branches (about 1 dB; Rüetschi et al. 2018, *Remote Sensing*
+#: 10:55; Dostálová et al. 2018, *Remote Sensing* 10:1741).
+FOREST_DATE_STD_DB = 0.7
+#: Gaussian smoothing (pixels) that correlates the speckle (neighbour correlation about 0.5):
+#: IW GRDH has a 20 x 22 m resolution on 10 m pixels, so neighbouring pixels share speckle
+#: (ESA Sentinel-1 Product Specification).
+SPECKLE_CORRELATION_PX = 0.6
 FAR_BAND_PX, NEAR_EDGE_PX = 3, 2
 #: How tall the cover beyond a scar is, for the far-band brightening.
 COVER_HEIGHT = {4: 0.4, 5: 1.0, 6: 0.9, 7: 0.1}
@@ -138,10 +161,33 @@ def _terrain_factor(geo: S1Geometry) -> np.ndarray:
     return factor.astype(np.float32)
 
 
+def edge_weight(slides: LandslideSet, resolution: float) -> np.ndarray:
+    """Per-pixel weight 0-1 of the edge signature: 0 for slides under 0.1 ha, 1 above 0.5 ha.
+
+    >>> ids = np.zeros((5, 80), np.uint16); ids[1:4, 1:4] = 1; ids[:, 10:70] = 2
+    >>> w = edge_weight(LandslideSet(ids, (ids > 0).astype(np.uint8)), 10.0)
+    >>> float(w[2, 2]), float(w[2, 20])
+    (0.0, 1.0)
+    """
+    from course_lib.data.study_area.fields import smoothstep
+
+    area_m2 = np.bincount(slides.ids.ravel()).astype(np.float64) * resolution**2
+    weight = smoothstep(area_m2, EDGE_MIN_AREA_M2, EDGE_FULL_AREA_M2).astype(np.float32)
+    weight[0] = 0.0
+    return weight[slides.ids]
+
+
 def _landslide_change_db(slides: LandslideSet, landcover: np.ndarray, look_azimuth: float,
-                         contrast: float) -> tuple[np.ndarray, np.ndarray]:
-    """Extra dB from the near-edge darkening and the far-side band, and the far-band mask."""
+                         contrast: float, weight: np.ndarray | None = None
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """Extra dB from the near-edge darkening and the far-side band, and the far-band mask.
+
+    ``weight`` (per pixel inside the slides, 0-1) scales the signature of each slide (see
+    :func:`edge_weight`); the far band takes the weight of the slide it borders.
+    """
     inside = slides.ids > 0
+    if weight is None:
+        weight = inside.astype(np.float32)
     look = np.radians(look_azimuth)
     step_r, step_c = -np.cos(look), np.sin(look)   # one pixel along the look direction
     near = np.zeros_like(inside)
@@ -150,22 +196,30 @@ def _landslide_change_db(slides: LandslideSet, landcover: np.ndarray, look_azimu
         dr, dc = int(round(k * step_r)), int(round(k * step_c))
         near |= inside & ~shift2d(inside, dr, dc, fill=False)
     far = np.zeros_like(inside)
+    far_w = np.zeros(inside.shape, dtype=np.float32)
     for k in range(1, FAR_BAND_PX + 1):
         dr, dc = int(round(k * step_r)), int(round(k * step_c))
-        far |= ~inside & shift2d(inside, dr, dc, fill=False)
+        here = ~inside & shift2d(inside, dr, dc, fill=False)
+        far |= here
+        far_w = np.maximum(far_w, np.where(here, shift2d(weight, dr, dc, fill=0.0), 0.0))
     height = np.zeros(256, dtype=np.float32)
     for code, value in COVER_HEIGHT.items():
         height[code] = value
     change = np.zeros(inside.shape, dtype=np.float32)
-    change[near] += NEAR_EDGE_DB * contrast
-    change[far] += FAR_BAND_DB * contrast * height[landcover[far]]
+    change[near] += NEAR_EDGE_DB * contrast * weight[near]
+    change[far] += FAR_BAND_DB * contrast * height[landcover[far]] * far_w[far]
     return change, far
 
 
 def simulate_s1(name: str, landcover: np.ndarray, slides: LandslideSet, geo: S1Geometry,
                 params: StudyAreaParams, rng: np.random.Generator,
-                texture: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Linear sigma0 ``(time, 2, rows, cols)`` float32 for ``name`` like ``"asc_post"``."""
+                texture: np.ndarray, changes: ChangeSet | None = None
+                ) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Linear sigma0 ``(time, 2, rows, cols)`` float32 for ``name`` like ``"asc_post"``.
+
+    ``changes`` (optional) adds the other changes (clear-cuts, flood sediment, mowing, ...)
+    from the day each happened.
+    """
     which, period = name.split("_")
     dates = S1_DATES[name]
     shape = landcover.shape
@@ -186,12 +240,15 @@ def simulate_s1(name: str, landcover: np.ndarray, slides: LandslideSet, geo: S1G
         base = np.moveaxis(table[landcover], -1, 0)
         gamma_db = base + params.sar_landslide_contrast * (gamma_db - base)
         change, _ = _landslide_change_db(slides, landcover, geo.attrs["look_azimuth_deg"],
-                                         params.sar_landslide_contrast)
+                                         params.sar_landslide_contrast,
+                                         edge_weight(slides, params.resolution))
         gamma_db = gamma_db + change[None]
     gamma_db = gamma_db + texture
     terrain = _terrain_factor(geo)
     water = landcover == LANDCOVER_CODES["water"]
     wettable = np.isin(landcover, (3, 4, 7)) | (slides.parts > 0 if post else False)
+    forest = np.isin(landcover, (5, 6))
+    sway_fields = (smooth_noise(rng, shape, 15.0), smooth_noise(rng, shape, 15.0))
     out = np.empty((len(dates), 2, *shape), dtype=np.float32)
     for t, date in enumerate(dates):
         offset = rng.normal(0, 0.25, size=2).astype(np.float32)
@@ -200,12 +257,61 @@ def simulate_s1(name: str, landcover: np.ndarray, slides: LandslideSet, geo: S1G
         db[:, water] += wind
         if post and date <= WET_UNTIL:
             db[:, wettable] += 1.0
+        # Forest backscatter varies from date to date (wind, canopy moisture).
+        a, b, c = rng.standard_normal(3)
+        sway = FOREST_DATE_STD_DB * (0.45 * (a * sway_fields[0] + b * sway_fields[1])
+                                     + 0.8 * c)
+        db[:, forest] += sway[forest]
+        if changes is not None:
+            doy = _doy(date)
+            active = changes.active(doy)
+            for code, (dvv, dvh) in CHANGE_DB.items():
+                sel = active == code
+                db[0, sel] += dvv
+                db[1, sel] += dvh
+            mowed = active == CHANGE_CODES["hay harvest"]
+            if mowed.any():
+                fresh = np.exp(-(doy - changes.doy[mowed]) / 18.0).astype(np.float32)
+                db[0, mowed] += -0.5 * fresh
+                db[1, mowed] += -1.2 * fresh
         sigma0 = 10 ** (db / 10) * terrain[None]
         for b, band in enumerate(S1_BANDS):
             noisy = sigma0[b] + NESZ_LINEAR[band]
-            speckle = rng.gamma(params.speckle_looks, 1.0 / params.speckle_looks, size=shape)
-            out[t, b] = (noisy * speckle).astype(np.float32)
+            out[t, b] = (noisy * correlated_speckle(rng, shape, params.speckle_looks)
+                         ).astype(np.float32)
     return out, dates
+
+
+def _doy(date: str) -> int:
+    from datetime import date as _date
+
+    return _date.fromisoformat(date).timetuple().tm_yday
+
+
+def correlated_speckle(rng: np.random.Generator, shape: tuple[int, int], looks: float,
+                       sigma_px: float = SPECKLE_CORRELATION_PX) -> np.ndarray:
+    """Multiplicative speckle with mean 1, variance ``1 / looks`` and correlated over about
+    ``2 sigma_px`` pixels.
+
+    Gamma speckle of ``looks * sum(w^2)`` looks is smoothed with a normalised Gaussian kernel
+    ``w``: a weighted sum of independent values has variance ``sum(w^2)`` times theirs, so
+    the result keeps the variance ``1 / looks`` of ``looks``-look speckle per pixel while
+    neighbours now share part of it, as in a GRD product resampled to half its resolution.
+
+    >>> x = correlated_speckle(np.random.default_rng(0), (256, 256), 4.4)
+    >>> round(float(x.mean()), 2), round(float(x.var() * 4.4), 1)
+    (1.0, 1.0)
+    """
+    from scipy import ndimage
+
+    radius = int(np.ceil(3 * sigma_px))
+    grid = np.arange(-radius, radius + 1)
+    w1 = np.exp(-0.5 * (grid / sigma_px) ** 2)
+    w1 /= w1.sum()
+    sum_w2 = float((w1**2).sum()) ** 2
+    base_looks = looks * sum_w2
+    raw = rng.gamma(base_looks, 1.0 / base_looks, size=shape).astype(np.float32)
+    return ndimage.gaussian_filter(raw, sigma_px, truncate=radius / sigma_px, mode="wrap")
 
 
 def static_texture(shape: tuple[int, int], rng: np.random.Generator) -> np.ndarray:

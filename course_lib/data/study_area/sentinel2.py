@@ -5,25 +5,30 @@ B11 and B12 SWIR):
 
 1. **surface reflectance** from a typical spectrum per land cover (values in the range of
    the USGS and ECOSTRESS spectral libraries), with a fixed within-class texture, a little
-   seasonal change, grass fields that are cut and regrow (each field on its own dates),
-   seasonal snow patches that melt upwards through the summer, and, after the event, the
+   seasonal change, soft (mixed-pixel) boundaries between covers, grass fields that are cut
+   and regrow (each field on its own dates), seasonal snow patches that melt upwards through
+   the summer, firn and dirty ice, the other changes between the dates (clear-cuts, flood
+   sediment, road works, slush-flow tracks; ``confusers``), and, after the event, the
    landslide scars (wet soil and boulders) and light or dark deposits, mixed with the old
    cover at their edges;
 2. **terrain illumination**: direct light scaled by cos(i) / cos(z) (i the local solar
    incidence, z the solar zenith) and cut by cast shadows, plus diffuse sky light scaled by
    the sky-view factor (1 + cos slope) / 2; the diffuse share is larger in blue, so shadows
-   look bluish. Nothing corrects it, unless ``terrain_overcorrection`` mimics the
+   look bluish. ``terrain_overcorrection`` (on by default, moderate) mimics the
    over-brightened shadows of the paper's Level-2A images;
 3. **clouds**: thick clouds (a thresholded fractal field with soft, thin edges), thin
    cirrus on some dates, and **cloud shadows** displaced away from the sun by
    h tan(z) for a cloud height h of 1-3 km;
-4. a small per-date gain and blue offset (imperfect atmospheric correction) and sensor noise.
+4. the sensor: a Gaussian point spread and a seeded sub-pixel misregistration per date
+   (:func:`shifted_gaussian`), a small per-date gain and blue offset (imperfect atmospheric
+   correction) and sensor noise.
 
 Then it derives the two quality layers a user gets with L2A, deliberately imperfect: the
 **SCL** scene classification (codes as in ESA's Sen2Cor: 0 no data, 1 saturated/defective,
 2 dark area, 3 cloud shadow, 4 vegetation, 5 not vegetated, 6 water, 7 unclassified, 8 cloud
 medium probability, 9 cloud high probability, 10 thin cirrus, 11 snow/ice), which misses the
-faint edges of clouds and some shadows and flags some bright rock as cloud; and an
+faint edges of clouds and some shadows, flags some bright rock as cloud and does not call
+dirty ice snow; and an
 s2cloudless-like **cloud probability** (0-1), smoothed like ``average_over``.
 """
 
@@ -36,7 +41,9 @@ import numpy as np
 from scipy import ndimage
 
 from course_lib.clouds import SCL_CLASSES  # noqa: F401  (re-exported by the package)
-from course_lib.data.study_area.fields import fractal_noise, shift2d, smooth_noise, smoothstep
+from course_lib.data.study_area.confusers import CHANGE_SPECTRA, ChangeSet
+from course_lib.data.study_area.fields import (fractal_noise, shift2d, smooth_noise, smoothstep,
+                                               streaky_noise)
 from course_lib.data.study_area.landcover import LANDCOVER_CODES
 from course_lib.data.study_area.landscape import Landscape
 from course_lib.data.study_area.landslides import SCAR, LandslideSet
@@ -50,8 +57,9 @@ S2_DATES = {
     "post": ("2019-07-31", "2019-08-07", "2019-08-13", "2019-08-25"),
 }
 #: Cloud fraction of each date at ``cloud_cover=1``: the day after the storm is almost
-#: overcast, 13 August is clear.
-S2_CLOUD_FRACTION = {"pre": (0.45, 0.15, 0.65, 0.08), "post": (0.92, 0.35, 0.0, 0.5)}
+#: overcast and no post-event date is clear (13 August, the clearest, about 17 %), so the
+#: composite has to combine dates.
+S2_CLOUD_FRACTION = {"pre": (0.45, 0.15, 0.65, 0.08), "post": (0.92, 0.35, 0.17, 0.5)}
 #: Thin cirrus on these dates (index within the period).
 S2_CIRRUS = {"pre": (0, 2), "post": (1, 3)}
 #: Overpass time (UTC) used for the sun position; Sentinel-2 crosses western Norway in the
@@ -80,6 +88,13 @@ SPECTRA = {
     "urban": (0.085, 0.095, 0.105, 0.19, 0.21, 0.18),
     "road": (0.070, 0.080, 0.090, 0.12, 0.15, 0.13),
 }
+#: Firn and dirty glacier ice (dust, debris, cryoconite): far darker than clean snow in the
+#: visible (about 0.2-0.4; Cuffey & Paterson 2010, table 5.2), so Sen2Cor's brightness test
+#: does not call it snow.
+DIRTY_ICE = (0.30, 0.30, 0.29, 0.25, 0.035, 0.03)
+#: Below this green reflectance the simulated SCL does not call a snow pixel snow (Sen2Cor's
+#: snow detection needs a bright green band as well as a high NDSI).
+SCL_SNOW_MIN_GREEN = 0.32
 CUT_GRASS = (0.055, 0.085, 0.085, 0.23, 0.27, 0.17)
 SEASONAL_SNOW = (0.85, 0.83, 0.80, 0.70, 0.09, 0.06)
 SCAR_SPECTRUM = (0.065, 0.085, 0.105, 0.17, 0.23, 0.18)     # wet soil, boulders, bedrock
@@ -91,6 +106,18 @@ CIRRUS_SPECTRUM = (0.12, 0.11, 0.10, 0.10, 0.08, 0.06)
 DIFFUSE_FRACTION = np.array([0.26, 0.19, 0.14, 0.08, 0.05, 0.04])
 NOISE_STD = np.array([0.0015, 0.0015, 0.0015, 0.002, 0.002, 0.002])  # SNR of order 100
 VEGETATION_CODES = (4, 5, 6, 7)
+#: Point spread function of the 10 m bands as a Gaussian: sigma 0.5 pixel gives a modulation
+#: transfer of about 0.3 at the Nyquist frequency, the order of Sentinel-2's measured MTF
+#: (0.15-0.3; ESA Sentinel-2 Data Quality Report). The 20 m bands get twice as much.
+PSF_SIGMA_PX = 0.5
+#: Standard deviation of the date-to-date misregistration (pixels). Sentinel-2's multi-
+#: temporal registration is specified at 0.3 pixel (2 sigma; Gascon et al. 2017, *Remote
+#: Sensing* 9:584), and real stacks are often a little worse.
+MISREGISTRATION_PX = 0.3
+#: Mixed pixels at land-cover boundaries: the base reflectance is smoothed with this sigma.
+BOUNDARY_SIGMA_PX = 0.8
+#: Regrowth time constant (days) of mowed grass.
+REGROWTH_DAYS = 18.0
 
 
 @dataclass
@@ -126,6 +153,22 @@ def _as_20m(bands: np.ndarray) -> np.ndarray:
     return out
 
 
+def shifted_gaussian(sigma: float, shift: float) -> np.ndarray:
+    """1-D correlation weights that blur by a Gaussian of ``sigma`` pixels and move the image
+    by ``shift`` pixels (``out[i] = blurred in[i - shift]``) in one pass.
+
+    >>> w = shifted_gaussian(0.5, 0.0); len(w), round(float(w.sum()), 6), int(np.argmax(w))
+    (7, 1.0, 3)
+    >>> x = np.zeros(21); x[10] = 1.0
+    >>> y = ndimage.correlate1d(x, shifted_gaussian(0.5, 1.0)); int(np.argmax(y))
+    11
+    """
+    radius = int(np.ceil(3 * sigma + abs(shift))) + 1
+    k = np.arange(-radius, radius + 1, dtype=np.float64)
+    w = np.exp(-0.5 * ((k + shift) / sigma) ** 2)
+    return w / w.sum()
+
+
 def _base_reflectance(landcover: np.ndarray) -> np.ndarray:
     """(6, rows, cols) spectra looked up from the land cover."""
     table = np.zeros((256, 6), dtype=np.float32)
@@ -155,14 +198,25 @@ class Sentinel2Simulator:
         shape = landcover.shape
         self.rng = rng
         self.base = _base_reflectance(landcover)
-        texture = 1 + 0.07 * smooth_noise(rng, shape, 1.5) + 0.05 * smooth_noise(rng, shape, 6)
+        # Part of the permanent snow and ice is firn or dirty ice (lower, flatter patches).
+        dirt = smooth_noise(rng, shape, max(2.0, 6 * params.scale))
+        self.dirty_ice = (landcover == LANDCOVER_CODES["snow_ice"]) & (dirt > 0.2)
+        _mix(self.base, DIRTY_ICE, self.dirty_ice.astype(np.float32))
+        # Soft boundaries: a 10 m pixel on an edge sees both covers (mixed pixels).
+        self.base = ndimage.gaussian_filter(self.base, (0, BOUNDARY_SIGMA_PX, BOUNDARY_SIGMA_PX))
+        # Within-class texture: canopy gaps and crowns (fine), stands and soils (coarse).
+        forest = np.isin(landcover, (5, 6)).astype(np.float32)
+        texture = (1 + (0.06 + 0.08 * forest) * smooth_noise(rng, shape, 1.0)
+                   + 0.06 * smooth_noise(rng, shape, 6))
         self.base *= texture[None]
-        # Grass fields: first cut between 20 June and 5 August, a second cut for some.
+        # Grass fields: a first cut from mid June to early July, and a second cut for most
+        # fields from late July to late August (two cuts a summer in western Norway).
         n_fields = int(field_ids.max())
         self.field_ids = field_ids
-        self.cut1 = rng.uniform(171, 218, n_fields + 1)
-        self.cut2 = np.where(rng.uniform(size=n_fields + 1) < 0.4,
-                             self.cut1 + rng.uniform(35, 50, n_fields + 1), 999.0)
+        self.cut1 = rng.uniform(165, 190, n_fields + 1)
+        self.cut2 = np.where(rng.uniform(size=n_fields + 1) < 0.7,
+                             rng.uniform(205, 240, n_fields + 1), 999.0)
+        self.changes: ChangeSet | None = None   # other changes, set by the generator
         # Seasonal snow: a melt line rising through the summer.
         self.snow_noise = 80 * smooth_noise(rng, shape, max(2.0, 8 * params.scale))
         north = np.cos(np.radians(np.nan_to_num(aspect_deg, nan=90.0)))
@@ -187,6 +241,7 @@ class Sentinel2Simulator:
                                        tone[nearest_id]).astype(np.uint8)
         self.slide_material[self.slide_weight <= 0] = 0
         self.field_noise = smooth_noise(rng, shape, 2.0)
+        self.change_weight = np.clip(0.85 + 0.1 * smooth_noise(rng, shape, 1.0), 0.6, 1.0)
 
     # ------------------------------------------------------------------ surface
     def surface(self, date: str, post: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -203,7 +258,7 @@ class Sentinel2Simulator:
             since1 = doy - self.cut1[fid]
             since2 = doy - self.cut2[fid]
             since = np.where(since2 >= 0, since2, since1)
-            cut_state = np.where(since >= 0, np.exp(-np.maximum(since, 0) / 14.0), 0.0)
+            cut_state = np.where(since >= 0, np.exp(-np.maximum(since, 0) / REGROWTH_DAYS), 0.0)
             cut_state = np.where(fid > 0, cut_state, 0).astype(np.float32)
             _mix(refl, CUT_GRASS, cut_state)
         # Seasonal snow melting upwards (about 5.5 m a day).
@@ -212,6 +267,10 @@ class Sentinel2Simulator:
             melt_line = 1150 + 5.5 * (doy - 183) - 300 * (self.params.snow_cover - 1)
             snow = self.snow_ok & (self.snow_local > melt_line)
             _mix(refl, SEASONAL_SNOW, snow.astype(np.float32))
+        if self.changes is not None:
+            active = self.changes.active(doy)
+            for code, spectrum in CHANGE_SPECTRA.items():
+                _mix(refl, spectrum, np.where(active == code, self.change_weight, 0))
         if post:
             mat = self.slide_material
             for code, spectrum in ((3, SCAR_SPECTRUM), (1, DEPOSIT_SPECTRA["light"]),
@@ -264,8 +323,11 @@ class Sentinel2Simulator:
         shadow = np.clip(shadow_pad[crop] * 1.1, 0, 1).astype(np.float32)
         cirrus_op = np.zeros(shape, dtype=np.float32)
         if cirrus and params.cloud_cover > 0:
-            g = smooth_noise(rng, shape, max(3.0, 60 * params.scale))
-            cirrus_op = (0.35 * smoothstep(g, 0.0, 1.5) * min(1.0, params.cloud_cover)
+            angle = rng.uniform(0, 180)
+            g = (0.6 * streaky_noise(rng, shape, max(4.0, 90 * params.scale),
+                                     max(1.5, 6 * params.scale), angle)
+                 + 0.4 * smooth_noise(rng, shape, max(3.0, 60 * params.scale)))
+            cirrus_op = (0.35 * smoothstep(g, 0.2, 1.6) * min(1.0, params.cloud_cover)
                          ).astype(np.float32)
 
         # Illumination: direct (cut by cloud shadow) plus diffuse sky light, per band.
@@ -277,6 +339,9 @@ class Sentinel2Simulator:
             dark = np.clip((0.45 - direct) / 0.45, 0, 1)
             tint = np.array([1.6, 1.3, 1.1, 0.9, 0.7, 0.7], dtype=np.float32)[:, None, None]
             ground *= 1 + np.float32(params.terrain_overcorrection) * dark[None] * tint
+
+        # The sensor: point spread (blur) and this date's misregistration (sub-pixel shift).
+        ground = self._sensor(ground, rng)
 
         brightness_texture = 0.8 + 0.2 * smoothstep(
             smooth_noise(rng, shape, 2.0), -2, 2)
@@ -300,6 +365,20 @@ class Sentinel2Simulator:
             info.update(opacity=opacity, shadow=shadow, cirrus=cirrus_op, snow=snow)
         return toa, scl, prob, info
 
+    def _sensor(self, ground: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Blur by the point spread function and shift by a seeded sub-pixel offset."""
+        shift = rng.normal(0.0, MISREGISTRATION_PX, size=2)
+        out = np.empty_like(ground)
+        for b in range(ground.shape[0]):
+            sigma = PSF_SIGMA_PX * (2.0 if b >= 4 else 1.0)
+            band = ground[b]
+            for axis in (0, 1):
+                band = ndimage.correlate1d(band, shifted_gaussian(sigma, shift[axis]),
+                                           axis=axis, mode="nearest")
+            out[b] = band
+        self.last_shift = (float(shift[0]), float(shift[1]))
+        return out
+
     # ------------------------------------------------------------------ SCL and cloud prob
     def _quality(self, toa, opacity, shadow, cirrus_op, snow, direct):
         rng = self.rng
@@ -318,7 +397,7 @@ class Sentinel2Simulator:
         scl = np.where(ndvi > 0.4, 4, 5).astype(np.uint8)
         scl[(ndvi > 0.36) & (ndvi <= 0.4)] = 7
         scl[water] = 6
-        scl[snow & (opacity < 0.4)] = 11
+        scl[snow & (opacity < 0.4) & (toa[1] > SCL_SNOW_MIN_GREEN)] = 11
         scl[(direct < 0.25) & ~water & (vis < 0.05)] = 2
         detect_noise = smooth_noise(rng, shape, 4.0)
         scl[(shadow > 0.45) & (detect_noise > -0.6) & (opacity < 0.3)] = 3
