@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_lib.shifts import shift
+
 
 def smooth_noise(rng: np.random.Generator, shape: tuple[int, int],
                  correlation_px: float) -> np.ndarray:
@@ -78,19 +80,12 @@ def smoothstep(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
 def shift2d(array: np.ndarray, drow: int, dcol: int, fill=0) -> np.ndarray:
     """Shift an array so that ``out[r, c] = array[r - drow, c - dcol]``, filling the gap.
 
+    The course's one shift helper (:func:`course_lib.shifts.shift`, same sign convention).
+
     >>> shift2d(np.arange(4).reshape(1, 4), 0, 1).tolist()
     [[0, 0, 1, 2]]
     """
-    out = np.full_like(array, fill)
-    rows, cols = array.shape[-2:]
-    if abs(drow) >= rows or abs(dcol) >= cols:
-        return out
-    src_r = slice(max(0, -drow), rows - max(0, drow))
-    dst_r = slice(max(0, drow), rows - max(0, -drow))
-    src_c = slice(max(0, -dcol), cols - max(0, dcol))
-    dst_c = slice(max(0, dcol), cols - max(0, -dcol))
-    out[..., dst_r, dst_c] = array[..., src_r, src_c]
-    return out
+    return shift(array, drow, dcol, fill=fill)
 
 
 def streaky_noise(rng: np.random.Generator, shape: tuple[int, int], along_px: float,

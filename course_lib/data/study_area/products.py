@@ -39,7 +39,7 @@ import shapely
 from affine import Affine
 from rasterio.crs import CRS
 
-from course_lib.clouds import scl_masks
+from course_lib.composites import study_area_clear_mask
 from course_lib.config import cache_dir
 from course_lib.data.raster import Raster
 from course_lib.data.study_area import landcover as lc_mod
@@ -221,7 +221,11 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
         red, nir = series.reflectance[t_clear, 2], series.reflectance[t_clear, 3]
         clearest[period] = ((nir - red) / np.maximum(nir + red, 1e-6),
                             ~series.truth[t_clear, :2].any(axis=0))
-        usable &= scl_masks(series.scl).clear.any(axis=0)
+        # The composites' own mask (course_lib.composites), on the probability as stored.
+        stored_prob = (np.clip(np.round(series.cloud_prob * 100), 0, 100).astype(np.uint8)
+                       .astype(np.float32) / np.float32(100))
+        usable &= study_area_clear_mask(series.scl, stored_prob, pixel_size=res).any(axis=0)
+        del stored_prob
         del red, nir   # views: they would keep the whole series in memory
         out[f"s2_{period}"] = raster(series.reflectance, S2_BANDS, dates,
                                      units="surface reflectance (0-1)", **info)

@@ -39,6 +39,7 @@ from course_lib.data.study_area.fields import shift2d, smooth_noise
 from course_lib.data.study_area.landcover import LANDCOVER_CODES
 from course_lib.data.study_area.landslides import DEPOSIT, SCAR, LandslideSet
 from course_lib.data.study_area.params import StudyAreaParams
+from course_lib.shifts import azimuth_offset
 
 S1_BANDS = ("VV", "VH")
 #: Acquisition geometry: heading of the satellite, look azimuth (from the sensor towards the
@@ -188,17 +189,15 @@ def _landslide_change_db(slides: LandslideSet, landcover: np.ndarray, look_azimu
     inside = slides.ids > 0
     if weight is None:
         weight = inside.astype(np.float32)
-    look = np.radians(look_azimuth)
-    step_r, step_c = -np.cos(look), np.sin(look)   # one pixel along the look direction
     near = np.zeros_like(inside)
     for k in range(1, NEAR_EDGE_PX + 1):
         # Pixels whose neighbour k pixels towards the sensor is outside the scar.
-        dr, dc = int(round(k * step_r)), int(round(k * step_c))
+        dr, dc = azimuth_offset(look_azimuth, k)   # k pixels along the look direction
         near |= inside & ~shift2d(inside, dr, dc, fill=False)
     far = np.zeros_like(inside)
     far_w = np.zeros(inside.shape, dtype=np.float32)
     for k in range(1, FAR_BAND_PX + 1):
-        dr, dc = int(round(k * step_r)), int(round(k * step_c))
+        dr, dc = azimuth_offset(look_azimuth, k)
         here = ~inside & shift2d(inside, dr, dc, fill=False)
         far |= here
         far_w = np.maximum(far_w, np.where(here, shift2d(weight, dr, dc, fill=0.0), 0.0))
