@@ -55,16 +55,9 @@ def _record(row: dict) -> None:
 
 
 def setting_raster(area, setting: int):
-    try:
-        from course_lib import layers
+    from course_lib import layers
 
-        return layers.setting_layers(setting, area), layers.evaluation_mask(area)
-    except ImportError:  # before course_lib.layers landed: the same layers from sar
-        from course_lib import sar
-        from course_lib.results import SETTING_BANDS, SETTINGS
-
-        full = sar.change_layers(area)
-        return full.select(SETTING_BANDS[SETTINGS[setting]]), np.isfinite(full.data).all(0)
+    return layers.setting_layers(setting, area), layers.evaluation_mask(area)
 
 
 def cart_scores(area, raster, truth, mask, seed: int) -> dict:

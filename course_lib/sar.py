@@ -21,8 +21,8 @@ speckle filters (:func:`lee_filter`, :func:`refined_lee_filter`); composites and
 (:func:`median_backscatter`, :func:`log_ratio_db`, :func:`combine_geometries`,
 :func:`look_direction_edges`); the slope correction (:func:`radiometric_slope_correction` and
 its parts). All of these are pure functions on arrays. Only the last section touches the
-simulated study area: :func:`study_area_s1_composite` and :func:`change_layers`, which builds
-the paper's Table 1 layers and caches them as a GeoTIFF.
+simulated study area: :func:`study_area_s1_composite` (the paper's Table 1 layers built from it
+live in :mod:`course_lib.layers`).
 
 Sources: the Lee filter follows Lee (1980, *IEEE TPAMI* 2:165) in the form given in the
 course's design reference, the refined Lee filter Lee (1981, *CGIP* 15:380); the slope
@@ -35,16 +35,13 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import numpy as np
 from scipy import ndimage
 
 from course_lib.validation import (as_array, check_angle_degrees, check_integer, check_mask,
                                    check_number, describe)
-
-if TYPE_CHECKING:  # pragma: no cover
-    from course_lib.data.raster import Raster
 
 #: Equivalent number of looks of Sentinel-1 IW GRD high-resolution products (ESA product
 #: specification, about 4.4); the default for :func:`lee_filter`.
@@ -70,7 +67,7 @@ __all__ = [
     "SlopeCorrection",
     "radiometric_slope_correction",
     "study_area_s1_composite",
-    "change_layers",
+    "S1_COMPOSITE_VERSION",
 ]
 
 
@@ -710,17 +707,15 @@ def radiometric_slope_correction(sigma0: np.ndarray, slope_deg: np.ndarray,
 
 
 # --------------------------------------------------------------------------------------------
-# Pipeline on the simulated study area: the change layers of the paper's Table 1.
-# (The only part of this module that reads the study area and writes a file: a cache.)
+# The simulated study area's Sentinel-1 composites (course_lib.layers builds the paper's
+# Table 1 layers from them).
 # --------------------------------------------------------------------------------------------
 
-#: The orbit geometries of the study area and how :func:`change_layers` can combine them.
+#: The orbit geometries of the study area.
 GEOMETRIES = ("asc", "desc")
-GEOMETRY_CHOICES = ("mean", "asc", "desc")
-#: Bump when :func:`change_layers` changes, so stale cached files are not reused.
-CHANGE_LAYERS_VERSION = 1
-#: Bump when :func:`study_area_s1_composite` changes (cached layers built on it are then
-#: recomputed). 2: the Lee filter runs on every date, before the median, with the data's ENL.
+#: Bump when :func:`study_area_s1_composite` changes what it computes: it is part of the cache
+#: key of :func:`course_lib.layers.change_layers`, so stale cached layers are not reused.
+#: 2: the Lee filter runs on every date, before the median, with the data's ENL.
 S1_COMPOSITE_VERSION = 2
 
 
@@ -769,99 +764,3 @@ def study_area_s1_composite(area, geometry: str, period: str, slope_correction: 
         data = lee_filter(data, window=lee_window, looks=looks)    # every date on its own
     return median_backscatter(data).astype(np.float32)
 
-
-def change_layers(area=None, geometry: str = "mean", lee_window: int | None = None,
-                  use_cache: bool = True, overwrite: bool = False) -> "Raster":
-    """The 13 input layers of the paper's setting 1 (Table 1) for the simulated study area.
-
-    Bands, in the paper's order (the same names as ``course_lib.results.SETTING_BANDS``):
-
-    * ``pre-VV``, ``post-VV``, ``diff-VV``, ``pre-VH``, ``post-VH``, ``diff-VH``: Sentinel-1
-      slope-corrected (Vollrath et al. 2020) median composites in **dB**, and the log-ratio
-      change ``diff = post - pre`` in dB. With ``geometry="mean"`` the ascending and
-      descending composites are averaged in linear units, as the paper did (see
-      :func:`combine_geometries` for why this can hide a landslide); ``"asc"`` or ``"desc"``
-      keeps one geometry. NaN where a pixel is in layover or shadow in every geometry used.
-    * ``post-R``, ``post-G``, ``post-B``, ``post-NIR``: the post-event Sentinel-2
-      greenest-pixel composite (reflectance; B04, B03, B02, B08);
-    * ``dNDVI``: NDVI of the post minus the pre greenest-pixel composite;
-    * ``elevation`` (m) and ``slope`` (degrees).
-
-    The result is cached as a GeoTIFF in ``cache_dir()/change_layers/<params hash>/`` (written
-    atomically), so notebooks 03-05 get it in about a second; every later call reads it.
-
-    Args:
-        area: the study area; default ``load_study_area()``.
-        geometry: ``"mean"`` (paper), ``"asc"`` or ``"desc"``.
-        lee_window: optionally Lee-filter the Sentinel-1 composites (the paper did not).
-        use_cache: read and write the cache (only for areas with ``.params``).
-        overwrite: recompute and replace a cached file.
-
-    Returns:
-        a 3-D float32 :class:`~course_lib.data.raster.Raster` ``(13, rows, cols)`` with the
-        band names above; ``attrs`` (strings, as in GeoTIFF tags) record the choices and
-        ``s1_masked_fraction``.
-
-    Example (notebooks 04-05)::
-
-        from course_lib.results import SETTING_BANDS, SETTINGS
-        layers = change_layers(area)
-        x = layers.select(SETTING_BANDS[SETTINGS[2]])   # pre-VV, post-VV, dNDVI
-    """
-    from dataclasses import replace
-
-    from course_lib import indices
-    from course_lib.composites import study_area_composites
-    from course_lib.config import cache_dir
-    from course_lib.data.raster import read_geotiff, write_geotiff
-    from course_lib.results import SETTING_BANDS, SETTINGS
-
-    if geometry not in GEOMETRY_CHOICES:
-        raise ValueError(f"geometry must be one of {GEOMETRY_CHOICES}; got {geometry!r}.")
-    if area is None:
-        from course_lib.data.study_area import load_study_area
-
-        area = load_study_area()
-    names = SETTING_BANDS[SETTINGS[1]]
-    params = getattr(area, "params", None)
-    path = None
-    if use_cache and params is not None and hasattr(params, "short_hash"):
-        variant = f"v{CHANGE_LAYERS_VERSION}_{geometry}"
-        if lee_window:
-            variant += f"_lee{lee_window}"
-        path = cache_dir() / "change_layers" / params.short_hash() / f"{variant}.tif"
-        if path.exists() and not overwrite:
-            return read_geotiff(path)
-
-    used = GEOMETRIES if geometry == "mean" else (geometry,)
-    s1 = {}
-    for period in ("pre", "post"):
-        parts = [study_area_s1_composite(area, g, period, lee_window=lee_window) for g in used]
-        s1[period] = parts[0] if len(parts) == 1 else combine_geometries(*parts)
-    pre_db, post_db = to_db(s1["pre"]), to_db(s1["post"])
-    diff_db = post_db - pre_db
-
-    composites = study_area_composites(area, kinds=("greenest",))
-    pre_s2, post_s2 = composites["pre_greenest"], composites["post_greenest"]
-    dndvi = indices.dndvi(indices.ndvi(pre_s2.band("B04"), pre_s2.band("B08")),
-                          indices.ndvi(post_s2.band("B04"), post_s2.band("B08")))
-    layers = {
-        "pre-VV": pre_db[0], "post-VV": post_db[0], "diff-VV": diff_db[0],
-        "pre-VH": pre_db[1], "post-VH": post_db[1], "diff-VH": diff_db[1],
-        "post-R": post_s2.band("B04"), "post-G": post_s2.band("B03"),
-        "post-B": post_s2.band("B02"), "post-NIR": post_s2.band("B08"),
-        "dNDVI": dndvi, "elevation": area["dem"].data[0], "slope": area["slope"].data[0],
-    }
-    data = np.stack([np.asarray(layers[n], dtype=np.float32) for n in names])
-    template = area["dem"]
-    # Strings, as GeoTIFF tags store them, so a fresh and a cached result look the same.
-    attrs = {"source": "course_lib.sar.change_layers (simulated study area)",
-             "s1_geometry": geometry, "s1_lee_window": str(lee_window or 0),
-             "s1_units": "dB (diff = post - pre, dB)", "s1_correction": "Vollrath et al. 2020",
-             "s2_composite": "greenest pixel",
-             "s1_masked_fraction": f"{float(np.mean(~np.isfinite(data[0]))):.5f}",
-             "version": str(CHANGE_LAYERS_VERSION)}
-    raster = replace(template, data=data, band_names=tuple(names), dates=None, attrs=attrs)
-    if path is not None:
-        write_geotiff(raster, path, overwrite=True)
-    return raster

@@ -71,6 +71,7 @@ from course_lib import indices, sar, terrain
 from course_lib.composites import study_area_composites
 from course_lib.config import cache_dir, pick
 from course_lib.data.study_area import LANDCOVER_CODES, load_study_area
+from course_lib.layers import change_layers, setting_layers
 from course_lib.viz import change_plots
 
 LABEL_STYLE = {"description_width": "initial"}   # widget labels shown in full
@@ -435,16 +436,19 @@ print(f"layover {correction.layover.mean():.1%}, shadow {correction.shadow.mean(
 #
 # ## 8. The change layers for the classifiers
 #
-# `sar.change_layers(area)` runs all of the above as the paper did and returns the 13 bands of
+# `change_layers(area)` (module `course_lib.layers`) runs all of the above as the paper did and
+# returns the 13 bands of
 # its Table 1: slope-corrected pre/post VV and VH median composites in dB (ascending and
 # descending averaged) and their difference, the post-event R, G, B, NIR of the greenest-pixel
 # composite, dNDVI, elevation and slope. It saves them once as a GeoTIFF in the course cache
 # (written to a temporary file, then renamed), so notebooks 03-05 get the same layers in a
-# second. Use `geometry="asc"` or `"desc"` for one geometry only.
+# second. Use `geometry="asc"` or `"desc"` for one geometry only, or `"both"` to keep them as
+# separate bands; `setting_layers(k)` picks the bands of the paper's setting k (1-4).
 
 # %%
-layers = sar.change_layers(area)
+layers = change_layers(area)
 print(layers.band_names)
+print("setting 2:", setting_layers(2, area).band_names)
 masked = float(layers.attrs["s1_masked_fraction"])
 print(f"masked (layover or shadow in both geometries): {masked:.2%}")
 print("cached in:", sorted(p.name for p in (cache_dir() / "change_layers").rglob("*.tif")))
@@ -496,11 +500,11 @@ print(f"{above[0]} x {above[0]} is the first above 50." if above else "None reac
 
 # %% [markdown]
 # **Exercise 3.** Make the change layers from the **ascending geometry only**
-# (`sar.change_layers(area, geometry="asc")`) and compare, for `diff-VV < -2 dB`, the precision
+# (`change_layers(area, geometry="asc")`) and compare, for `diff-VV < -2 dB`, the precision
 # and recall with those of the averaged layers. Which keeps more of the landslide signal?
 
 # %% tags=["solution"]
-asc_only = sar.change_layers(area, geometry="asc")
+asc_only = change_layers(area, geometry="asc")
 for name, lay in (("mean of asc+desc", layers), ("ascending only", asc_only)):
     _, s = change_plots.log_ratio_threshold_explorer(lay.band("diff-VV"), truth, -2.0)
     plt.close("all")
@@ -539,7 +543,8 @@ print(f"mean aspect of layover: {mean_aspect:.0f}°; look azimuth {look:.0f}°; 
 #   far-side **increase**. **Averaging** them, as the paper did, dilutes this signature.
 # * The **slope correction** of Vollrath et al. (2020) flattens terrain effects and flags
 #   **layover** and **shadow**; optical data suffer on north-facing slopes in shadow.
-# * `sar.change_layers(area)` gives the paper's 13 change layers, cached for the classifiers.
+# * `course_lib.layers.change_layers(area)` gives the paper's 13 change layers, cached for the
+#   classifiers; `setting_layers(k)` the bands of setting k.
 #
 # ### What's next
 #

@@ -38,7 +38,7 @@ STRICT_MODULES = [
     "course_lib.clouds", "course_lib.composites", "course_lib.indices", "course_lib.sar",
     "course_lib.terrain", "course_lib.metrics", "course_lib.results",
     "course_lib.data.raster", "course_lib.data.samples", "course_lib.data.manifest",
-    "course_lib.validation",
+    "course_lib.validation", "course_lib.layers",
 ]
 
 #: Modules that are not strict here, and why (new modules of other work are checked by
@@ -432,8 +432,40 @@ bad(sar.study_area_s1_composite, lambda t, m: sar.study_area_s1_composite("area"
     TypeError, "area")
 bad(sar.study_area_s1_composite, lambda t, m: sar.study_area_s1_composite({}, "ascending", "pre"),
     ValueError, "geometry")
-bad(sar.change_layers, lambda t, m: sar.change_layers(area={}, geometry="ascending"), ValueError,
+
+# ---- layers
+from course_lib import layers  # noqa: E402
+import geopandas as gpd  # noqa: E402
+from shapely.geometry import Point  # noqa: E402
+
+
+def _layer_raster():
+    from affine import Affine
+    from rasterio.crs import CRS
+
+    return Raster(data=np.ones((2, 4, 4), np.float32), transform=Affine(10, 0, 0, 0, -10, 40),
+                  crs=CRS.from_epsg(32632), band_names=("a", "b"))
+
+
+bad(layers.change_layers, lambda t, m: layers.change_layers(area={}, geometry="ascending"),
+    ValueError, "geometry")
+bad(layers.change_layers, lambda t, m: layers.change_layers(area={}, lee_window=2), ValueError,
+    "lee_window")
+bad(layers.setting_layers, lambda t, m: layers.setting_layers(7, area={}), ValueError,
+    "1, 2, 3 or 4")
+bad(layers.setting_bands, lambda t, m: layers.setting_bands(None), TypeError, "setting")
+bad(layers.setting_bands, lambda t, m: layers.setting_bands(2, geometry="north"), ValueError,
     "geometry")
+bad(layers.valid_mask, lambda t, m: layers.valid_mask(np.array([[["a", "b"]]])), TypeError, "numbers")
+bad(layers.evaluation_mask, lambda t, m: layers.evaluation_mask(area="area"), TypeError, "area")
+bad(layers.sample_at_points, lambda t, m: layers.sample_at_points(_layer_raster(), None),
+    TypeError, "GeoDataFrame")
+bad(layers.sample_at_points, lambda t, m: layers.sample_at_points(
+    _layer_raster(), gpd.GeoDataFrame(geometry=[Point(500, 500)], crs="EPSG:32632")),
+    ValueError, "outside the raster")
+bad(layers.sample_at_points, lambda t, m: layers.sample_at_points(
+    _layer_raster(), gpd.GeoDataFrame(geometry=[Point(5, 5)], crs="EPSG:4326")),
+    ValueError, "to_crs", "other CRS")
 
 # ---- validation (the helpers themselves)
 from course_lib import validation  # noqa: E402

@@ -298,32 +298,6 @@ def test_study_area_s1_composite_masks_layover_and_flattens_terrain(small_area):
         sar.study_area_s1_composite(small_area, "asc", "during")
 
 
-def test_change_layers_bands_cache_and_signal(small_area, tmp_path, monkeypatch):
-    from course_lib.results import SETTING_BANDS, SETTINGS
-
-    monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
-    layers = sar.change_layers(small_area)
-    assert layers.band_names == SETTING_BANDS[SETTINGS[1]]
-    assert layers.data.shape == (13, 128, 128) and layers.data.dtype == np.float32
-    cached = list((tmp_path / "change_layers").rglob("*.tif"))
-    assert len(cached) == 1
-    again = sar.change_layers(small_area)  # read back from the cache
-    np.testing.assert_allclose(again.data, layers.data, equal_nan=True)
-    assert again.band_names == layers.band_names
-    assert {k: again.attrs[k] for k in layers.attrs} == layers.attrs
-    assert again.crs == small_area["dem"].crs and again.transform == small_area["dem"].transform
-    np.testing.assert_allclose(layers.band("diff-VV"),
-                               layers.band("post-VV") - layers.band("pre-VV"), atol=1e-4)
-    truth = small_area["landslide_mask"].data[0].astype(bool)
-    assert np.nanmean(layers.band("dNDVI")[truth]) < np.nanmean(layers.band("dNDVI")[~truth])
-    assert np.nanmean(layers.band("diff-VH")[truth]) < np.nanmean(layers.band("diff-VH")[~truth])
-    asc = sar.change_layers(small_area, geometry="asc")
-    assert asc.attrs["s1_geometry"] == "asc"
-    assert np.isnan(asc.band("pre-VV")).mean() >= np.isnan(layers.band("pre-VV")).mean()
-    with pytest.raises(ValueError, match="geometry"):
-        sar.change_layers(small_area, geometry="both")
-
-
 # ---- refined Lee ----------------------------------------------------------------------------
 
 def test_refined_lee_windows_are_halves_with_the_centre():
