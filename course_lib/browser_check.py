@@ -206,7 +206,7 @@ def _dismiss_popups(page) -> None:
             pass
 
 
-def check_notebook(page, base: str, notebook: str, out: Path, max_seconds: int = 300) -> dict:
+def check_notebook(page, base: str, notebook: str, out: Path, max_seconds: int = 900) -> dict:
     """Open ``notebooks/<notebook>``, run all cells, look for problems, move a slider.
 
     Saves ``<stem>_widget.png`` (the first widget after the slider moved) and

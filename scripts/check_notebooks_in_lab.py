@@ -28,7 +28,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chromium", default=browser_check.find_chromium())
     parser.add_argument("--out", type=Path, default=ROOT / "test_artifacts" / "browser")
-    parser.add_argument("--max-seconds", type=int, default=300, help="per notebook")
+    parser.add_argument("--max-seconds", type=int, default=900, help="per notebook")
     parser.add_argument("notebooks", nargs="*", help="names in notebooks/ (default: all)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright

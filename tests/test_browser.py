@@ -47,7 +47,9 @@ def test_notebook_in_jupyterlab(path, browser_lab):
     lab, browser = browser_lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        result = browser_check.check_notebook(page, lab.base, path.name, ARTIFACTS)
+        result = browser_check.check_notebook(
+            page, lab.base, path.name, ARTIFACTS,
+            max_seconds=int(os.environ.get("COURSE_BROWSER_MAX_SECONDS", "900")))
     finally:
         page.close()
         lab.shutdown_kernels()   # as on Binder: one kernel at a time
