@@ -361,7 +361,7 @@ display(ep.plot_comparison(comparison, "mcc"))
 #
 # The best saved map of each method (highest whole-area MCC) as a confusion map on an
 # interactive map: found landslides bluish green, false alarms vermillion, missed landslides
-# blue; true negatives and nodata are transparent (the key is in the bottom-left corner). The
+# blue; true negatives and nodata are transparent (the key is in the bottom-right corner). The
 # dNDVI underneath is in grey so that it cannot be mistaken for a confusion colour. Toggle the
 # layers at the top right (the last one listed is drawn on top). Outlines: the inventory
 # polygons (the truth, black) and the subplots (yellow).

@@ -229,8 +229,8 @@ if ONLINE:
     for orbit in ("ascending", "descending"):
         keep = {p: np.array(s1[p].attrs["orbit_state"]) == orbit for p in s1}
         if all(k.any() for k in keep.values()):
-            ratio = sar.log_ratio_db(sar.median_composite(s1["pre"].data[keep["pre"]]),
-                                     sar.median_composite(s1["post"].data[keep["post"]]))
+            ratio = sar.log_ratio_db(sar.median_backscatter(s1["pre"].data[keep["pre"]]),
+                                     sar.median_backscatter(s1["post"].data[keep["post"]]))
             print(f"{orbit}: VV log-ratio from {keep['pre'].sum()} + {keep['post'].sum()} scenes, "
                   f"median {np.nanmedian(ratio[0]):+.2f} dB")
 else:

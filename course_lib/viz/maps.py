@@ -121,7 +121,7 @@ def layer_map(rasters: Mapping[str, tuple[Raster, Mapping[str, Any]]] | None = N
             (Leaflet path options such as ``color``, ``weight``, ``fillOpacity``). Any CRS.
         basemap: add OpenStreetMap tiles. ``None`` adds them only if the tile server answers.
         height: map height in pixels.
-        legend: optional ``{label: colour}`` drawn as a fixed key in the bottom-left corner
+        legend: optional ``{label: colour}`` drawn as a fixed key in the bottom-right corner
             (e.g. the confusion colours and the outline colours).
         legend_title: heading of the key.
 
@@ -189,6 +189,6 @@ def _legend_element(legend: Mapping[str, str], title: str = ""):
         f"{escape(label)}</div>" for label, colour in legend.items())
     heading = f"<b>{escape(title)}</b><br>" if title else ""
     return Element(
-        '<div class="course-map-legend" style="position:fixed;bottom:24px;left:10px;'
+        '<div class="course-map-legend" style="position:fixed;bottom:28px;right:10px;'
         "z-index:1000;background:rgba(255,255,255,0.9);padding:6px 8px;border-radius:4px;"
         f'font:12px sans-serif;line-height:18px">{heading}{rows}</div>')
