@@ -258,3 +258,13 @@ def test_study_area_folder_without_metadata_is_regenerated(tmp_path, monkeypatch
     area = _load_small_world(cache, monkeypatch)
     assert area.folder == broken
     assert area["dem"].data.shape == (1, 64, 64)
+
+
+def test_a_damaged_study_area_product_names_the_repair(tmp_path, monkeypatch):
+    from course_lib.validation import CorruptFileError
+
+    area = _load_small_world(tmp_path / "cache", monkeypatch)
+    path = area.folder / "dem.tif"
+    path.write_bytes(path.read_bytes()[:300])
+    with pytest.raises(CorruptFileError, match="reset --cache"):
+        area.get("dem")

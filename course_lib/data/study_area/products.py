@@ -416,10 +416,18 @@ def write_raster_product(name: str, raster: Raster, folder: Path) -> Path:
 
 def read_raster_product(path: Path) -> Raster:
     """Read a product written by :func:`write_raster_product` back into a Raster."""
-    with rasterio.open(path) as ds:
-        data = ds.read()
-        tag = json.loads(ds.tags()["course_product"])
-        transform, crs = ds.transform, ds.crs
+    try:
+        with rasterio.open(path) as ds:
+            data = ds.read()
+            tag = json.loads(ds.tags()["course_product"])
+            transform, crs = ds.transform, ds.crs
+    except (rasterio.errors.RasterioIOError, KeyError, ValueError) as err:
+        from course_lib.validation import CorruptFileError
+
+        raise CorruptFileError(
+            f"{path} is not a readable study-area product ({err}): the cache is damaged. "
+            f"Delete the folder {Path(path).parent} (or run `./course reset --cache`) and call "
+            "load_study_area() again to regenerate it.") from err
     data = _decode(tag["encoding"], data).reshape(tag["shape"])
     dates = np.array(tag["dates"], dtype="datetime64[D]") if tag["dates"] else None
     attrs = dict(tag["attrs"])
