@@ -40,7 +40,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 from sklearn.base import ClassifierMixin, clone
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from course_lib.config import DEFAULT_SEED
@@ -285,6 +285,11 @@ class PixelClassifier:
         return self.classes.index(str(self.landslide_class))
 
     def _codes(self, X: np.ndarray) -> np.ndarray:
+        if isinstance(self.estimator, (DecisionTreeClassifier, RandomForestClassifier,
+                                       ExtraTreesClassifier)):
+            # What their predict() does, without turning a million codes into class-name
+            # strings and back (five times faster here).
+            return np.argmax(self.estimator.predict_proba(X), axis=1)
         labels = self.estimator.predict(X)
         return np.searchsorted(self.estimator.classes_, labels)
 

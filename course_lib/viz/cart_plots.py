@@ -21,7 +21,6 @@ from typing import Any, Callable, Mapping, NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
 from course_lib import metrics, pixel_classifiers as pc
 from course_lib.metrics import FP, ConfusionCounts, Scores
@@ -102,21 +101,21 @@ def plot_training_points(points: pd.DataFrame, background: Any, *,
     shade = LightSource(azdeg=315, altdeg=45).hillshade(
         np.nan_to_num(data, nan=np.nanmedian(data)), dx=background.resolution,
         dy=background.resolution)
-    ax_map.imshow(shade, cmap="gray", extent=background.extent, interpolation="nearest")
+    ax_map.imshow(shade, cmap="gray", vmin=-0.6, vmax=1.2, extent=background.extent,
+                  interpolation="nearest")   # a pale relief, so the points stand out
     classes = list(dict.fromkeys(points[class_column].astype(str)))
     colors = {c: POINT_COLORS.get(c, "#999999") for c in classes}
     xs, ys = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
     shadow = points["in_shadow"].astype(bool).to_numpy()
     for name in classes:
         sel = (points[class_column].astype(str) == name).to_numpy()
-        ax_map.scatter(xs[sel], ys[sel], s=40 if name == pc.LANDSLIDE_CLASS else 18,
+        ax_map.scatter(xs[sel], ys[sel], s=46 if name == pc.LANDSLIDE_CLASS else 24,
                        c=colors[name], marker="^" if name == pc.LANDSLIDE_CLASS else "o",
-                       edgecolors=np.where(shadow[sel], "white", "black"), linewidths=0.7,
+                       edgecolors="black", linewidths=0.5, zorder=3,
                        label=f"{name.replace('_', ' ')} ({int(sel.sum())})")
-    handles, labels = ax_map.get_legend_handles_labels()
-    handles.append(Line2D([], [], ls="", marker="o", mfc="none", mec="white", color="0.5",
-                          label="white edge: in terrain shadow"))
-    ax_map.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.85)
+    ax_map.scatter(xs[shadow], ys[shadow], s=120, facecolors="none", edgecolors="black",
+                   linewidths=1.0, zorder=2, label="ring: in terrain shadow")
+    ax_map.legend(loc="lower left", fontsize=7, framealpha=0.9)
     ax_map.set_title(title or f"{len(points)} training points on the relief")
     ax_map.ticklabel_format(useOffset=False, style="plain")
     ax_map.tick_params(labelsize="x-small")
@@ -138,8 +137,8 @@ def plot_training_points(points: pd.DataFrame, background: Any, *,
         jitter = np.linspace(-0.25, 0.25, len(values)) if len(values) > 1 else [0.0]
         ax.scatter(i + np.asarray(jitter), values, s=9, color=colors[name], edgecolors="0.3",
                    linewidths=0.3)
-    ax.set_xticks(range(len(classes)), [c.replace("_", "\n") for c in classes],
-                  fontsize="x-small")
+    ax.set_xticks(range(len(classes)), [c.replace("_", " ") for c in classes],
+                  fontsize="x-small", rotation=35, ha="right")
     ax.set_ylabel("elevation (m)")
     ax.set_title("elevation of each point", fontsize="medium")
 
