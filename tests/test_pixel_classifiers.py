@@ -245,3 +245,67 @@ def test_band_separability_ranks_the_informative_band_first():
     valid[:, :20] = True                                 # no landslide pixel in view
     assert table.index.tolist() != [] and np.isnan(
         pc.band_separability(raster, truth, valid)["separation"]).all()
+
+
+# ------------------------------------------------------------------ on course_lib.layers
+
+
+@pytest.fixture(scope="module")
+def small_area(tmp_path_factory):
+    """A small simulated world in memory; its layers are cached in a temporary folder."""
+    from course_lib.data.study_area import StudyAreaParams, generate_in_memory
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("COURSE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    yield generate_in_memory(StudyAreaParams(size=128, n_landslides=8))
+    mp.undo()
+
+
+def test_each_setting_stack_has_the_papers_bands_in_order(small_area):
+    from course_lib import layers
+
+    paper = {  # Ganerød, Lindsay et al. 2023, Table 1, typed here on purpose
+        1: ["pre-VV", "post-VV", "diff-VV", "pre-VH", "post-VH", "diff-VH", "post-R", "post-G",
+            "post-B", "post-NIR", "dNDVI", "elevation", "slope"],
+        2: ["pre-VV", "post-VV", "dNDVI"],
+        3: ["pre-VV", "post-VV"],
+        4: ["post-R", "post-G", "post-B", "post-NIR", "dNDVI"],
+    }
+    full = layers.setting_layers(1, small_area)
+    for k, bands in paper.items():
+        stack = layers.setting_layers(k, small_area)
+        assert list(stack.band_names) == bands
+        assert stack.data.shape == (len(bands), 128, 128) and stack.data.dtype == np.float32
+        for i, band in enumerate(bands):   # the same values as in the 13-band stack
+            np.testing.assert_array_equal(stack.data[i], full.band(band))
+
+
+def test_cart_on_the_layers_follows_the_nan_policy(small_area):
+    from course_lib import layers
+
+    points = small_area["training_points"]
+    stack = layers.setting_layers(2, small_area)
+    table = layers.sample_at_points(stack, points, on_invalid="keep")
+    assert len(table) == len(points)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        clf, binary = pc.classify_stack(table, stack, focal_window=3, on_nan="drop")
+    assert np.array_equal(np.isnan(binary), ~layers.valid_mask(stack))
+    usable = np.isfinite(table[list(stack.band_names)].to_numpy()).all(axis=1)
+    assert sum(clf.n_points.values()) == int(usable.sum())
+
+
+def test_sampling_outside_the_raster_raises_a_clear_error(small_area):
+    import geopandas as gpd
+    from course_lib import layers
+
+    stack = layers.setting_layers(3, small_area)
+    left, bottom, right, top = stack.bounds
+    points = gpd.GeoDataFrame({"class_name": ["landslide", "water"]},
+                              geometry=gpd.points_from_xy([left + 15, right + 500],
+                                                          [top - 15, top - 15]),
+                              crs=stack.crs)
+    with pytest.raises(ValueError, match="outside the raster"):
+        layers.sample_at_points(stack, points)
+    with pytest.raises(ValueError, match="reproject"):
+        layers.sample_at_points(stack, points.iloc[:1].to_crs(4326))
