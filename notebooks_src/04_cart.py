@@ -213,9 +213,10 @@ print(f"largest class: {largest} ({tree2.n_points[largest]} points); at the root
       f"answer {side} to '{root2['band']} <= {root2['threshold']:.4g}'")
 
 # %% [markdown]
-# Compare with notebook 02, where dNDVI was the clearest landslide signal among the change
-# layers: the tree had only the training points' values to go on, yet its choice of first
-# band can be checked against that (look at `gains2` above).
+# The tree had only the training points' values to go on. Section 8 measures, on *every*
+# pixel, how far landslides lie from everything else in each band: check there whether the
+# band the tree chose from the training points is also the one that separates landslides best
+# over the whole area.
 
 # %% [markdown]
 # ### Check yourself
@@ -561,7 +562,7 @@ for window in (1, 3, 5, 7):
 #   with NaN in any input band are predicted as nodata; every setting is judged on the same
 #   evaluation mask.
 # * A tree can be read aloud: its first split is the single question that best purifies the
-#   classes (largest Gini decrease); with dNDVI available, the tree starts there.
+#   training points' classes (largest Gini decrease), computed, not guessed.
 # * Sentinel-1 alone gives a pixel classifier many false alarms: the landslide's backscatter
 #   change is small against speckle, pixel by pixel. Neighbourhoods (filters, objects, U-Nets)
 #   are the remedy, not a deeper tree.
