@@ -44,6 +44,7 @@ from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.tree import DecisionTreeClassifier
 
 from course_lib.config import DEFAULT_SEED
+from course_lib.validation import check_choice, check_integer, describe
 
 #: Name of the landslide class in the training points (``area["training_points"]``).
 LANDSLIDE_CLASS = "landslide"
@@ -138,11 +139,11 @@ def training_arrays(table: pd.DataFrame, band_names: Sequence[str], *,
     >>> X.tolist(), y.tolist()
     ([[3.0, 1.0], [4.0, 2.0]], ['x', 'y'])
     """
-    if on_nan not in NAN_POLICIES:
-        raise ValueError(f"on_nan must be one of {NAN_POLICIES}; got {on_nan!r}.")
+    check_choice(on_nan, "on_nan", NAN_POLICIES,
+                 "'raise' stops at NaN (the NaN policy), 'drop' leaves those points out.")
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a pandas DataFrame (one row per training point); got "
-                        f"{type(table).__name__}. Make one with layers.sample_at_points.")
+                        f"{describe(table)}. Make one with layers.sample_at_points.")
     band_names = list(band_names)
     if not band_names:
         raise ValueError("band_names is empty: name at least one band to train on.")
@@ -190,7 +191,8 @@ def _stack_and_bands(stack: Any, band_names: Sequence[str]) -> tuple[np.ndarray,
     data = _array_of(stack)
     if not isinstance(data, np.ndarray) or data.ndim != 3:
         raise ValueError(f"stack must be a Raster or an array (bands, rows, cols); got "
-                         f"{type(stack).__name__} with shape {getattr(data, 'shape', None)}.")
+                         f"{describe(stack)}. Use layers.setting_layers(k), or add a band axis "
+                         "to a single image with image[None].")
     names = getattr(stack, "band_names", None)
     if names is None:
         if data.shape[0] != len(band_names):
@@ -233,8 +235,7 @@ def predict_in_chunks(predict: Callable[[np.ndarray], np.ndarray], stack: Any,
         band_names = getattr(stack, "band_names", None) or [
             str(j) for j in range(np.shape(_array_of(stack))[0])]
     data, index = _stack_and_bands(stack, band_names)
-    if not isinstance(chunk_pixels, (int, np.integer)) or chunk_pixels < 1:
-        raise ValueError(f"chunk_pixels must be a positive int; got {chunk_pixels!r}.")
+    chunk_pixels = check_integer(chunk_pixels, "chunk_pixels", minimum=1)
     _, rows, cols = data.shape
     step = max(1, int(chunk_pixels) // cols)
     out = np.full((n_outputs, rows, cols), np.nan, dtype=np.float32)
@@ -412,9 +413,11 @@ def focal_mode(binary: Any, window: int = 3) -> np.ndarray:
 
     from course_lib import metrics
 
-    if not isinstance(window, (int, np.integer)) or window < 1 or window % 2 == 0:
-        raise ValueError(f"window must be an odd number of pixels >= 1 (1 = no filter, 3, "
-                         f"5, ...); got {window!r}.")
+    fix = "Pass an odd number of pixels: 1 (no filter), 3, 5, 7..."
+    window = check_integer(window, "window", minimum=1, fix=fix)
+    if window % 2 == 0:
+        raise ValueError(f"window must be odd, so the window has a centre pixel; got {window}. "
+                         f"{fix}")
     data = metrics.as_2d(binary, "binary")
     ones, valid = metrics.binary_and_valid(data, "binary")
     out = np.where(valid, ones, np.nan).astype(np.float32)
@@ -607,8 +610,7 @@ def bootstrap_classifiers(table: pd.DataFrame, band_names: Sequence[str], n_resa
         n_resamples: number of classifiers.
         seed: seed of the resampling.
     """
-    if not isinstance(n_resamples, (int, np.integer)) or n_resamples < 1:
-        raise ValueError(f"n_resamples must be a positive int; got {n_resamples!r}.")
+    n_resamples = check_integer(n_resamples, "n_resamples", minimum=1)
     X, y = training_arrays(table, band_names, class_column=class_column, on_nan=on_nan)
     clean = pd.DataFrame(X, columns=list(band_names))
     clean[class_column] = y

@@ -82,9 +82,11 @@ def test_focal_mode_keeps_nan_and_nan_does_not_vote():
 def test_focal_mode_window_one_is_identity_and_bad_windows_are_refused():
     m = (np.random.default_rng(1).random((8, 8)) > 0.5).astype(float)
     assert np.array_equal(pc.focal_mode(m, 1), m)
-    for bad in (0, 2, 4, 3.0, -1):
+    for bad in (0, 2, 4, 2.5, -1):
         with pytest.raises(ValueError, match="window"):
             pc.focal_mode(m, bad)
+    with pytest.raises(TypeError, match="window"):
+        pc.focal_mode(m, "3")
     with pytest.raises(ValueError, match="binary"):
         pc.focal_mode(m * 2, 3)
 
