@@ -311,3 +311,22 @@ def test_sampling_outside_the_raster_raises_a_clear_error(small_area):
         layers.sample_at_points(stack, points)
     with pytest.raises(ValueError, match="reproject"):
         layers.sample_at_points(stack, points.iloc[:1].to_crs(4326))
+
+
+def test_bad_inputs_get_clear_errors():
+    raster, klass, table = fake_world()
+    clf = pc.fit_pixel_classifier(table, BANDS)
+    with pytest.raises(ValueError, match="chunk_pixels"):
+        clf.predict_classes(raster, chunk_pixels=0)
+    with pytest.raises(ValueError, match=r"stack must be .*image\[None\]"):
+        clf.predict_classes(raster.data[0])
+    with pytest.raises(ValueError, match="stack must be"):
+        clf.predict_classes(None)
+    with pytest.raises(ValueError, match="band_names is empty"):
+        pc.fit_pixel_classifier(table, [])
+    with pytest.raises(ValueError, match="single class"):
+        pc.fit_pixel_classifier(table[table.class_name == "landslide"], BANDS)
+    with pytest.raises(ValueError, match="truth must be binary"):
+        pc.band_separability(raster, klass)              # class codes, not a mask
+    with pytest.raises(ValueError, match="band names for a tree"):
+        pc.tree_summary(clf.estimator, ["only-one"])
