@@ -67,7 +67,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from course_lib import layers, metrics, pixel_classifiers as pc, results
+from course_lib import layers, metrics, pixel_classifiers as pc, results, selfcheck
 from course_lib.config import pick
 from course_lib.data.study_area import TRAINING_CLASSES, load_study_area
 from course_lib.viz import cart_plots as cp
@@ -222,17 +222,19 @@ print(f"largest class: {largest} ({tree2.n_points[largest]} points); at the root
 # ### Check yourself
 #
 # Setting 3 has **no** optical band: only pre-VV and post-VV. Which of the two bands will
-# its tree split on first? Decide before you run anything: put `"pre-VV"` or `"post-VV"` in
-# `my_answer`, then run the cell after it.
+# its tree split on first: **a)** pre-VV or **b)** post-VV? Decide before you run anything:
+# replace `...` with `"a"` or `"b"`, then run the cell after it.
 #
 # <details><summary>Hint</summary>
 #
-# A landslide changes the ground *after* the event. Which image shows the change, and which
-# one only shows what the ground looked like before?
+# The tree does not look for landslides first: it looks for the single threshold that best
+# sorts **all eight** classes. Which classes can one radar threshold set apart (think of
+# water, a mirror for radar), and does it matter whether the image is from before or after
+# the event?
 # </details>
 
 # %%
-my_answer = ""   # your answer: "pre-VV" or "post-VV"
+answer = ...   # replace ... with "a" or "b"
 
 # %%
 with warnings.catch_warnings():
@@ -240,22 +242,21 @@ with warnings.catch_warnings():
     tree3 = pc.fit_pixel_classifier(table, stacks[3].band_names, pc.make_cart(), on_nan="drop")
     gains3 = pc.single_band_splits(table, stacks[3].band_names, on_nan="drop")
 summary3 = pc.tree_summary(tree3)
-first3 = summary3.root["band"]
-if my_answer not in ("pre-VV", "post-VV"):
-    print(f"Put 'pre-VV' or 'post-VV' in my_answer first. (The answer: {first3}.)")
-elif my_answer == first3:
-    print("Right!")
-else:
-    print(f"Not this time: the tree splits on {first3} first.")
+options = {"a": "pre-VV", "b": "post-VV"}
+correct = next(key for key, band in options.items() if band == summary3.root["band"])
+selfcheck.check_choice(answer, correct, options,
+                       hint="read the sentence and the table below: the tree picks the band "
+                            "whose best single split purifies the eight classes most.")
+display(gains3.round(4))
 print(pc.describe_first_split(summary3, gains3))
 print(f"The setting-3 tree needs {summary3.depth} levels and {summary3.n_leaves} leaves to "
-      f"separate the same points (setting 2: {summary2.depth} and {summary2.n_leaves}).")
+      f"separate its training points (setting 2: {summary2.depth} and {summary2.n_leaves}).")
 
 # %% [markdown]
-# Either way, look at the two sides of the first split: a first split on radar alone leaves
-# landslide points mixed with other classes, and the tree grows deep to untangle them, point
-# by point. A deep tree fitted to a few points learns their noise: keep that in mind for
-# section 7.
+# Look at the two sides of the first split and at the sizes of the two trees. When no band
+# sets the landslide points apart cleanly, a tree grown to pure leaves keeps splitting until
+# every leaf holds one class, often down to single points: it learns their noise as well as
+# their signal. Keep that in mind for section 9.
 
 # %% [markdown]
 # ## 4. From eight classes to a landslide map
