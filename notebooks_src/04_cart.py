@@ -536,9 +536,10 @@ for k in (2, 3):
     print(f"setting {k}: CART MCC {scores[k].mcc:.3f} (P {scores[k].precision:.2f}, "
           f"R {scores[k].recall:.2f}) | forest of {forest_trees} MCC {forest.mcc:.3f} "
           f"(P {forest.precision:.2f}, R {forest.recall:.2f})")
-# Averaging many trees smooths the decision boundary and removes the single-point quirks
-# of one deep tree, so precision usually rises. But every tree still sees one speckled pixel
-# at a time: a forest cannot create a signal that the radar pixel does not hold.
+# Averaging many trees, each grown on a bootstrap sample of the points, smooths the decision
+# boundary and removes the single-point quirks of one deep tree; the printed scores show
+# what that buys here. But every tree still sees one speckled pixel at a time: a forest
+# cannot create a signal that the radar pixel does not hold.
 
 # %% [markdown]
 # **Exercise 3. Rescue setting 3?** For the radar-only tree of section 6, apply focal windows
@@ -566,8 +567,9 @@ for window in (1, 3, 5, 7):
 # * A tree can be read aloud: its first split is the single question that best purifies the
 #   training points' classes (largest Gini decrease), computed, not guessed.
 # * Sentinel-1 alone gives a pixel classifier many false alarms: the landslide's backscatter
-#   change is small against speckle, pixel by pixel. Neighbourhoods (filters, objects, U-Nets)
-#   are the remedy, not a deeper tree.
+#   change is small against speckle, pixel by pixel. The focal mode removes most of them but
+#   also erodes small landslides. Neighbourhoods used *before* classifying (filters, objects,
+#   U-Nets) are the remedy, not a deeper tree.
 # * 130 points leave a map that depends on which points were picked; more points and random
 #   forests reduce that dependence.
 #
