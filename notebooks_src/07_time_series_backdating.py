@@ -164,7 +164,7 @@ print(f"dating interval over {hit.sum()} detected landslide pixels: median {np.m
 #
 # With an observation every 8 days and **no** clouds, how many days after the *first*
 # anomalous observation is a break **confirmed** under the rule of 6 consecutive anomalous
-# observations? Put your answer (a number of days) in `answer` and run the cell.
+# observations? Replace `...` with your answer (a number of days) and run the cell.
 #
 # <details><summary>Hint</summary>
 #
@@ -173,16 +173,13 @@ print(f"dating interval over {hit.sum()} detected landslide pixels: median {np.m
 # </details>
 
 # %%
-answer = None   # your answer, in days
+from course_lib import selfcheck
 
-expected = (ts.DEFAULT_CONSECUTIVE - 1) * 8
-if answer is None:
-    print("Replace None with your answer and run the cell again.")
-elif answer == expected:
-    print(f"Correct: {ts.DEFAULT_CONSECUTIVE - 1} gaps of 8 days. The date of the break is still "
-          "the first anomalous observation; the confirmation just comes later.")
-else:
-    print("Not quite. Count the gaps between the first and the sixth observation.")
+answer = ...   # replace ... with your answer, in days
+selfcheck.check_number(answer, expected=(ts.DEFAULT_CONSECUTIVE - 1) * 8, tol=0,
+                       hint="Count the gaps between the first and the sixth observation.",
+                       explain="The break is still dated to the first anomalous observation; "
+                               "only its confirmation comes later.")
 
 # %% [markdown]
 # ## 3. Explore: threshold, harmonics and run length

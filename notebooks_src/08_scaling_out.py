@@ -160,8 +160,8 @@ print(f"{change.npartitions} chunks per step; {n_tasks} tasks in the whole graph
 # ### Self-check
 #
 # The mosaic has `rows` × `cols` pixels in chunks of `CHUNK` × `CHUNK`. How many chunks
-# does each step have? Compute it from those three numbers (not from Dask), put it in
-# `answer`, and run the cell.
+# does each step have? Compute it from those three numbers (not from Dask), replace `...`
+# with it, and run the cell.
 #
 # <details><summary>Hint</summary>
 #
@@ -170,16 +170,12 @@ print(f"{change.npartitions} chunks per step; {n_tasks} tasks in the whole graph
 # </details>
 
 # %%
-answer = None   # e.g. math.ceil(rows / CHUNK) * ...
+from course_lib import selfcheck
 
-if answer is None:
-    print("Replace None with your answer and run the cell again.")
-elif answer == change.npartitions:
-    print(f"Correct: {change.npartitions} chunks, so up to {change.npartitions} tasks per step "
-          "can run at once, given enough workers.")
-else:
-    print(f"Not quite: Dask made {change.npartitions}. Did you multiply the chunk counts "
-          "along rows and columns?")
+answer = ...   # replace ... with your answer, e.g. math.ceil(rows / CHUNK) * ...
+selfcheck.check_number(answer, expected=change.npartitions, tol=0,
+                       hint="Multiply the number of chunks along rows by the number along columns.",
+                       explain="Up to that many tasks per step can run at once, given enough workers.")
 
 # %% [markdown]
 # ## 3. One process

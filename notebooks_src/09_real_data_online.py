@@ -134,7 +134,7 @@ print(f"pre: {window.datetime('pre')}   post: {window.datetime('post')}   grid: 
 # ### Self-check
 #
 # A Sentinel-2 L2A pixel of a product with processing baseline **04.00** stores DN 1500. What
-# is its reflectance? Put a number in `answer` and run the cell.
+# is its reflectance? Replace `...` with a number and run the cell.
 #
 # <details><summary>Hint</summary>
 #
@@ -142,16 +142,12 @@ print(f"pre: {window.datetime('pre')}   post: {window.datetime('post')}   grid: 
 # </details>
 
 # %%
-answer = None   # a reflectance, e.g. 0.15
+from course_lib import selfcheck
 
-expected = float(dn_to_reflectance(np.array([1500]), "04.00")[0])
-if answer is None:
-    print("Replace None with your answer and run the cell again.")
-elif abs(answer - expected) < 1e-4:
-    print(f"Correct: (1500 - 1000) / 10000 = {expected:.2f}. Forgetting the offset gives 0.15, "
-          "three times too bright.")
-else:
-    print("Not quite: did you remove the offset of 1000 before dividing?")
+answer = ...   # replace ... with a reflectance, e.g. 0.15
+selfcheck.check_number(answer, expected=float(dn_to_reflectance(np.array([1500]), "04.00")[0]),
+                       tol=1e-4, hint="Remove the offset of 1000 before dividing by 10000.",
+                       explain="Forgetting the offset gives 0.15, three times too bright.")
 
 # %% [markdown]
 # Now load the images: online the real ones; offline the simulated study area, cropped and

@@ -154,6 +154,21 @@ def test_subset_over_http_range_requests(archive, tmp_path):
         server.shutdown()
 
 
+def test_server_without_ranges_is_refused(archive):
+    class Plain(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(Plain, directory=str(archive.parent)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(OSError, match="download_archive"):
+            l4s.HTTPRangeFile(f"http://127.0.0.1:{server.server_port}/{archive.name}")
+    finally:
+        server.shutdown()
+
+
 def test_offline_message(monkeypatch, tmp_path):
     def no_network(*args, **kwargs):
         raise OSError("Network is unreachable")

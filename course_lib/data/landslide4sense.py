@@ -334,13 +334,17 @@ class HTTPRangeFile(io.RawIOBase):
 
         self.url, self.timeout = url, timeout
         self.session = session or requests.Session()
-        head = self.session.head(url, allow_redirects=True, timeout=timeout)
-        head.raise_for_status()
-        self.url = head.url  # follow redirects once
-        if head.headers.get("Accept-Ranges", "").lower() != "bytes":
+        # One byte, to learn the size from Content-Range (works where HEAD is not allowed).
+        first = self.session.get(url, headers={"Range": "bytes=0-0"}, allow_redirects=True,
+                                 timeout=timeout, stream=True)
+        first.raise_for_status()
+        total = first.headers.get("Content-Range", "").rpartition("/")[2]
+        first.close()
+        if first.status_code != 206 or not total.isdigit():
             raise OSError(f"{url} does not accept range requests; use download_archive() to "
                           "fetch the whole archive instead.")
-        self.size = int(head.headers["Content-Length"])
+        self.url = first.url  # follow redirects once
+        self.size = int(total)
         self.position = 0
         self.requests_made = 0
         self.bytes_read = 0
