@@ -101,7 +101,7 @@ def test_training_points_like_the_paper(area):
 
 
 def test_every_training_point_is_finite_in_every_change_layer(area):
-    from course_lib.sar import change_layers
+    from course_lib.layers import change_layers
 
     pts = area["training_points"]
     for geometry in ("mean", "asc", "desc"):
