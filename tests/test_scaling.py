@@ -129,6 +129,9 @@ def test_distributed_results_equal_single_process(products):
     try:
         assert len(client.scheduler_info()["workers"]) == 2
         assert client.dashboard_link.startswith("http")
+        import requests
+
+        assert requests.get(client.dashboard_link, timeout=30).status_code == 200  # bokeh
         distributed, seconds = sc.timed_compute(change, cleaned)
     finally:
         client.close()
