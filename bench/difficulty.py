@@ -11,7 +11,8 @@ mask of ``course_lib.layers``), with whole-area pixel counts.
 * **single layer**: the best threshold of each layer on its own (either direction), found
   by scanning 400 quantiles: an upper bound of what one threshold can do, since it uses the
   truth to choose the threshold;
-* **CART**: ``DecisionTreeClassifier(max_depth=10, random_state=0)`` trained on the 130
+* **CART**: ``course_lib.pixel_classifiers.make_cart(max_depth=10)`` (a seeded
+  ``DecisionTreeClassifier``) trained on the 130
   training points with their eight classes (as the paper's ``ee.Classifier.smileCart``),
   merged to landslide / not, then a 3 x 3 focal mode (majority) filter, as the paper did;
 * **pixel random forest**: ``RandomForestClassifier(n_estimators=60, min_samples_leaf=2)``
@@ -108,6 +109,27 @@ def _layers(area):
         return change_layers(area)
 
 
+def _cart():
+    """The course's CART (course_lib.pixel_classifiers when on main), depth at most 10."""
+    try:
+        from course_lib.pixel_classifiers import make_cart
+
+        return make_cart(max_depth=10)
+    except ImportError:
+        from sklearn.tree import DecisionTreeClassifier
+
+        return DecisionTreeClassifier(max_depth=10, random_state=0)
+
+
+def _focal(binary: np.ndarray) -> np.ndarray:
+    """3 x 3 focal mode: course_lib.pixel_classifiers.focal_mode when on main."""
+    try:
+        from course_lib.pixel_classifiers import focal_mode as course_focal_mode
+    except ImportError:
+        return focal_mode(binary, 3)
+    return np.asarray(course_focal_mode(binary, window=3)) == 1
+
+
 SETTING_NAMES = {1: "1: S1, S2 and DEM (13)", 2: "2: S1 (VV) and S2 (3)",
                  3: "3: S1 (VV) only (2)", 4: "4: S2 only (5)"}
 
@@ -115,7 +137,7 @@ SETTING_NAMES = {1: "1: S1, S2 and DEM (13)", 2: "2: S1 (VV) and S2 (3)",
 def difficulty(area, seed: int = 0) -> dict:
     """All the numbers of the difficulty table for one study area."""
     from sklearn.ensemble import RandomForestClassifier
-    from sklearn.tree import DecisionTreeClassifier, export_text
+    from sklearn.tree import export_text
 
     from course_lib.results import SETTING_BANDS, SETTINGS
 
@@ -144,12 +166,12 @@ def difficulty(area, seed: int = 0) -> dict:
         bands = [names.index(b) for b in SETTING_BANDS[SETTINGS[k]]]
         x = data[bands]
         xp = x[:, pts.row.to_numpy(), pts.col.to_numpy()].T
-        tree = DecisionTreeClassifier(max_depth=10, random_state=0)
+        tree = _cart()
         tree.fit(xp, pts.class_name.to_numpy())
         flat = x.reshape(len(bands), -1).T
         pred = np.zeros(truth.size, dtype=bool)
         pred[vidx] = tree.predict(flat[vidx]) == "landslide"
-        pred = focal_mode(pred.reshape(truth.shape))
+        pred = _focal(pred.reshape(truth.shape))
         rules = export_text(tree, feature_names=[names[b] for b in bands])
         used = sorted({names[bands[i]] for i in tree.tree_.feature if i >= 0})
         out["cart"][k] = {**confusion(pred[valid], t_valid), "features_used": used,

@@ -55,10 +55,11 @@ What is simplified compared with real imagery (for notebook 00):
 
     **What is simulated, and how it differs from real imagery**
 
-    - *Terrain*: valleys are idealised U-shapes with fractal mountains between them, cliff
-      bands and talus below them; real valleys also have moraines, river terraces and
-      gullies cut by water (here the gullies are only roughness). There is no real DEM
-      error, and slope and aspect are computed from the same DEM the "satellites" saw.
+    - *Terrain*: valleys are idealised U-shapes with fractal mountains between them, simple
+      gullies incised down the walls, cliff bands and talus below them; real valleys also
+      have moraines and river terraces, and real gullies form a drainage network. There is
+      no real DEM error, and slope and aspect are computed from the same DEM the
+      "satellites" saw.
     - *Land cover*: placed by simple rules (elevation, slope, aspect, noise); real boundaries
       follow soils, ownership and history. Each class has one spectrum with some texture;
       real forests, fields and rocks vary far more.

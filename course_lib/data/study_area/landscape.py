@@ -6,7 +6,8 @@ side valley joins from the north and another from the south. Valley cross-sectio
 power law ``z = floor + A (d - w)^p`` beyond a flat floor of half-width ``w`` (glacial troughs
 are well fitted by power laws with p of about 1.5-2; Svensson 1959, Harbor 1992), which gives
 gentle lower slopes and steep upper walls. The mountains between are fractal noise, and the
-valley walls get gully-scale roughness so that D8 flow paths converge into channels.
+valley walls get gully-scale roughness and, in patches, narrow furrows incised down the fall
+line (gullies), so that D8 flow paths converge into channels.
 
 All horizontal lengths are written in metres of the default 10.24 km world; a smaller world
 is a miniature (lengths and relief scaled by ``params.scale``), so its slopes stay realistic.
@@ -69,6 +70,28 @@ def _soft_min(surfaces: list[np.ndarray], k: float) -> np.ndarray:
     for z in surfaces:
         total += np.exp(-(z - lowest) / np.float32(k))
     return (lowest - np.float32(k) * np.log(total)).astype(np.float32)
+
+
+def _downslope_streaks(rng: np.random.Generator, z: np.ndarray, along_px: float,
+                       across_px: float) -> np.ndarray:
+    """Noise elongated down the fall line of the smoothed surface ``z`` (unit std, float32).
+
+    Four streak fields (:func:`~course_lib.data.study_area.fields.streaky_noise`) at 0, 45, 90
+    and 135 degrees are blended with weights ``cos^2`` of the angle between each and the local
+    downslope direction, so the streaks follow the valley walls as gullies do.
+    """
+    from course_lib.data.study_area.fields import streaky_noise
+
+    smooth = ndimage.gaussian_filter(z, 8.0)
+    gy, gx = np.gradient(smooth)
+    direction = np.arctan2(gx, -gy)          # azimuth of the uphill gradient (row = south)
+    total = np.zeros(z.shape, dtype=np.float32)
+    norm = np.zeros(z.shape, dtype=np.float32)
+    for angle in (0.0, 45.0, 90.0, 135.0):
+        weight = np.cos(direction - np.radians(angle)).astype(np.float32) ** 4
+        total += weight * streaky_noise(rng, z.shape, along_px, across_px, angle)
+        norm += weight**2
+    return (total / np.sqrt(np.maximum(norm, 1e-6))).astype(np.float32)
 
 
 def make_landscape(params: StudyAreaParams, rng: np.random.Generator) -> Landscape:
@@ -143,7 +166,17 @@ def make_landscape(params: StudyAreaParams, rng: np.random.Generator) -> Landsca
                       0.0, 250.0)
     gullies = fractal_noise(rng, shape, beta=2.6, largest_px=40.0, smallest_px=3.0)
     fine = smooth_noise(rng, shape, correlation_px=1.5)
-    z = z + (0.4 + 0.6 * wall) * (14.0 * gullies) + 1.0 * fine
+    # Channels: ridges and furrows drawn out down the fall line of the walls (gullies cut by
+    # water and debris flows), from four streak fields blended by the wall's direction.
+    # Incised where the streak field crosses zero (narrow V-shaped furrows), only on the
+    # valley walls and only in patches.
+    channels = _downslope_streaks(rng, z, max(4.0, 40 * s), max(1.0, 3.0 * s))
+    incised = (1.0 - np.clip(np.abs(channels) / 0.35, 0.0, 1.0)) ** 2
+    edge_m = np.minimum.reduce([d_main - main_w, d_north - 170.0, d_south - 190.0])
+    on_walls = wall * (1.0 - smoothstep(edge_m, 900.0, 1500.0))
+    patches = smoothstep(smooth_noise(rng, shape, max(2.0, 25 * s)), -0.8, 0.6)
+    z = z + (0.4 + 0.6 * wall) * (12.0 * gullies) - on_walls * patches * (9.0 * incised) \
+        + 1.0 * fine
 
     # --- water ---------------------------------------------------------------------------
     u = np.broadcast_to(np.linspace(0, 1, n)[None, :], shape)

@@ -331,7 +331,7 @@ def make_landslides(land: Landscape, landcover: np.ndarray, slope_deg: np.ndarra
                            "parameters leave none. Try another seed or a larger size.")
     # Heavier rain and lower, soil-covered valley sides make failures more likely.
     weight = (np.exp(0.9 * rain.ravel()[cand_idx]) * (slope_deg.ravel()[cand_idx] - 28.0)
-              * np.exp(-(e.ravel()[cand_idx] - 250.0) / 350.0))
+              * np.exp(-(e.ravel()[cand_idx] - 250.0) / 700.0))
     weight /= weight.sum()
     order = rng.choice(cand_idx.size, size=min(cand_idx.size, 40 * n_slides + 200),
                        replace=False, p=weight)

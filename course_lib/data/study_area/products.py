@@ -178,6 +178,7 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
                           count=params.landslide_count // 4, big_one_near_town=False)
     landcover[(old.ids > 0) & (landcover != lc_mod.LANDCOVER_CODES["water"])] = \
         lc_mod.LANDCOVER_CODES["bare_rock"]
+    field_ids[landcover != lc_mod.LANDCOVER_CODES["agriculture"]] = 0
     meta["old_scar_pixel_fraction"] = round(float((old.ids > 0).mean()), 6)
     del old
     out["landcover"] = raster(landcover[None], ("landcover",),

@@ -74,15 +74,15 @@ GAMMA0_DB = {
     "urban": (1.0, -6.0),
     "road": (-15.0, -23.0),
 }
-#: Landslide surfaces. Losing the forest canopy costs only 2-3 dB in VV and about 4 dB in VH
+#: Landslide surfaces. Losing the forest canopy costs only about 2 dB in VV and 3 dB in VH
 #: at C-band, because the rough, wet soil and boulders left behind still scatter: forest
 #: clearing lowers Sentinel-1 gamma0 by about 1-3 dB in VH and less in VV (Bouvet et al. 2018,
 #: *Remote Sensing* 10:1250; Hoekman et al. 2020, *Remote Sensing* 12:3263), and fresh
 #: landslides show changes of a few dB of either sign (Mondini et al. 2021, *Earth-Sci. Rev.*
 #: 216:103574; Handwerger et al. 2022, *NHESS* 22:753). On heath and grass the rough debris is
 #: brighter than the old cover.
-SCAR_DB = (-9.0, -16.0)
-DEPOSIT_DB = {"light": (-7.5, -15.5), "dark": (-11.0, -18.5)}
+SCAR_DB = (-8.5, -15.0)
+DEPOSIT_DB = {"light": (-7.5, -15.0), "dark": (-10.5, -18.0)}
 NEAR_EDGE_DB = -3.0      # extra darkening on the sensor side of a scar
 FAR_BAND_DB = 3.0        # brightening beyond the far edge (forest); scaled by cover height
 #: The edge signature needs a scar wider than the radar resolution (20 x 22 m for IW GRDH):
