@@ -278,21 +278,27 @@ widgets.interact(
 # %% [markdown]
 # ### What is simulated, and how it differs from real imagery
 #
-# - *Terrain*: idealised U-shaped valleys with fractal mountains between them; real valleys have
-#   moraines, cliffs, talus cones and river terraces, and a real DEM has errors.
+# - *Terrain*: idealised U-shaped valleys with fractal mountains between them, simple gullies
+#   down the walls, cliff bands and talus; real valleys also have moraines and river terraces,
+#   and a real DEM has errors.
 # - *Land cover*: placed by simple rules (elevation, slope, aspect, noise), one spectrum per
-#   class with a little texture; real forests, fields and rocks vary far more.
-# - *Landslides*: follow steepest-descent paths with a heavy-tailed size; real debris flows
-#   spread, split, erode channels and leave levees. Our truth mask is exact, whereas the paper's
-#   reference was itself mapped by hand.
-# - *Sentinel-2*: six bands (B02, B03, B04, B08, B11, B12) of surface reflectance, no
-#   adjacency effect, no BRDF, no misregistration; clouds at one height per date; SCL and cloud
-#   probability derived from the true clouds with deliberate errors, not by running Sen2Cor or
-#   s2cloudless.
+#   class with some texture; real forests, fields and rocks vary far more.
+# - *Landslides*: follow steepest-descent paths with a heavy-tailed size and stop where their
+#   travel angle is used up, spreading into lobed fans; real debris flows also split, erode
+#   channels and leave levees. Our truth mask is exact, whereas the paper's reference was
+#   itself mapped by hand.
+# - *Other changes*: clear-cuts, flood sediment, mowing, road works and slush-flow tracks also
+#   strip vegetation between the dates (the product `other_changes` says where), each with one
+#   simple optical and radar response; real ones vary more.
+# - *Sentinel-2*: six bands (B02, B03, B04, B08, B11, B12) of surface reflectance with a simple
+#   blur and a sub-pixel misregistration between dates, no adjacency effect, no BRDF; clouds at
+#   one height per date; SCL and cloud probability derived from the true clouds with
+#   deliberate errors, not by running Sen2Cor or s2cloudless.
 # - *Sentinel-1*: backscatter from a look-up table and the same terrain model the slope
 #   correction inverts (so the correction works better than on real data); layover and shadow
-#   flagged but not geometrically displaced; speckle independent per pixel; a simple landslide
-#   signature (darker near edge, brighter far edge).
+#   flagged but not geometrically displaced; speckle correlated over about two pixels; a
+#   simple landslide signature (darker near edge, brighter far edge) that fades for small
+#   slides.
 # - *Time*: four optical and three radar dates per period, one storm, little phenology.
 #
 # So: the simulated world is for learning *how methods behave* and *how to evaluate them*; the

@@ -132,8 +132,10 @@ for name, layer in (("dNDVI", dndvi), ("brightness change", d_brightness),
           f"outside {np.nanmean(layer[~truth]):+.3f}")
 
 # %% [markdown]
-# Black outlines are the true landslides. dNDVI picks most of them out, but not only them: grass
-# cut between the dates, melting snow patches and residual cloud edges change NDVI too. The
+# Black outlines are the true landslides. dNDVI picks most of them out, but not only them: hay
+# mowed between the dates, spruce clear-cuts, flood sediment beside the rivers, road works,
+# slush-flow tracks high up, melting snow patches and residual cloud edges change NDVI too
+# (`area["other_changes"]` says where the simulated ones are). The
 # brightness *change* is weak: on fresh debris the visible bands rise (see the red change) while
 # the NIR falls, and the mean of the four nearly cancels. Brightness is more useful as a
 # post-event feature of bare objects, which is how SALaD uses it (notebook 03).
@@ -361,7 +363,8 @@ print(f"\ninside the landslides, share of pixels below -1.5 dB: asc "
 
 # %% [markdown]
 # Read the table row by row. The far band beyond a slide is several dB brighter in the geometry
-# that looks towards it and nearly unchanged in the other; the average keeps only part of it,
+# that looks towards it (less for small slides, whose edges the 20 m radar resolution blurs)
+# and nearly unchanged in the other; the average keeps only part of it,
 # spread on both sides. The near-edge darkening is likewise diluted. Inside the slides the
 # overall decrease (forest replaced by soil) survives the average, as the paper found at
 # Slåtten. A classifier that sees both geometries separately keeps the full, directional
@@ -494,9 +497,11 @@ print("refined Lee (28-pixel half windows):",
       round(sar.equivalent_number_of_looks(refined[lake_box]), 1))
 above = [w for w, enl in enl_by_window.items() if enl > 50]
 print(f"{above[0]} x {above[0]} is the first above 50." if above else "None reaches 50.",
-      "On pure speckle the Lee filter tends to the window mean "
-      "(ENL x window²), but b is not exactly 0, so some speckle passes. Larger windows smooth "
-      "more but blur edges and wipe out landslides only a few pixels wide.")
+      "On pure, independent speckle the Lee filter tends to the window mean "
+      "(ENL x window²), but b is not exactly 0, so some speckle passes, and neighbouring "
+      "pixels of a real (and of this simulated) GRD image share part of their speckle, so a "
+      "window holds fewer independent looks than pixels. Larger windows smooth more but blur "
+      "edges and wipe out landslides only a few pixels wide.")
 
 # %% [markdown]
 # **Exercise 3.** Make the change layers from the **ascending geometry only**
@@ -505,14 +510,17 @@ print(f"{above[0]} x {above[0]} is the first above 50." if above else "None reac
 
 # %% tags=["solution"]
 asc_only = change_layers(area, geometry="asc")
+scores = {}
 for name, lay in (("mean of asc+desc", layers), ("ascending only", asc_only)):
     _, s = change_plots.log_ratio_threshold_explorer(lay.band("diff-VV"), truth, -2.0)
     plt.close("all")
+    scores[name] = s
     print(f"{name:18s} precision {s['precision']:.2f}  recall {s['recall']:.2f}")
-print("Here the average has fewer false alarms at the same recall: it combines twice as many "
-      "dates, so less speckle, and the decrease inside the scars survives averaging. What it "
-      "loses is the directional edge pattern (section 6), which a pixel threshold cannot use but "
-      "a U-Net looking at both geometries could.")
+better = max(scores, key=lambda k: scores[k]["precision"])
+print(f"Higher precision here: {better}. The average combines twice as many dates, so less "
+      "speckle, and a decrease inside the scars survives averaging; what it loses is the "
+      "directional edge pattern (section 6), which a pixel threshold cannot use but a U-Net "
+      "looking at both geometries could.")
 
 # %% [markdown]
 # **Exercise 4.** In which direction do the ascending layover pixels face? Compute the mean
