@@ -120,3 +120,16 @@ def test_classification_steps_figure(world):
     assert len(fig.axes) == 3
     expected = int(np.nansum(cleaned[0:20, 25:45]))
     assert fig.axes[2].get_title().endswith(f"{expected:,} landslide px")
+
+
+def test_truth_outline_is_drawn_where_the_truth_is():
+    truth = np.zeros((20, 20), np.uint8)
+    truth[2:6, 12:16] = 1                                # top right, in map coordinates too
+    codes = truth.astype(np.float32)
+    window = (slice(0, 20), slice(0, 20), [1000.0, 1200.0, 4800.0, 5000.0])
+    fig = cp.plot_classification_steps(codes, ["landslide"], codes, codes, window, truth=truth)
+    verts = np.concatenate([p.vertices for c in fig.axes[1].collections
+                            for p in c.get_paths()])
+    # rows 2-6 lie 20-60 m below the top (y 4940-4980), columns 12-16 at x 1120-1160
+    assert 4930 < verts[:, 1].min() and verts[:, 1].max() < 4990
+    assert 1110 < verts[:, 0].min() and verts[:, 0].max() < 1170

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from course_lib import metrics, pixel_classifiers as pc
 from course_lib.metrics import FP, ConfusionCounts, Scores
 from course_lib.viz import evaluation_plots as ep
+from course_lib.viz.outlines import draw_outline
 
 __all__ = ["training_points_table", "plot_training_points", "plot_tree_figure", "CartView",
            "cart_explorer", "plot_settings_confusion", "plot_classification_steps", "speckle_zoom_figure", "zoom_window",
@@ -398,10 +399,9 @@ def plot_classification_steps(classes: np.ndarray, class_names: Sequence[str],
                   interpolation="nearest")
         ax.set_title(f"{label}: {int(np.nansum(zoom)):,} landslide px", fontsize="medium")
     if truth is not None:
-        mask = metrics.as_2d(truth, "truth")[rows, cols].astype(float)
+        mask = metrics.as_2d(truth, "truth")[rows, cols] == 1
         for ax in axes:
-            ax.contour(mask, levels=[0.5], colors="black", linewidths=0.7,
-                       extent=(extent[0], extent[1], extent[3], extent[2]), origin="upper")
+            draw_outline(ax, mask, extent, color="black", linewidth=0.7)
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
