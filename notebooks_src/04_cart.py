@@ -303,23 +303,24 @@ for name, prediction in (("merged", binary2), (f"focal mode {FOCAL_WINDOW}", cle
 # call yourself.
 
 # %%
-def show_cart(setting=2, max_depth=None, min_samples_leaf=1, focal_window=FOCAL_WINDOW):
-    view = cp.cart_explorer(stacks, table, truth, setting, max_depth, min_samples_leaf,
-                            focal_window, valid=evalmask)
+def show_cart(setting=2, max_depth=0, min_samples_leaf=1, focal_window=FOCAL_WINDOW):
+    view = cp.cart_explorer(stacks, table, truth, setting, max_depth or None,  # 0: no limit
+                            min_samples_leaf, focal_window, valid=evalmask)
     show(view.figure)
     print(view.counts, "->", view.scores.format(digits=1))
 
 
+wide = {"description_width": "8em"}
 widgets.interact(
     show_cart,
     setting=widgets.Dropdown(options=[(f"{k}: {name}", k) for k, name in layers.SETTINGS.items()],
-                             value=2, description="setting"),
-    max_depth=widgets.Dropdown(options=[("no limit", None), 1, 2, 3, 4, 5, 6, 8, 10, 12, 16],
-                               value=None, description="max depth"),
-    min_samples_leaf=widgets.IntSlider(value=1, min=1, max=15, description="points/leaf",
-                                       continuous_update=False),
+                             value=2, description="setting", style=wide),
+    max_depth=widgets.Dropdown(options=[("no limit", 0), 1, 2, 3, 4, 5, 6, 8, 10, 12, 16],
+                               value=0, description="max depth", style=wide),
+    min_samples_leaf=widgets.IntSlider(value=1, min=1, max=15, description="points per leaf",
+                                       continuous_update=False, style=wide),
     focal_window=widgets.Dropdown(options=[("none", 1), 3, 5, 7, 9], value=FOCAL_WINDOW,
-                                  description="focal window"));
+                                  description="focal window", style=wide));
 
 # %% [markdown]
 # ## 6. The four settings side by side
