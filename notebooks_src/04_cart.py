@@ -315,12 +315,14 @@ widgets.interact(
     show_cart,
     setting=widgets.Dropdown(options=[(f"{k}: {name}", k) for k, name in layers.SETTINGS.items()],
                              value=2, description="setting", style=wide),
-    max_depth=widgets.Dropdown(options=[("no limit", 0), 1, 2, 3, 4, 5, 6, 8, 10, 12, 16],
+    max_depth=widgets.Dropdown(options=[("no limit", 0)] + [(str(d), d) for d in
+                                                            (1, 2, 3, 4, 5, 6, 8, 10, 12, 16)],
                                value=0, description="max depth", style=wide),
     min_samples_leaf=widgets.IntSlider(value=1, min=1, max=15, description="points per leaf",
                                        continuous_update=False, style=wide),
-    focal_window=widgets.Dropdown(options=[("none", 1), 3, 5, 7, 9], value=FOCAL_WINDOW,
-                                  description="focal window", style=wide));
+    focal_window=widgets.Dropdown(options=[("none", 1)] + [(f"{w} x {w}", w)
+                                                         for w in (3, 5, 7, 9)],
+                                  value=FOCAL_WINDOW, description="focal window", style=wide));
 
 # %% [markdown]
 # ## 6. The four settings side by side

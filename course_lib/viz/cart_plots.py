@@ -28,7 +28,8 @@ from course_lib.viz import evaluation_plots as ep
 from course_lib.viz.outlines import draw_outline
 
 __all__ = ["training_points_table", "plot_training_points", "plot_tree_figure", "CartView",
-           "cart_explorer", "plot_settings_confusion", "plot_classification_steps", "speckle_zoom_figure", "zoom_window",
+           "cart_explorer", "plot_settings_confusion", "plot_classification_steps",
+           "speckle_zoom_figure", "zoom_window",
            "ASPECT_NAMES"]
 
 #: Aspect quadrants, clockwise from north (a slope *facing* north has aspect 315-45 degrees).
