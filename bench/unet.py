@@ -228,9 +228,101 @@ def run_chips(args) -> None:
                                            "best_epoch", "n_params")}})
 
 
+def _fmt(v, digits=2):
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return "-" if np.isnan(v) else f"{v:.{digits}f}"
+    return str(v)
+
+
+def _levers(cfg: dict) -> str:
+    aug = cfg.get("augmentation", {})
+    parts = [f"depth {cfg.get('depth')}, base {cfg.get('base_filters')}",
+             "BN" if cfg.get("batch_norm") else "no BN",
+             f"{cfg.get('schedule')} {cfg.get('peak_lr'):g}",
+             "aug" if aug.get("flips") or aug.get("gain") else "no aug",
+             f"batch {cfg.get('batch_size')}"]
+    if cfg.get("tta"):
+        parts.append(f"TTA {cfg['tta']}")
+    return ", ".join(parts)
+
+
+def run_report(args) -> None:
+    rows = [json.loads(line) for line in RUNS.read_text().splitlines() if line.strip()]
+    out = [REPORT_HEAD]
+    study = [r for r in rows if r["kind"] == "study"]
+    if study:
+        out += ["## Study area, setting 2 (pre-VV, post-VV, dNDVI), test blocks", "",
+                "| run | levers | normalisation | budget (clock) | steps | steps/s | first step s "
+                "| U-Net MCC | precision | recall | threshold | CART MCC (same pixels) | peak RSS MB "
+                "| load before |", "|" + "---|" * 14]
+        for r in study:
+            out.append(
+                f"| {r['name']} | {_levers(r['config'])} | {r.get('normalisation', '-')} | "
+                f"{r['budget_s']:.0f} s ({r.get('clock', 'wall')}) | {r['steps']} | "
+                f"{_fmt(r['steps_per_second'])} | {_fmt(r['first_step_seconds'], 0)} | "
+                f"{_fmt(r['mcc'], 3)} | {_fmt(r['precision'], 3)} | {_fmt(r['recall'], 3)} | "
+                f"{_fmt(r['threshold'])} | {_fmt(r['cart_mcc'], 3)} | {r['peak_rss_mb']} | "
+                f"{_fmt(r.get('load_before'), 1)} |")
+        out.append("")
+    speed = [r for r in rows if r["kind"] == "speed"]
+    if speed:
+        out += ["## Model size: training steps per second on one CPU (batch of 128 x 128 x 3)",
+                "", "| depth | base filters | weights | batch | clock | first step s | steps/s "
+                "| tiles/s (training) | tiles/s (prediction) | load before |", "|" + "---|" * 10]
+        for r in speed:
+            out.append(f"| {r['depth']} | {r['base_filters']} | {r['n_params']:,} | {r['batch']} | "
+                       f"{r.get('clock', 'wall')} | {_fmt(r['first_step_s'], 0)} | "
+                       f"{_fmt(r['steps_per_second'])} | "
+                       f"{_fmt(r['steps_per_second'] * r['batch'], 1)} | "
+                       f"{_fmt(r['predict_tiles_per_second'], 1)} | {_fmt(r['load_before'], 1)} |")
+        out.append("")
+    chips = [r for r in rows if r["kind"] == "chips"]
+    if chips:
+        out += ["## Synthetic chip set of mixed sizes (8-bit RGB from the study area)", "",
+                "| run | normalisation | split | chips train/val/test | budget s | steps | "
+                "MCC (test chips) | F1 | threshold |", "|" + "---|" * 9]
+        for r in chips:
+            n = r["n_chips"]
+            out.append(f"| {r['name']} | {r['normalisation']} | "
+                       f"{'by group' if r['by_group'] else 'random'} | "
+                       f"{n['train']}/{n['val']}/{n['test']} | {r['budget_s']:.0f} | {r['steps']} "
+                       f"| {_fmt(r['mcc'], 3)} | {_fmt(r['f1'], 3)} | {_fmt(r['threshold'])} |")
+        out.append("")
+    notes = HERE / "unet_notes.md"
+    if notes.exists():
+        out.append(notes.read_text())
+    text = "\n".join(out) + "\n"
+    tmp = HERE / ".unet.md.tmp"
+    tmp.write_text(text)
+    tmp.replace(HERE / "unet.md")
+    print(f"wrote {HERE / 'unet.md'} from {len(rows)} runs")
+
+
+REPORT_HEAD = """# U-Net benchmark: training levers on one CPU
+
+Made by `bench/unet.py` (every run appends a line to `bench/unet_runs.jsonl`; `python
+bench/unet.py report` rewrites this file from it, followed by `bench/unet_notes.md`).
+
+**Conditions.** Each run was pinned to one core (`taskset -c 0` or `-c 1`) with every thread
+pool capped to one thread, as `binder/start` does. The machine has 2 cores shared by about 9
+busy processes (load average about 9-13, column *load before*), so a run got roughly a tenth of
+a core. Wall-clock times are therefore inflated several-fold and noisy. The training budgets of
+the study-area and chip runs count **CPU seconds of the process** (`TrainConfig(clock=
+"process")`, column *clock*): on a quiet single CPU the same run takes about that long on the
+wall clock. The one run with a wall-clock budget shows what contention does. Steps per second
+are per CPU second after the first step (which builds the graph). Compare ratios, not absolute
+speeds. The test blocks are the 3 of 16 blocks of 256 x 256 px that `blocked_split(seed=0)`
+deals to the test set; scores are on those blocks where all 13 layers are valid
+(`layers.evaluation_mask`). CART: `DecisionTreeClassifier(random_state=2019)` on the study
+area's training points with a finite value in every band of the setting.
+"""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", choices=["study", "speed", "chips"])
+    ap.add_argument("what", choices=["study", "speed", "chips", "report"])
     ap.add_argument("--name", default="base")
     ap.add_argument("--setting", type=int, default=2)
     ap.add_argument("--budget", type=float, default=180)
@@ -252,7 +344,8 @@ def main() -> None:
     ap.add_argument("--clock", default="process", help="budget in CPU seconds (process) or wall")
     ap.add_argument("--jit", default="auto", type=lambda v: {"1": True, "0": False}.get(v, v))
     args = ap.parse_args()
-    {"study": run_study, "speed": run_speed, "chips": run_chips}[args.what](args)
+    {"study": run_study, "speed": run_speed, "chips": run_chips,
+     "report": run_report}[args.what](args)
 
 
 if __name__ == "__main__":
