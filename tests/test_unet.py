@@ -438,3 +438,17 @@ def test_streamed_tiles_and_prediction_on_chips_of_mixed_sizes(tmp_path, tiny_tr
     assert xb.shape == (6, 64, 64, 2) and set(np.unique(yb)) <= {-1.0, 0.0, 1.0}
     for c in chips:
         assert model.predict_proba(c.image).shape == c.image.shape[:2]
+
+
+def test_normalise_accepts_a_raster_and_refuses_other_objects():
+    from affine import Affine
+    from rasterio.crs import CRS
+
+    from course_lib.data.raster import Raster
+
+    data = np.random.default_rng(0).normal(size=(2, 6, 5)).astype(np.float32)
+    raster = Raster(data, Affine(10, 0, 0, 0, -10, 0), CRS.from_epsg(32632), ("a", "b"))
+    stats = unet.fit_band_stats(raster, ["a", "b"])
+    assert unet.normalise(raster, stats).shape == (6, 5, 2)
+    with pytest.raises(TypeError, match="numeric array or a Raster"):
+        unet.normalise("not an image", stats)

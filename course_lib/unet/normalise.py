@@ -72,14 +72,17 @@ def channels_last(image: np.ndarray, n_bands: int | None = None) -> np.ndarray:
     """An image as ``(rows, cols, bands)``; a ``(bands, rows, cols)`` raster is transposed.
 
     A 2-D array is one band. A 3-D array is taken as bands-first when its first axis is the
-    smallest and, if ``n_bands`` is given, equals it.
+    smallest and, if ``n_bands`` is given, equals it. A course ``Raster`` gives its ``data``.
 
     >>> channels_last(np.zeros((3, 5, 7))).shape
     (5, 7, 3)
     >>> channels_last(np.zeros((5, 7, 3))).shape
     (5, 7, 3)
     """
-    a = np.asarray(image)
+    a = np.asarray(getattr(image, "data", image))
+    if a.ndim == 0 or not np.issubdtype(a.dtype, np.number):
+        raise TypeError(f"image must be a numeric array or a Raster; got {type(image).__name__}"
+                        f" ({a.dtype}).")
     if a.ndim == 2:
         return a[:, :, None]
     if a.ndim != 3:
@@ -116,7 +119,8 @@ def fit_band_stats(images: Sequence[np.ndarray] | np.ndarray, band_names: Sequen
         return BandStats(names, mode="per_chip")
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}; got {mode!r}.")
-    imgs = [images] if isinstance(images, np.ndarray) else list(images)
+    single = isinstance(images, np.ndarray) or hasattr(images, "band_names")
+    imgs = [images] if single else list(images)
     if not imgs:
         raise ValueError("images is empty: pass at least one training image.")
     if regions is None or isinstance(regions, np.ndarray):
