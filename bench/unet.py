@@ -342,7 +342,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2019)
     ap.add_argument("--split-seed", type=int, default=0)
     ap.add_argument("--clock", default="process", help="budget in CPU seconds (process) or wall")
-    ap.add_argument("--jit", default="auto", type=lambda v: {"1": True, "0": False}.get(v, v))
+    ap.add_argument("--jit", default=False, type=lambda v: {"1": True, "0": False}.get(v, v))
     args = ap.parse_args()
     {"study": run_study, "speed": run_speed, "chips": run_chips,
      "report": run_report}[args.what](args)

@@ -59,8 +59,10 @@ class TrainConfig:
         threshold_metric: ``"mcc"`` or ``"f1"``.
         tta: test-time augmentation used when choosing the threshold.
         seed: random seed.
-        jit_compile: XLA compilation of the training step (Keras' ``"auto"``, True, False):
-            faster steps, slower first step (``bench/unet.md``).
+        jit_compile: XLA compilation of the training step (False, True or Keras' ``"auto"``).
+            Measured on one CPU (``bench/unet.md``): XLA made steps about 1.5x faster but
+            took twice as long to build and about 200 MB more memory, so it is off by
+            default to keep notebook 05 under Binder's memory limit.
         clock: what ``time_budget_s`` counts: ``"wall"`` (the clock on the wall: what a
             trainee waits) or ``"process"`` (CPU seconds used by this process; on a machine
             shared with other jobs and pinned to one core, this is what the same run would take
@@ -87,7 +89,7 @@ class TrainConfig:
     threshold_metric: str = "mcc"
     tta: Any = False
     seed: int = 2019
-    jit_compile: Any = "auto"
+    jit_compile: Any = False
     clock: str = "wall"
     verbose: bool = True
 
