@@ -242,7 +242,8 @@ def _levers(cfg: dict) -> str:
              "BN" if cfg.get("batch_norm") else "no BN",
              f"{cfg.get('schedule')} {cfg.get('peak_lr'):g}",
              "aug" if aug.get("flips") or aug.get("gain") else "no aug",
-             f"batch {cfg.get('batch_size')}"]
+             f"batch {cfg.get('batch_size')}",
+             f"XLA {cfg.get('jit_compile', 'auto')}"]
     if cfg.get("tta"):
         parts.append(f"TTA {cfg['tta']}")
     return ", ".join(parts)
