@@ -221,20 +221,21 @@ print(f"largest class: {largest} ({tree2.n_points[largest]} points); at the root
 # %% [markdown]
 # ### Check yourself
 #
-# Setting 3 has **no** optical band: only pre-VV and post-VV. Which of the two bands will
-# its tree split on first: **a)** pre-VV or **b)** post-VV? Decide before you run anything:
-# replace `...` with `"a"` or `"b"`, then run the cell after it.
+# Setting 3 has **no** optical band: only pre-VV and post-VV. Its tree's first split sends
+# (almost) all the points of one class to one side. Which class is it?
+# **a)** landslide, **b)** water, **c)** snow/ice, **d)** bare rock, **e)** agriculture,
+# **f)** forest, **g)** alpine scrub, **h)** urban. Decide before you run anything: replace
+# `...` with a letter, then run the cell after it.
 #
 # <details><summary>Hint</summary>
 #
 # The tree does not look for landslides first: it looks for the single threshold that best
-# sorts **all eight** classes. Which classes can one radar threshold set apart (think of
-# water, a mirror for radar), and does it matter whether the image is from before or after
-# the event?
+# sorts **all eight** classes. Radar backscatter measures roughness: which surface acts like
+# a mirror, sending the radar pulse away from the satellite, before and after the event alike?
 # </details>
 
 # %%
-answer = ...   # replace ... with "a" or "b"
+answer = ...   # replace ... with a letter, e.g. "c"
 
 # %%
 with warnings.catch_warnings():
@@ -242,11 +243,13 @@ with warnings.catch_warnings():
     tree3 = pc.fit_pixel_classifier(table, stacks[3].band_names, pc.make_cart(), on_nan="drop")
     gains3 = pc.single_band_splits(table, stacks[3].band_names, on_nan="drop")
 summary3 = pc.tree_summary(tree3)
-options = {"a": "pre-VV", "b": "post-VV"}
-correct = next(key for key, band in options.items() if band == summary3.root["band"])
-selfcheck.check_choice(answer, correct, options,
-                       hint="read the sentence and the table below: the tree picks the band "
-                            "whose best single split purifies the eight classes most.")
+options = dict(zip("abcdefgh", ["landslide", *TRAINING_CLASSES]))
+sides = (summary3.root["left (<=)"], summary3.root["right (>)"])
+smaller = min(sides, key=lambda counts: sum(counts.values()))   # the side set apart
+set_apart = max(smaller, key=smaller.get)
+selfcheck.check_choice(answer, [k for k, name in options.items() if name == set_apart], options,
+                       hint="read the sentence and the table below: the tree picks the "
+                            "threshold whose split purifies the eight classes most.")
 display(gains3.round(4))
 print(pc.describe_first_split(summary3, gains3))
 print(f"The setting-3 tree needs {summary3.depth} levels and {summary3.n_leaves} leaves to "
