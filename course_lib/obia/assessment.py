@@ -1,0 +1,107 @@
+"""Object-level assessment by landslide size: which slides are found, how many false objects.
+
+The ARSET Q&A (seed 000) asks how small a landslide a satellite method can map. Pixel
+scores cannot answer it (a large slide outweighs dozens of small ones), so this module
+counts objects per size class with :func:`course_lib.metrics.object_metrics` (a slide is
+detected when the map covers at least ``min_overlap_fraction`` of it; a false object is a
+connected group of mapped pixels touching no true landslide pixel).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import ndimage
+
+from course_lib import metrics
+
+__all__ = ["SIZE_CLASSES_M2", "size_class_names", "detection_by_size"]
+
+#: Default size classes (m²): < 0.25 ha, 0.25-1 ha, >= 1 ha (25, 100 Sentinel-2 pixels).
+SIZE_CLASSES_M2: tuple[float, ...] = (0.0, 2500.0, 10000.0, np.inf)
+
+
+def size_class_names(edges: Sequence[float] = SIZE_CLASSES_M2) -> list[str]:
+    """Readable names of size classes in hectares.
+
+    >>> size_class_names()
+    ['< 0.25 ha', '0.25-1 ha', '>= 1 ha']
+    """
+    def ha(v: float) -> str:
+        return f"{v / 1e4:g}"
+
+    names = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        if lo <= 0:
+            names.append(f"< {ha(hi)} ha")
+        elif np.isinf(hi):
+            names.append(f">= {ha(lo)} ha")
+        else:
+            names.append(f"{ha(lo)}-{ha(hi)} ha")
+    return names
+
+
+def detection_by_size(prediction: Any, landslides: Any, transform: Any = None, *,
+                      truth: Any = None, valid: Any = None,
+                      edges: Sequence[float] = SIZE_CLASSES_M2, area_column: str = "area_m2",
+                      min_overlap_fraction: float = 0.1, crs: Any = None) -> pd.DataFrame:
+    """Landslides found and false objects, per size class and in total.
+
+    Args:
+        prediction: binary map (NaN = nodata), 2-D or 1-band Raster.
+        landslides: inventory polygons (their ``area_column`` sets the size class; the
+            polygon area when the column is missing).
+        transform, truth, valid, min_overlap_fraction, crs: as
+            :func:`course_lib.metrics.object_metrics`.
+        edges: class edges in m².
+
+    Returns:
+        one row per size class plus ``"all"``: ``landslides``, ``found``, ``recall``
+        (NaN when a class is empty), ``predicted objects`` and ``false objects`` (the
+        predicted objects, 8-connected, sized with the same classes by their own area).
+    """
+    transform = transform if transform is not None else getattr(prediction, "transform", None)
+    if transform is None:
+        raise ValueError("detection_by_size needs transform= (or a Raster as prediction).")
+    sizes = (landslides[area_column] if area_column in landslides.columns
+             else landslides.geometry.area).to_numpy(dtype=float)
+    names = size_class_names(edges)
+    which = np.digitize(sizes, edges[1:-1])
+    pred, p_valid = metrics.binary_and_valid(prediction, "prediction")
+    keep = p_valid & (np.ones_like(p_valid) if valid is None else np.asarray(valid, bool))
+    pred = pred & keep
+    if truth is not None:
+        t, t_valid = metrics.binary_and_valid(truth, "truth")
+        true_pixels = t & t_valid
+    else:
+        true_pixels = np.zeros(pred.shape, bool)
+        for geometry in landslides.geometry:
+            rr, cc = metrics._polygon_pixels(geometry, transform, pred.shape)
+            true_pixels[rr, cc] = True
+    groups, n = ndimage.label(pred, structure=np.ones((3, 3)))
+    pixel_area = abs(transform.a * transform.e - transform.b * transform.d)
+    group_area = np.bincount(groups.ravel(), minlength=n + 1)[1:] * pixel_area
+    false = np.ones(n + 1, bool)
+    false[np.unique(groups[true_pixels & pred])] = False
+    false = false[1:]
+    group_class = np.digitize(group_area, edges[1:-1])
+    rows = {}
+    for k, name in enumerate([*names, "all"]):
+        subset = landslides if name == "all" else landslides[which == k]
+        in_class = np.ones(n, bool) if name == "all" else group_class == k
+        if len(subset):
+            scores = metrics.object_metrics(prediction, subset, transform, truth=truth,
+                                            valid=valid, min_overlap_fraction=min_overlap_fraction,
+                                            crs=crs)
+            found, total = scores.n_detected, scores.n_landslides
+        else:
+            found = total = 0
+        rows[name] = {"landslides": total, "found": found,
+                      "recall": found / total if total else float("nan"),
+                      "predicted objects": int(in_class.sum()),
+                      "false objects": int((false & in_class).sum())}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "size class"
+    return table

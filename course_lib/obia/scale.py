@@ -1,0 +1,226 @@
+"""Choosing the segmentation scale with the plateau objective function (POF).
+
+SALaD picks the mean-shift range radius ``hr`` by segmenting the image at a series of range
+radii and scoring each segmentation with two numbers (Espindola et al. 2006, *IJRS*
+27(14):3035-3040; Johnson and Xie 2011, *ISPRS J.* 66(4):473-483; Amatya et al. 2021):
+
+* **v**, the area-weighted mean of the within-segment variance: low when segments are
+  internally uniform (it grows as segments get larger and mix land covers);
+* **I**, the global Moran's I of the segment means on queen contiguity: low when
+  neighbouring segments differ (it grows when a uniform area is cut into many similar
+  pieces, i.e. over-segmentation).
+
+Both are normalised over the radii tried and added:
+``F = (v_max - v) / (v_max - v_min) + (I_max - I) / (I_max - I_min)``; the chosen radius is the
+**first** (smallest) ``hr`` with ``F > max(F) - std(F)``: the start of the plateau of good
+scores, erring towards smaller segments (over-segmentation) as SALaD prefers.
+
+For a multi-band image v and I are computed per band (on the 8-bit stretch used for the
+segmentation, so every band has the same 0-255 scale) and averaged over the bands.
+
+Moran's I here is a sparse-matrix version (:func:`morans_i`) rather than ``esda.Moran``:
+building a ``libpysal`` weights object means polygonising every segmentation and a Python
+dict per segment, which for tens of thousands of segments and a dozen radii costs far more
+than the segmentation itself; ``tests/test_obia.py`` checks that both give the same I.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from course_lib.obia.segmentation import (check_image, neighbour_pairs, segment, segment_sizes,
+                                          to_uint8)
+
+__all__ = ["adjacency_matrix", "morans_i", "segment_means", "within_segment_variance",
+           "segment_morans_i", "choose_plateau", "POFResult", "plateau_objective"]
+
+
+def adjacency_matrix(labels: np.ndarray, queen: bool = True) -> sparse.csr_matrix:
+    """Binary contiguity matrix of the segments (n x n, row/column i = label i + 1).
+
+    Two segments are neighbours when some of their pixels touch along an edge (rook) or, with
+    ``queen=True``, also at a corner: exactly queen contiguity of the segments' polygons.
+
+    >>> adjacency_matrix(np.array([[1, 2], [3, 4]])).toarray().astype(int).tolist()
+    [[0, 1, 1, 1], [1, 0, 1, 1], [1, 1, 0, 1], [1, 1, 1, 0]]
+    >>> adjacency_matrix(np.array([[1, 2], [3, 4]]), queen=False).toarray()[0].astype(int).tolist()
+    [0, 1, 1, 0]
+    """
+    n = int(labels.max())
+    a, b = neighbour_pairs(labels, connectivity=2 if queen else 1)
+    # connectivity=2 takes the (1, 1) and (1, -1) pixel shifts: both diagonals are in.
+    matrix = sparse.coo_matrix((np.ones(2 * len(a), dtype=np.float64),
+                                (np.concatenate([a, b]) - 1, np.concatenate([b, a]) - 1)),
+                               shape=(n, n)).tocsr()
+    matrix.data[:] = 1.0          # duplicates were summed; binary weights
+    return matrix
+
+
+def morans_i(values: np.ndarray, weights: sparse.spmatrix, transformation: str = "b") -> float:
+    """Global Moran's I: ``I = n / S0 * (z' W z) / (z' z)`` with ``z = y - mean(y)``.
+
+    Moran (1950), *Biometrika* 37:17-23; the same statistic as ``esda.Moran(y, w).I``.
+
+    Args:
+        values: one value per unit (segment).
+        weights: n x n spatial weights (e.g. :func:`adjacency_matrix`).
+        transformation: ``"b"`` binary weights as given (Espindola et al. 2006) or ``"r"``
+            row-standardised (esda's default); units without neighbours keep a zero row.
+
+    Returns:
+        I, or NaN when it is undefined (fewer than 2 units, all values equal, no neighbours).
+
+    >>> w = sparse.csr_matrix(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]], float))  # a chain
+    >>> round(morans_i(np.array([1.0, 3.0, 2.0]), w), 4)   # z = (-1, 1, 0): 3/4 * (-2) / 2
+    -0.75
+    """
+    y = np.asarray(values, dtype=np.float64).ravel()
+    w = sparse.csr_matrix(weights, dtype=np.float64)
+    if w.shape != (len(y), len(y)):
+        raise ValueError(f"weights must be {len(y)} x {len(y)} for {len(y)} values; got {w.shape}.")
+    if transformation not in ("b", "r"):
+        raise ValueError(f"transformation must be 'b' (binary) or 'r' (row-standardised); "
+                         f"got {transformation!r}.")
+    if transformation == "r":
+        row_sums = np.asarray(w.sum(axis=1)).ravel()
+        w = sparse.diags(np.divide(1.0, row_sums, out=np.zeros_like(row_sums),
+                                   where=row_sums > 0)) @ w
+    z = y - y.mean()
+    s0 = w.sum()
+    denominator = float(z @ z)
+    if len(y) < 2 or s0 == 0 or denominator == 0:
+        return float("nan")
+    return float(len(y) / s0 * (z @ (w @ z)) / denominator)
+
+
+def segment_means(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` (2-D) per segment 1..n, with ``np.bincount`` (index 0 = label 1)."""
+    sizes = segment_sizes(labels)
+    sums = np.bincount(labels.ravel(), weights=np.asarray(values, float).ravel(),
+                       minlength=len(sizes))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (sums / sizes)[1:]
+
+
+def within_segment_variance(image: np.ndarray, labels: np.ndarray) -> float:
+    """Area-weighted mean of the within-segment (population) variance, averaged over bands.
+
+    ``v = sum_i a_i var_i / sum_i a_i`` (Espindola et al. 2006), ``a_i`` = pixels of segment i.
+    ``image`` is ``(rows, cols)`` or ``(rows, cols, bands)``; label 0 is ignored.
+    """
+    image = np.asarray(image, dtype=np.float64)
+    if image.ndim == 2:
+        image = image[..., None]
+    sizes = segment_sizes(labels)[1:].astype(np.float64)
+    flat = labels.ravel()
+    per_band = []
+    for b in range(image.shape[-1]):
+        x = image[..., b].ravel()
+        total = np.bincount(flat, weights=x, minlength=len(sizes) + 1)[1:]
+        squares = np.bincount(flat, weights=x * x, minlength=len(sizes) + 1)[1:]
+        present = sizes > 0
+        variance = squares[present] / sizes[present] - (total[present] / sizes[present]) ** 2
+        per_band.append(float(np.sum(sizes[present] * np.maximum(variance, 0)) / sizes.sum()))
+    return float(np.mean(per_band))
+
+
+def segment_morans_i(image: np.ndarray, labels: np.ndarray, queen: bool = True,
+                     transformation: str = "b") -> float:
+    """Global Moran's I of the segment means, averaged over bands (queen contiguity)."""
+    image = np.asarray(image, dtype=np.float64)
+    if image.ndim == 2:
+        image = image[..., None]
+    w = adjacency_matrix(labels, queen=queen)
+    return float(np.mean([morans_i(segment_means(image[..., b], labels), w, transformation)
+                          for b in range(image.shape[-1])]))
+
+
+def choose_plateau(radii: Sequence[float], objective: Sequence[float]) -> tuple[float, float]:
+    """The first radius whose objective exceeds ``max(F) - std(F)`` (population std).
+
+    Returns ``(chosen radius, threshold)``. NaN objectives are ignored.
+
+    >>> choose_plateau([2, 4, 6, 8], [0.2, 1.0, 1.9, 2.0])  # doctest: +ELLIPSIS
+    (6, 1.267...)
+    """
+    f = np.asarray(objective, dtype=np.float64)
+    ok = np.isfinite(f)
+    if not ok.any():
+        raise ValueError("The objective is undefined (NaN) at every radius; try a wider range.")
+    threshold = float(np.max(f[ok]) - np.std(f[ok]))
+    index = int(np.flatnonzero(ok & (f > threshold))[0]) if (ok & (f > threshold)).any() \
+        else int(np.nanargmax(f))
+    return radii[index], threshold
+
+
+def _normalise_down(x: np.ndarray) -> np.ndarray:
+    """``(max - x) / (max - min)``: 1 at the smallest value, 0 at the largest; NaN if flat."""
+    span = np.nanmax(x) - np.nanmin(x)
+    if not span > 0:
+        return np.full_like(x, np.nan)
+    return (np.nanmax(x) - x) / span
+
+
+@dataclass
+class POFResult:
+    """The plateau objective function over range radii.
+
+    Attributes:
+        table: one row per range radius: ``range_radius``, ``n_segments``, ``variance`` (v),
+            ``morans_i`` (I), ``v_norm``, ``i_norm``, ``objective`` (F), ``seconds``.
+        chosen: the chosen range radius.
+        threshold: ``max(F) - std(F)``.
+        params: the other segmentation parameters used.
+    """
+
+    table: pd.DataFrame
+    chosen: float
+    threshold: float
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+def plateau_objective(image: Any, range_radii: Sequence[float], *, method: str = "mean-shift",
+                      spatial_radius: float = 10, min_size: int = 10, valid: Any = None,
+                      nodata: str = "raise", queen: bool = True, transformation: str = "b",
+                      percentiles: tuple[float, float] = (2.0, 98.0)) -> POFResult:
+    """Segment at each range radius, score v and I, and choose the radius (see module doc).
+
+    Args:
+        image: ``(rows, cols, 3)`` bands last, as for :func:`~course_lib.obia.segmentation.segment`
+            (use a representative crop: the POF runs one segmentation per radius).
+        range_radii: increasing radii to try, e.g. ``range(2, 33, 2)`` (SALaD's range).
+        method, spatial_radius, min_size, valid, nodata, percentiles: passed to ``segment``.
+        queen, transformation: contiguity and weights of Moran's I.
+
+    Returns:
+        a :class:`POFResult`.
+    """
+    radii = list(range_radii)
+    if len(radii) < 3:
+        raise ValueError(f"range_radii needs at least 3 values to find a plateau; got {radii}.")
+    if any(b <= a for a, b in zip(radii, radii[1:])):
+        raise ValueError(f"range_radii must increase; got {radii}.")
+    array, mask = check_image(image, valid, nodata=nodata)
+    image8 = to_uint8(array, mask, percentiles).astype(np.float64)
+    rows = []
+    for radius in radii:
+        seg = segment(array, method, spatial_radius=spatial_radius, range_radius=radius,
+                      min_size=min_size, valid=mask, percentiles=percentiles)
+        rows.append({"range_radius": radius, "n_segments": seg.n_segments,
+                     "variance": within_segment_variance(image8, seg.labels),
+                     "morans_i": segment_morans_i(image8, seg.labels, queen, transformation),
+                     "seconds": seg.seconds})
+    table = pd.DataFrame(rows)
+    table["v_norm"] = _normalise_down(table["variance"].to_numpy())
+    table["i_norm"] = _normalise_down(table["morans_i"].to_numpy())
+    table["objective"] = table["v_norm"] + table["i_norm"]
+    chosen, threshold = choose_plateau(radii, table["objective"].to_numpy())
+    return POFResult(table=table, chosen=chosen, threshold=threshold,
+                     params={"method": method, "spatial_radius": spatial_radius,
+                             "min_size": min_size, "queen": queen,
+                             "transformation": transformation})

@@ -1,0 +1,177 @@
+"""Plots and the segmentation explorer for notebook 03 (SALaD-style OBIA).
+
+The widget callback :func:`segmentation_explorer` is a plain function returning a matplotlib
+Figure and the segmentation, so the tests call it directly and the notebook wraps it with
+``ipywidgets``. Figures are ``matplotlib.figure.Figure`` objects (not ``pyplot``), so a slider
+that redraws many times does not pile up open figures: show one with ``display(fig)``.
+Colours follow the Okabe-Ito palette (see :mod:`course_lib.viz.evaluation_plots`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, NamedTuple, Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from skimage.segmentation import find_boundaries
+
+from course_lib.obia.scale import POFResult
+from course_lib.obia.segmentation import Segmentation, segment
+from course_lib.viz.evaluation_plots import OKABE_ITO
+
+__all__ = ["boundary_overlay", "plot_segments", "SegmentationView", "segmentation_explorer",
+           "compare_segmentations", "plot_pof", "plot_importances", "plot_probability_map"]
+
+
+def boundary_overlay(rgb: np.ndarray, labels: np.ndarray, colour: str = "#FFFF00",
+                     truth: np.ndarray | None = None,
+                     truth_colour: str = OKABE_ITO["vermillion"]) -> np.ndarray:
+    """An RGB float image (0-1) with segment boundaries (and optionally truth outlines) drawn.
+
+    Args:
+        rgb: ``(rows, cols, 3)`` display image, 0-1 floats or uint8.
+        labels: segment raster (0 = no segment, shown dark).
+        colour: boundary colour.
+        truth: optional binary landslide mask; its outline is drawn in ``truth_colour``.
+    """
+    from matplotlib.colors import to_rgb
+
+    image = np.asarray(rgb, dtype=np.float64)
+    if image.max() > 1.0:
+        image = image / 255.0
+    image = np.nan_to_num(image.copy())
+    image[labels == 0] *= 0.3
+    image[find_boundaries(labels, mode="inner") & (labels > 0)] = to_rgb(colour)
+    if truth is not None:
+        outline = find_boundaries(np.asarray(truth) == 1, mode="inner")
+        image[outline] = to_rgb(truth_colour)
+    return image
+
+
+def plot_segments(rgb: np.ndarray, labels: np.ndarray, ax: Any = None, title: str = "",
+                  truth: np.ndarray | None = None, extent: Sequence[float] | None = None) -> Any:
+    """Draw segment boundaries over the image on ``ax`` (a new Figure when None)."""
+    if ax is None:
+        ax = Figure(figsize=(6, 6), layout="constrained").subplots()
+    ax.imshow(boundary_overlay(rgb, labels, truth=truth), extent=extent,
+              interpolation="nearest")
+    ax.set_title(title, fontsize=10)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return ax
+
+
+class SegmentationView(NamedTuple):
+    """What the explorer shows: the figure and the segmentation behind it."""
+
+    figure: Figure
+    segmentation: Segmentation
+
+    @property
+    def n_segments(self) -> int:
+        """Number of segments."""
+        return self.segmentation.n_segments
+
+
+def segmentation_explorer(image: np.ndarray, rgb: np.ndarray, *, method: str = "mean-shift",
+                          range_radius: float = 16, spatial_radius: float = 10,
+                          min_size: int = 10, valid: np.ndarray | None = None,
+                          truth: np.ndarray | None = None) -> SegmentationView:
+    """Segment ``image`` and show the boundaries over ``rgb`` with the segment count.
+
+    The callback of notebook 03's segmentation widget.
+
+    Args:
+        image: ``(rows, cols, 3)`` input of :func:`course_lib.obia.segmentation.segment`.
+        rgb: display image of the same size (0-1 floats or uint8).
+        method, range_radius, spatial_radius, min_size, valid: passed to ``segment``.
+        truth: optional landslide mask, outlined in vermillion.
+    """
+    seg = segment(image, method, range_radius=range_radius, spatial_radius=spatial_radius,
+                  min_size=min_size, valid=valid)
+    sizes = np.bincount(seg.labels.ravel())[1:]
+    fig = Figure(figsize=(11, 5.2), layout="constrained")
+    ax_map, ax_hist = fig.subplots(1, 2, width_ratios=[1.4, 1])
+    plot_segments(rgb, seg.labels, ax_map, truth=truth,
+                  title=f"{method}: {seg.n_segments:,} segments ({seg.seconds:.1f} s)")
+    ax_hist.hist(sizes, bins=np.logspace(0, np.log10(max(sizes.max(), 10)) + 0.1, 30),
+                 color=OKABE_ITO["blue"])
+    ax_hist.set_xscale("log")
+    ax_hist.set_xlabel("segment size (pixels)")
+    ax_hist.set_ylabel("segments")
+    ax_hist.set_title(f"median {np.median(sizes):.0f} px; yellow = boundaries, "
+                      "red = mapped landslides", fontsize=9)
+    return SegmentationView(fig, seg)
+
+
+def compare_segmentations(rgb: np.ndarray, segmentations: Mapping[str, np.ndarray],
+                          truth: np.ndarray | None = None) -> Figure:
+    """Side-by-side boundaries of several label rasters (e.g. over- vs under-segmentation)."""
+    if not segmentations:
+        raise ValueError("compare_segmentations needs at least one label raster.")
+    fig = Figure(figsize=(5 * len(segmentations), 5.2), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(segmentations)))
+    for ax, (name, labels) in zip(axes, segmentations.items()):
+        plot_segments(rgb, labels, ax, truth=truth,
+                      title=f"{name}: {int(labels.max()):,} segments")
+    return fig
+
+
+def plot_pof(result: POFResult) -> Figure:
+    """The plateau objective function: normalised v and I, their sum F, the chosen radius."""
+    table = result.table
+    fig = Figure(figsize=(9, 4), layout="constrained")
+    ax = fig.subplots()
+    x = table["range_radius"]
+    ax.plot(x, table["v_norm"], "o-", color=OKABE_ITO["sky blue"],
+            label="variance, normalised (1 = most uniform segments)")
+    ax.plot(x, table["i_norm"], "s-", color=OKABE_ITO["orange"],
+            label="Moran's I, normalised (1 = neighbours most different)")
+    ax.plot(x, table["objective"], "D-", color=OKABE_ITO["black"], label="F = sum of both")
+    ax.axhline(result.threshold, color="grey", ls="--", lw=1, label="max(F) - std(F)")
+    ax.axvline(result.chosen, color=OKABE_ITO["vermillion"], lw=2,
+               label=f"chosen range radius {result.chosen:g}")
+    ax.set_xlabel("range radius (8-bit units)")
+    ax.set_ylabel("normalised score")
+    ax.legend(fontsize=8, loc="best")
+    ax.set_title("Plateau objective function (Johnson and Xie 2011; SALaD)", fontsize=10)
+    return fig
+
+
+def plot_importances(table: pd.DataFrame) -> Figure:
+    """Impurity and permutation importances side by side (rows: features)."""
+    order = table.sort_values("permutation").index
+    fig = Figure(figsize=(10, 0.35 * len(order) + 1.5), layout="constrained")
+    ax_imp, ax_perm = fig.subplots(1, 2, sharey=True)
+    y = np.arange(len(order))
+    ax_imp.barh(y, table.loc[order, "impurity"], color=OKABE_ITO["sky blue"])
+    ax_imp.set_yticks(y, order)
+    ax_imp.set_title("impurity (training data)", fontsize=10)
+    ax_perm.barh(y, table.loc[order, "permutation"], xerr=table.loc[order, "permutation_std"],
+                 color=OKABE_ITO["orange"])
+    ax_perm.set_title("permutation: drop in MCC (held-out data)", fontsize=10)
+    ax_perm.axvline(0, color="k", lw=0.8)
+    return fig
+
+
+def plot_probability_map(probability: np.ndarray, truth: np.ndarray | None = None,
+                         extent: Sequence[float] | None = None, split_x: float | None = None,
+                         title: str = "") -> Figure:
+    """The landslide probability of every segment, with truth outlines and the split line."""
+    from matplotlib import colormaps
+
+    fig = Figure(figsize=(7, 6.2), layout="constrained")
+    ax = fig.subplots()
+    cmap = colormaps["magma"].with_extremes(bad="#7F7F7F")
+    im = ax.imshow(np.ma.masked_invalid(probability), cmap=cmap, vmin=0, vmax=1, extent=extent,
+                   interpolation="nearest")
+    if truth is not None:
+        ax.contour(np.asarray(truth) == 1, levels=[0.5], colors=[OKABE_ITO["sky blue"]],
+                   linewidths=0.6, extent=None if extent is None else
+                   (extent[0], extent[1], extent[3], extent[2]))
+    if split_x is not None:
+        ax.axvline(split_x, color="white", ls="--", lw=1.5)
+    fig.colorbar(im, ax=ax, shrink=0.8, label="landslide probability (grey = nodata)")
+    ax.set_title(title, fontsize=10)
+    return fig
