@@ -454,3 +454,10 @@ def test_segmentation_explorer_callback():
     assert obia_plots.plot_pof(pof).axes
     compare = obia_plots.compare_segmentations(rgb, {"a": view.segmentation.labels})
     assert len(compare.axes) == 1
+    table = pd.DataFrame({"impurity": [0.7, 0.3], "permutation": [0.2, 0.0],
+                          "permutation_std": [0.01, 0.0]}, index=["dNDVI", "slope"])
+    assert [t.get_text() for t in obia_plots.plot_importances(table).axes[0].get_yticklabels()] \
+        == ["slope", "dNDVI"]
+    probability = np.where(truth == 1, 0.9, 0.1)
+    probability[0, 0] = np.nan
+    assert obia_plots.plot_probability_map(probability, truth, split_x=20).axes

@@ -19,7 +19,6 @@ Label 0 in a label raster means "no segment" and is ignored everywhere.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -27,7 +26,8 @@ import pandas as pd
 
 from course_lib.obia.segmentation import segment_sizes
 
-__all__ = ["GLCM_ANGLES", "quantize", "glcm_texture", "segment_mean", "segment_means_table",
+__all__ = ["GLCM_ANGLES", "quantize", "glcm_texture", "segment_mean", "segment_mean_finite",
+           "segment_means_table",
            "shape_features", "object_features"]
 
 #: GLCM directions in degrees (SALaD: four directions averaged).
@@ -109,11 +109,13 @@ def glcm_texture(band: np.ndarray, *, levels: int = 32, window: int = 7, distanc
     """
     if window < 1 or window % 2 == 0:
         raise ValueError(f"window must be an odd number of pixels; got {window}.")
-    q = quantize(band, levels, value_range).astype(np.float64)
+    q = quantize(band, levels, value_range).astype(np.float32)
     ok = q >= 0
     rows, cols = q.shape
     half = window // 2
-    means, homogeneities = [], []
+    mean_sum = np.zeros(q.shape, np.float64)      # running sums over directions, so memory
+    homog_sum = np.zeros(q.shape, np.float64)     # stays a few arrays whatever the angles
+    n_directions = np.zeros(q.shape, np.int16)
     for angle in angles:
         dr, dc = _offset(angle, distance)
         first = np.zeros_like(q)
@@ -125,22 +127,24 @@ def glcm_texture(band: np.ndarray, *, levels: int = 32, window: int = 7, distanc
         ct = slice(cs.start + dc, cs.stop + dc)
         first[rs, cs], second[rs, cs] = q[rs, cs], q[rt, ct]
         pair_ok[rs, cs] = ok[rs, cs] & ok[rt, ct]
-        weight = pair_ok.astype(np.float64)
         # anchors p with p and p + (dr, dc) both inside the window centred on x
         r_lo, r_hi = -half + max(0, -dr), half - max(0, dr)
         c_lo, c_hi = -half + max(0, -dc), half - max(0, dc)
-        count = _window_sum(weight, r_lo, r_hi, c_lo, c_hi)
+        count = _window_sum(pair_ok.astype(np.float64), r_lo, r_hi, c_lo, c_hi)
+        has_pairs = count > 0
+        count[~has_pairs] = 1.0
         pair_mean = np.where(pair_ok, (first + second) / 2.0, 0.0)
+        mean_sum += np.where(has_pairs, _window_sum(pair_mean, r_lo, r_hi, c_lo, c_hi) / count, 0)
+        del pair_mean
         pair_homog = np.where(pair_ok, 1.0 / (1.0 + (first - second) ** 2), 0.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means.append(_window_sum(pair_mean, r_lo, r_hi, c_lo, c_hi) / count)
-            homogeneities.append(_window_sum(pair_homog, r_lo, r_hi, c_lo, c_hi) / count)
+        homog_sum += np.where(has_pairs, _window_sum(pair_homog, r_lo, r_hi, c_lo, c_hi) / count,
+                              0)
+        n_directions += has_pairs
     # directions without a pair in the window (a one-pixel-wide strip between nodata) are
     # left out of the average, as an empty GLCM has no properties
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return (np.nanmean(means, axis=0).astype(np.float32),
-                np.nanmean(homogeneities, axis=0).astype(np.float32))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return ((mean_sum / n_directions).astype(np.float32),
+                (homog_sum / n_directions).astype(np.float32))
 
 
 def _check_labels(labels: Any) -> np.ndarray:
@@ -178,9 +182,15 @@ def segment_mean(values: Any, labels: Any, name: str = "values") -> np.ndarray:
         return (sums / sizes)[1:]
 
 
-def _finite_mean(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Object mean over the finite pixels only (a texture window with no valid pair is NaN
-    without the input being nodata); NaN for a segment with no finite pixel."""
+def segment_mean_finite(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Object mean over the finite pixels only; NaN for a segment with no finite pixel.
+
+    For derived layers that may be undefined where the input is not nodata (a texture window
+    with no valid pair); input layers go through :func:`segment_mean`, which refuses NaN.
+
+    >>> segment_mean_finite(np.array([[1.0, np.nan, 4.0]]), np.array([[1, 1, 2]])).tolist()
+    [1.0, 4.0]
+    """
     ok = np.isfinite(values) & (labels > 0)
     n = np.bincount(labels.ravel(), weights=ok.ravel(), minlength=int(labels.max()) + 1)
     sums = np.bincount(labels.ravel(), weights=np.where(ok, values, 0).ravel(),
@@ -282,7 +292,7 @@ def object_features(labels: Any, layers: Mapping[str, Any], *, red: np.ndarray |
             segment_mean(red, labels, "red")          # raises the clear error
         g_mean, g_homog = glcm_texture(red, levels=glcm_levels, window=glcm_window,
                                        value_range=glcm_range)
-        table["GLCM mean"] = _finite_mean(g_mean, labels)
-        table["GLCM homogeneity"] = _finite_mean(g_homog, labels)
+        table["GLCM mean"] = segment_mean_finite(g_mean, labels)
+        table["GLCM homogeneity"] = segment_mean_finite(g_homog, labels)
     shapes = shape_features(labels, resolution, aspect)
     return table.join(shapes)

@@ -17,11 +17,19 @@ from matplotlib.figure import Figure
 from skimage.segmentation import find_boundaries
 
 from course_lib.obia.scale import POFResult
-from course_lib.obia.segmentation import Segmentation, segment
+from course_lib.obia.segmentation import Segmentation, segment, to_uint8
 from course_lib.viz.evaluation_plots import OKABE_ITO
+from course_lib.viz.outlines import draw_outline
 
-__all__ = ["boundary_overlay", "plot_segments", "SegmentationView", "segmentation_explorer",
+__all__ = ["display_rgb", "boundary_overlay", "plot_segments", "SegmentationView",
+           "segmentation_explorer",
            "compare_segmentations", "plot_pof", "plot_importances", "plot_probability_map"]
+
+
+def display_rgb(image: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+    """A 0-1 float display image from ``(rows, cols, 3)`` bands, stretched like the
+    segmentation input (:func:`course_lib.obia.segmentation.to_uint8`); invalid pixels black."""
+    return to_uint8(image, valid).astype(np.float32) / 255.0
 
 
 def boundary_overlay(rgb: np.ndarray, labels: np.ndarray, colour: str = "#FFFF00",
@@ -167,9 +175,8 @@ def plot_probability_map(probability: np.ndarray, truth: np.ndarray | None = Non
     im = ax.imshow(np.ma.masked_invalid(probability), cmap=cmap, vmin=0, vmax=1, extent=extent,
                    interpolation="nearest")
     if truth is not None:
-        ax.contour(np.asarray(truth) == 1, levels=[0.5], colors=[OKABE_ITO["sky blue"]],
-                   linewidths=0.6, extent=None if extent is None else
-                   (extent[0], extent[1], extent[3], extent[2]))
+        draw_outline(ax, np.asarray(truth) == 1, extent, color=OKABE_ITO["sky blue"],
+                     linewidth=0.6)
     if split_x is not None:
         ax.axvline(split_x, color="white", ls="--", lw=1.5)
     fig.colorbar(im, ax=ax, shrink=0.8, label="landslide probability (grey = nodata)")
