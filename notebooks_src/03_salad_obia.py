@@ -110,7 +110,7 @@ landslides = area["landslides"]
 stack = layers.change_layers(area)
 valid = layers.valid_mask(stack)
 evalmask = layers.evaluation_mask(area)
-band = {name: stack.band(name).astype(np.float64) for name in stack.band_names}
+band = {name: stack.band(name) for name in stack.band_names}      # float32 views, no copies
 
 ndvi_post = indices.ndvi(band["post-R"], band["post-NIR"])
 brightness = indices.brightness(band["post-B"], band["post-G"], band["post-R"], band["post-NIR"])
@@ -231,7 +231,7 @@ display(obia_plots.plot_pof(pof))
 # dissolves back into one polygon.
 
 # %%
-UNDER = 3 * RANGE_RADIUS
+UNDER = max(3 * RANGE_RADIUS, 32)          # clearly coarser than the chosen radius
 window_slides = landslides[landslides.within(box(*rio_windows.bounds(window, truth.transform)))]
 window_transform = rio_windows.transform(window, truth.transform)
 compare = {}
@@ -353,6 +353,13 @@ importance = classifier.importances(forest, X[test], y[test], n_repeats=pick(ful
                                     seed=DEFAULT_SEED)
 display(importance.round(3))
 display(obia_plots.plot_importances(importance))
+
+# %% [markdown]
+# Compare the two columns. A feature with a large impurity importance but a permutation
+# importance near zero is usually **correlated** with another one (for example the two radar
+# changes, or NDVI and dNDVI): the forest split on it during training, but when it is
+# shuffled the partner carries the same information, so the test score hardly moves. A
+# negative permutation importance means shuffling that feature did not hurt at all: noise.
 
 # %% [markdown]
 # ## 8. How good is it? Pixels and objects, on the test part only
