@@ -336,7 +336,7 @@ widgets.interact(explore, index=widgets.IntSlider(value=0, min=0, max=len(patche
 #
 # If the U-Net helpers of notebook 05 (`course_lib.unet`) are installed, the patches become
 # its chips (`l4s.to_chips`) and train a small U-Net for a short time budget; the last quarter
-# of the patches is kept for validation. For comparison, the baseline U-Net of the
+# of the patches is kept for validation, and training stops after a minute. For comparison, the baseline U-Net of the
 # Landslide4Sense authors reached F1 57.8 % on their validation set after full training on a
 # GPU; a few minutes on one CPU will not get there.
 
@@ -350,6 +350,14 @@ if importlib.util.find_spec("course_lib.unet") is None:
 else:
     from course_lib import unet
 
+    # TensorFlow needs most of Binder's memory: free the study area's images first.
+    sim_area.clear_cache()
+    for name in ("s2", "composites", "sim_c", "x_sim", "x_here", "table", "refl", "scl",
+                 "refl_c", "scl_c"):
+        globals().pop(name, None)
+    import gc
+
+    gc.collect()
     unet.import_keras_quietly()
     bands = ["B02", "B03", "B04", "B08", "B12", "slope"]
     chips = l4s.to_chips(normalised, bands=bands)
@@ -358,7 +366,7 @@ else:
     stats = unet.fit_band_stats([c.image for c in train_chips], bands)
     trained = unet.train_unet(unet.samples_from_chips(train_chips, stats),
                               unet.samples_from_chips(val_chips, stats), stats,
-                              time_budget_s=pick(150, 20), epochs=pick(20, 2),
+                              time_budget_s=pick(60, 20), epochs=pick(20, 2),
                               steps_per_epoch=pick(10, 2), base_filters=8, batch_size=4,
                               verbose=False, seed=DEFAULT_SEED)
     prediction = np.stack([trained.predict(c.image, band_names=bands) for c in val_chips])
