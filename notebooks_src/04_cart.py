@@ -148,8 +148,9 @@ display(per_class)
 nan_bands = table[list(stacks[1].band_names)].isna()
 dropped = nan_bands.any(axis=1)
 print(f"{int(dropped.sum())} of {len(table)} points have NaN in at least one of the 13 layers")
-display(nan_bands[dropped].groupby(table.loc[dropped, "class_name"]).sum()
-        .loc[:, lambda d: d.any()])
+if dropped.any():   # points with NaN, per class and band
+    display(nan_bands[dropped].groupby(table.loc[dropped, "class_name"]).sum()
+            .loc[:, lambda d: d.any()])
 landcover = area["landcover"].data[0]
 by_class = per_class.drop(index="total")
 for name in by_class.index[(by_class == 0).any(axis=1)]:
