@@ -72,7 +72,7 @@ class TrainConfig:
 
     tile: int = 128
     depth: int = 3
-    base_filters: int = 16
+    base_filters: int = 8
     batch_norm: bool = True
     dropout: float = 0.0
     batch_size: int = 8
