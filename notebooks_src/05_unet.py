@@ -61,6 +61,7 @@
 
 # %%
 # %matplotlib inline
+import gc
 import tempfile
 from pathlib import Path
 
@@ -426,6 +427,8 @@ print(f"{len(parts['test'])} test chips: MCC {metrics.format_score(chip_mcc, dig
 test_chips = parts["test"]
 display(up.plot_chip_predictions([c.image for c in test_chips], [c.mask for c in test_chips],
                                  probs, chip_model.threshold, n=4))
+del chip_model, chips, parts, test_chips, probs   # free memory (Binder's 2 GB) before the exercises
+gc.collect();
 
 # %% [markdown]
 # ## Exercises
@@ -444,6 +447,7 @@ model3 = unet.train_unet(scene3.train, scene3.val, scene3.stats, config,
 map3 = model3.predict(x3)
 print("U-Net setting 3, test blocks (%):",
       metrics.evaluate(truth, map3, valid=test_pixels).format(digits=1))
+del model3, scene3, x3   # free memory
 # Radar speckle makes single pixels unreliable: a tree on one pixel's values sees noise,
 # while the U-Net averages many neighbouring pixels and can learn the shape of the
 # near-side darkening / far-side brightening of a slide. With a short budget on one CPU
@@ -478,6 +482,7 @@ leaky_map = leaky.predict(x2)
 on_random = metrics.evaluate(truth, leaky_map, valid=region_test & evalmask).mcc
 on_blocks = metrics.evaluate(truth, leaky_map, valid=test_pixels).mcc
 print(f"random test tiles: MCC {on_random:.3f}    unseen test blocks: MCC {on_blocks:.3f}")
+del leaky   # free memory
 # The random test tiles overlap the training tiles, so their score mixes memory with
 # generalisation and is usually higher. Report the test-block score: it is what a user of
 # the map in a new valley can expect. (The validation blocks used for the threshold are the
