@@ -43,8 +43,8 @@
 #
 # ### Real or simulated?
 #
-# * **Real**: a Sentinel-2 Level-1C scene (Germany, 16 Feb 2017, all 13 bands) and 105 Landsat
-#   5/7 scenes with their CFmask cloud masks (Colorado, 2008-2013). They ship with the course in
+# * **Real**: a Sentinel-2 [Level-1C](glossary.md#l1c-and-l2a) scene (Germany, 16 Feb 2017, all 13 bands) and 105 Landsat
+#   5/7 scenes with their [CFmask](glossary.md#cfmask) cloud masks (Colorado, 2008-2013). They ship with the course in
 #   `data_samples/` (source, licence and checksums in `data_samples/README.md`).
 # * **Simulated**: the Jølster-like study area with its landslides. No real landslide imagery
 #   with a ground-truth mask can ship with a course that must run offline, so `course_lib`
@@ -53,6 +53,20 @@
 #   respond. Every figure made from it says *simulated*.
 # * **Real, online** (optional, notebook 07): the Landslide4Sense benchmark and Sentinel data
 #   over the real Jølster event.
+
+# %% [markdown]
+# ### Check your set-up (optional, about a minute)
+#
+# The same check as `./course check` in a terminal: one PASS/FAIL line per component (Python,
+# packages, data checksums, the simulated study area, the widgets extension, a tiny Keras model,
+# free memory), with the fix for each failure. Set `RUN_SETUP_CHECK = True` and run the cell.
+
+# %%
+from course_lib import check
+
+RUN_SETUP_CHECK = False  # True: check this computer's set-up before you start
+if RUN_SETUP_CHECK:
+    check.run_checks()
 
 # %% [markdown]
 # ## How the course works
@@ -87,7 +101,7 @@ LABEL_STYLE = {"description_width": "initial"}   # widget labels shown in full
 #
 # Sentinel-2 carries the MultiSpectral Instrument with **13 bands** at 10, 20 and 60 m.
 # Level-1C is *top-of-atmosphere* reflectance: what the satellite saw, atmosphere included. The
-# files store digital numbers (DN) = reflectance × 10000; from processing baseline 04.00
+# files store [digital numbers](glossary.md#dn-digital-number) (DN) = reflectance × 10000; from processing baseline 04.00
 # (January 2022) an offset of 1000 is added too, so for newer scenes reflectance =
 # (DN − 1000) / 10000. This scene is from 2017, so `load_sentinel2_l1c` divides by 10000.
 # We read all bands on one 20 m grid (10 m bands are averaged, 60 m bands repeated):
@@ -162,6 +176,26 @@ plt.show()
 print(f"{(clear > 0.9).sum()} of {len(clear)} dates are more than 90 % clear")
 
 # %% [markdown]
+# ### Check your understanding
+#
+# Which share of all the Landsat pixels (every date) does CFmask flag as **cloud** (code 4)?
+# Answer with a fraction between 0 and 1, to two decimals, from the table printed above.
+#
+# <details><summary>Hint</summary>
+#
+# Look for the line `code   4 = cloud` in the output of the cell that counts the codes; 12.3 %
+# is 0.12.
+#
+# </details>
+
+# %%
+from course_lib import selfcheck
+
+answer = ...  # replace ... with your fraction, e.g. 0.12
+selfcheck.check_number(answer, expected=float(np.mean(fmask == 4)), tol=0.006,
+                       hint="read the percentage next to code 4 and divide it by 100")
+
+# %% [markdown]
 # ## 3. An interactive map that works offline
 #
 # `course_lib.viz.maps.layer_map` puts rasters and polygons on a [folium](https://python-visualization.github.io/folium/)
@@ -191,8 +225,8 @@ layer_map(
 # on the paper's case study: U-shaped glacial valleys, a lake, forest, alpine scrub, farmland,
 # a village, bare rock and snow, and about 120 debris flows and debris slides triggered on
 # 30 July 2019. "Satellites" then observe it: Sentinel-2 on four dates before and four after
-# the event (with clouds, cloud shadows, snow patches, terrain shadow, and imperfect SCL and
-# cloud-probability layers), and Sentinel-1 VV/VH, ascending and descending, with speckle.
+# the event (with clouds, cloud shadows, snow patches, terrain shadow, and imperfect [SCL](glossary.md#scl) and
+# cloud-probability layers), and Sentinel-1 VV/VH, ascending and descending, with [speckle](glossary.md#speckle).
 #
 # The first call generates the world and caches it in `data_cache/` (under a minute; Binder
 # does it when the image is built); later calls read the cache.
@@ -244,7 +278,7 @@ layer_map(
 #   *speckle* has been averaged down: few looks = strong speckle. Sentinel-1's IW GRD images
 #   have about 4.4;
 # * **dNDVI** is the change of the vegetation index NDVI = (NIR − red) / (NIR + red) from
-#   before to after the event: fresh landslide scars lose their vegetation, so dNDVI drops;
+#   before to after the event: fresh landslide scars lose their vegetation, so [dNDVI](glossary.md#dndvi) drops;
 # * the radar **log-ratio** is the change of backscatter in decibels, post − pre: a landslide
 #   changes how rough the ground is, so its backscatter changes too.
 #
@@ -310,6 +344,13 @@ widgets.interact(
 # **Exercise 1.** A crude "bright pixel" test flags cloud (and snow) where the blue band B02
 # exceeds 0.2. Which fraction of the Sentinel-2 scene does it flag? Show the flagged pixels.
 # (Notebook 01 replaces this crude test with s2cloudless.)
+#
+# <details><summary>Hint</summary>
+#
+# `s2.band("B02")` returns the blue band as a 2-D array. Comparing it with 0.2 gives a
+# boolean mask; the mean of a boolean mask is the fraction of `True` pixels.
+#
+# </details>
 
 # %% tags=["solution"]
 bright = s2.band("B02") > 0.2
@@ -322,6 +363,13 @@ plt.show()
 # %% [markdown]
 # **Exercise 2.** For every pixel of the Landsat series, count the dates on which it is clear
 # (CFmask 0 or 1) and show the count as a map. Where is the area seen least often?
+#
+# <details><summary>Hint</summary>
+#
+# `np.isin(fmask, (0, 1))` is `True` where a pixel is clear on a date; `fmask` has the
+# dates on its first axis, so sum over `axis=0`.
+#
+# </details>
 
 # %% tags=["solution"]
 clear_count = np.isin(fmask, (0, 1)).sum(axis=0)
@@ -378,7 +426,7 @@ print("clear but no reflectance:", clear_without_values)
 print("Lesson: combine the quality mask with the data's own nodata; trust neither alone.")
 
 # %% [markdown]
-# ## Summary
+# ## Summary: key points
 #
 # * The course = notebooks that explain + `course_lib`, a tested package with one short module
 #   per step. Widgets are thin wrappers around plain functions.

@@ -11,12 +11,12 @@
 #
 # A landslide is not a pixel: it is a scar of bare soil and rock, often long and narrow,
 # running down a slope. **Object-based image analysis (OBIA)** first cuts the image into
-# *segments* of similar pixels, describes each segment by a few numbers (its mean NDVI, its
+# *segments* of similar pixels, describes each segment by a few numbers (its mean [NDVI](glossary.md#ndvi), its
 # texture, its shape...) and classifies the segments, not the pixels. NASA's **SALaD**
 # (Semi-Automatic Landslide Detection; Amatya et al. 2021, *Engineering Geology* 282:106000)
-# does exactly this with a mean-shift segmentation, five object features and a random forest.
+# does exactly this with a mean-shift [segmentation](glossary.md#segmentation), five object features and a [random forest](glossary.md#random-forest).
 #
-# SALaD runs the Orfeo ToolBox inside a Linux container and cannot be installed with pip.
+# [SALaD](glossary.md#salad) runs the Orfeo ToolBox inside a Linux container and cannot be installed with pip.
 # This notebook follows the **same method** with maintained Python libraries (OpenCV,
 # scikit-image, SciPy, scikit-learn, libpysal/esda, rasterio, geopandas), every step in the
 # tested package `course_lib.obia`, and fixes the original's known weaknesses: a random seed,
@@ -33,7 +33,7 @@
 #    compare it with SLIC, Felzenszwalb and quickshift;
 # 2. choose the range radius with the **plateau objective function** (within-segment variance
 #    and Moran's I) and explain why SALaD prefers **over-segmentation**;
-# 3. compute **object features** (means, GLCM texture, shape) and label segments with the
+# 3. compute **object features** (means, [GLCM](glossary.md#glcm) texture, shape) and label segments with the
 #    **50 % rule**;
 # 4. train a seeded **random forest** on one part of the area, predict a **spatially
 #    separate** part, and read impurity and permutation importances;
@@ -47,10 +47,10 @@
 # |---|---|---|
 # | NumPy arrays, boolean masks | necessary | [NumPy for absolute beginners](https://numpy.org/doc/stable/user/absolute_beginners.html) |
 # | the study area and its truth mask | necessary | notebook **00** |
-# | greenest-pixel composites, NDVI, dNDVI | necessary | notebooks **01** and **02** |
-# | Sentinel-1 log-ratio change | helpful | notebook **02** |
+# | greenest-pixel composites, NDVI, [dNDVI](glossary.md#dndvi) | necessary | notebooks **01** and **02** |
+# | Sentinel-1 [log-ratio](glossary.md#log-ratio) change | helpful | notebook **02** |
 # | random forests | helpful | [scikit-learn user guide, *Forests of randomized trees*](https://scikit-learn.org/stable/modules/ensemble.html#forest) |
-# | precision, recall, MCC | helpful | notebook **06** (you can read it first or after) |
+# | [precision](glossary.md#precision-and-recall), recall, [MCC](glossary.md#mcc) | helpful | notebook **06** (you can read it first or after) |
 #
 # ### Time to learn
 #
@@ -144,7 +144,7 @@ change_panels({"NDVI (post)": ndvi_post, "brightness (post)": brightness, "slope
 #    become one segment;
 # 3. **merging**: segments smaller than the *minimum size* join their most similar neighbour.
 #
-# Every segment is one connected region, numbered 1..n; 0 is nodata. Explore the parameters
+# Every segment is one connected region, numbered 1..n; 0 is [nodata](glossary.md#nodata). Explore the parameters
 # on a 256 x 256 window (the one with most landslide pixels) with the widget below: the
 # yellow lines are segment boundaries, the red lines the mapped landslides. The method menu
 # also offers scikit-image's SLIC, Felzenszwalb and quickshift behind the same interface
@@ -267,7 +267,7 @@ print(f"pixels without a segment (nodata): {(segments == 0).mean():.1%}")
 # `features.object_features` computes, for every segment at once (`np.bincount`, no loop over
 # segments):
 #
-# * the **object means** of NDVI, brightness, slope, dNDVI and the radar change (diff-VV,
+# * the **object means** of NDVI, brightness, slope, dNDVI and the radar change (diff-[VV](glossary.md#vv-and-vh),
 #   diff-VH);
 # * SALaD's **GLCM texture** of the red band: for each pixel, the grey-level co-occurrence
 #   matrix of its 7 x 7 window (32 grey levels, 4 directions averaged), its **mean** and
@@ -473,6 +473,32 @@ layer_map(
 )
 
 # %% [markdown]
+# ### Check your understanding
+#
+# A segmentation puts a large landslide and the forest around it into **one** segment that is
+# mostly forest. What happens to that landslide in the rest of this notebook?
+#
+# * a) the random forest still finds it, because the segment contains landslide pixels
+# * b) it is lost: the segment is labelled and classified as a whole, with features that mix
+#   both, and most of it is forest
+# * c) a later step splits the segment again
+#
+# <details><summary>Hint</summary>
+#
+# Section 6 labels a segment as landslide only when at least half of its area is landslide,
+# and the classifier sees only the segment's mean features.
+#
+# </details>
+
+# %%
+from course_lib import selfcheck
+
+answer = ...  # replace ... with "a", "b" or "c"
+selfcheck.check_choice(answer, "b", {"a": "still found", "b": "lost", "c": "split later"},
+                       hint="what does the 50 % rule do with a segment that is mostly forest?",
+                       explain="That is why over-segmentation is preferred (ARSET Q&A).")
+
+# %% [markdown]
 # ## 11. Self-check
 #
 # Run this cell: each line checks one idea of the notebook. If one fails, its message says
@@ -504,6 +530,14 @@ assert all(checks.values()), "a check failed: see the line marked FAIL"
 # GLCM homogeneity of the **NIR** band (`features.glcm_texture`), take its object mean
 # (`features.segment_mean`), add it as a column, retrain on the west, and compare the
 # held-out MCC and the permutation importance of the new feature. Does it help here?
+#
+# <details><summary>Hint</summary>
+#
+# `features.glcm_texture` returns (mean, homogeneity) for a band; average the homogeneity per
+# segment, add it to `X` as a new column with `X.assign(...)`, and train and score exactly as
+# section 7 and 8 do.
+#
+# </details>
 
 # %% tags=["solution"]
 EXERCISE_TREES = pick(full=100, fast=30)
@@ -535,6 +569,13 @@ print("permutation importance of the new feature:",
 # segments and captured slides does each rule give, and how do the held-out pixel MCC and the
 # object recall change? Which rule would you choose for an emergency inventory, where missing
 # a slide is worse than a false alarm?
+#
+# <details><summary>Hint</summary>
+#
+# Only the labels change: call `segment_labels.label_segments` with `min_fraction=0.3` and
+# `0.7`, retrain on `train`, and compare the MCC on the test pixels and the slides found.
+#
+# </details>
 
 # %% tags=["solution"]
 EXERCISE_TREES = pick(full=100, fast=30)
@@ -576,7 +617,7 @@ for method in ("mean-shift", "slic"):
 # bright track can stay a segment of its own. Look at both with the widget of section 2.
 
 # %% [markdown]
-# ## Summary
+# ## Summary: key points
 #
 # * **Key point: segment first, classify objects.** Mean-shift (spatial radius, range radius,
 #   minimum size) cuts the image into uniform segments; each segment is described by object
@@ -596,8 +637,8 @@ for method in ("mean-shift", "slic"):
 # ### What's next
 #
 # Notebook **04** classifies **pixels** with a decision tree (CART) on the paper's four input
-# settings, and notebook **05** trains a U-Net that learns its own "objects" from the
-# neighbourhood. Notebook **06** puts the OBIA map saved above next to them.
+# settings, and notebook **05** trains a [U-Net](glossary.md#u-net) that learns its own "objects" from the
+# neighbourhood. Notebook **06** puts the [OBIA](glossary.md#obia) map saved above next to them.
 #
 # ### References
 #

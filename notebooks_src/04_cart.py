@@ -25,11 +25,11 @@
 # 1. explain how the **training points** were chosen (eight classes, spread over aspects,
 #    elevations and shadow) and sample the input layers at them, following the course's
 #    **NaN policy**;
-# 2. train a CART on the eight classes, **draw the tree and read it aloud**: which band splits
+# 2. train a [CART](glossary.md#cart) on the eight classes, **draw the tree and read it aloud**: which band splits
 #    first, at which threshold, and why (the largest drop in Gini impurity);
 # 3. turn an eight-class map into a **binary landslide map** and clean it with a **focal mode**
 #    filter, as the paper did;
-# 4. explore how tree depth, leaf size and the filter window trade precision against recall;
+# 4. explore how tree depth, leaf size and the filter window trade [precision](glossary.md#precision-and-recall) against recall;
 # 5. compare your four settings with the paper's Table 4 and explain why **Sentinel-1 alone**
 #    gives many false positives to a pixel classifier (speckle);
 # 6. judge how much a map made from **only 130 points** depends on which points were picked.
@@ -39,8 +39,8 @@
 # | concept | importance | where to learn it |
 # |---|---|---|
 # | the study area, its truth and training points | necessary | notebook **00** |
-# | dNDVI, dB, speckle, the 13 change layers | necessary | notebook **02** |
-# | precision, recall, F1, MCC, confusion maps | helpful | notebook **06** (can be read first) |
+# | [dNDVI](glossary.md#dndvi), dB, [speckle](glossary.md#speckle), the 13 change layers | necessary | notebook **02** |
+# | precision, recall, [F1](glossary.md#f1), [MCC](glossary.md#mcc), confusion maps | helpful | notebook **06** (can be read first) |
 # | decision trees | helpful | [scikit-learn user guide, *Decision Trees*](https://scikit-learn.org/stable/modules/tree.html) |
 #
 # ### Time to learn
@@ -84,7 +84,7 @@ def show(fig):
 # ## 1. The layers and the training points
 #
 # `course_lib.layers` gives every classifier of the course the same inputs: the 13 layers of
-# the paper's setting 1 (Sentinel-1 VV/VH before, after and their difference in dB; the
+# the paper's setting 1 (Sentinel-1 [VV](glossary.md#vv-and-vh)/VH before, after and their difference in dB; the
 # post-event Sentinel-2 red, green, blue, NIR and dNDVI; elevation and slope), and the subsets
 # of settings 2-4. `layers.evaluation_mask` marks the pixels on which every method and setting
 # is judged.
@@ -141,7 +141,7 @@ display(per_class)
 # %% [markdown]
 # Read the table: a class whose points all disappear from a setting cannot be learned in that
 # setting. Which bands are NaN at the points left out, and are the *pixels* of those classes
-# NaN as well? (If they are, the NaN policy predicts them as nodata anyway, and the missing
+# NaN as well? (If they are, the NaN policy predicts them as [nodata](glossary.md#nodata) anyway, and the missing
 # class costs little.)
 
 # %%
@@ -435,7 +435,7 @@ for k in (3, 2):
 # The focal mode removes isolated false alarms, but where speckle makes *clusters* of
 # landslide-like pixels it keeps them, and it also erodes the small true landslides. Filters
 # that look at the neighbourhood *before* classifying help more: a Lee filter on the radar
-# (notebook 02), objects instead of pixels (notebook 03), or a U-Net, which learns from whole
+# (notebook 02), objects instead of pixels (notebook 03), or a [U-Net](glossary.md#u-net), which learns from whole
 # patches (notebook 05; in the paper the U-Net's MCC on setting 3 was 79 % against CART's 20 %).
 # The paper also averaged the ascending and descending geometries, which can cancel the
 # landslide signature (notebook 02, section 6).
@@ -467,7 +467,7 @@ display((spread.describe().loc[["mean", "std", "min", "max"]] * 100).round(1))
 # The spread between resamples is the uncertainty a single set of 130 points leaves. The paper
 # could not see it (one set of points, one map); with an exact truth, you can. Two remedies:
 # more points (Exercise 1), or many trees whose votes are averaged, a **random forest**
-# (Breiman 2001; Exercise 2), which is what SALaD and notebook 03 use.
+# (Breiman 2001; Exercise 2), which is what [SALaD](glossary.md#salad) and notebook 03 use.
 
 # %% [markdown]
 # ## Exercises
@@ -522,7 +522,7 @@ print(f"the training pixels are {len(more) / evalmask.sum():.3%} of the assessed
 # but they are a tiny share of it (printed above), so they barely flatter the scores.
 
 # %% [markdown]
-# **Exercise 2. A random forest.** `pc.fit_pixel_classifier` accepts any scikit-learn
+# **Exercise 2. A [random forest](glossary.md#random-forest).** `pc.fit_pixel_classifier` accepts any scikit-learn
 # classifier. Train `pc.make_random_forest(30)` on settings 2 and 3 (same points, same
 # focal mode) and compare with the CART. Does the forest rescue the radar-only setting?
 #

@@ -10,9 +10,9 @@
 # # 05 · A small U-Net: tiles, augmentation, training on one CPU, and your own chips
 #
 # The paper's best landslide map came from a **U-Net**, a convolutional network that labels
-# every pixel while looking at its neighbourhood: MCC 89 % on setting 2 (pre-VV, post-VV and
-# dNDVI), against 73 % for CART (Ganerød, Lindsay et al. 2023, Table 4). It was trained on a
-# GPU in ArcGIS. Here you train a scaled-down U-Net in Keras on **one CPU in a few minutes**,
+# every pixel while looking at its neighbourhood: [MCC](glossary.md#mcc) 89 % on setting 2 (pre-[VV](glossary.md#vv-and-vh), post-VV and
+# [dNDVI](glossary.md#dndvi)), against 73 % for [CART](glossary.md#cart) (Ganerød, Lindsay et al. 2023, Table 4). It was trained on a
+# GPU in ArcGIS. Here you train a scaled-down [U-Net](glossary.md#u-net) in Keras on **one CPU in a few minutes**,
 # see why the way you split tiles decides whether its score can be trusted, and then train the
 # same model on a folder of your own labelled image chips.
 #
@@ -43,7 +43,7 @@
 # | concept | importance | where to learn it |
 # |---|---|---|
 # | the study area and the input settings (Table 1) | necessary | notebooks **00**, **02** |
-# | precision, recall, MCC, threshold trade-offs | necessary | notebook **06** (sections 2-6) |
+# | [precision](glossary.md#precision-and-recall), recall, MCC, threshold trade-offs | necessary | notebook **06** (sections 2-6) |
 # | CART on the same settings | helpful | notebook **04** |
 # | what a convolution and a neural network are | helpful | [Keras: *The Sequential model*](https://keras.io/guides/sequential_model/), [CS231n: *Convolutional networks*](https://cs231n.github.io/convolutional-networks/) |
 #
@@ -286,7 +286,7 @@ print(f"A random split's test tiles lie {seen_random:.0%} inside training tiles,
 # ## 8. Explore the threshold
 #
 # Move the slider: the confusion map of the test blocks (the other blocks are left grey as
-# nodata) and the four scores against the threshold. The orange line is the threshold chosen
+# [nodata](glossary.md#nodata)) and the four scores against the threshold. The orange line is the threshold chosen
 # on the validation blocks. The callback, `course_lib.viz.unet_plots.probability_threshold_view`,
 # is a plain function you can call yourself.
 
@@ -358,7 +358,7 @@ print("model saved to", model_path.name, "with its band names, statistics and th
 # size, or an empty folder. The same training, threshold and prediction functions then work on
 # the chips: tiles are cut from large chips, small chips are padded.
 #
-# To have chips here, we cut a few from the study area's post-event true-colour composite
+# To have chips here, we cut a few from the study area's post-event true-colour [composite](glossary.md#composite)
 # (8-bit PNG, as a camera or a web map would give) in sizes from 64 to 320 pixels, and name
 # them by the half of the valley they come from (`west_...`, `east_...`).
 
@@ -529,7 +529,7 @@ for tta in (False, "flips"):
 #
 # ### What's next
 #
-# Notebook **06** puts the U-Net's saved map next to OBIA, CART and the baselines, whole area
+# Notebook **06** puts the U-Net's saved map next to [OBIA](glossary.md#obia), CART and the baselines, whole area
 # and per subplot. `bench/unet.md` records which training levers helped and by how much.
 #
 # ### References
@@ -538,7 +538,7 @@ for tta in (False, "flips"):
 #   models for landslide detection: a case study of a glacial landscape. *Remote Sensing*,
 #   15(4), 895 (section 3.2 (v), Figure 7, Table 4).
 # * Ronneberger, O., Fischer, P., & Brox, T. (2015). U-Net: convolutional networks for
-#   biomedical image segmentation. *MICCAI*, LNCS 9351, 234-241.
+#   biomedical image [segmentation](glossary.md#segmentation). *MICCAI*, LNCS 9351, 234-241.
 # * Ioffe, S., & Szegedy, C. (2015). Batch normalization. *ICML*.
 # * Milletari, F., Navab, N., & Ahmadi, S.-A. (2016). V-Net (the Dice loss). *3DV*.
 # * Loshchilov, I., & Hutter, F. (2017). SGDR: stochastic gradient descent with warm restarts

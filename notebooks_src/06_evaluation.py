@@ -12,7 +12,7 @@
 # A landslide map is only as useful as our knowledge of how wrong it is. In this notebook you
 # judge landslide maps the way Ganerød, Lindsay et al. (2023, *Remote Sensing* 15:895) judged
 # theirs: pixel by pixel against a reference mask, as a **confusion map** of true positives,
-# false positives, false negatives and true negatives, summarised by **precision, recall, F1
+# false positives, false negatives and true negatives, summarised by **precision, recall, [F1](glossary.md#f1)
 # and the Matthews correlation coefficient (MCC)**, for the whole study area and for its
 # subplots A-D. Then you put every method you ran in notebooks 03-05 into one table next to
 # the paper's Table 4.
@@ -24,8 +24,8 @@
 # By the end of this notebook you can:
 #
 # 1. explain why **accuracy misleads** when landslides are about 1 % of the pixels, and why
-#    MCC is the headline score for such imbalanced maps (Chicco and Jurman 2020);
-# 2. compute precision, recall, F1 and MCC from one confusion matrix **by hand** and with
+#    [MCC](glossary.md#mcc) is the headline score for such imbalanced maps (Chicco and Jurman 2020);
+# 2. compute [precision](glossary.md#precision-and-recall), recall, F1 and MCC from one confusion matrix **by hand** and with
 #    `course_lib.metrics`, and check the result against scikit-learn;
 # 3. say when a score is **undefined** (a zero denominator) and report it as "-", never as 0;
 # 4. read confusion maps for the whole area and per subplot, and count landslides found and
@@ -41,7 +41,7 @@
 # |---|---|---|
 # | NumPy boolean arrays, `np.sum` of a mask | necessary | [NumPy for absolute beginners](https://numpy.org/doc/stable/user/absolute_beginners.html) |
 # | the study area, its truth mask and subplots | necessary | notebook **00** |
-# | median composites and dNDVI | helpful | notebooks **01** and **02** |
+# | median composites and [dNDVI](glossary.md#dndvi) | helpful | notebooks **01** and **02** |
 # | OBIA, CART and U-Net maps to evaluate | optional | notebooks **03**, **04**, **05** (this notebook works without them) |
 # | confusion matrix, precision and recall | helpful | [scikit-learn user guide, *Metrics and scoring*](https://scikit-learn.org/stable/modules/model_evaluation.html) |
 #
@@ -126,6 +126,27 @@ print("random map (%):", metrics.evaluate(truth, coin).format(digits=1))
 # This is why the paper, following Chicco and Jurman (2020, *BMC Genomics* 21:6), uses MCC as
 # the headline score: it is high only when **all four** cells of the confusion matrix are good,
 # so neither the huge number of true negatives nor a lucky class balance can inflate it.
+
+# %% [markdown]
+# ### Check your understanding
+#
+# The lazy map "no landslide anywhere" finds nothing. What is its **accuracy** on the
+# study area? Answer as a fraction between 0 and 1, with four decimals.
+#
+# <details><summary>Hint</summary>
+#
+# Accuracy = (TP + TN) / all pixels. The lazy map has no TP and no FP, so it is right on
+# every pixel that is not a landslide: one minus the landslide fraction printed in section 1.
+#
+# </details>
+
+# %%
+from course_lib import selfcheck
+
+answer = ...  # replace ... with your fraction, e.g. 0.9123
+selfcheck.check_number(answer, expected=float(lazy.tn / (lazy.tp + lazy.fp + lazy.fn + lazy.tn)),
+                       tol=0.0005, hint="one minus the share of landslide pixels",
+                       explain="High accuracy, zero landslides found: the accuracy trap.")
 
 # %% [markdown]
 # ## 3. A map to evaluate: a dNDVI threshold baseline
@@ -221,7 +242,7 @@ print(f"with the square root: {mcc_hand:.3f}    as printed in Table 2: {no_root:
 # ## 5. Confusion maps, whole area and per subplot
 #
 # `metrics.confusion_map` codes every pixel as `2 * truth + prediction`: **TN 0, FP 1, FN 2,
-# TP 3**, and 255 for nodata. The colours are from the Okabe-Ito palette (Okabe and Ito 2008),
+# TP 3**, and 255 for [nodata](glossary.md#nodata). The colours are from the Okabe-Ito palette (Okabe and Ito 2008),
 # which stays readable for the common colour-vision deficiencies: bluish green = found,
 # vermillion = false alarm, blue = missed, grey = correct "no landslide", black = nodata.
 
@@ -359,7 +380,7 @@ display(ep.plot_comparison(comparison, "mcc"))
 # %% [markdown]
 # ## 9. On a map
 #
-# The best saved map of each method (highest whole-area MCC) as a confusion map on an
+# The best saved map of each method (highest whole-area MCC) as a [confusion map](glossary.md#confusion-matrix) on an
 # interactive map: found landslides bluish green, false alarms vermillion, missed landslides
 # blue; true negatives and nodata are transparent (the key is in the bottom-right corner). The
 # dNDVI underneath is in grey so that it cannot be mistaken for a confusion colour. Toggle the
@@ -406,6 +427,13 @@ layer_map(
 # **Exercise 1.** When true negatives dominate, MCC ≈ √(precision × recall). Use it to check
 # the paper's Table 4 (`results.PAPER_TABLE4`, fractions): which printed MCC does not fit its
 # own precision and recall?
+#
+# <details><summary>Hint</summary>
+#
+# For each row of the table compute `np.sqrt(precision * recall)` and compare it with the
+# printed MCC; a misprint stands out by far more than rounding.
+#
+# </details>
 
 # %% tags=["solution"]
 check = results.PAPER_TABLE4.copy()
@@ -426,6 +454,13 @@ print(f"Largest mismatch: {worst}: printed MCC {check.loc[worst, 'mcc']:.0%}, "
 # report that MCC. Then the honest way: choose the threshold on subplots A and B only, and
 # report its MCC on C and D. Both numbers are scores on the same pixels: which is higher, and
 # why is the first one optimistic?
+#
+# <details><summary>Hint</summary>
+#
+# `metrics.threshold_sweep` scores many thresholds at once; give it only the pixels of the
+# subplots you choose (a mask from `subplots`) and take the threshold with the highest MCC.
+#
+# </details>
 
 # %% tags=["solution"]
 grid = np.round(np.arange(-0.8, 0.001, 0.025), 3)
@@ -468,7 +503,7 @@ print("non-landslide positive: ", swapped.format(digits=1))
 # MCC is unchanged: it treats both classes symmetrically (Chicco and Jurman 2020).
 
 # %% [markdown]
-# ## Summary
+# ## Summary: key points
 #
 # * With landslides about 1 % of the pixels, a map of "no landslide anywhere" scores about 99 %
 #   accuracy. Accuracy, and even F1, say little here; **MCC** uses all four cells of the

@@ -12,7 +12,7 @@
 # A pre/post pair of images says *that* something changed. A dense time series can say
 # *when*. Landslide inventories often lack dates (a slide mapped from a summer image may have
 # happened any time since the last clear view), yet the date links a slide to its trigger: a
-# storm, a snow melt, an earthquake. In this notebook you model each pixel's NDVI through the
+# storm, a snow melt, an earthquake. In this notebook you model each pixel's [NDVI](glossary.md#ndvi) through the
 # seasons with a **harmonic regression**, and call a **break** when the observations leave the
 # model for several dates in a row, as CCDC does (Zhu and Woodcock 2014).
 #
@@ -30,7 +30,7 @@
 # 3. date a simulated landslide, and say between which two observations it happened;
 # 4. explore how the threshold, the number of harmonics and the run length trade early
 #    detection against false alarms;
-# 5. run the same detector on a real Landsat series masked with CFmask.
+# 5. run the same detector on a real Landsat series masked with [CFmask](glossary.md#cfmask).
 #
 # ### Prerequisites
 #

@@ -13,7 +13,7 @@
 # after every storm. Its data outgrow one computer's memory, and the work must run on the
 # computing it already has, a cluster in the cloud or on premises, not on a home-made job
 # system. In this notebook you run the course's own functions (SCL masking, greenest-pixel
-# composites, dNDVI, a CART classifier, a neighbourhood clean-up with overlapping tiles) on an
+# composites, [dNDVI](glossary.md#dndvi), a [CART](glossary.md#cart) classifier, a neighbourhood clean-up with overlapping tiles) on an
 # area several times the course's default, held as **chunked Dask arrays** and computed by a
 # **dask.distributed** cluster; you measure the speed-up and check that the results equal the
 # single-process ones exactly.
@@ -26,7 +26,7 @@
 #
 # 1. open rasters lazily as Dask arrays whose chunks are read only when needed;
 # 2. apply an existing per-pixel function chunk by chunk with `map_blocks`, and a
-#    neighbourhood function (focal filter, U-Net tile prediction) with `map_overlap`, and say
+#    neighbourhood function (focal filter, [U-Net](glossary.md#u-net) tile prediction) with `map_overlap`, and say
 #    how large the overlap must be;
 # 3. start a `LocalCluster` with a memory limit per worker, find its dashboard, and measure
 #    the speed-up against one process;
@@ -37,7 +37,7 @@
 #
 # | concept | importance | where to learn it |
 # |---|---|---|
-# | composites, SCL masks, dNDVI | necessary | notebooks **01** and **02** |
+# | composites, [SCL](glossary.md#scl) masks, dNDVI | necessary | notebooks **01** and **02** |
 # | a CART classifier on training points | helpful | notebook **04** |
 # | overlapping tiles | helpful | notebook **05** |
 # | NumPy arrays | necessary | [NumPy for absolute beginners](https://numpy.org/doc/stable/user/absolute_beginners.html) |
@@ -353,7 +353,7 @@ print(f"mosaic: {np.nansum(cleaned):.0f} pixels = {FACTOR ** 2} x default: "
 # is what the mirrored seams look like from inside: every copy gets the same count.
 
 # %% [markdown]
-# **Exercise 3.** Add the **median** composite of the post-event images to the graph and
+# **Exercise 3.** Add the **median** [composite](glossary.md#composite) of the post-event images to the graph and
 # check that its chunked result equals `course_lib.composites.study_area_composites` on the
 # default area (`factor=1`).
 

@@ -12,8 +12,8 @@
 # Everything so far ran on bundled or simulated data, so the course works without a network.
 # This notebook reaches out: it searches a **STAC API** for the real Sentinel-2 and
 # Sentinel-1 images around the Jølster event of 30 July 2019 and runs the course's pipeline on
-# them (composites, change layers, the CART of notebook 04), and it downloads a few real
-# **Landslide4Sense** patches (Ghorbanzadeh et al. 2022) for the U-Net of notebook 05.
+# them (composites, change layers, the [CART](glossary.md#cart) of notebook 04), and it downloads a few real
+# **Landslide4Sense** patches (Ghorbanzadeh et al. 2022) for the [U-Net](glossary.md#u-net) of notebook 05.
 #
 # It checks the network first. **Offline** (and in the course's automatic tests) it says what
 # it would do and runs the same functions on small local data instead: the simulated study
@@ -25,10 +25,10 @@
 #
 # By the end of this notebook you can:
 #
-# 1. search a STAC catalogue for Sentinel-2 L2A and Sentinel-1 over an area and dates, and load
+# 1. search a STAC catalogue for Sentinel-2 [L2A](glossary.md#l1c-and-l2a) and Sentinel-1 over an area and dates, and load
 #    only the pixels you need with `odc-stac`;
 # 2. convert Sentinel-2 digital numbers to reflectance for any **processing baseline** (the
-#    1000 offset since 04.00) and keep the SCL layer for masking;
+#    1000 offset since 04.00) and keep the [SCL](glossary.md#scl) layer for masking;
 # 3. run the course's composites, change layers and CART on real images, and say why a model
 #    trained elsewhere transfers poorly;
 # 4. read Landslide4Sense patches (14 bands, HDF5), normalise them as the authors did, and
@@ -39,7 +39,7 @@
 #
 # | concept | importance | where to learn it |
 # |---|---|---|
-# | SCL masks, composites, dNDVI | necessary | notebooks **01** and **02** |
+# | SCL masks, composites, [dNDVI](glossary.md#dndvi) | necessary | notebooks **01** and **02** |
 # | CART on setting 4 | helpful | notebook **04** |
 # | U-Net training | helpful | notebook **05** |
 # | STAC (SpatioTemporal Asset Catalog) | helpful | [stacspec.org](https://stacspec.org/en/tutorials/) |
@@ -212,7 +212,7 @@ plt.show()
 
 # %% [markdown]
 # Online, add Sentinel-1: the radiometrically terrain-corrected backscatter of Planetary
-# Computer (`sentinel-1-rtc`, linear gamma0), median composites per period and the log-ratio
+# Computer (`sentinel-1-rtc`, linear gamma0), median composites per period and the [log-ratio](glossary.md#log-ratio)
 # change in dB, ascending and descending apart (notebook 02 showed why averaging them can
 # cancel the landslide signature).
 
@@ -337,7 +337,7 @@ widgets.interact(explore, index=widgets.IntSlider(value=0, min=0, max=len(patche
 # If the U-Net helpers of notebook 05 (`course_lib.unet`) are installed, the patches become
 # its chips (`l4s.to_chips`) and train a small U-Net for a short time budget; the last quarter
 # of the patches is kept for validation, and training stops after a minute. For comparison, the baseline U-Net of the
-# Landslide4Sense authors reached F1 57.8 % on their validation set after full training on a
+# Landslide4Sense authors reached [F1](glossary.md#f1) 57.8 % on their validation set after full training on a
 # GPU; a few minutes on one CPU will not get there.
 
 # %%
@@ -398,7 +398,7 @@ if ONLINE:
 # is why radar (stac.search("s1", ...)) mattered for this event.
 
 # %% [markdown]
-# **Exercise 2.** What happens to NDVI if you forget the baseline-04.00 offset? Take a
+# **Exercise 2.** What happens to [NDVI](glossary.md#ndvi) if you forget the baseline-04.00 offset? Take a
 # vegetation pixel with true reflectance red 0.04 and NIR 0.30, write its DNs as a 2022
 # product would, and compute NDVI with the right and the wrong conversion.
 
