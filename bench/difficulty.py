@@ -80,12 +80,6 @@ def best_threshold_mcc(values: np.ndarray, truth: np.ndarray, n: int = 400) -> t
     return best
 
 
-def focal_mode(binary: np.ndarray, size: int = 3) -> np.ndarray:
-    """Majority filter of a boolean map (the paper's focal mode on a binary map)."""
-    share = ndimage.uniform_filter(binary.astype(np.float32), size=size, mode="nearest")
-    return share > 0.5
-
-
 def neighbourhood_means(data: np.ndarray, size: int = 5) -> np.ndarray:
     """NaN-aware ``size`` x ``size`` mean of each band of ``(bands, rows, cols)``."""
     finite = np.isfinite(data)
@@ -98,36 +92,24 @@ def neighbourhood_means(data: np.ndarray, size: int = 5) -> np.ndarray:
 
 
 def _layers(area):
-    """The 13 change layers (course_lib.layers when on main, else course_lib.sar)."""
-    try:
-        from course_lib import layers
+    """The 13 change layers of the paper's setting 1."""
+    from course_lib import layers
 
-        return layers.change_layers(area)
-    except ImportError:
-        from course_lib.sar import change_layers
-
-        return change_layers(area)
+    return layers.change_layers(area)
 
 
 def _cart():
-    """The course's CART (course_lib.pixel_classifiers when on main), depth at most 10."""
-    try:
-        from course_lib.pixel_classifiers import make_cart
+    """The course's CART (course_lib.pixel_classifiers), depth at most 10."""
+    from course_lib.pixel_classifiers import make_cart
 
-        return make_cart(max_depth=10)
-    except ImportError:
-        from sklearn.tree import DecisionTreeClassifier
-
-        return DecisionTreeClassifier(max_depth=10, random_state=0)
+    return make_cart(max_depth=10)
 
 
 def _focal(binary: np.ndarray) -> np.ndarray:
-    """3 x 3 focal mode: course_lib.pixel_classifiers.focal_mode when on main."""
-    try:
-        from course_lib.pixel_classifiers import focal_mode as course_focal_mode
-    except ImportError:
-        return focal_mode(binary, 3)
-    return np.asarray(course_focal_mode(binary, window=3)) == 1
+    """3 x 3 focal mode, as notebook 04 applies it."""
+    from course_lib.pixel_classifiers import focal_mode
+
+    return np.asarray(focal_mode(binary, window=3)) == 1
 
 
 SETTING_NAMES = {1: "1: S1, S2 and DEM (13)", 2: "2: S1 (VV) and S2 (3)",
