@@ -232,7 +232,7 @@ display(up.plot_augmentations(tile_x, tile_y, n=5, band=stats.band_names.index("
 # In the test suite's fast mode this trains for a few steps only; the scores are then poor.
 
 # %%
-BUDGET_S = pick(full=75, fast=60)   # seconds; bench/unet.md shows what 3 minutes reach
+BUDGET_S = pick(full=60, fast=60)   # seconds; bench/unet.md shows what 3 minutes reach
 config = unet.TrainConfig(tile=TILE, depth=DEPTH, base_filters=BASE_FILTERS, batch_size=8,
                           steps_per_epoch=pick(full=20, fast=2), epochs=pick(full=40, fast=1),
                           time_budget_s=BUDGET_S, seed=DEFAULT_SEED)
@@ -398,7 +398,7 @@ chip_stats = unet.fit_band_stats([c.image for c in parts["train"]], ["R", "G", "
 chip_model = unet.train_unet(
     unet.samples_from_chips(parts["train"], chip_stats, tile=TILE),
     unet.samples_from_chips(parts["val"], chip_stats, tile=TILE), chip_stats,
-    config, time_budget_s=pick(full=15, fast=30))
+    config, time_budget_s=pick(full=10, fast=30))
 probs = [chip_model.predict_proba(c.image) for c in parts["test"]]
 chip_mcc = unet.scores_by_threshold(np.concatenate([p.ravel() for p in probs]),
                                     np.concatenate([c.mask.ravel() for c in parts["test"]]),
