@@ -164,6 +164,7 @@ print(f"window rows {crop[0].start}-{crop[0].stop}, columns {crop[1].start}-{cro
       f"{truth2d[crop].mean():.1%} landslide pixels")
 
 SPATIAL_RADIUS, MIN_SIZE = 10, 10          # SALaD's values
+WIDE = {"description_width": "initial"}    # full widget labels
 
 
 def show_segmentation(method="mean-shift", range_radius=16, spatial_radius=SPATIAL_RADIUS,
@@ -178,11 +179,15 @@ def show_segmentation(method="mean-shift", range_radius=16, spatial_radius=SPATI
 
 widgets.interact(
     show_segmentation,
-    method=widgets.Dropdown(options=["mean-shift", "slic", "felzenszwalb", "quickshift"]),
-    range_radius=widgets.IntSlider(value=16, min=2, max=48, step=2, continuous_update=False),
+    method=widgets.Dropdown(options=["mean-shift", "slic", "felzenszwalb", "quickshift"],
+                            description="method", style=WIDE),
+    range_radius=widgets.IntSlider(value=16, min=2, max=48, step=2, continuous_update=False,
+                                   description="range radius", style=WIDE),
     spatial_radius=widgets.IntSlider(value=SPATIAL_RADIUS, min=2, max=20,
-                                     continuous_update=False),
-    min_size=widgets.IntSlider(value=MIN_SIZE, min=1, max=60, continuous_update=False));
+                                     continuous_update=False, description="spatial radius",
+                                     style=WIDE),
+    min_size=widgets.IntSlider(value=MIN_SIZE, min=1, max=60, continuous_update=False,
+                               description="min size (px)", style=WIDE));
 
 # %% [markdown]
 # ## 3. Choosing the range radius: the plateau objective function
