@@ -4,7 +4,9 @@ For each ``notebooks/NN_*.ipynb`` in course order, a child process pins itself t
 (``os.sched_setaffinity``; the kernel it starts inherits the pinning), caps the thread pools as
 ``binder/start`` does, executes the notebook with nbclient and reports the wall time and the
 kernel's peak resident memory (``getrusage(RUSAGE_CHILDREN).ru_maxrss``, which covers the whole
-kernel process). Notebooks share one output folder, as a learner's do.
+kernel process). Notebooks share one output folder, as a learner's do. What the cells tagged
+``report`` print (a notebook's scores: MCC, recall, training time...) is copied into the report
+as printed (``course_lib.notebook_runner.report_outputs``).
 
 The results go to ``bench/REPORT.md`` (written atomically). This is a benchmark, not a test:
 run it after changing a notebook and commit the report::
@@ -30,7 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from course_lib.notebook_runner import course_notebooks, execute_notebook  # noqa: E402
+from course_lib.notebook_runner import (  # noqa: E402
+    course_notebooks, execute_notebook, report_outputs)
 
 REPORT = ROOT / "bench" / "REPORT.md"
 TIME_LIMIT_S = 180  # Binder budget per notebook
@@ -45,15 +48,40 @@ def run_one(path: Path) -> dict:
     """Execute one notebook pinned to one CPU; return time and peak memory (child side)."""
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     start = time.perf_counter()
-    error = None
+    error, scores = None, ""
     try:
-        execute_notebook(path, timeout=1200, env=ONE_CPU_ENV)
+        scores = report_outputs(execute_notebook(path, timeout=1200, env=ONE_CPU_ENV))
     except Exception as exc:  # report the failure in the table instead of stopping the run
         error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:200]}"
     seconds = time.perf_counter() - start
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return {"notebook": path.name, "seconds": round(seconds, 1),
-            "peak_rss_mb": round(peak_kb / 1024), "error": error}
+            "peak_rss_mb": round(peak_kb / 1024), "error": error, "scores": scores}
+
+
+SCORES_HEADING = "## Scores the notebooks printed"
+
+
+def read_previous_scores(text: str) -> dict[str, str]:
+    """The per-notebook score blocks of an earlier report (to keep those not re-run).
+
+    >>> read_previous_scores("## Scores the notebooks printed\\n\\n### a.ipynb\\n\\n```\\nMCC 1\\n```\\n")
+    {'a.ipynb': 'MCC 1'}
+    """
+    if SCORES_HEADING not in text:
+        return {}
+    scores, name, inside, block = {}, None, False, []
+    for line in text.split(SCORES_HEADING, 1)[1].splitlines():
+        if line.startswith("### "):
+            name = line[4:].strip()
+        elif line.startswith("```") and name:
+            if inside:
+                scores[name] = "\n".join(block)
+                name, block = None, []
+            inside = not inside
+        elif inside:
+            block.append(line)
+    return scores
 
 
 def machine_summary() -> str:
@@ -98,6 +126,14 @@ def write_report(rows: list[dict], extra: str) -> None:
               and r["peak_rss_mb"] <= MEMORY_LIMIT_MB)
         lines.append(f"| {r['notebook']} | {r['seconds']} | {r['peak_rss_mb']} | "
                      f"{'yes' if ok else '**NO**'} | {r['error'] or ''} |")
+    scored = [r for r in rows if r.get("scores")]
+    if scored:
+        lines += ["", SCORES_HEADING, "",
+                  "The printed output of each notebook's cells tagged `report`, from the same "
+                  "full-mode, one-CPU run as the row above (or the run that made that row).", ""]
+        for r in scored:
+            lines += [f"### {r['notebook']}", "", "```", r["scores"], "```", ""]
+        lines.pop()
     others = sorted(p.name for p in (ROOT / "bench").glob("*.md") if p != REPORT)
     if others:
         lines += ["", "Other benchmarks: " + ", ".join(f"[{n}]({n})" for n in others) + "."]
@@ -120,11 +156,13 @@ def main() -> int:
                  if not args.prefixes or any(p.name.startswith(x) for x in args.prefixes)]
     previous = {}
     if args.prefixes and REPORT.exists():  # keep rows of notebooks not re-run this time
-        for line in REPORT.read_text().splitlines():
+        old_scores = read_previous_scores(REPORT.read_text())
+        for line in REPORT.read_text().split(SCORES_HEADING)[0].splitlines():
             cells = [c.strip() for c in line.strip("|").split("|")]
             if len(cells) == 5 and cells[0].endswith(".ipynb"):
                 previous[cells[0]] = {"notebook": cells[0], "seconds": float(cells[1]),
-                                      "peak_rss_mb": int(cells[2]), "error": cells[4] or None}
+                                      "peak_rss_mb": int(cells[2]), "error": cells[4] or None,
+                                      "scores": old_scores.get(cells[0], "")}
     with tempfile.TemporaryDirectory() as outputs:
         env = {**os.environ, **ONE_CPU_ENV, "COURSE_OUTPUT_DIR": outputs}
         env.pop("COURSE_FAST", None)

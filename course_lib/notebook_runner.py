@@ -96,3 +96,28 @@ def execute_notebook(path: Path, timeout: int = 900, env: dict[str, str] | None 
         for index, cell in enumerate(nb.cells):
             client.execute_cell(cell, index)
     return nb
+
+
+def report_outputs(nb, tag: str = "report") -> str:
+    """The printed text of the cells tagged ``tag`` in an executed notebook, in cell order.
+
+    ``bench/run_notebooks.py`` copies it into the performance report, so the scores a notebook
+    prints (MCC, recall, training time...) are recorded as the notebook printed them, never
+    typed in. Only ``stream`` outputs (``print``) are collected; rich outputs are skipped.
+
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("print('MCC 0.5')", metadata={"tags": ["report"]})
+    >>> cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="MCC 0.5\\n")]
+    >>> report_outputs(nbformat.v4.new_notebook(cells=[cell, nbformat.v4.new_code_cell("1")]))
+    'MCC 0.5'
+    """
+    texts = []
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code" or tag not in cell.get("metadata", {}).get("tags", []):
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stdout":
+                text = out.get("text", "")
+                texts.append("".join(text) if isinstance(text, list) else text)
+    return "".join(texts).strip("\n")
+

@@ -257,7 +257,7 @@ display(obia_plots.compare_segmentations(rgb[crop], compare, truth=truth2d[crop]
 #
 # Now the full grid with the chosen radius. Pixels outside `valid` get label 0.
 
-# %%
+# %% tags=["report"]
 seg = segment(image, range_radius=RANGE_RADIUS, spatial_radius=SPATIAL_RADIUS,
               min_size=MIN_SIZE, valid=valid)
 segments = seg.labels
@@ -372,7 +372,7 @@ display(obia_plots.plot_importances(importance))
 # Paint each segment's class back onto its pixels (a segment is landslide when the forest's
 # probability is at least 0.5) and compare with the truth on the **east** part only.
 
-# %%
+# %% tags=["report"]
 predicted = (probability >= 0.5).astype(float)
 prediction_map = classifier.segment_values_to_pixels(segments, predicted)   # NaN = nodata
 probability_map = classifier.segment_values_to_pixels(segments, probability)

@@ -336,7 +336,7 @@ widgets.interact(
 # settings. Every map is judged on the same pixels (the evaluation mask), and saved with
 # `results.save_prediction` for notebook 06.
 
-# %%
+# %% tags=["report"]
 maps, trees = {}, {}
 for k, stack in stacks.items():
     with warnings.catch_warnings():
