@@ -460,37 +460,33 @@ def test_default_world_matches_the_paper_setting(default_area):
 
 
 def test_default_world_sar_alone_gives_far_more_false_positives(default_area):
-    """The paper's CART finding: S1 VV alone is noisy (MCC 20 %), dNDVI is not."""
-    from sklearn.tree import DecisionTreeClassifier
+    """The paper's CART finding: S1 VV alone is noisy (MCC 20 %, precision 6 %), S2 is not.
 
-    a = default_area
+    The course's own pipeline (notebook 04): the 130 points' eight classes, CART, merged to
+    landslide, 3 x 3 focal mode, judged on the evaluation mask. The speckle is correlated
+    over about two pixels, so clumps of false alarms survive the focal mode.
+    """
+    import warnings
 
-    def greenest(period):
-        x = a[f"s2_{period}"].data
-        bad = (a[f"s2_{period}_cloudprob"].data[:, 0] > 0.4) | np.isin(
-            a[f"s2_{period}_scl"].data[:, 0], (3, 8, 9, 10, 11))
-        ndvi = np.where(bad, -np.inf, (x[:, 3] - x[:, 2]) / (x[:, 3] + x[:, 2]))
-        return np.take_along_axis(x, np.argmax(ndvi, 0)[None, None], 0)[0]
+    from course_lib import layers, metrics
+    from course_lib import pixel_classifiers as pc
 
-    def ndvi(x):
-        return (x[3] - x[2]) / (x[3] + x[2])
-
-    dndvi = ndvi(greenest("post")) - ndvi(greenest("pre"))
-
-    def vv(period):
-        asc = np.median(a[f"s1_asc_{period}"].data[:, 0], axis=0)
-        desc = np.median(a[f"s1_desc_{period}"].data[:, 0], axis=0)
-        return 10 * np.log10((asc + desc) / 2)
-
-    truth = a["landslide_mask"].data[0].astype(bool)
-    pts = a["training_points"]
-    fps = {}
-    for name, feats in {"s1": [vv("pre"), vv("post")], "dndvi": [dndvi]}.items():
-        x = np.stack(feats, -1)
-        clf = DecisionTreeClassifier(random_state=0).fit(x[pts.row, pts.col], pts.label)
-        pred = clf.predict(x.reshape(-1, x.shape[-1])).reshape(truth.shape).astype(bool)
-        fps[name] = (pred & ~truth).sum()
-    assert fps["s1"] > 3 * fps["dndvi"]
+    truth = default_area["landslide_mask"]
+    evalmask = layers.evaluation_mask(default_area)
+    stacks = {k: layers.setting_layers(k, default_area) for k in (3, 4)}
+    table = layers.sample_at_points(layers.setting_layers(1, default_area),
+                                    default_area["training_points"], on_invalid="keep")
+    counts = {}
+    for k, stack in stacks.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            _, pred = pc.classify_stack(table, stack, pc.make_cart(), focal_window=3,
+                                        on_nan="drop")
+        counts[k] = metrics.confusion_counts(truth.data[0], pred, evalmask)
+    fp3, fp4 = counts[3].fp, counts[4].fp
+    assert fp3 > 3 * fp4, (fp3, fp4)
+    # most of what Sentinel-1 alone calls landslide is not (the paper: precision 6 %)
+    assert counts[3].tp / (counts[3].tp + fp3) < 0.3, counts[3]
 
 
 def test_scl_is_imperfect_like_a_real_one(area):

@@ -91,11 +91,15 @@ EDGE_FULL_AREA_M2, EDGE_MIN_AREA_M2 = 5000.0, 1000.0
 #: Date-to-date variation of forest backscatter (dB): wind moving the crowns and the changing
 #: water content of needles and branches (about 1 dB; Rüetschi et al. 2018, *Remote Sensing*
 #: 10:55; Dostálová et al. 2018, *Remote Sensing* 10:1741).
-FOREST_DATE_STD_DB = 0.7
-#: Gaussian smoothing (pixels) that correlates the speckle (neighbour correlation about 0.5):
-#: IW GRDH has a 20 x 22 m resolution on 10 m pixels, so neighbouring pixels share speckle
-#: (ESA Sentinel-1 Product Specification).
-SPECKLE_CORRELATION_PX = 0.6
+FOREST_DATE_STD_DB = 1.0
+#: Gaussian smoothing (pixels) that correlates the speckle. IW GRDH has a 20 x 22 m
+#: resolution on 10 m pixels (ESA Sentinel-1 Product Specification), an impulse response
+#: about two pixels wide, and terrain correction resamples the product again onto the DEM
+#: grid (bilinear), which spreads each value further. A Gaussian of sigma 1 pixel gives a
+#: neighbour correlation of exp(-1/4) = 0.78 and a correlation length of about two pixels.
+#: Correlated speckle is why the paper's CART on Sentinel-1 alone kept many false positives
+#: after its focal mode filter: a 3 x 3 majority removes isolated noisy pixels, not clumps.
+SPECKLE_CORRELATION_PX = 1.0
 FAR_BAND_PX, NEAR_EDGE_PX = 3, 2
 #: How tall the cover beyond a scar is, for the far-band brightening.
 COVER_HEIGHT = {4: 0.4, 5: 1.0, 6: 0.9, 7: 0.1}
