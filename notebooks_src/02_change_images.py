@@ -303,8 +303,9 @@ print(f"std of the change outside landslides: one date {np.nanstd(change_single[
 # %% [markdown]
 # A single threshold on the change image is the simplest detector. Move the threshold and watch
 # precision (how many flagged pixels are landslides) and recall (how many landslide pixels are
-# flagged). Speckle gives many isolated false alarms: the reason why the paper's CART on
-# Sentinel-1 alone reached an MCC of only 20 %.
+# flagged). Speckle gives many false alarms, single pixels and small clumps (neighbouring pixels
+# share part of their speckle): the reason why the paper's CART on Sentinel-1 alone reached an
+# MCC of only 20 %.
 
 # %%
 def explore_threshold(threshold_db, direction):
