@@ -13,6 +13,7 @@ run it after changing a notebook and commit the report::
 
     ./course bench                    # all notebooks
     ./course bench 00 03              # only notebooks whose names start with these numbers
+    ./course bench 04 --keep /tmp/run # also save the executed notebooks (to read the outputs)
 """
 
 from __future__ import annotations
@@ -44,13 +45,22 @@ ONE_CPU_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THR
                "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
-def run_one(path: Path) -> dict:
-    """Execute one notebook pinned to one CPU; return time and peak memory (child side)."""
+def run_one(path: Path, keep: Path | None = None) -> dict:
+    """Execute one notebook pinned to one CPU; return time and peak memory (child side).
+
+    ``keep``: a folder to save the executed notebook in (to read its outputs afterwards).
+    """
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     start = time.perf_counter()
     error, scores = None, ""
     try:
-        scores = report_outputs(execute_notebook(path, timeout=1200, env=ONE_CPU_ENV))
+        executed = execute_notebook(path, timeout=1200, env=ONE_CPU_ENV)
+        scores = report_outputs(executed)
+        if keep is not None:
+            import nbformat
+
+            keep.mkdir(parents=True, exist_ok=True)
+            nbformat.write(executed, keep / path.name)
     except Exception as exc:  # report the failure in the table instead of stopping the run
         error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1][:200]}"
     seconds = time.perf_counter() - start
@@ -146,10 +156,11 @@ def write_report(rows: list[dict], extra: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description="One-CPU notebook benchmark")
     parser.add_argument("prefixes", nargs="*", help="only notebooks starting with these")
+    parser.add_argument("--keep", type=Path, help="save the executed notebooks in this folder")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(run_one(Path(args.one))))
+        print(json.dumps(run_one(Path(args.one), args.keep)))
         return 0
 
     notebooks = [p for p in course_notebooks()
@@ -168,7 +179,8 @@ def main() -> int:
         env.pop("COURSE_FAST", None)
         for path in notebooks:
             print(f"running {path.name} on one CPU...", flush=True)
-            proc = subprocess.run([sys.executable, __file__, "--one", str(path)], env=env,
+            keep = ["--keep", str(args.keep.resolve())] if args.keep else []
+            proc = subprocess.run([sys.executable, __file__, "--one", str(path), *keep], env=env,
                                   capture_output=True, text=True)
             if proc.returncode != 0:
                 print(proc.stderr[-2000:], file=sys.stderr)
