@@ -574,8 +574,8 @@ for window in (1, 3, 5, 7):
 # * A tree can be read aloud: its first split is the single question that best purifies the
 #   training points' classes (largest Gini decrease), computed, not guessed.
 # * Sentinel-1 alone gives a pixel classifier many false alarms: the landslide's backscatter
-#   change is small against speckle, pixel by pixel. The focal mode removes most of them but
-#   also erodes small landslides. Neighbourhoods used *before* classifying (filters, objects,
+#   change is small against speckle, pixel by pixel. The focal mode removes the isolated ones
+#   (section 8 counts them) but keeps clumps of speckle and erodes small landslides. Neighbourhoods used *before* classifying (filters, objects,
 #   U-Nets) are the remedy, not a deeper tree.
 # * 130 points leave a map that depends on which points were picked; more points and random
 #   forests reduce that dependence.
