@@ -158,6 +158,8 @@ class Scores:
     nan
     >>> s.format()
     {'precision': '-', 'recall': '0', 'f1': '0', 'mcc': '-', 'accuracy': '95'}
+    >>> s.text()
+    'precision -, recall 0 %, F1 0 %, MCC -, accuracy 95 %'
     """
 
     precision: float
@@ -173,6 +175,19 @@ class Scores:
     def format(self, percent: bool = True, digits: int = 0) -> dict[str, str]:
         """The scores as strings, in percent by default, with "-" for undefined."""
         return {name: format_score(value, percent, digits) for name, value in asdict(self).items()}
+
+    def text(self, digits: int = 0) -> str:
+        """One line for printing, in percent, "-" for an undefined score.
+
+        >>> Scores(0.841, 0.519, 0.642, 0.656, 0.991).text(digits=1)
+        'precision 84.1 %, recall 51.9 %, F1 64.2 %, MCC 65.6 %, accuracy 99.1 %'
+        """
+        labels = {"precision": "precision", "recall": "recall", "f1": "F1", "mcc": "MCC",
+                  "accuracy": "accuracy"}
+        parts = []
+        for name, value in self.format(percent=True, digits=digits).items():
+            parts.append(f"{labels[name]} {value}" + ("" if value == "-" else " %"))
+        return ", ".join(parts)
 
     def is_defined(self, name: str) -> bool:
         """True when the named score is defined (its denominator was not zero)."""

@@ -378,7 +378,7 @@ prediction_map = classifier.segment_values_to_pixels(segments, predicted)   # Na
 probability_map = classifier.segment_values_to_pixels(segments, probability)
 test_pixels = np.isin(segments, np.flatnonzero(test) + 1) & evalmask
 pixel_scores = metrics.evaluate(truth, prediction_map, valid=test_pixels)
-print("held-out east part, pixels (%):", pixel_scores.format(digits=1))
+print("held-out east part, pixels:", pixel_scores.text(digits=1))
 
 columns = (landslides.geometry.centroid.x - truth.transform.c) / truth.transform.a
 east_slides = landslides[columns.to_numpy() >= SPLIT_COLUMN]
@@ -421,7 +421,7 @@ cross_probability = np.where(train, classifier.landslide_probability(forest_east
 cross_map = classifier.segment_values_to_pixels(segments, (cross_probability >= 0.5).astype(float))
 cross_probability_map = classifier.segment_values_to_pixels(segments, cross_probability)
 whole = metrics.evaluate(truth, cross_map, valid=evalmask)
-print("whole area, two-fold cross-prediction, pixels (%):", whole.format(digits=1))
+print("whole area, two-fold cross-prediction, pixels:", whole.text(digits=1))
 
 OBIA_SETTING = "objects: S1, S2 and DEM"
 results.save_prediction("OBIA", OBIA_SETTING, cross_map, truth.transform, truth.crs,

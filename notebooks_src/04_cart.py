@@ -287,7 +287,7 @@ print(f"the focal mode changed {changed.sum():,} pixels "
       f"{int(((binary2 == 1) & (cleaned2 == 0)).sum()):,} landslide -> not, "
       f"{int(((binary2 == 0) & (cleaned2 == 1)).sum()):,} not -> landslide")
 for name, prediction in (("merged", binary2), (f"focal mode {FOCAL_WINDOW}", cleaned2)):
-    print(f"{name:14s} scores (%):", metrics.evaluate(truth, prediction, evalmask).format())
+    print(f"{name:14s} scores:", metrics.evaluate(truth, prediction, evalmask).text())
 
 # %% [markdown]
 # ## 5. Explore: setting, tree depth, leaf size, focal window
@@ -311,7 +311,7 @@ def show_cart(setting=2, max_depth=0, min_samples_leaf=1, focal_window=FOCAL_WIN
     view = cp.cart_explorer(stacks, table, truth, setting, max_depth or None,  # 0: no limit
                             min_samples_leaf, focal_window, valid=evalmask)
     show(view.figure)
-    print(view.counts, "->", view.scores.format(digits=1))
+    print(view.counts, "->", view.scores.text(digits=1))
 
 
 wide = {"description_width": "8em"}

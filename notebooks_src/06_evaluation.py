@@ -105,7 +105,7 @@ display(subplots[["name", "title"]])
 nothing = np.zeros_like(truth2d)
 lazy = metrics.confusion_counts(truth, nothing)
 print(lazy)
-print("scores (%):", lazy.scores().format())
+print("scores:", lazy.scores().text())
 
 # %% [markdown]
 # ... so its accuracy is about 99 %, yet it finds **no** landslide: recall is 0. Precision,
@@ -120,7 +120,7 @@ print("scores (%):", lazy.scores().format())
 # %%
 rng = np.random.default_rng(2019)
 coin = (rng.random(truth.shape) < truth2d.mean()).astype(np.uint8)
-print("random map (%):", metrics.evaluate(truth, coin).format(digits=1))
+print("random map:", metrics.evaluate(truth, coin).text(digits=1))
 
 # %% [markdown]
 # This is why the paper, following Chicco and Jurman (2020, *BMC Genomics* 21:6), uses MCC as
@@ -277,7 +277,7 @@ def show_threshold(threshold: float = THRESHOLD) -> None:
                                  thresholds=np.arange(-0.8, 0.301, 0.025),
                                  extent=truth.extent, score_name="dNDVI")
     display(view.figure)
-    print(view.counts, "->", view.scores.format(digits=1))
+    print(view.counts, "->", view.scores.text(digits=1))
 
 
 widgets.interact(show_threshold,
@@ -497,8 +497,8 @@ print(f"optimism of tuning on the test area: {np.nanmax(on_test) - honest_score:
 
 # %% tags=["solution"]
 swapped = metrics.evaluate(1 - truth2d, 1 - baseline)
-print("landslide positive:     ", metrics.evaluate(truth, baseline).format(digits=1))
-print("non-landslide positive: ", swapped.format(digits=1))
+print("landslide positive:     ", metrics.evaluate(truth, baseline).text(digits=1))
+print("non-landslide positive: ", swapped.text(digits=1))
 # F1 jumps to about 99 %: it ignores true negatives, so it rewards whichever class is common.
 # MCC is unchanged: it treats both classes symmetrically (Chicco and Jurman 2020).
 

@@ -278,7 +278,7 @@ if truth is not None:
     reproject(truth.data[0], reference, src_transform=truth.transform, src_crs=truth.crs,
               dst_transform=post_c.transform, dst_crs=post_c.crs, resampling=Resampling.nearest)
     scores = metrics.evaluate(reference, cart_map)
-    print("against the simulated truth (%):", scores.format(digits=0))
+    print("against the simulated truth:", scores.text(digits=0))
 else:
     print("no reference mask here: compare the map with the inventory of Ganerød et al. (2023) by eye")
 
@@ -372,7 +372,7 @@ else:
     prediction = np.stack([trained.predict(c.image, band_names=bands) for c in val_chips])
     truth_val = np.stack([c.mask for c in val_chips])
     print(f"U-Net trained {trained.info['steps']} steps in {trained.info['train_seconds']:.0f} s;")
-    print("validation patches (%):", metrics.evaluate(truth_val.reshape(-1, 128), prediction.reshape(-1, 128)).format(digits=0))
+    print("validation patches:", metrics.evaluate(truth_val.reshape(-1, 128), prediction.reshape(-1, 128)).text(digits=0))
 
 # %% [markdown]
 # ## Exercises
