@@ -189,6 +189,8 @@ def cast_shadow(dem: np.ndarray, resolution: float, sun_azimuth: float,
     n_steps = int(np.ceil(relief / rise)) if rise > 0 else max(rows, cols)
     n_steps = min(n_steps, rows + cols)
     shadow = np.zeros(dem.shape, dtype=bool)
+    # float32 halves the memory traffic of the march (heights to 0.1 mm are plenty).
+    heights = dem.astype(np.float32)
     for k in range(1, n_steps + 1):
         dr, dc = int(round(k * step_r)), int(round(k * step_c))
         if abs(dr) >= rows or abs(dc) >= cols:
@@ -196,10 +198,10 @@ def cast_shadow(dem: np.ndarray, resolution: float, sun_azimuth: float,
         # Cells (r, c) whose sun-ward sample (r + dr, c + dc) is inside the grid.
         r0, r1 = max(0, -dr), min(rows, rows - dr)
         c0, c1 = max(0, -dc), min(cols, cols - dc)
-        blocker = dem[r0 + dr:r1 + dr, c0 + dc:c1 + dc]
+        rise_to_blocker = heights[r0 + dr:r1 + dr, c0 + dc:c1 + dc] - heights[r0:r1, c0:c1]
         # The ray climbs tan(elevation) metres per metre of the (rounded) horizontal offset.
-        ray_height = np.hypot(dr, dc) * rise
-        shadow[r0:r1, c0:c1] |= blocker > dem[r0:r1, c0:c1] + ray_height
+        ray_height = np.float32(np.hypot(dr, dc) * rise)
+        shadow[r0:r1, c0:c1] |= rise_to_blocker > ray_height
     return shadow
 
 
