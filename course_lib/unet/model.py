@@ -22,18 +22,18 @@ from keras import layers, ops
 IGNORE = -1
 
 
-def _conv_block(x, filters: int, batch_norm: bool, name: str):
+def _conv_block(x, filters: int, batch_norm: bool, name: str, bn_momentum: float = 0.99):
     for i in (1, 2):
         x = layers.Conv2D(filters, 3, padding="same", use_bias=not batch_norm,
                           kernel_initializer="he_normal", name=f"{name}_conv{i}")(x)
         if batch_norm:
-            x = layers.BatchNormalization(name=f"{name}_bn{i}")(x)
+            x = layers.BatchNormalization(momentum=bn_momentum, name=f"{name}_bn{i}")(x)
         x = layers.Activation("relu", name=f"{name}_relu{i}")(x)
     return x
 
 
 def build_unet(n_bands: int, *, depth: int = 3, base_filters: int = 16,
-               batch_norm: bool = True, dropout: float = 0.0,
+               batch_norm: bool = True, dropout: float = 0.0, bn_momentum: float = 0.99,
                name: str = "unet") -> keras.Model:
     """Build a U-Net that maps ``(rows, cols, n_bands)`` to a ``(rows, cols, 1)`` probability.
 
@@ -44,6 +44,12 @@ def build_unet(n_bands: int, *, depth: int = 3, base_filters: int = 16,
         base_filters: filters of the first level, doubled at each level down.
         batch_norm: batch normalisation after every convolution.
         dropout: dropout rate in the bottleneck (0 = none).
+        bn_momentum: momentum of batch normalisation's moving mean and variance (Keras'
+            default 0.99). The moving statistics are what the network uses at prediction;
+            after ``n`` steps they still hold ``momentum ** n`` of their initial values
+            (0.99 ** 150 = 22 %), so a network trained for a few hundred steps, as on one CPU
+            in minutes, predicts with statistics unlike its training ones. 0.9 forgets the
+            start within a few dozen steps.
         name: the model's name.
 
     Returns:
@@ -55,21 +61,23 @@ def build_unet(n_bands: int, *, depth: int = 3, base_filters: int = 16,
             raise ValueError(f"{what} must be an int >= {low}; got {value!r}.")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout must be in [0, 1); got {dropout!r}.")
+    if not 0.0 <= bn_momentum < 1.0:
+        raise ValueError(f"bn_momentum must be in [0, 1); got {bn_momentum!r}.")
     inputs = keras.Input((None, None, n_bands), name="image")
     x = inputs
     skips = []
     for level in range(depth):
-        x = _conv_block(x, base_filters * 2 ** level, batch_norm, f"down{level}")
+        x = _conv_block(x, base_filters * 2 ** level, batch_norm, f"down{level}", bn_momentum)
         skips.append(x)
         x = layers.MaxPooling2D(2, name=f"pool{level}")(x)
-    x = _conv_block(x, base_filters * 2 ** depth, batch_norm, "bottleneck")
+    x = _conv_block(x, base_filters * 2 ** depth, batch_norm, "bottleneck", bn_momentum)
     if dropout:
         x = layers.Dropout(dropout, name="dropout")(x)
     for level in reversed(range(depth)):
         x = layers.Conv2DTranspose(base_filters * 2 ** level, 2, strides=2,
                                    name=f"up{level}_transpose")(x)
         x = layers.Concatenate(name=f"up{level}_skip")([x, skips[level]])
-        x = _conv_block(x, base_filters * 2 ** level, batch_norm, f"up{level}")
+        x = _conv_block(x, base_filters * 2 ** level, batch_norm, f"up{level}", bn_momentum)
     outputs = layers.Conv2D(1, 1, activation="sigmoid", dtype="float32", name="probability")(x)
     return keras.Model(inputs, outputs, name=name)
 
