@@ -37,6 +37,13 @@ RUNS = HERE / "unet_runs.jsonl"
 sys.path.insert(0, str(HERE.parent))
 
 
+def GENERATOR_VERSION() -> str:  # noqa: N802 (the constant's name)
+    """The study area's generator version (the world the numbers were measured on)."""
+    from course_lib.data.study_area.params import GENERATOR_VERSION as version
+
+    return str(version)
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -60,34 +67,26 @@ def setting_raster(area, setting: int):
     return layers.setting_layers(setting, area), layers.evaluation_mask(area)
 
 
-def cart_scores(area, raster, truth, mask, seed: int) -> dict:
-    """CART on the 130 training points, scored on the same pixels."""
-    from sklearn.tree import DecisionTreeClassifier
+def cart_scores(area, raster, truth, mask) -> dict:
+    """Notebook 04's CART (course_lib.pixel_classifiers), scored on the same pixels.
 
-    from course_lib import metrics
+    A tree grown to pure leaves on the study area's training points with their eight classes
+    (points with NaN in a band of the setting left out), every pixel classified, the seven
+    non-landslide classes merged, then a 3 x 3 focal mode: ``pc.classify_stack``.
+    """
+    import warnings
 
-    try:
-        from course_lib import layers
+    from course_lib import layers, metrics
+    from course_lib import pixel_classifiers as pc
 
-        table = layers.sample_at_points(raster, area["training_points"], on_invalid="drop")
-    except ImportError:
-        pts = area["training_points"]
-        vals = raster.data[:, pts["row"].to_numpy(), pts["col"].to_numpy()].T
-        import pandas as pd
-
-        table = pd.DataFrame(vals, columns=raster.band_names)
-        table["label"] = pts["label"].to_numpy()
-        table = table[np.isfinite(vals).all(1)]
-    names = list(raster.band_names)
-    tree = DecisionTreeClassifier(random_state=seed).fit(table[names], table["label"])
-    x = raster.data.reshape(len(names), -1).T
-    ok = np.isfinite(x).all(1)
-    pred = np.full(x.shape[0], np.nan, np.float32)
-    pred[ok] = tree.predict(x[ok])
-    pred = pred.reshape(truth.shape)
-    s = metrics.evaluate(truth, pred, valid=mask)
+    table = layers.sample_at_points(raster, area["training_points"], on_invalid="keep")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # the points left out for NaN are counted below
+        cart, cart_map = pc.classify_stack(table, raster, pc.make_cart(), focal_window=3,
+                                           on_nan="drop")
+    s = metrics.evaluate(truth, cart_map, valid=mask)
     return {"cart_mcc": s.mcc, "cart_precision": s.precision, "cart_recall": s.recall,
-            "n_points": len(table)}
+            "n_points": sum(cart.n_points.values()), "cart": "pixel_classifiers focal 3"}
 
 
 def run_study(args) -> None:
@@ -107,6 +106,7 @@ def run_study(args) -> None:
                             epochs=args.epochs, steps_per_epoch=args.steps,
                             batch_size=args.batch, depth=args.depth,
                             base_filters=args.base, batch_norm=not args.no_bn,
+                            bn_momentum=args.bn_momentum,
                             schedule=args.schedule, peak_lr=args.lr, augmentation=aug,
                             tta=args.tta or False, seed=args.seed, clock=args.clock,
                             jit_compile=args.jit)
@@ -127,9 +127,10 @@ def run_study(args) -> None:
                                          "n_params")},
            "config": {k: v for k, v in model.info["config"].items()
                       if k not in ("verbose",)},
-           "normalisation": args.normalisation,
+           "normalisation": args.normalisation, "trainer": "train_on_batch loop",
+           "world": f"v{GENERATOR_VERSION()}",
            "test_landslide_pixels": int(truth[mask].sum())}
-    row.update(cart_scores(area, raster, truth, mask, args.seed))
+    row.update(cart_scores(area, raster, truth, mask))
     _record(row)
 
 
@@ -210,6 +211,7 @@ def run_chips(args) -> None:
     model = unet.train_unet(tr, va, stats, time_budget_s=args.budget, epochs=args.epochs,
                             steps_per_epoch=args.steps, batch_size=args.batch,
                             depth=args.depth, base_filters=args.base, seed=args.seed,
+                            bn_momentum=args.bn_momentum, peak_lr=args.lr,
                             clock=args.clock, jit_compile=args.jit,
                             augmentation=unet.Augmentation() if not args.no_augment
                             else unet.Augmentation.none())
@@ -223,7 +225,8 @@ def run_chips(args) -> None:
     _record({"kind": "chips", "name": args.name, "budget_s": args.budget, "mcc": mcc, "f1": f1,
              "n_chips": {k: len(v) for k, v in parts.items()}, "by_group": args.by_group,
              "normalisation": args.normalisation, "threshold": model.threshold,
-             "load_before": load_before,
+             "load_before": load_before, "clock": args.clock, "trainer": "train_on_batch loop",
+             "world": f"v{GENERATOR_VERSION()}",
              **{k: model.info[k] for k in ("steps", "steps_per_second", "stop_reason",
                                            "best_epoch", "n_params")}})
 
@@ -236,61 +239,78 @@ def _fmt(v, digits=2):
     return str(v)
 
 
-def _levers(cfg: dict) -> str:
+def _levers(r: dict) -> str:
+    cfg = r["config"]
     aug = cfg.get("augmentation", {})
     parts = [f"depth {cfg.get('depth')}, base {cfg.get('base_filters')}",
-             "BN" if cfg.get("batch_norm") else "no BN",
+             f"BN {cfg.get('bn_momentum', 0.99):g}" if cfg.get("batch_norm") else "no BN",
              f"{cfg.get('schedule')} {cfg.get('peak_lr'):g}",
              "aug" if aug.get("flips") or aug.get("gain") else "no aug",
              f"batch {cfg.get('batch_size')}",
-             f"XLA {cfg.get('jit_compile', 'auto')}"]
+             f"XLA {cfg.get('jit_compile', 'auto')}",
+             r.get("trainer", "keras fit")]
     if cfg.get("tta"):
         parts.append(f"TTA {cfg['tta']}")
     return ", ".join(parts)
 
 
+def _table(title: str, columns: list[tuple[str, object]], rows: list[dict]) -> list[str]:
+    """A markdown table: one ``(header, row -> cell text)`` per column, one line per row."""
+    if not rows:
+        return []
+    out = [title, "", "| " + " | ".join(h for h, _ in columns) + " |",
+           "|" + "---|" * len(columns)]
+    out += ["| " + " | ".join(str(cell(r)) for _, cell in columns) + " |" for r in rows]
+    return out + [""]
+
+
+STUDY_COLUMNS = [
+    ("run", lambda r: r["name"]), ("levers", _levers),
+    ("normalisation", lambda r: r.get("normalisation", "-")),
+    ("budget (clock)", lambda r: f"{r['budget_s']:.0f} s ({r.get('clock', 'wall')})"),
+    ("steps", lambda r: r["steps"]), ("steps/s", lambda r: _fmt(r["steps_per_second"])),
+    ("first step s", lambda r: _fmt(r["first_step_seconds"], 0)),
+    ("U-Net MCC", lambda r: _fmt(r["mcc"], 3)), ("precision", lambda r: _fmt(r["precision"], 3)),
+    ("recall", lambda r: _fmt(r["recall"], 3)), ("threshold", lambda r: _fmt(r["threshold"])),
+    ("CART MCC (same pixels)", lambda r: _fmt(r["cart_mcc"], 3)),
+    ("CART", lambda r: r.get("cart", "bare tree, no focal")),
+    ("world", lambda r: r.get("world", "before v11")),
+    ("peak RSS MB", lambda r: r["peak_rss_mb"]),
+    ("load before", lambda r: _fmt(r.get("load_before"), 1))]
+
+SPEED_COLUMNS = [
+    ("depth", lambda r: r["depth"]), ("base filters", lambda r: r["base_filters"]),
+    ("weights", lambda r: f"{r['n_params']:,}"), ("batch", lambda r: r["batch"]),
+    ("clock", lambda r: r.get("clock", "wall")),
+    ("first step s", lambda r: _fmt(r["first_step_s"], 0)),
+    ("steps/s", lambda r: _fmt(r["steps_per_second"])),
+    ("tiles/s (training)", lambda r: _fmt(r["steps_per_second"] * r["batch"], 1)),
+    ("tiles/s (prediction)", lambda r: _fmt(r["predict_tiles_per_second"], 1)),
+    ("load before", lambda r: _fmt(r["load_before"], 1))]
+
+CHIP_COLUMNS = [
+    ("run", lambda r: r["name"]), ("normalisation", lambda r: r["normalisation"]),
+    ("split", lambda r: "by group" if r["by_group"] else "random"),
+    ("chips train/val/test", lambda r: "/".join(str(r["n_chips"][k])
+                                                for k in ("train", "val", "test"))),
+    ("budget s", lambda r: f"{r['budget_s']:.0f} ({r.get('clock', 'process')})"),
+    ("steps", lambda r: r["steps"]), ("steps/s", lambda r: _fmt(r.get("steps_per_second"))),
+    ("MCC (test chips)", lambda r: _fmt(r["mcc"], 3)), ("F1", lambda r: _fmt(r["f1"], 3)),
+    ("threshold", lambda r: _fmt(r["threshold"])),
+    ("world", lambda r: r.get("world", "before v11")),
+    ("load before", lambda r: _fmt(r.get("load_before"), 1))]
+
+
 def run_report(args) -> None:
     rows = [json.loads(line) for line in RUNS.read_text().splitlines() if line.strip()]
+    kind = {k: [r for r in rows if r["kind"] == k] for k in ("study", "speed", "chips")}
     out = [REPORT_HEAD]
-    study = [r for r in rows if r["kind"] == "study"]
-    if study:
-        out += ["## Study area, setting 2 (pre-VV, post-VV, dNDVI), test blocks", "",
-                "| run | levers | normalisation | budget (clock) | steps | steps/s | first step s "
-                "| U-Net MCC | precision | recall | threshold | CART MCC (same pixels) | peak RSS MB "
-                "| load before |", "|" + "---|" * 14]
-        for r in study:
-            out.append(
-                f"| {r['name']} | {_levers(r['config'])} | {r.get('normalisation', '-')} | "
-                f"{r['budget_s']:.0f} s ({r.get('clock', 'wall')}) | {r['steps']} | "
-                f"{_fmt(r['steps_per_second'])} | {_fmt(r['first_step_seconds'], 0)} | "
-                f"{_fmt(r['mcc'], 3)} | {_fmt(r['precision'], 3)} | {_fmt(r['recall'], 3)} | "
-                f"{_fmt(r['threshold'])} | {_fmt(r['cart_mcc'], 3)} | {r['peak_rss_mb']} | "
-                f"{_fmt(r.get('load_before'), 1)} |")
-        out.append("")
-    speed = [r for r in rows if r["kind"] == "speed"]
-    if speed:
-        out += ["## Model size: training steps per second on one CPU (batch of 128 x 128 x 3)",
-                "", "| depth | base filters | weights | batch | clock | first step s | steps/s "
-                "| tiles/s (training) | tiles/s (prediction) | load before |", "|" + "---|" * 10]
-        for r in speed:
-            out.append(f"| {r['depth']} | {r['base_filters']} | {r['n_params']:,} | {r['batch']} | "
-                       f"{r.get('clock', 'wall')} | {_fmt(r['first_step_s'], 0)} | "
-                       f"{_fmt(r['steps_per_second'])} | "
-                       f"{_fmt(r['steps_per_second'] * r['batch'], 1)} | "
-                       f"{_fmt(r['predict_tiles_per_second'], 1)} | {_fmt(r['load_before'], 1)} |")
-        out.append("")
-    chips = [r for r in rows if r["kind"] == "chips"]
-    if chips:
-        out += ["## Synthetic chip set of mixed sizes (8-bit RGB from the study area)", "",
-                "| run | normalisation | split | chips train/val/test | budget s | steps | "
-                "MCC (test chips) | F1 | threshold |", "|" + "---|" * 9]
-        for r in chips:
-            n = r["n_chips"]
-            out.append(f"| {r['name']} | {r['normalisation']} | "
-                       f"{'by group' if r['by_group'] else 'random'} | "
-                       f"{n['train']}/{n['val']}/{n['test']} | {r['budget_s']:.0f} | {r['steps']} "
-                       f"| {_fmt(r['mcc'], 3)} | {_fmt(r['f1'], 3)} | {_fmt(r['threshold'])} |")
-        out.append("")
+    out += _table("## Study area, setting 2 (pre-VV, post-VV, dNDVI), test blocks",
+                  STUDY_COLUMNS, kind["study"])
+    out += _table("## Model size: training steps per second on one CPU (batch of 128 x 128 x 3)",
+                  SPEED_COLUMNS, kind["speed"])
+    out += _table("## Synthetic chip set of mixed sizes (8-bit RGB from the study area)",
+                  CHIP_COLUMNS, kind["chips"])
     notes = HERE / "unet_notes.md"
     if notes.exists():
         out.append(notes.read_text())
@@ -316,8 +336,11 @@ wall clock. The one run with a wall-clock budget shows what contention does. Ste
 are per CPU second after the first step (which builds the graph). Compare ratios, not absolute
 speeds. The test blocks are the 3 of 16 blocks of 256 x 256 px that `blocked_split(seed=0)`
 deals to the test set; scores are on those blocks where all 13 layers are valid
-(`layers.evaluation_mask`). CART: `DecisionTreeClassifier(random_state=2019)` on the study
-area's training points with a finite value in every band of the setting.
+(`layers.evaluation_mask`). CART: notebook 04's (`course_lib.pixel_classifiers.classify_stack`:
+a tree grown to pure leaves on the study area's training points with their eight classes,
+points with NaN in a band of the setting left out, merged to landslide / not, 3 x 3 focal
+mode); runs before 29 Nov 2026 used a bare `DecisionTreeClassifier` on the landslide label
+without the focal mode (column *CART*).
 """
 
 
@@ -338,6 +361,7 @@ def main() -> None:
     ap.add_argument("--normalisation", default="training")
     ap.add_argument("--no-augment", action="store_true")
     ap.add_argument("--no-bn", action="store_true")
+    ap.add_argument("--bn-momentum", type=float, default=0.9)
     ap.add_argument("--by-group", action="store_true")
     ap.add_argument("--tta", default=None)
     ap.add_argument("--seed", type=int, default=2019)
