@@ -327,13 +327,15 @@ Made by `bench/unet.py` (every run appends a line to `bench/unet_runs.jsonl`; `p
 bench/unet.py report` rewrites this file from it, followed by `bench/unet_notes.md`).
 
 **Conditions.** Each run was pinned to one core (`taskset -c 0` or `-c 1`) with every thread
-pool capped to one thread, as `binder/start` does. The machine has 2 cores shared by about 9
-busy processes (load average about 9-13, column *load before*), so a run got roughly a tenth of
-a core. Wall-clock times are therefore inflated several-fold and noisy. The training budgets of
-the study-area and chip runs count **CPU seconds of the process** (`TrainConfig(clock=
-"process")`, column *clock*): on a quiet single CPU the same run takes about that long on the
-wall clock. The one run with a wall-clock budget shows what contention does. Steps per second
-are per CPU second after the first step (which builds the graph). Compare ratios, not absolute
+pool capped to one thread, as `binder/start` does. The machine has 2 cores shared with other
+work (column *load before*: the load average when the run started), so wall-clock times are
+inflated and noisy. The training budgets of the study-area and chip runs count **CPU seconds
+of the process** (`TrainConfig(clock="process")`, column *clock*): on a quiet single CPU the
+same run takes about that long on the wall clock. The one run with a wall-clock budget shows
+what contention does. Steps per second are per CPU second after the first step (which builds
+the graph). Column *world* is the study area's generator version (the numbers of different
+worlds are not comparable); *levers* ends with the training loop (Keras `fit` or the
+`train_on_batch` loop of `course_lib.unet.train`). Compare ratios, not absolute
 speeds. The test blocks are the 3 of 16 blocks of 256 x 256 px that `blocked_split(seed=0)`
 deals to the test set; scores are on those blocks where all 13 layers are valid
 (`layers.evaluation_mask`). CART: notebook 04's (`course_lib.pixel_classifiers.classify_stack`:
