@@ -111,7 +111,11 @@ print("bands:", x2.band_names, "| grid:", x2.shape, "| landslide pixels:",
 # enough to train on one CPU in minutes. In `bench/unet.md` it trained about twice as many
 # steps per second as 16 filters and scored better within the same 3-minute budget.
 # Batch normalisation after each convolution (Ioffe and Szegedy 2015) keeps training stable
-# with a high learning rate.
+# with a high learning rate. It normalises with the statistics of each training batch, and
+# keeps running averages of them for prediction. Keras updates those averages slowly
+# (momentum 0.99) for trainings of many thousand steps; ours lasts a few hundred, so we use
+# 0.9: with 0.99 the averages were still far from the training statistics at the end, and
+# the network's predictions were useless (`bench/unet.md`).
 
 # %%
 DEPTH, BASE_FILTERS, TILE = 3, 8, 128
@@ -265,7 +269,7 @@ unet_map = np.where(np.isnan(probability), np.nan,
                     probability >= model.threshold).astype(np.float32)
 test_pixels = unet.held_out_mask(split, evalmask)
 unet_scores = metrics.evaluate(truth, unet_map, valid=test_pixels)
-print("U-Net, test blocks (%):", unet_scores.format(digits=1))
+print("U-Net, test blocks:", unet_scores.text(digits=1))
 
 # %% [markdown]
 # Now the leak. The same model scored on the pixels of its own **training** blocks (which it
@@ -298,7 +302,7 @@ def show_threshold(threshold: float = round(model.threshold, 2)) -> None:
     view = up.probability_threshold_view(probability, truth, threshold, valid=test_pixels,
                                          chosen=model.threshold, extent=truth_raster.extent)
     display(view.figure)
-    print(view.counts, "->", view.scores.format(digits=1))
+    print(view.counts, "->", view.scores.text(digits=1))
 
 
 widgets.interact(show_threshold,
@@ -356,9 +360,10 @@ print(f"U-Net minus CART, MCC: {100 * (unet_scores.mcc - cart_scores.mcc):+.1f} 
 
 # %% [markdown]
 # Compare the ordering rather than the exact numbers: the course's world is simulated, its
-# test blocks are a fifth of the scene, and the paper scored its whole area. Where does the
-# U-Net gain over CART: fewer isolated false alarms (it sees the neighbourhood), or more of
-# each landslide found?
+# test blocks are a fifth of the scene, and the paper scored its whole area. Compare
+# precision and recall too: does the U-Net differ from CART by fewer isolated false alarms
+# (it sees the neighbourhood), or by more of each landslide found? A minute of training on one
+# CPU is short for a network; `bench/unet.md` records what three minutes reach.
 #
 # Save the map for notebook 06, as every method does. The saved map covers the whole scene,
 # **including the blocks the U-Net trained on**, so notebook 06's whole-area score for the
@@ -472,8 +477,8 @@ model3 = unet.train_unet(scene3.train, scene3.val, scene3.stats, config,
 test3 = unet.make_sample(x3, truth, scene3.stats, region=split.region("test"), tile=TILE)
 p3 = unet.trained_predict_sample(model3, test3)
 map3 = np.where(np.isnan(p3), np.nan, p3 >= model3.threshold)
-print("U-Net setting 3, test blocks (%):",
-      metrics.evaluate(truth, map3, valid=test_pixels).format(digits=1))
+print("U-Net setting 3, test blocks:",
+      metrics.evaluate(truth, map3, valid=test_pixels).text(digits=1))
 del model3, scene3, x3, test3   # free memory
 # Radar speckle makes single pixels unreliable: a tree on one pixel's values sees noise,
 # while the U-Net averages many neighbouring pixels and can learn the shape of the

@@ -82,6 +82,11 @@ def import_keras_quietly() -> Any:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+    # Every new U-Net traces its own training function; after a few models TensorFlow warns
+    # about "excessive retracing", which is expected here and not the learner's doing.
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
     return keras
 
 
