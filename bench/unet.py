@@ -107,6 +107,7 @@ def run_study(args) -> None:
                             batch_size=args.batch, depth=args.depth,
                             base_filters=args.base, batch_norm=not args.no_bn,
                             bn_momentum=args.bn_momentum,
+                            positive_fraction=args.positive,
                             schedule=args.schedule, peak_lr=args.lr, augmentation=aug,
                             tta=args.tta or False, seed=args.seed, clock=args.clock,
                             jit_compile=args.jit)
@@ -247,6 +248,7 @@ def _levers(r: dict) -> str:
              f"{cfg.get('schedule')} {cfg.get('peak_lr'):g}",
              "aug" if aug.get("flips") or aug.get("gain") else "no aug",
              f"batch {cfg.get('batch_size')}",
+             f"positive {cfg.get('positive_fraction', 0):g}",
              f"XLA {cfg.get('jit_compile', 'auto')}",
              r.get("trainer", "keras fit")]
     if cfg.get("tta"):
@@ -364,6 +366,8 @@ def main() -> None:
     ap.add_argument("--no-augment", action="store_true")
     ap.add_argument("--no-bn", action="store_true")
     ap.add_argument("--bn-momentum", type=float, default=0.9)
+    ap.add_argument("--positive", type=float, default=0.5,
+                    help="share of training tiles drawn around a landslide pixel")
     ap.add_argument("--by-group", action="store_true")
     ap.add_argument("--tta", default=None)
     ap.add_argument("--seed", type=int, default=2019)

@@ -263,6 +263,28 @@ def test_streamed_dataset_is_seeded_and_stays_in_region(keras):
     assert np.array_equal(again[0][0], xb)
 
 
+def test_foreground_oversampling_puts_a_positive_in_every_tile_and_keeps_the_region():
+    rows = cols = 200
+    truth = np.zeros((rows, cols), np.uint8)
+    truth[150:153, 20:23] = 1                 # one small slide, inside the region
+    truth[10:13, 180:183] = 1                 # one outside it
+    x = np.random.default_rng(0).normal(size=(rows, cols, 2)).astype(np.float32)
+    stats = unet.fit_band_stats(x, ["a", "b"])
+    region = np.zeros(truth.shape, bool)
+    region[100:, :] = True
+    s = unet.make_sample(x, truth, stats, region=region)
+    ds = unet.TileDataset([s], batch_size=16, steps=2, tile=64, seed=3, positive_fraction=1.0)
+    _, yb = ds[0]
+    assert (yb.reshape(16, -1) == 1).any(axis=1).all()      # every tile holds the slide
+    uniform = unet.TileDataset([s], batch_size=16, steps=2, tile=64, seed=3)
+    assert (uniform[0][1].reshape(16, -1) == 1).any(axis=1).sum() < 16
+    assert np.array_equal(ds[1][1], unet.TileDataset([s], batch_size=16, steps=2, tile=64, seed=3,
+                                                     positive_fraction=1.0)[1][1])
+    for bad in (-0.1, 1.5, True):
+        with pytest.raises(ValueError, match="positive_fraction"):
+            unet.TileDataset([s], batch_size=4, steps=1, tile=64, positive_fraction=bad)
+
+
 @pytest.fixture(scope="module")
 def tiny_trained(keras):
     x, truth = _scene()
