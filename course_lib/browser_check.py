@@ -60,6 +60,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+class _ExitedEarly(RuntimeError):
+    """The JupyterLab process ended before it answered (e.g. its port was taken)."""
+
+
 class LabServer:
     """A JupyterLab server on a temporary copy of the notebooks, for the duration of a
     ``with`` block. Kernels run in fast mode (``COURSE_FAST=1``) unless told otherwise.
@@ -70,15 +74,19 @@ class LabServer:
         startup_seconds: how long to wait for the server to answer.
     """
 
+    #: Starts tried, each on a new free port, when the server exits at once (port taken).
+    PORT_ATTEMPTS = 3
+
     def __init__(self, notebook_dir: Path | None = None, env: dict[str, str] | None = None,
                  startup_seconds: int = 120) -> None:
         self.notebook_dir = Path(notebook_dir or REPO_ROOT / "notebooks")
         self.extra_env = env or {}
         self.startup_seconds = startup_seconds
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.port = 0
+        self.base = ""
         self.root: Path | None = None
         self.process: subprocess.Popen | None = None
+        self.log = None
 
     def __enter__(self) -> LabServer:
         self.root = Path(tempfile.mkdtemp(prefix="course-lab-"))
@@ -94,30 +102,49 @@ class LabServer:
         # the test suite's MPLBACKEND=Agg would stop inline figures from showing, as a
         # learner's JupyterLab never would
         env.pop("MPLBACKEND", None)
-        self.log = open(self.root / "jupyterlab.log", "w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={self.port}",
-             "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
-             "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
-             f"--ServerApp.root_dir={self.root}", "--allow-root"],
-            cwd=self.root, stdout=self.log, stderr=subprocess.STDOUT, env=env)
-        try:
-            self._wait()
-        except BaseException:
-            self.__exit__(None, None, None)
-            raise
-        return self
+        # A free port can be taken by another process (a parallel test run, a Dask dashboard)
+        # between _free_port() and the server's bind. The server must then fail rather than
+        # move to another port (port_retries=0) so that we never talk to someone else's
+        # server; we start it again on a new port.
+        for attempt in range(1, self.PORT_ATTEMPTS + 1):
+            self.port = _free_port()
+            self.base = f"http://127.0.0.1:{self.port}"
+            self.log = open(self.root / "jupyterlab.log", "a")
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={self.port}",
+                 "--ServerApp.port_retries=0",
+                 "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
+                 "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
+                 f"--ServerApp.root_dir={self.root}", "--allow-root"],
+                cwd=self.root, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+            try:
+                self._wait()
+                return self
+            except _ExitedEarly:
+                self.log.close()
+                if attempt == self.PORT_ATTEMPTS:
+                    tail = (self.root / "jupyterlab.log").read_text()[-3000:]
+                    self.__exit__(None, None, None)
+                    raise RuntimeError(f"JupyterLab exited at start {self.PORT_ATTEMPTS} times "
+                                       f"(last on port {self.port}); its log ends:\n{tail}"
+                                       ) from None
+            except BaseException:
+                self.__exit__(None, None, None)
+                raise
+        raise AssertionError("unreachable")
 
     def _wait(self) -> None:
         deadline = time.time() + self.startup_seconds
         while time.time() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited; see {self.root / 'jupyterlab.log'}")
+                raise _ExitedEarly(f"JupyterLab exited; see {self.root / 'jupyterlab.log'}")
             try:
                 urllib.request.urlopen(f"{self.base}/api/status", timeout=2)
-                return
             except OSError:
                 time.sleep(1)
+                continue
+            if self.process.poll() is None:   # it is ours that answered
+                return
         raise RuntimeError(f"JupyterLab did not answer at {self.base} within "
                            f"{self.startup_seconds} s")
 
@@ -141,7 +168,8 @@ class LabServer:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-        self.log.close()
+        if self.log is not None:
+            self.log.close()
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
 

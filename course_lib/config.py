@@ -68,3 +68,24 @@ def pick(full, fast):
     True
     """
     return fast if fast_mode() else full
+
+
+def available_cpus() -> int:
+    """CPUs this process may use: its CPU affinity and the cgroup quota (Binder: 1).
+
+    ``os.cpu_count()`` counts the machine's CPUs, not those a container or ``taskset`` allows.
+
+    >>> available_cpus() >= 1
+    True
+    """
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        cpus = os.cpu_count() or 1
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, int(float(quota) / float(period))))
+    except (OSError, ValueError):
+        pass
+    return cpus

@@ -35,6 +35,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from course_lib.config import available_cpus  # noqa: F401 (part of this module's API)
+
 DEFAULT_CHUNK = 512
 
 
@@ -286,21 +288,6 @@ def majority_filter(labels: np.ndarray, size: int = 5) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- the cluster
-def available_cpus() -> int:
-    """CPUs this process may use: affinity and the cgroup quota (Binder: 1)."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        cpus = os.cpu_count() or 1
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        if quota != "max":
-            cpus = min(cpus, max(1, int(float(quota) / float(period))))
-    except (OSError, ValueError):
-        pass
-    return cpus
-
-
 def on_binder() -> bool:
     """True on mybinder.org (it sets ``BINDER_LAUNCH_HOST`` / ``BINDER_SERVICE_HOST``)."""
     return bool(os.environ.get("BINDER_LAUNCH_HOST") or os.environ.get("BINDER_SERVICE_HOST"))

@@ -1,7 +1,9 @@
 """Execute every course notebook, in order, each in a fresh kernel, in fast mode.
 
 Fast mode (``COURSE_FAST=1``) shrinks epochs and sample sizes but runs every cell. Notebooks
-share one output folder so that later notebooks read what earlier ones saved, as a learner's do.
+share one output folder so that later notebooks read what earlier ones saved, as a learner's do;
+so in a parallel run (pytest-xdist, ``--dist loadfile``: see ``tests/conftest.py``) this file
+runs whole and in order on one worker.
 """
 
 import pytest
