@@ -348,9 +348,10 @@ def pct(value: float) -> str:
     return metrics.format_score(value, digits=1)
 
 
-print(f"U-Net setting 2: {info['steps']} training steps in {info['fit_seconds']:.0f} s "
-      f"({info['steps_per_second']:.2f} steps/s after the first), stopped by "
-      f"{info['stop_reason']}")
+print(f"U-Net setting 2: {info['steps']} training step{'s' * (info['steps'] != 1)} in "
+      f"{info['fit_seconds']:.0f} s "
+      f"({metrics.format_score(info['steps_per_second'], percent=False, digits=2)} steps/s "
+      f"after the first), stopped by {info['stop_reason']}")
 print(f"test blocks, {int(test_pixels.sum()):,} pixels "
       f"({int(truth[test_pixels].sum()):,} landslide):")
 for name, sc in (("U-Net", unet_scores), ("CART", cart_scores)):
