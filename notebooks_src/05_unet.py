@@ -206,7 +206,8 @@ for name, mean, std in zip(stats.band_names, stats.mean, stats.std):
 #
 # A few hundred tiles are little data for a network. Landslides run downslope in any compass
 # direction, so a flipped or rotated tile is still a valid example: each training tile is
-# drawn at a random position inside the training blocks, turned by a random one of the 8
+# cut at a random position inside the training blocks (section 6 says how), turned by a
+# random one of the 8
 # symmetries of a square (flips and 90-degree rotations), and its bands get a small random
 # gain and offset (radiometric jitter). The mask gets the **same** geometric change: the red
 # outline follows the landslides in every copy.
@@ -225,9 +226,11 @@ display(up.plot_augmentations(tile_x, tile_y, n=5, band=stats.band_names.index("
 # `unet.train_unet` streams tiles batch by batch (they never sit in memory all at once),
 # prints one line per epoch, and:
 #
-# * minimises **binary cross-entropy + Dice loss**: landslides are about 1 % of the pixels;
-#   cross-entropy alone is dominated by the easy background, Dice measures the overlap with
-#   the landslide pixels only;
+# * cuts half of its training tiles around a landslide pixel (**foreground oversampling**,
+#   `TrainConfig.positive_fraction`): landslides are a percent or two of the pixels
+#   (section 1), so most tiles cut anywhere would hold none and teach only "no landslide";
+# * minimises **binary cross-entropy + Dice loss**: cross-entropy alone is dominated by the
+#   easy background, Dice measures the overlap with the landslide pixels only;
 # * raises the learning rate during a short **warm-up**, then lowers it along a **cosine**
 #   (the schedule follows the share of the time budget used, so it ends on time);
 # * stops at the epoch limit or before the **time budget** would be exceeded, and keeps the
