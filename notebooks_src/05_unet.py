@@ -442,7 +442,9 @@ print(f"{len(parts['test'])} test chips: MCC {metrics.format_score(chip_mcc, dig
 # %% [markdown]
 # RGB alone carries less landslide signal than setting 2 (no radar, no before-and-after
 # change), and a few dozen chips with a short budget make a weak model: expect a lower score
-# than in section 7. **With your own data**, point the loader at your folders and give it time:
+# than in section 7. With this classroom budget the network makes only the few steps printed
+# above (building its graph takes the first 10-15 seconds on one CPU), so the score shows that
+# the pipeline runs end to end, not what the chips can give. **With your own data**, point the loader at your folders and give it time:
 #
 # ```python
 # chips = unet.load_chip_folder("my_chips/images", "my_chips/masks")

@@ -50,8 +50,9 @@ class TrainConfig:
         batch_size: tiles per step.
         positive_fraction: share of training tiles drawn around a landslide pixel
             (foreground oversampling, see :class:`~course_lib.unet.dataset.TileDataset`);
-            0.5 lifted the study-area MCC from 0.50 to 0.68 in the same 180 CPU-seconds
-            (``bench/unet.md``).
+            at a peak rate of 3e-3, 0.5 lifted the study-area MCC from 0.50 to 0.59-0.60 (two
+            seeds) in the same 180 CPU-seconds, and from 0.24 to 0.52 in 60 s
+            (``bench/unet.md``; with the 1e-2 peak rate the gain is within seed noise).
         steps_per_epoch: training steps between validations.
         epochs: maximum number of epochs.
         time_budget_s: wall-clock limit for training (None = no limit).
