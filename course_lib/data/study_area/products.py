@@ -400,7 +400,10 @@ def write_raster_product(name: str, raster: Raster, folder: Path) -> Path:
     profile = dict(driver="GTiff", width=data.shape[2], height=data.shape[1],
                    count=data.shape[0], dtype=data.dtype, crs=raster.crs,
                    transform=raster.transform, nodata=np.nan if floating else None,
-                   compress="deflate", predictor=3 if floating else 2, interleave="band")
+                   compress="zstd", zstd_level=1, predictor=3 if floating else 2,
+                   interleave="band")
+    # zstd level 1 (GDAL >= 2.3, in rasterio's wheels): a fifth of deflate's write time and a
+    # third of its read time for about 10 % more disk.
     if min(data.shape[1:]) >= 256:
         profile.update(tiled=True, blockxsize=256, blockysize=256)
     tmp = path.with_name(f".{path.name}.part")
