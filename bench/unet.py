@@ -72,18 +72,13 @@ def cart_scores(area, raster, truth, mask) -> dict:
 
     A tree grown to pure leaves on the study area's training points with their eight classes
     (points with NaN in a band of the setting left out), every pixel classified, the seven
-    non-landslide classes merged, then a 3 x 3 focal mode: ``pc.classify_stack``.
+    non-landslide classes merged, then a 3 x 3 focal mode: ``pc.classify_at_points``.
     """
-    import warnings
-
-    from course_lib import layers, metrics
+    from course_lib import metrics
     from course_lib import pixel_classifiers as pc
 
-    table = layers.sample_at_points(raster, area["training_points"], on_invalid="keep")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # the points left out for NaN are counted below
-        cart, cart_map = pc.classify_stack(table, raster, pc.make_cart(), focal_window=3,
-                                           on_nan="drop")
+    cart, cart_map, _ = pc.classify_at_points(raster, area["training_points"], pc.make_cart(),
+                                              focal_window=3, quiet=True)
     s = metrics.evaluate(truth, cart_map, valid=mask)
     return {"cart_mcc": s.mcc, "cart_precision": s.precision, "cart_recall": s.recall,
             "n_points": sum(cart.n_points.values()), "cart": "pixel_classifiers focal 3"}

@@ -383,6 +383,33 @@ def classify_stack(table: pd.DataFrame, stack: Any, estimator: ClassifierMixin |
                                                      chunk_pixels=chunk_pixels)
 
 
+def classify_at_points(stack: Any, points: Any, estimator: ClassifierMixin | None = None, *,
+                       focal_window: int = 3, quiet: bool = False
+                       ) -> tuple[PixelClassifier, np.ndarray, pd.DataFrame]:
+    """:func:`classify_stack` from the points themselves, as notebook 04 runs the paper's CART.
+
+    The stack is sampled at the points (``layers.sample_at_points``, rows with NaN kept), the
+    points with a NaN band are left out of training (the NaN policy; a warning names them
+    unless ``quiet``), then the tree is trained, every pixel classified, the classes merged
+    and the map cleaned with a ``focal_window`` focal mode.
+
+    Returns:
+        ``(classifier, binary map, training table)``; the table has every point, so a caller
+        can count which ones trained the model.
+    """
+    import warnings
+
+    from course_lib import layers
+
+    table = layers.sample_at_points(stack, points, on_invalid="keep")
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore", UserWarning)
+        classifier, binary = classify_stack(table, stack, estimator, focal_window=focal_window,
+                                            on_nan="drop")
+    return classifier, binary, table
+
+
 # --------------------------------------------------------------------------------------------
 # Focal mode filter
 # --------------------------------------------------------------------------------------------

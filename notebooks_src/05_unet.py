@@ -63,7 +63,6 @@
 # %matplotlib inline
 import gc
 import tempfile
-import warnings
 from pathlib import Path
 
 import ipywidgets as widgets
@@ -316,7 +315,7 @@ widgets.interact(show_threshold,
 # %% [markdown]
 # ## 9. U-Net next to CART and the paper
 #
-# CART is notebook 04's method, `pixel_classifiers.classify_stack`: a tree grown on the
+# CART is notebook 04's method, `pixel_classifiers.classify_at_points`: a tree grown on the
 # training points with their eight classes (points with a NaN band left out), applied to
 # every pixel, the seven non-landslide classes merged, then a 3 x 3 focal mode. Both are
 # scored on the **same** pixels: the test blocks, where every one of the 13 layers is valid.
@@ -324,11 +323,9 @@ widgets.interact(show_threshold,
 # below); the U-Net never saw those blocks.
 
 # %%
-points = layers.sample_at_points(x2, area["training_points"], on_invalid="keep")
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")   # the points left out for NaN are counted below
-    cart, cart_map = pc.classify_stack(points, x2, pc.make_cart(), focal_window=3,
-                                       on_nan="drop")
+# quiet: the points left out for NaN are counted below
+cart, cart_map, points = pc.classify_at_points(x2, area["training_points"], pc.make_cart(),
+                                               focal_window=3, quiet=True)
 cart_scores = metrics.evaluate(truth, cart_map, valid=test_pixels)
 n_points = sum(cart.n_points.values())
 used = np.isfinite(points[list(x2.band_names)].to_numpy()).all(axis=1)

@@ -372,8 +372,8 @@ display(ep.plot_comparison(comparison, "mcc"))
 
 # %% [markdown]
 # Questions to ask of your table: does the U-Net beat CART on the radar-only setting 3, as in
-# the paper (79 % vs 20 %), and why (speckle gives pixel classifiers isolated false positives,
-# a U-Net sees the neighbourhood)? Does setting 2 (pre-VV, post-VV, dNDVI) do best? How far is
+# the paper (79 % vs 20 %), and why (speckle gives pixel classifiers false positives, singly
+# and in clumps; a U-Net sees the neighbourhood)? Does setting 2 (pre-VV, post-VV, dNDVI) do best? How far is
 # each method above the dNDVI baseline? A method that does not beat a one-line threshold has
 # not yet earned its complexity.
 

@@ -330,3 +330,27 @@ def test_bad_inputs_get_clear_errors():
         pc.band_separability(raster, klass)              # class codes, not a mask
     with pytest.raises(ValueError, match="band names for a tree"):
         pc.tree_summary(clf.estimator, ["only-one"])
+
+
+def test_classify_at_points_samples_trains_without_nan_points_and_maps():
+    import geopandas as gpd
+    import warnings
+
+    raster, klass, _ = fake_world()
+    t = raster.transform
+    cells = [(10, 32, "landslide"), (12, 33, "landslide"), (20, 5, "water"), (22, 6, "water"),
+             (5, 50, "forest"), (8, 45, "forest"), (30, 50, "bare_rock"), (35, 55, "bare_rock"),
+             (0, 0, "water")]                                  # (0, 0) is NaN in one band
+    points = gpd.GeoDataFrame(
+        {"id": range(1, len(cells) + 1), "class_name": [n for *_, n in cells]},
+        geometry=gpd.points_from_xy([t.c + (c + 0.5) * t.a for _, c, _ in cells],
+                                    [t.f + (r + 0.5) * t.e for r, _, _ in cells]),
+        crs=raster.crs)
+    with pytest.warns(UserWarning):
+        clf, binary, table = pc.classify_at_points(raster, points, focal_window=1)
+    assert len(table) == len(points) and sum(clf.n_points.values()) == len(points) - 1
+    _, expected = pc.classify_stack(table, raster, focal_window=1, on_nan="drop")
+    np.testing.assert_array_equal(binary, expected)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pc.classify_at_points(raster, points, focal_window=1, quiet=True)

@@ -466,22 +466,16 @@ def test_default_world_sar_alone_gives_far_more_false_positives(default_area):
     landslide, 3 x 3 focal mode, judged on the evaluation mask. The speckle is correlated
     over about two pixels, so clumps of false alarms survive the focal mode.
     """
-    import warnings
-
     from course_lib import layers, metrics
     from course_lib import pixel_classifiers as pc
 
     truth = default_area["landslide_mask"]
     evalmask = layers.evaluation_mask(default_area)
     stacks = {k: layers.setting_layers(k, default_area) for k in (3, 4)}
-    table = layers.sample_at_points(layers.setting_layers(1, default_area),
-                                    default_area["training_points"], on_invalid="keep")
     counts = {}
     for k, stack in stacks.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            _, pred = pc.classify_stack(table, stack, pc.make_cart(), focal_window=3,
-                                        on_nan="drop")
+        _, pred, _ = pc.classify_at_points(stack, default_area["training_points"],
+                                           pc.make_cart(), focal_window=3, quiet=True)
         counts[k] = metrics.confusion_counts(truth.data[0], pred, evalmask)
     fp3, fp4 = counts[3].fp, counts[4].fp
     assert fp3 > 3 * fp4, (fp3, fp4)
