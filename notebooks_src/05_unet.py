@@ -295,7 +295,7 @@ print(f"A random split's test tiles lie {seen_random:.0%} inside training tiles,
 # ## 8. Explore the threshold
 #
 # Move the slider: the confusion map of the test blocks (the other blocks are drawn black as
-# [nodata](glossary.md#nodata)) and the four scores against the threshold. The orange line is the threshold chosen
+# [nodata](glossary.md#nodata)) and the four scores against the threshold. The blue dash-dot line is the threshold chosen
 # on the validation blocks. The callback, `course_lib.viz.unet_plots.probability_threshold_view`,
 # is a plain function you can call yourself.
 

@@ -188,7 +188,8 @@ def probability_threshold_view(probability: np.ndarray, truth: Any, threshold: f
 
     Left: the confusion map of ``probability >= threshold`` over ``valid`` pixels (e.g. the
     test blocks); right: precision, recall, F1 and MCC against the threshold, with the
-    threshold chosen on validation (``chosen``) marked in orange.
+    threshold chosen on validation (``chosen``) marked by a blue dash-dot line (orange is
+    precision).
 
     Returns:
         ``ThresholdView(figure, counts, scores)`` (see
@@ -200,7 +201,7 @@ def probability_threshold_view(probability: np.ndarray, truth: Any, threshold: f
                               score_name="U-Net probability")
     if chosen is not None:
         ax_curve = view.figure.axes[-1]
-        ax_curve.axvline(chosen, color=OKABE_ITO["orange"], lw=2,
+        ax_curve.axvline(chosen, color=OKABE_ITO["blue"], lw=2, ls="-.",
                          label=f"chosen on validation ({chosen:.2f})")
         ax_curve.legend(loc="best", fontsize="small")
     return view
