@@ -353,7 +353,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=25)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--depth", type=int, default=3)
-    ap.add_argument("--base", type=int, default=16)
+    ap.add_argument("--base", type=int, default=8)   # TrainConfig's default
     ap.add_argument("--lr", type=float, default=1e-2)
     ap.add_argument("--schedule", default="cosine")
     ap.add_argument("--block", type=int, default=256)

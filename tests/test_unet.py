@@ -328,6 +328,38 @@ def test_save_load_round_trip_predicts_identically(tiny_trained, tmp_path):
         unet.load_unet(tmp_path / "missing.keras")
 
 
+def test_reused_compiled_model_trains_like_a_new_one_and_leaves_earlier_results(keras):
+    """A second run with the same architecture reuses the compiled training step (no new
+    graph), yet gives the same weights as a new model, and the first result is untouched."""
+    from course_lib.unet import train as train_module
+
+    x, truth = _scene(2, 128)
+    stats = unet.fit_band_stats(x, ["a", "b"])
+    s = [unet.make_sample(x, truth, stats, tile=64)]
+    options = dict(tile=64, depth=1, base_filters=2, batch_size=2, steps_per_epoch=3,
+                   epochs=2, verbose=False, max_val_tiles=2)
+    unet.clear_compiled_models()
+    first = unet.train_unet(s, s, stats, seed=1, **options)
+    assert first.info["reused_compiled_model"] is False
+    first_weights = [w.copy() for w in first.model.get_weights()]
+    other = unet.train_unet(s, s, stats, seed=2, **options)
+    reused = unet.train_unet(s, s, stats, seed=1, **options)
+    assert other.info["reused_compiled_model"] and reused.info["reused_compiled_model"]
+    new = unet.train_unet(s, s, stats, seed=1, reuse_compiled=False, **options)
+    assert new.info["reused_compiled_model"] is False
+    for a, b, c in zip(reused.model.get_weights(), new.model.get_weights(), first_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(a, c, rtol=1e-5, atol=1e-6)
+    assert reused.threshold == pytest.approx(new.threshold)
+    # training other models did not change the first result's weights
+    for a, b in zip(first.model.get_weights(), first_weights):
+        assert np.array_equal(a, b)
+    assert not any(np.array_equal(a, b) for a, b in
+                   zip(other.model.get_weights()[:1], first_weights[:1]))
+    assert len(train_module._COMPILED) == 1
+    assert unet.clear_compiled_models() == 1 and not train_module._COMPILED
+
+
 def test_time_budget_is_respected_within_one_epoch(keras):
     x, truth = _scene(1, 128)
     stats = unet.fit_band_stats(x, ["a", "b"])

@@ -51,7 +51,7 @@ _LAZY = {
     "Sample": "dataset", "TileDataset": "dataset", "make_sample": "dataset",
     "samples_from_chips": "dataset", "fixed_tiles": "dataset", "binary_labels": "dataset",
     "TrainConfig": "train", "train_unet": "train", "learning_rate": "train",
-    "trained_predict_sample": "train",
+    "trained_predict_sample": "train", "clear_compiled_models": "train",
     "save_unet": "saving", "load_unet": "saving",
     "SceneData": "scene", "prepare_scene": "scene", "held_out_mask": "scene",
 }

@@ -17,6 +17,14 @@
 7. predicts the validation images (blended tiles) and chooses the MCC-optimal threshold
    (:func:`course_lib.unet.threshold.choose_threshold`).
 
+Building the training step's graph is the slowest step of all: TensorFlow traces some
+8,700 operations in Python, 6-15 s on one CPU, which a 10-second budget cannot afford. So
+the compiled model of a run is kept (:data:`_COMPILED`, the last two architectures) and a
+later run with the same architecture reuses its graph: its weights are set to the new run's
+freshly initialised ones and the optimizer's state to zero, which gives the same updates as a
+new model (tested). The returned model is always a separate copy, so a later training never
+changes an earlier result. :func:`clear_compiled_models` frees them.
+
 Exact repeatability needs a fixed number of steps: with a time budget the number of steps
 depends on the machine's speed, so two runs on a busy machine may stop at different steps.
 """
@@ -26,6 +34,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, field
+from collections import OrderedDict
 from typing import Any, Sequence
 
 import numpy as np
@@ -76,6 +85,9 @@ class TrainConfig:
             trainee waits) or ``"process"`` (CPU seconds used by this process; on a machine
             shared with other jobs and pinned to one core, this is what the same run would take
             on a quiet CPU: used by ``bench/unet.py``).
+        reuse_compiled: reuse the compiled training step of an earlier run with the same
+            architecture (module docstring); False builds and compiles a new model every
+            time. Runs with dropout never reuse (the dropout's random state would carry over).
         verbose: print one line per epoch.
     """
 
@@ -102,6 +114,7 @@ class TrainConfig:
     seed: int = 2019
     jit_compile: Any = False
     clock: str = "wall"
+    reuse_compiled: bool = True
     verbose: bool = True
 
     def __post_init__(self) -> None:
@@ -135,6 +148,55 @@ def learning_rate(progress: float, cfg: TrainConfig) -> float:
     q = (p - cfg.warmup) / max(1.0 - cfg.warmup, 1e-9)
     low = cfg.peak_lr * cfg.final_lr_fraction
     return low + 0.5 * (cfg.peak_lr - low) * (1.0 + math.cos(math.pi * q))
+
+
+#: Compiled training models kept for reuse, by architecture (most recently used last).
+_COMPILED: OrderedDict[tuple, Any] = OrderedDict()
+_MAX_COMPILED = 2
+
+
+def clear_compiled_models() -> int:
+    """Forget the compiled models kept for reuse (frees their memory); returns how many."""
+    n = len(_COMPILED)
+    _COMPILED.clear()
+    return n
+
+
+def _compiled_model(n_bands: int, cfg: TrainConfig, initial: Any) -> tuple[Any, bool]:
+    """A compiled U-Net holding ``initial``'s weights and a fresh optimizer.
+
+    Returns ``(model, reused)``. The model is never ``initial`` itself when it is kept for
+    reuse, so the caller can copy the trained weights into ``initial`` as the result.
+    """
+    import keras
+
+    from course_lib.unet.model import bce_dice_loss, build_unet
+
+    key = (n_bands, cfg.depth, cfg.base_filters, cfg.batch_norm, cfg.dropout,
+           cfg.bn_momentum, repr(cfg.jit_compile))
+    reusable = cfg.reuse_compiled and cfg.dropout == 0
+    model = _COMPILED.get(key) if reusable else None
+    reused = model is not None
+    if model is None:
+        model = (build_unet(n_bands, depth=cfg.depth, base_filters=cfg.base_filters,
+                            batch_norm=cfg.batch_norm, dropout=cfg.dropout,
+                            bn_momentum=cfg.bn_momentum) if reusable else initial)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=cfg.peak_lr),
+                      loss=bce_dice_loss, jit_compile=cfg.jit_compile)
+    if reusable:
+        _COMPILED[key] = model
+        _COMPILED.move_to_end(key)
+        while len(_COMPILED) > _MAX_COMPILED:
+            _COMPILED.popitem(last=False)
+    if model is not initial:
+        model.set_weights(initial.get_weights())
+    if reused:
+        # Adam's step count and moment estimates back to zero, as in a new optimizer (the
+        # learning rate is set at every step by the schedule)
+        for variable in model.optimizer.variables:
+            if not variable.path.endswith("learning_rate"):
+                variable.assign(np.zeros(variable.shape, variable.dtype))
+    return model, reused
 
 
 def _callbacks(cfg: TrainConfig, total_steps: int):
@@ -281,7 +343,7 @@ def train_unet(train: Sequence[Sample], val: Sequence[Sample], stats: BandStats,
     """
     import keras
 
-    from course_lib.unet.model import bce_dice_loss, build_unet
+    from course_lib.unet.model import build_unet
 
     cfg = config or TrainConfig()
     if changes:
@@ -301,11 +363,10 @@ def train_unet(train: Sequence[Sample], val: Sequence[Sample], stats: BandStats,
             raise ValueError(f"sample {s.name!r} has {s.image.shape[-1]} bands, stats "
                              f"{n_bands} ({stats.band_names}).")
     keras.utils.set_random_seed(cfg.seed)
-    model = build_unet(n_bands, depth=cfg.depth, base_filters=cfg.base_filters,
-                       batch_norm=cfg.batch_norm, dropout=cfg.dropout,
-                       bn_momentum=cfg.bn_momentum)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=cfg.peak_lr),
-                  loss=bce_dice_loss, jit_compile=cfg.jit_compile)
+    result_model = build_unet(n_bands, depth=cfg.depth, base_filters=cfg.base_filters,
+                              batch_norm=cfg.batch_norm, dropout=cfg.dropout,
+                              bn_momentum=cfg.bn_momentum)
+    model, reused = _compiled_model(n_bands, cfg, result_model)
     train_data = TileDataset(train, batch_size=cfg.batch_size, steps=cfg.steps_per_epoch,
                              tile=cfg.tile, augmentation=cfg.augmentation, seed=cfg.seed,
                              positive_fraction=cfg.positive_fraction)
@@ -315,7 +376,10 @@ def train_unet(train: Sequence[Sample], val: Sequence[Sample], stats: BandStats,
     t0 = time.perf_counter()
     _fit(model, train_data, val_data, cfg.epochs, control)
     fit_seconds = time.perf_counter() - t0
-    trained = TrainedUNet(model=model, stats=stats, tile=cfg.tile, history=control.history)
+    if model is not result_model:
+        result_model.set_weights(model.get_weights())
+    trained = TrainedUNet(model=result_model, stats=stats, tile=cfg.tile,
+                          history=control.history)
     # Threshold on the validation samples, predicted as a scene would be.
     probs, labels = [], []
     for s in val:
@@ -338,6 +402,7 @@ def train_unet(train: Sequence[Sample], val: Sequence[Sample], stats: BandStats,
         "stop_reason": control.stop_reason, "best_epoch": control.best_epoch + 1,
         "best_val_loss": control.best, "val_score": choice.score,
         "threshold_metric": choice.metric, "n_params": int(model.count_params()),
+        "reused_compiled_model": reused,
         "config": cfg_dict,
     }
     return trained
