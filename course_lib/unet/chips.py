@@ -223,7 +223,8 @@ def split_chips(chips: Sequence[Chip], *, fractions: tuple[float, float, float] 
     frac = np.asarray(fractions, dtype=float) / np.sum(fractions)
     groups = np.array([c.group if by == "group" else c.name for c in chips])
     if by == "group" and len(set(groups)) < 3:
-        raise ValueError(f"by='group' needs at least 3 groups; found {sorted(set(groups))}. "
+        found = sorted(set(groups.tolist()))
+        raise ValueError(f"by='group' needs at least 3 groups; found {found}. "
                          "Set group_pattern / group_cell_m in load_chip_folder, or use "
                          "by='random'.")
     idx = np.arange(len(chips))

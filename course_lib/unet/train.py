@@ -78,9 +78,10 @@ class TrainConfig:
         tta: test-time augmentation used when choosing the threshold.
         seed: random seed.
         jit_compile: XLA compilation of the training step (False, True or Keras' ``"auto"``).
-            Measured on one CPU (``bench/unet.md``): XLA made steps about 1.5x faster but
-            took twice as long to build and about 200 MB more memory, so it is off by
-            default to keep notebook 05 under Binder's memory limit.
+            Measured on one quiet CPU (``bench/unet.md``, 180 CPU-seconds): XLA made 3.4
+            steps/s against 2.9, but its first step took 13 s against 6 s and the peak
+            memory was 1,348 MB against 1,100, so it is off by default to keep notebook 05
+            under Binder's memory limit.
         clock: what ``time_budget_s`` counts: ``"wall"`` (the clock on the wall: what a
             trainee waits) or ``"process"`` (CPU seconds used by this process; on a machine
             shared with other jobs and pinned to one core, this is what the same run would take
