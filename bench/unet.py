@@ -105,7 +105,7 @@ def run_study(args) -> None:
                             positive_fraction=args.positive,
                             schedule=args.schedule, peak_lr=args.lr, augmentation=aug,
                             tta=args.tta or False, seed=args.seed, clock=args.clock,
-                            jit_compile=args.jit)
+                            jit_compile=args.jit, **_architecture(args))
     train_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     prob = model.predict_proba(raster, tta=args.tta or False)
@@ -165,8 +165,13 @@ def run_speed(args) -> None:
         load_before = _load()
 
 
-def make_chip_set(folder: Path, seed: int = 0, n: int = 60) -> tuple[Path, Path]:
-    """A synthetic chip set of mixed sizes from the study area's post-event RGB (8-bit)."""
+def make_chip_set(folder: Path, seed: int = 0, n: int = 48) -> tuple[Path, Path]:
+    """A synthetic chip set of mixed sizes from the study area's post-event RGB (8-bit).
+
+    The chips do not overlap (``unet.chip_windows``; runs before 29 Nov 2026 05:00 UTC cut
+    them at random places, so their random split leaked) and are named by the cell of a 3 x 3
+    grid that holds them, for ``--by-group``.
+    """
     from course_lib import unet
     from course_lib.data.study_area import load_study_area
 
@@ -176,15 +181,10 @@ def make_chip_set(folder: Path, seed: int = 0, n: int = 60) -> tuple[Path, Path]
     lo, hi = np.nanpercentile(rgb, 2), np.nanpercentile(rgb, 98)
     rgb8 = (np.clip((np.nan_to_num(rgb, nan=lo) - lo) / (hi - lo), 0, 1) * 255).astype(np.uint8)
     truth = area["landslide_mask"].data[0]
-    rng = np.random.default_rng(seed)
     images, masks = folder / "images", folder / "masks"
-    rows, cols = truth.shape
-    for i in range(n):
-        size = int(rng.choice([64, 96, 160, 256, 400]))
-        r, c = rng.integers(0, rows - size), rng.integers(0, cols - size)
-        region = "west" if c + size // 2 < cols // 2 else "east"
-        unet.write_chip(rgb8[r:r + size, c:c + size], truth[r:r + size, c:c + size],
-                        images, masks, f"{region}_{i:03d}")
+    for w in unet.chip_windows(truth.shape, sizes=(64, 96, 160, 256, 400), n=n, seed=seed):
+        window = (slice(w.row, w.row + w.size), slice(w.col, w.col + w.size))
+        unet.write_chip(rgb8[window], truth[window], images, masks, w.name)
     return images, masks
 
 
@@ -208,7 +208,7 @@ def run_chips(args) -> None:
                             steps_per_epoch=args.steps, batch_size=args.batch,
                             depth=args.depth, base_filters=args.base, seed=args.seed,
                             bn_momentum=args.bn_momentum, peak_lr=args.lr,
-                            clock=args.clock, jit_compile=args.jit,
+                            clock=args.clock, jit_compile=args.jit, **_architecture(args),
                             augmentation=unet.Augmentation() if not args.no_augment
                             else unet.Augmentation.none())
     probs, labels = [], []
@@ -219,12 +219,19 @@ def run_chips(args) -> None:
     mcc = float(scores_by_threshold(p, t, [model.threshold])[0])
     f1 = float(scores_by_threshold(p, t, [model.threshold], metric="f1")[0])
     _record({"kind": "chips", "name": args.name, "budget_s": args.budget, "mcc": mcc, "f1": f1,
+             "chip_set": "not overlapping",
              "n_chips": {k: len(v) for k, v in parts.items()}, "by_group": args.by_group,
              "normalisation": args.normalisation, "threshold": model.threshold,
              "load_before": load_before, "clock": args.clock, "trainer": "train_on_batch loop",
              "world": f"v{GENERATOR_VERSION()}",
              **{k: model.info[k] for k in ("steps", "steps_per_second", "stop_reason",
                                            "best_epoch", "n_params")}})
+
+
+def _architecture(args) -> dict:
+    """The TrainConfig fields of ``--arch`` and its encoder options."""
+    return {"architecture": args.arch, "encoder_weights": args.encoder_weights,
+            "encoder_alpha": args.alpha, "train_encoder": not args.frozen_encoder}
 
 
 def _fmt(v, digits=2):
@@ -238,7 +245,13 @@ def _fmt(v, digits=2):
 def _levers(r: dict) -> str:
     cfg = r["config"]
     aug = cfg.get("augmentation", {})
-    parts = [f"depth {cfg.get('depth')}, base {cfg.get('base_filters')}",
+    if cfg.get("architecture", "unet") == "mobilenet_v2":
+        head = (f"MobileNetV2 {cfg.get('encoder_alpha'):g} encoder "
+                f"({cfg.get('encoder_weights') or 'random start'}"
+                f"{', frozen' if not cfg.get('train_encoder', True) else ''})")
+    else:
+        head = f"depth {cfg.get('depth')}, base {cfg.get('base_filters')}"
+    parts = [head,
              f"BN {cfg.get('bn_momentum', 0.99):g}" if cfg.get("batch_norm") else "no BN",
              f"{cfg.get('schedule')} {cfg.get('peak_lr'):g}",
              "aug" if aug.get("flips") or aug.get("gain") else "no aug",
@@ -287,6 +300,7 @@ SPEED_COLUMNS = [
 
 CHIP_COLUMNS = [
     ("run", lambda r: r["name"]), ("normalisation", lambda r: r["normalisation"]),
+    ("chips cut", lambda r: r.get("chip_set", "overlapping (a random split leaks)")),
     ("split", lambda r: "by group" if r["by_group"] else "random"),
     ("chips train/val/test", lambda r: "/".join(str(r["n_chips"][k])
                                                 for k in ("train", "val", "test"))),
@@ -368,6 +382,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2019)
     ap.add_argument("--split-seed", type=int, default=0)
     ap.add_argument("--clock", default="process", help="budget in CPU seconds (process) or wall")
+    ap.add_argument("--arch", default="unet", choices=["unet", "mobilenet_v2"])
+    ap.add_argument("--encoder-weights", default=None, help='"imagenet" or a weights file')
+    ap.add_argument("--alpha", type=float, default=0.35, help="MobileNetV2 width")
+    ap.add_argument("--frozen-encoder", action="store_true")
     ap.add_argument("--jit", default=False, type=lambda v: {"1": True, "0": False}.get(v, v))
     args = ap.parse_args()
     {"study": run_study, "speed": run_speed, "chips": run_chips,

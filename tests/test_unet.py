@@ -235,6 +235,45 @@ def test_unet_builder_shapes_and_loss(keras):
         unet.build_unet(3, depth=0)
 
 
+def test_mobilenet_unet_shapes_momentum_weights_file_and_offline_error(keras, tmp_path,
+                                                                       monkeypatch):
+    model = unet.build_mobilenet_unet(2, bn_momentum=0.9, decoder_filters=(16, 8, 8, 4))
+    out = model.predict_on_batch(np.zeros((1, 64, 96, 2), np.float32))
+    assert out.shape == (1, 64, 96, 1)
+    norms = [layer for layer in model.get_layer("mobilenet_v2_encoder").layers
+             if isinstance(layer, keras.layers.BatchNormalization)]
+    assert norms and all(layer.momentum == 0.9 for layer in norms)   # not Keras' 0.999
+    # weights from a file: the same MobileNetV2 without its top, saved as Keras does
+    source = keras.applications.MobileNetV2(input_shape=(None, None, 3), include_top=False,
+                                            weights=None, alpha=0.35)
+    path = tmp_path / "mobilenet_v2_035_notop.weights.h5"
+    source.save_weights(path)
+    loaded = unet.build_mobilenet_unet(3, weights=str(path), train_encoder=False)
+    encoder = loaded.get_layer("mobilenet_v2_encoder")
+    assert not encoder.trainable
+    kernel = encoder.get_layer("Conv1").get_weights()[0]
+    assert np.array_equal(kernel, source.get_layer("Conv1").get_weights()[0])
+    with pytest.raises(ValueError, match="could not load MobileNetV2 weights"):
+        unet.build_mobilenet_unet(3, weights=str(tmp_path / "missing.weights.h5"))
+    # "imagenet" without a network: a clear error, and no request leaves the machine
+    from urllib.error import URLError
+
+    from keras.src.backend import config as keras_config
+    from keras.src.utils import file_utils
+
+    def offline(*args, **kwargs):
+        raise URLError("no network")
+
+    monkeypatch.setattr(file_utils, "urlretrieve", offline)
+    monkeypatch.setattr(keras_config, "keras_home", lambda: str(tmp_path / "keras_home"))
+    with pytest.raises(RuntimeError, match="needs the internet.*weights=None"):
+        unet.build_mobilenet_unet(3, weights="imagenet")
+    with pytest.raises(ValueError, match="multiple of 32"):
+        unet.TrainConfig(architecture="mobilenet_v2", tile=48)
+    with pytest.raises(ValueError, match="architecture"):
+        unet.TrainConfig(architecture="resnet")
+
+
 def test_make_sample_ignores_nan_and_pads_small_images(keras):
     x, truth = _scene()
     stats = unet.fit_band_stats(x, ["a", "b"])
@@ -360,6 +399,19 @@ def test_reused_compiled_model_trains_like_a_new_one_and_leaves_earlier_results(
     assert unet.clear_compiled_models() == 1 and not train_module._COMPILED
 
 
+def test_mobilenet_unet_trains_saves_and_loads(keras, tmp_path):
+    x, truth = _scene(3, 128)
+    stats = unet.fit_band_stats(x, ["a", "b"])
+    s = [unet.make_sample(x, truth, stats, tile=64)]
+    model = unet.train_unet(s, s, stats, tile=64, architecture="mobilenet_v2", batch_size=2,
+                            steps_per_epoch=2, epochs=1, verbose=False, max_val_tiles=2)
+    assert model.info["steps"] == 2 and 0 < model.threshold < 1
+    prob = model.predict_proba(x[:70, :100])
+    assert prob.shape == (70, 100)
+    loaded = unet.load_unet(model.save(tmp_path / "mobilenet.keras"))
+    assert np.array_equal(loaded.predict_proba(x[:70, :100]), prob, equal_nan=True)
+
+
 def test_time_budget_is_respected_within_one_epoch(keras):
     x, truth = _scene(1, 128)
     stats = unet.fit_band_stats(x, ["a", "b"])
@@ -374,6 +426,33 @@ def test_time_budget_is_respected_within_one_epoch(keras):
     # the graph) and one validation pass late, far less than one epoch of 10,000 steps
     late = max(info["first_step_seconds"], info["max_step_seconds"]) + info["val_seconds"]
     assert info["fit_seconds"] <= budget + late + 2.0
+
+
+def test_warm_up_counts_from_the_end_of_the_first_step(keras):
+    """A first step of 10 s (building the graph) must not use up a 6 s warm-up."""
+    from course_lib.unet.train import _callbacks
+
+    cfg = unet.TrainConfig(time_budget_s=60, warmup=0.1, peak_lr=1.0, final_lr_fraction=0.0,
+                           steps_per_epoch=1000, epochs=1)
+    control = _callbacks(cfg, 1000)
+    clock = [0.0]
+    control.now = lambda: clock[0]
+
+    class Model:
+        optimizer = type("Optimizer", (), {"learning_rate": None})()
+        stop_training = False
+
+    control.set_model(Model())
+    control.on_train_begin()
+    rates = []
+    for seconds in [10.0] + [1.0] * 20:          # the first step builds the graph
+        control.on_train_batch_begin(0)
+        rates.append(Model.optimizer.learning_rate)
+        clock[0] += seconds
+        control.on_train_batch_end(0)
+    assert rates[0] == rates[1] == pytest.approx(0.1)     # warm-up floor, after 10 s too
+    assert rates[2] == pytest.approx(0.2)                 # 1 of the 5 warm-up seconds left
+    assert np.all(np.diff(rates[1:6]) > 0) and rates[6] == pytest.approx(1.0, abs=0.01)
 
 
 def test_learning_rate_schedule():
@@ -474,6 +553,30 @@ def test_split_chips_random_and_by_group(tmp_path):
     assert not (groups["train"] & groups["test"]) and not (groups["train"] & groups["val"])
     with pytest.raises(ValueError, match=r"3 groups; found \['region0', 'region1'\]"):
         unet.split_chips([c for c in chips if c.group != "region2"], by="group")
+
+
+def test_chip_windows_never_overlap_and_name_their_region(tmp_path):
+    windows = unet.chip_windows((300, 240), sizes=(16, 40, 100), n=30, regions=3, seed=4)
+    assert 10 <= len(windows) <= 30
+    cover = np.zeros((300, 240), int)
+    for w in windows:
+        assert 0 <= w.row <= 300 - w.size and 0 <= w.col <= 240 - w.size
+        cover[w.row:w.row + w.size, w.col:w.col + w.size] += 1
+        centre_row, centre_col = w.row + w.size // 2, w.col + w.size // 2
+        assert w.group == f"r{centre_row * 3 // 300}c{centre_col * 3 // 240}"
+    assert cover.max() == 1                                    # no pixel in two chips
+    assert windows == unet.chip_windows((300, 240), sizes=(16, 40, 100), n=30, regions=3,
+                                        seed=4)
+    # the loader reads the same groups back from the file names
+    rng = np.random.default_rng(0)
+    for w in windows[:6]:
+        unet.write_chip(rng.integers(0, 255, (w.size, w.size, 3), dtype=np.uint8),
+                        np.zeros((w.size, w.size), np.uint8), tmp_path / "im", tmp_path / "ma",
+                        w.name)
+    chips = unet.load_chip_folder(tmp_path / "im", tmp_path / "ma")
+    assert sorted(c.group for c in chips) == sorted(w.group for w in windows[:6])
+    with pytest.raises(ValueError, match="sizes"):
+        unet.chip_windows((50, 50), sizes=(64,))
 
 
 def test_streamed_tiles_and_prediction_on_chips_of_mixed_sizes(tmp_path, tiny_trained):

@@ -37,7 +37,8 @@ import os
 from typing import Any
 
 from course_lib.unet.augment import Augmentation, augment_pair, d4_inverse, d4_transform
-from course_lib.unet.chips import Chip, load_chip_folder, split_chips, write_chip
+from course_lib.unet.chips import (Chip, ChipWindow, chip_windows, load_chip_folder, split_chips,
+                                   write_chip)
 from course_lib.unet.normalise import (BandStats, channels_last, fit_band_stats, normalise,
                                        valid_pixels)
 from course_lib.unet.predict import predict_scene, taper_window
@@ -47,7 +48,8 @@ from course_lib.unet.tiling import (BlockedSplit, blocked_split, random_tile_spl
 from course_lib.unet.trained import TrainedUNet
 
 _LAZY = {
-    "build_unet": "model", "bce_dice_loss": "model", "IGNORE": "model",
+    "build_unet": "model", "build_mobilenet_unet": "model", "bce_dice_loss": "model",
+    "IGNORE": "model",
     "Sample": "dataset", "TileDataset": "dataset", "make_sample": "dataset",
     "samples_from_chips": "dataset", "fixed_tiles": "dataset", "binary_labels": "dataset",
     "TrainConfig": "train", "train_unet": "train", "learning_rate": "train",
@@ -98,7 +100,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "Augmentation", "augment_pair", "d4_inverse", "d4_transform", "Chip", "load_chip_folder",
+    "Augmentation", "augment_pair", "d4_inverse", "d4_transform", "Chip", "ChipWindow",
+    "chip_windows", "load_chip_folder",
     "split_chips", "write_chip", "BandStats", "channels_last", "fit_band_stats", "normalise",
     "valid_pixels", "predict_scene", "taper_window", "ThresholdChoice", "choose_threshold",
     "scores_by_threshold", "BlockedSplit", "blocked_split", "random_tile_split",

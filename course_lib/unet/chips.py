@@ -277,3 +277,68 @@ def write_chip(image: np.ndarray, mask: np.ndarray, images_dir: str | Path,
                        count=1, dtype="uint8") as ds:
         ds.write((np.asarray(mask) > 0).astype(np.uint8)[None])
     return ip, mp
+
+
+@dataclass(frozen=True)
+class ChipWindow:
+    """A square window of a scene to cut a chip from: top-left ``row``, ``col``, ``size``."""
+
+    name: str
+    row: int
+    col: int
+    size: int
+
+    @property
+    def group(self) -> str:
+        """The region part of the name (what :func:`load_chip_folder` reads back)."""
+        return self.name.split("_")[0]
+
+
+def chip_windows(shape: tuple[int, int], *, sizes: Sequence[int] = (64, 96, 160, 256),
+                 n: int = 32, regions: int = 3, seed: int = 0,
+                 attempts: int = 200) -> list[ChipWindow]:
+    """Non-overlapping square windows of mixed sizes, named by the region they lie in.
+
+    Chips cut at random places from one scene overlap each other, and then a random split of
+    the chips leaks exactly as a random split of overlapping tiles does (notebook 05): a test
+    chip shares pixels with training chips. Here ``n`` sizes are drawn from ``sizes``, the
+    largest placed first, and each is put at a random free place (a place no earlier window
+    touches; up to ``attempts`` tries, else it is left out, so fewer than ``n`` may come back).
+    Each window is named ``r{i}c{j}_{k:03d}`` after the cell of a ``regions`` x ``regions``
+    grid that holds its centre, so that ``split_chips(by="group")`` keeps whole regions
+    apart.
+
+    Args:
+        shape: (rows, cols) of the scene.
+        sizes: chip sides to draw from (pixels).
+        n: number of windows wanted.
+        regions: grid cells per side for the names (``regions ** 2`` groups).
+        seed: random seed.
+        attempts: random places tried per window.
+
+    Returns:
+        the windows, in the order they were placed.
+
+    >>> w = chip_windows((512, 512), sizes=(64, 128), n=12, seed=1)
+    >>> len(w), sorted({x.size for x in w}), w[0].name[:2]
+    (12, [64, 128], 'r0')
+    """
+    rows, cols = shape
+    if not sizes or min(sizes) < 1 or max(sizes) > min(rows, cols):
+        raise ValueError(f"sizes must be between 1 and the scene's shorter side "
+                         f"({min(rows, cols)}); got {tuple(sizes)}.")
+    if n < 1 or regions < 1:
+        raise ValueError(f"n and regions must be >= 1; got n={n}, regions={regions}.")
+    rng = np.random.default_rng(seed)
+    taken = np.zeros((rows, cols), bool)
+    windows: list[ChipWindow] = []
+    for size in sorted((int(s) for s in rng.choice(sizes, n)), reverse=True):
+        for _ in range(attempts):
+            r, c = int(rng.integers(0, rows - size + 1)), int(rng.integers(0, cols - size + 1))
+            if not taken[r:r + size, c:c + size].any():
+                taken[r:r + size, c:c + size] = True
+                i = min((r + size // 2) * regions // rows, regions - 1)
+                j = min((c + size // 2) * regions // cols, regions - 1)
+                windows.append(ChipWindow(f"r{i}c{j}_{len(windows):03d}", r, c, size))
+                break
+    return windows

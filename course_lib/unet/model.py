@@ -82,6 +82,93 @@ def build_unet(n_bands: int, *, depth: int = 3, base_filters: int = 16,
     return keras.Model(inputs, outputs, name=name)
 
 
+#: Layers of ``keras.applications.MobileNetV2`` whose outputs the decoder joins, at 1/2, 1/4,
+#: 1/8 and 1/16 of the input size, and the bottom of the encoder at 1/32 (the choice of the
+#: TensorFlow segmentation tutorial's MobileNetV2 U-Net).
+MOBILENET_V2_SKIPS = ("block_1_expand_relu", "block_3_expand_relu", "block_6_expand_relu",
+                      "block_13_expand_relu")
+MOBILENET_V2_BOTTOM = "block_16_project"
+
+
+def build_mobilenet_unet(n_bands: int, *, alpha: float = 0.35, weights: str | None = None,
+                         train_encoder: bool = True,
+                         decoder_filters: tuple[int, ...] = (64, 32, 16, 8),
+                         bn_momentum: float = 0.99, name: str = "mobilenet_unet") -> keras.Model:
+    """A U-Net whose encoder is MobileNetV2 (Sandler et al. 2018, CVPR), optionally pretrained.
+
+    A pretrained encoder is the usual lever for segmentation with little labelled data: its
+    filters already respond to edges and textures, so the few hundred steps a CPU affords go
+    to the decoder and to adapting them. MobileNetV2 is built for phones: its depthwise
+    convolutions and an early stride of 2 keep it cheap on one CPU. The decoder is the
+    U-Net's: a 2 x 2 transposed convolution up, the encoder's features of the same size
+    joined (:data:`MOBILENET_V2_SKIPS`), two 3 x 3 convolutions; the last level joins the
+    input itself, so edges stay sharp at full resolution.
+
+    Args:
+        n_bands: input channels. ImageNet weights expect 3; with another number a learned
+            1 x 1 convolution maps the bands to 3 channels first.
+        alpha: MobileNetV2 width multiplier (0.35, 0.5, 0.75, 1.0, 1.3 or 1.4 have ImageNet
+            weights).
+        weights: ``None`` (random start), ``"imagenet"`` (downloaded once by Keras to
+            ``~/.keras/models``; needs the internet, as on Binder) or the path of a weights
+            file of the same MobileNetV2 without its top (e.g. downloaded elsewhere).
+        train_encoder: fine-tune the encoder (True) or keep it fixed (False).
+        decoder_filters: filters of the decoder levels, from 1/16 up to 1/2 of the input size;
+            the full-size level uses the last value.
+        bn_momentum: momentum of every batch normalisation, the encoder's included (Keras
+            builds MobileNetV2 with 0.999, far too slow for a few hundred steps: see
+            :func:`build_unet`).
+        name: the model's name.
+
+    Returns:
+        an uncompiled ``keras.Model``; rows and cols of its input must be multiples of 32.
+
+    Raises:
+        RuntimeError: the ImageNet weights could not be downloaded (no network).
+    """
+    if isinstance(n_bands, bool) or not isinstance(n_bands, int) or n_bands < 1:
+        raise ValueError(f"n_bands must be an int >= 1; got {n_bands!r}.")
+    if len(decoder_filters) != len(MOBILENET_V2_SKIPS):
+        raise ValueError(f"decoder_filters needs {len(MOBILENET_V2_SKIPS)} values; "
+                         f"got {decoder_filters!r}.")
+    if not 0.0 <= bn_momentum < 1.0:
+        raise ValueError(f"bn_momentum must be in [0, 1); got {bn_momentum!r}.")
+    try:
+        base = keras.applications.MobileNetV2(input_shape=(None, None, 3), include_top=False,
+                                              weights=weights, alpha=alpha)
+    except (OSError, ValueError) as err:
+        # OSError / ValueError: the file is missing or holds another network's weights
+        raise ValueError(f"could not load MobileNetV2 weights {weights!r} (alpha {alpha}): "
+                         f"{err}") from err
+    except Exception as err:   # Keras' download wraps URL and HTTP errors in Exception
+        raise RuntimeError(
+            f"could not download the ImageNet weights of MobileNetV2 (alpha {alpha}): {err}. "
+            "This needs the internet (Binder has it). Without it, use weights=None to start "
+            "from random weights, or pass the path of a weights file downloaded elsewhere."
+        ) from err
+    for layer in base.layers:
+        if isinstance(layer, layers.BatchNormalization):
+            layer.momentum = bn_momentum
+    encoder = keras.Model(base.input,
+                          [base.get_layer(n).output
+                           for n in (*MOBILENET_V2_SKIPS, MOBILENET_V2_BOTTOM)],
+                          name="mobilenet_v2_encoder")
+    encoder.trainable = train_encoder
+    inputs = keras.Input((None, None, n_bands), name="image")
+    rgb = inputs if n_bands == 3 else layers.Conv2D(3, 1, name="bands_to_rgb")(inputs)
+    *skips, x = encoder(rgb)
+    for level, (skip, filters) in enumerate(zip(reversed(skips), decoder_filters)):
+        x = layers.Conv2DTranspose(filters, 2, strides=2, name=f"up{level}_transpose")(x)
+        x = layers.Concatenate(name=f"up{level}_skip")([x, skip])
+        x = _conv_block(x, filters, True, f"up{level}", bn_momentum)
+    filters = decoder_filters[-1]
+    x = layers.Conv2DTranspose(filters, 2, strides=2, name="full_transpose")(x)
+    x = layers.Concatenate(name="full_skip")([x, rgb])
+    x = _conv_block(x, filters, True, "full", bn_momentum)
+    outputs = layers.Conv2D(1, 1, activation="sigmoid", dtype="float32", name="probability")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
 @keras.saving.register_keras_serializable(package="course_lib")
 def bce_dice_loss(y_true, y_pred):
     """Binary cross-entropy plus soft Dice loss, ignoring pixels labelled -1.

@@ -10,7 +10,9 @@
 4. sets the learning rate at every step: a linear **warm-up** then **cosine decay** (Goyal et
    al. 2017, arXiv 1706.02677; Loshchilov and Hutter 2017, *SGDR*, ICLR) over the *progress*
    of training, the larger of the share of steps done and the share of the time budget used,
-   so the schedule ends on time whichever limit comes first;
+   so the schedule ends on time whichever limit comes first (the time counts from the end of
+   the first step, which builds the graph: otherwise a 60 s budget would spend its 5 %
+   warm-up, 3 s, inside that one step and train at the peak rate from the second);
 5. stops at ``epochs`` or before the next step would overrun ``time_budget_s`` (with the
    validation pass estimated from the previous one);
 6. keeps the weights of the epoch with the lowest validation loss;
@@ -33,7 +35,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from collections import OrderedDict
 from typing import Any, Sequence
 
@@ -53,6 +55,11 @@ class TrainConfig:
 
     Attributes:
         tile: tile size (pixels).
+        architecture: ``"unet"`` (:func:`~course_lib.unet.model.build_unet`) or
+            ``"mobilenet_v2"`` (:func:`~course_lib.unet.model.build_mobilenet_unet`: a
+            MobileNetV2 encoder, ``encoder_weights`` ``None``, ``"imagenet"`` or a file path,
+            width ``encoder_alpha``, fine-tuned when ``train_encoder``; tiles a multiple of
+            32). ``depth``, ``base_filters`` and ``dropout`` apply to ``"unet"`` only.
         depth, base_filters, batch_norm, dropout, bn_momentum: the U-Net (see
             ``build_unet``; a momentum of 0.9 rather than Keras' 0.99 because training on
             one CPU lasts only a few hundred steps, measured in ``bench/unet.md``).
@@ -93,6 +100,10 @@ class TrainConfig:
     """
 
     tile: int = 128
+    architecture: str = "unet"
+    encoder_weights: str | None = None
+    encoder_alpha: float = 0.35
+    train_encoder: bool = True
     depth: int = 3
     base_filters: int = 8
     batch_norm: bool = True
@@ -123,6 +134,12 @@ class TrainConfig:
             raise ValueError(f"clock must be 'wall' or 'process'; got {self.clock!r}.")
         if self.schedule not in ("cosine", "constant"):
             raise ValueError(f"schedule must be 'cosine' or 'constant'; got {self.schedule!r}.")
+        if self.architecture not in ("unet", "mobilenet_v2"):
+            raise ValueError("architecture must be 'unet' or 'mobilenet_v2'; "
+                             f"got {self.architecture!r}.")
+        if self.architecture == "mobilenet_v2" and self.tile % 32:
+            raise ValueError(f"tile ({self.tile}) must be a multiple of 32 for the "
+                             "MobileNetV2 encoder (it halves the size five times).")
         if self.tile % (2 ** self.depth):
             raise ValueError(f"tile ({self.tile}) must be a multiple of 2**depth "
                              f"({2 ** self.depth}).")
@@ -163,6 +180,20 @@ def clear_compiled_models() -> int:
     return n
 
 
+def build_model(n_bands: int, cfg: TrainConfig) -> Any:
+    """The uncompiled network ``cfg`` describes, for ``n_bands`` input bands."""
+    from course_lib.unet.model import build_mobilenet_unet, build_unet
+
+    if cfg.architecture == "mobilenet_v2":
+        return build_mobilenet_unet(n_bands, alpha=cfg.encoder_alpha,
+                                    weights=cfg.encoder_weights,
+                                    train_encoder=cfg.train_encoder,
+                                    bn_momentum=cfg.bn_momentum)
+    return build_unet(n_bands, depth=cfg.depth, base_filters=cfg.base_filters,
+                      batch_norm=cfg.batch_norm, dropout=cfg.dropout,
+                      bn_momentum=cfg.bn_momentum)
+
+
 def _compiled_model(n_bands: int, cfg: TrainConfig, initial: Any) -> tuple[Any, bool]:
     """A compiled U-Net holding ``initial``'s weights and a fresh optimizer.
 
@@ -171,17 +202,17 @@ def _compiled_model(n_bands: int, cfg: TrainConfig, initial: Any) -> tuple[Any, 
     """
     import keras
 
-    from course_lib.unet.model import bce_dice_loss, build_unet
+    from course_lib.unet.model import bce_dice_loss
 
-    key = (n_bands, cfg.depth, cfg.base_filters, cfg.batch_norm, cfg.dropout,
-           cfg.bn_momentum, repr(cfg.jit_compile))
+    key = (n_bands, cfg.architecture, cfg.encoder_alpha, cfg.train_encoder, cfg.depth,
+           cfg.base_filters, cfg.batch_norm, cfg.dropout, cfg.bn_momentum,
+           repr(cfg.jit_compile))
     reusable = cfg.reuse_compiled and cfg.dropout == 0
     model = _COMPILED.get(key) if reusable else None
     reused = model is not None
     if model is None:
-        model = (build_unet(n_bands, depth=cfg.depth, base_filters=cfg.base_filters,
-                            batch_norm=cfg.batch_norm, dropout=cfg.dropout,
-                            bn_momentum=cfg.bn_momentum) if reusable else initial)
+        # a model kept for reuse starts from random weights: it gets the run's own below
+        model = build_model(n_bands, replace(cfg, encoder_weights=None)) if reusable else initial
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=cfg.peak_lr),
                       loss=bce_dice_loss, jit_compile=cfg.jit_compile)
     if reusable:
@@ -219,14 +250,16 @@ def _callbacks(cfg: TrainConfig, total_steps: int):
             self.step_times: list[float] = []
             self.val_seconds = 0.0
             self.train_seconds = 0.0
+            self.first_step_end: float | None = None
 
         def _elapsed(self) -> float:
             return self.now() - self.t0
 
         def _progress(self) -> float:
             p = self.step / total_steps
-            if cfg.time_budget_s:
-                p = max(p, self._elapsed() / cfg.time_budget_s)
+            if cfg.time_budget_s and self.first_step_end is not None:
+                start = self.first_step_end
+                p = max(p, (self._elapsed() - start) / max(cfg.time_budget_s - start, 1e-9))
             return p
 
         def on_train_begin(self, logs=None) -> None:
@@ -238,6 +271,8 @@ def _callbacks(cfg: TrainConfig, total_steps: int):
 
         def on_train_batch_end(self, batch, logs=None) -> None:
             self.step += 1
+            if self.first_step_end is None:
+                self.first_step_end = self._elapsed()
             dt = self.now() - self.t_batch
             self.train_seconds += dt
             self.step_times.append(dt)
@@ -344,8 +379,6 @@ def train_unet(train: Sequence[Sample], val: Sequence[Sample], stats: BandStats,
     """
     import keras
 
-    from course_lib.unet.model import build_unet
-
     cfg = config or TrainConfig()
     if changes:
         unknown = sorted(set(changes) - set(TrainConfig.__dataclass_fields__))
@@ -364,9 +397,7 @@ def train_unet(train: Sequence[Sample], val: Sequence[Sample], stats: BandStats,
             raise ValueError(f"sample {s.name!r} has {s.image.shape[-1]} bands, stats "
                              f"{n_bands} ({stats.band_names}).")
     keras.utils.set_random_seed(cfg.seed)
-    result_model = build_unet(n_bands, depth=cfg.depth, base_filters=cfg.base_filters,
-                              batch_norm=cfg.batch_norm, dropout=cfg.dropout,
-                              bn_momentum=cfg.bn_momentum)
+    result_model = build_model(n_bands, cfg)
     model, reused = _compiled_model(n_bands, cfg, result_model)
     train_data = TileDataset(train, batch_size=cfg.batch_size, steps=cfg.steps_per_epoch,
                              tile=cfg.tile, augmentation=cfg.augmentation, seed=cfg.seed,
