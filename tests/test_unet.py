@@ -455,6 +455,33 @@ def test_warm_up_counts_from_the_end_of_the_first_step(keras):
     assert np.all(np.diff(rates[1:6]) > 0) and rates[6] == pytest.approx(1.0, abs=0.01)
 
 
+def test_a_slow_first_step_does_not_end_training(keras):
+    """A first step of 15 s in a 20 s budget (a new graph on a busy CPU) leaves 5 s of
+    training; the next step's time is not estimated from the first one."""
+    from course_lib.unet.train import _callbacks
+
+    cfg = unet.TrainConfig(time_budget_s=20, steps_per_epoch=1000, epochs=1)
+    control = _callbacks(cfg, 1000)
+    clock = [0.0]
+    control.now = lambda: clock[0]
+
+    class Model:
+        optimizer = type("Optimizer", (), {"learning_rate": None})()
+        stop_training = False
+
+    model = Model()
+    control.set_model(model)
+    control.on_train_begin()
+    steps = 0
+    while not model.stop_training and steps < 100:
+        control.on_train_batch_begin(0)
+        clock[0] += 15.0 if steps == 0 else 0.5
+        control.on_train_batch_end(0)
+        steps += 1
+    assert steps == 11 and clock[0] <= 20.0           # 15 s + 10 steps of 0.5 s
+    assert control.stop_reason == "time budget"
+
+
 def test_learning_rate_schedule():
     cfg = unet.TrainConfig(peak_lr=1e-3, warmup=0.1)
     lrs = [unet.learning_rate(p, cfg) for p in np.linspace(0, 1, 101)]
@@ -577,6 +604,16 @@ def test_chip_windows_never_overlap_and_name_their_region(tmp_path):
     assert sorted(c.group for c in chips) == sorted(w.group for w in windows[:6])
     with pytest.raises(ValueError, match="sizes"):
         unet.chip_windows((50, 50), sizes=(64,))
+    # with a validity mask, every window is at least min_valid valid
+    valid = np.ones((300, 240), bool)
+    valid[:, :120] = False
+    valid[::7, :120] = True                     # a sparse stripe pattern: ~14 % valid
+    kept = unet.chip_windows((300, 240), sizes=(16, 40), n=20, seed=1, valid=valid,
+                             min_valid=0.9)
+    assert kept and all(valid[w.row:w.row + w.size, w.col:w.col + w.size].mean() >= 0.9
+                        for w in kept)
+    with pytest.raises(ValueError, match="valid has shape"):
+        unet.chip_windows((300, 240), sizes=(16,), valid=valid[:10])
 
 
 def test_streamed_tiles_and_prediction_on_chips_of_mixed_sizes(tmp_path, tiny_trained):

@@ -30,9 +30,16 @@ def test_augmentation_and_history_plots():
     image = rng.normal(size=(64, 64, 3)).astype(np.float32)
     fig = up.plot_augmentations(image, mask, n=4)
     assert len(fig.axes) == 5
+    # the copies show different flips / rotations: no two outlines are the same
+    outlines = [ax.collections[0].get_paths()[0].vertices for ax in fig.axes]
+    assert all(not (a.shape == b.shape and np.allclose(a, b))
+               for i, a in enumerate(outlines) for b in outlines[:i])
     hist = {"loss": [1.0, 0.8, 0.7], "val_loss": [1.1, 0.9, 0.95], "lr": [1e-3, 2e-3, 1e-3]}
     fig = up.plot_history(hist)
     assert len(fig.axes) == 2
+    fig = up.plot_history({**hist, "step_lr": [1e-4, 5e-4, 1e-3, 8e-4, 2e-4]})
+    assert fig.axes[1].get_xlabel() == "training step"
+    assert len(fig.axes[1].lines[0].get_xdata()) == 5
 
 
 def test_probability_threshold_view_scores_only_valid_pixels():
@@ -57,5 +64,10 @@ def test_chip_prediction_plot_handles_mixed_sizes():
     probs = [rng.random(im.shape[:2]).astype(np.float32) for im in images]
     fig = up.plot_chip_predictions(images, masks, probs, 0.5)
     assert len(fig.axes) == 4
+    # one band of a float chip, in grey, named in the title
+    fig = up.plot_chip_predictions(images, masks, probs, 0.5, band=2, band_name="dNDVI")
+    shown = fig.axes[0].images[0].get_array()
+    assert shown.ndim == 2 and shown.shape == images[0].shape[:2]
+    assert "dNDVI" in fig.axes[0].get_title()
     with pytest.raises(ValueError, match="no chips"):
         up.plot_chip_predictions([], [], [], 0.5)

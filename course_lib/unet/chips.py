@@ -295,15 +295,17 @@ class ChipWindow:
 
 
 def chip_windows(shape: tuple[int, int], *, sizes: Sequence[int] = (64, 96, 160, 256),
-                 n: int = 32, regions: int = 3, seed: int = 0,
-                 attempts: int = 200) -> list[ChipWindow]:
+                 n: int = 32, regions: int = 3, seed: int = 0, attempts: int = 200,
+                 valid: np.ndarray | None = None,
+                 min_valid: float = 0.9) -> list[ChipWindow]:
     """Non-overlapping square windows of mixed sizes, named by the region they lie in.
 
     Chips cut at random places from one scene overlap each other, and then a random split of
     the chips leaks exactly as a random split of overlapping tiles does (notebook 05): a test
     chip shares pixels with training chips. Here ``n`` sizes are drawn from ``sizes``, the
     largest placed first, and each is put at a random free place (a place no earlier window
-    touches; up to ``attempts`` tries, else it is left out, so fewer than ``n`` may come back).
+    touches and, with ``valid``, where at least ``min_valid`` of the pixels are valid; up to
+    ``attempts`` tries, else it is left out, so fewer than ``n`` may come back).
     Each window is named ``r{i}c{j}_{k:03d}`` after the cell of a ``regions`` x ``regions``
     grid that holds its centre, so that ``split_chips(by="group")`` keeps whole regions
     apart.
@@ -315,6 +317,9 @@ def chip_windows(shape: tuple[int, int], *, sizes: Sequence[int] = (64, 96, 160,
         regions: grid cells per side for the names (``regions ** 2`` groups).
         seed: random seed.
         attempts: random places tried per window.
+        valid: optional boolean ``(rows, cols)`` mask of usable pixels (e.g. a clear optical
+            view): a chip of mostly nodata teaches nothing.
+        min_valid: the share of a window's pixels that must be valid.
 
     Returns:
         the windows, in the order they were placed.
@@ -329,12 +334,22 @@ def chip_windows(shape: tuple[int, int], *, sizes: Sequence[int] = (64, 96, 160,
                          f"({min(rows, cols)}); got {tuple(sizes)}.")
     if n < 1 or regions < 1:
         raise ValueError(f"n and regions must be >= 1; got n={n}, regions={regions}.")
+    if valid is not None and np.shape(valid) != (rows, cols):
+        raise ValueError(f"valid has shape {np.shape(valid)}, the scene {(rows, cols)}.")
     rng = np.random.default_rng(seed)
     taken = np.zeros((rows, cols), bool)
+    # summed-area table: the valid pixels of any window in four lookups
+    counts = None if valid is None else np.pad(
+        np.asarray(valid, bool).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
     windows: list[ChipWindow] = []
     for size in sorted((int(s) for s in rng.choice(sizes, n)), reverse=True):
         for _ in range(attempts):
             r, c = int(rng.integers(0, rows - size + 1)), int(rng.integers(0, cols - size + 1))
+            if counts is not None:
+                n_valid = (counts[r + size, c + size] - counts[r, c + size]
+                           - counts[r + size, c] + counts[r, c])
+                if n_valid < min_valid * size * size:
+                    continue
             if not taken[r:r + size, c:c + size].any():
                 taken[r:r + size, c:c + size] = True
                 i = min((r + size // 2) * regions // rows, regions - 1)

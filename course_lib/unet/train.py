@@ -245,7 +245,7 @@ def _callbacks(cfg: TrainConfig, total_steps: int):
             self.best_weights = None
             self.best_epoch = -1
             self.history: dict[str, list[float]] = {"loss": [], "val_loss": [], "lr": [],
-                                                    "seconds": [], "steps": []}
+                                                    "seconds": [], "steps": [], "step_lr": []}
             self.stop_reason = "epochs"
             self.step_times: list[float] = []
             self.val_seconds = 0.0
@@ -266,7 +266,9 @@ def _callbacks(cfg: TrainConfig, total_steps: int):
             self.t0 = self.now()
 
         def on_train_batch_begin(self, batch, logs=None) -> None:
-            self.model.optimizer.learning_rate = learning_rate(self._progress(), cfg)
+            rate = learning_rate(self._progress(), cfg)
+            self.model.optimizer.learning_rate = rate
+            self.history["step_lr"].append(rate)
             self.t_batch = self.now()
 
         def on_train_batch_end(self, batch, logs=None) -> None:
@@ -278,8 +280,9 @@ def _callbacks(cfg: TrainConfig, total_steps: int):
             self.step_times.append(dt)
             if cfg.time_budget_s:
                 # the first step includes building the graph: leave it out of the estimate
-                times = self.step_times[1:] or self.step_times
-                recent = float(np.median(times[-10:]))
+                # (after it, assume the next step is quick; the second step's time tells)
+                times = self.step_times[1:]
+                recent = float(np.median(times[-10:])) if times else 0.0
                 if self._elapsed() + recent + self.val_seconds > cfg.time_budget_s:
                     self.stop_reason = "time budget"
                     self.model.stop_training = True

@@ -26,7 +26,8 @@ class TrainedUNet:
         stats: normalisation and band names.
         threshold: probability at or above which a pixel is a landslide (chosen on validation).
         tile: tile size it was trained on.
-        history: per epoch: ``loss``, ``val_loss``, ``lr``, ``seconds`` (lists).
+        history: per epoch: ``loss``, ``val_loss``, ``lr``, ``seconds``, ``steps``; per
+            step: ``step_lr`` (lists).
         info: training facts (steps, steps per second, stop reason, validation score...).
     """
 

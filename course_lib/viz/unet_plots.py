@@ -86,8 +86,9 @@ def plot_split(split: Any, truth: np.ndarray | None = None, *,
         truth: optional 0/1 mask drawn on top (black).
         extent: imshow extent (map coordinates); default pixel coordinates.
         show_tiles: tiles outlined per set.
-        random_tiles: optionally the paper's random split (``random_tile_split``), drawn in a
-            second panel to show tiles of different sets overlapping.
+        random_tiles: optionally a random split of the tiles (``random_tile_split``, the usual
+            default and probably the paper's), drawn in a second panel to show tiles of
+            different sets overlapping.
     """
     panels = 2 if random_tiles is not None else 1
     fig = Figure(figsize=(6.2 * panels, 5.4), layout="constrained")
@@ -124,7 +125,7 @@ def plot_split(split: Any, truth: np.ndarray | None = None, *,
         ax2.imshow(np.zeros((rows, cols)), cmap=ListedColormap(["white"]))
         for name in names:
             outline(ax2, random_tiles[name], SET_COLORS[name], 40)
-        ax2.set_title("random split (the paper): 40 tiles of each set;\n"
+        ax2.set_title("random split: 40 tiles of each set;\n"
                       "overlapping tiles of different sets share pixels")
         ax2.set_xlim(0, cols)
         ax2.set_ylim(rows, 0)
@@ -138,13 +139,21 @@ def plot_augmentations(image: np.ndarray, mask: np.ndarray, *, n: int = 6, seed:
                        band: int = -1, augmentation: Any = None) -> Figure:
     """One tile and ``n`` augmented copies (one band in grey, mask outlined in colour).
 
-    The outline follows the landslides in every copy: image and mask stay aligned.
+    The outline follows the landslides in every copy: image and mask stay aligned. Copies
+    whose flip and rotation repeat an earlier one are drawn again (up to 20 times each), so
+    the figure shows different symmetries; at most 7 differ from the original.
     """
     from course_lib.unet.augment import Augmentation, augment_pair
 
     aug = augmentation or Augmentation()
     rng = np.random.default_rng(seed)
-    pairs = [(image, mask)] + [augment_pair(image, mask, rng, aug) for _ in range(n)]
+    pairs = [(image, mask)]
+    for _ in range(n):
+        for _ in range(20):
+            img, msk = augment_pair(image, mask, rng, aug)
+            if not any(np.array_equal(msk, earlier) for _, earlier in pairs):
+                break
+        pairs.append((img, msk))
     fig = Figure(figsize=(2.3 * len(pairs), 2.7), layout="constrained")
     axes = fig.subplots(1, len(pairs))
     lo, hi = np.percentile(image[..., band], [2, 98])
@@ -158,7 +167,12 @@ def plot_augmentations(image: np.ndarray, mask: np.ndarray, *, n: int = 6, seed:
 
 
 def plot_history(history: dict[str, list[float]], title: str = "training") -> Figure:
-    """Loss and validation loss per epoch, and the learning rate (second panel)."""
+    """Loss and validation loss per epoch, and the learning rate (second panel).
+
+    The second panel draws the rate of every step when ``history`` has ``step_lr`` (as
+    :func:`course_lib.unet.train_unet` records it: the warm-up lasts a few steps), else the
+    rate at the end of each epoch.
+    """
     fig = Figure(figsize=(10, 3.6), layout="constrained")
     ax, ax_lr = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
     epochs = np.arange(1, len(history.get("loss", [])) + 1)
@@ -173,10 +187,16 @@ def plot_history(history: dict[str, list[float]], title: str = "training") -> Fi
     ax.set_title(title)
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
-    ax_lr.plot(epochs, history.get("lr", []), "o-", color=OKABE_ITO["bluish green"])
-    ax_lr.set_xlabel("epoch")
-    ax_lr.set_ylabel("learning rate (end of epoch)")
-    ax_lr.set_title("warm-up + cosine schedule")
+    if history.get("step_lr"):
+        steps = np.arange(1, len(history["step_lr"]) + 1)
+        ax_lr.plot(steps, history["step_lr"], "-", color=OKABE_ITO["bluish green"])
+        ax_lr.set_xlabel("training step")
+        ax_lr.set_ylabel("learning rate")
+    else:
+        ax_lr.plot(epochs, history.get("lr", []), "o-", color=OKABE_ITO["bluish green"])
+        ax_lr.set_xlabel("epoch")
+        ax_lr.set_ylabel("learning rate (end of epoch)")
+    ax_lr.set_title("warm-up, then cosine decay")
     ax_lr.grid(alpha=0.3)
     return fig
 
@@ -209,11 +229,14 @@ def probability_threshold_view(probability: np.ndarray, truth: Any, threshold: f
 
 def plot_chip_predictions(images: Sequence[np.ndarray], masks: Sequence[np.ndarray],
                           probabilities: Sequence[np.ndarray], threshold: float, *,
-                          n: int = 4) -> Figure:
-    """Chips (8-bit RGB or first band), their truth outlined, and the predicted probability.
+                          n: int = 4, band: int | None = None,
+                          band_name: str | None = None) -> Figure:
+    """Chips, their truth outlined, and the predicted probability.
 
     Top row: the images with the true landslides outlined (vermillion); bottom row: the
     probability (0-1) with the predicted landslides (``>= threshold``) outlined (blue).
+    An image is drawn as RGB from its first three bands, or, with ``band``, that band in grey
+    (2-98 % stretch; for multi-band float chips whose bands have different units).
     """
     k = min(n, len(images))
     if k == 0:
@@ -222,7 +245,14 @@ def plot_chip_predictions(images: Sequence[np.ndarray], masks: Sequence[np.ndarr
     axes = np.asarray(fig.subplots(2, k)).reshape(2, k)
     for i in range(k):
         img, msk, prob = np.asarray(images[i]), np.asarray(masks[i]), np.asarray(probabilities[i])
-        shown = img[..., :3] if img.ndim == 3 and img.shape[-1] >= 3 else img[..., 0]
+        if band is not None:
+            shown = img[..., band] if img.ndim == 3 else img
+            lo, hi = np.nanpercentile(shown, [2, 98])
+            shown = np.clip((shown - lo) / max(hi - lo, 1e-9), 0, 1)
+        elif img.ndim == 3 and img.shape[-1] >= 3:
+            shown = img[..., :3]
+        else:
+            shown = img[..., 0] if img.ndim == 3 else img
         if shown.ndim == 3:
             lo, hi = np.nanmin(shown), np.nanmax(shown)
             shown = np.clip((shown - lo) / max(hi - lo, 1e-9), 0, 1)
@@ -230,7 +260,8 @@ def plot_chip_predictions(images: Sequence[np.ndarray], masks: Sequence[np.ndarr
         if msk.any():
             axes[0, i].contour(msk == 1, levels=[0.5], colors=[OKABE_ITO["vermillion"]],
                                linewidths=1)
-        axes[0, i].set_title(f"{img.shape[0]} x {img.shape[1]} px, truth", fontsize=9)
+        what = f"{band_name}, truth" if band_name else "truth"
+        axes[0, i].set_title(f"{img.shape[0]} x {img.shape[1]} px, {what}", fontsize=9)
         axes[1, i].imshow(prob, cmap="magma", vmin=0, vmax=1)
         if np.nanmax(prob) >= threshold:
             axes[1, i].contour(np.nan_to_num(prob) >= threshold, levels=[0.5],
