@@ -168,9 +168,10 @@ def run_speed(args) -> None:
 def make_chip_set(folder: Path, seed: int = 0, n: int = 48) -> tuple[Path, Path]:
     """A synthetic chip set of mixed sizes from the study area's post-event RGB (8-bit).
 
-    The chips do not overlap (``unet.chip_windows``; runs before 29 Nov 2026 05:00 UTC cut
-    them at random places, so their random split leaked) and are named by the cell of a 3 x 3
-    grid that holds them, for ``--by-group``.
+    The chips do not overlap (``unet.chip_windows``; runs before 29 Nov 2026 04:40 UTC cut
+    them at random places, so their random split leaked), are at least 90 % clear (runs
+    before 05:00 UTC had no such rule) and are named by the cell of a 3 x 3 grid that holds
+    them, for ``--by-group``.
     """
     from course_lib import unet
     from course_lib.data.study_area import load_study_area
@@ -182,7 +183,9 @@ def make_chip_set(folder: Path, seed: int = 0, n: int = 48) -> tuple[Path, Path]
     rgb8 = (np.clip((np.nan_to_num(rgb, nan=lo) - lo) / (hi - lo), 0, 1) * 255).astype(np.uint8)
     truth = area["landslide_mask"].data[0]
     images, masks = folder / "images", folder / "masks"
-    for w in unet.chip_windows(truth.shape, sizes=(64, 96, 160, 256, 400), n=n, seed=seed):
+    clear = np.isfinite(rgb).all(axis=-1)      # at least 90 % of a chip with a clear view
+    for w in unet.chip_windows(truth.shape, sizes=(64, 96, 160, 256, 400), n=n, seed=seed,
+                               valid=clear, min_valid=0.9):
         window = (slice(w.row, w.row + w.size), slice(w.col, w.col + w.size))
         unet.write_chip(rgb8[window], truth[window], images, masks, w.name)
     return images, masks
@@ -219,7 +222,7 @@ def run_chips(args) -> None:
     mcc = float(scores_by_threshold(p, t, [model.threshold])[0])
     f1 = float(scores_by_threshold(p, t, [model.threshold], metric="f1")[0])
     _record({"kind": "chips", "name": args.name, "budget_s": args.budget, "mcc": mcc, "f1": f1,
-             "chip_set": "not overlapping",
+             "chip_set": "not overlapping, >= 90 % clear",
              "n_chips": {k: len(v) for k, v in parts.items()}, "by_group": args.by_group,
              "normalisation": args.normalisation, "threshold": model.threshold,
              "load_before": load_before, "clock": args.clock, "trainer": "train_on_batch loop",
