@@ -133,9 +133,15 @@ def build_mobilenet_unet(n_bands: int, *, alpha: float = 0.35, weights: str | No
                          f"got {decoder_filters!r}.")
     if not 0.0 <= bn_momentum < 1.0:
         raise ValueError(f"bn_momentum must be in [0, 1); got {bn_momentum!r}.")
+    import warnings
+
     try:
-        base = keras.applications.MobileNetV2(input_shape=(None, None, 3), include_top=False,
-                                              weights=weights, alpha=alpha)
+        with warnings.catch_warnings():
+            # "input_shape is undefined": intended, any tile size; the 224 px weights fit all
+            warnings.filterwarnings("ignore", message=".*input_shape. is undefined")
+            base = keras.applications.MobileNetV2(input_shape=(None, None, 3),
+                                                  include_top=False, weights=weights,
+                                                  alpha=alpha)
     except (OSError, ValueError) as err:
         # OSError / ValueError: the file is missing or holds another network's weights
         raise ValueError(f"could not load MobileNetV2 weights {weights!r} (alpha {alpha}): "
