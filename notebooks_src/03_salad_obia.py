@@ -20,8 +20,8 @@
 # This notebook follows the **same method** with maintained Python libraries (OpenCV,
 # scikit-image, SciPy, scikit-learn, libpysal/esda, rasterio, geopandas), every step in the
 # tested package `course_lib.obia`, and fixes the original's known weaknesses: a random seed,
-# class weights, every training polygon accounted for, an accuracy assessment on a separate
-# area, and an inventory with metadata.
+# class weights as an option, every training polygon accounted for, an accuracy assessment on
+# a separate area, and an inventory with metadata.
 #
 # ## Overview
 #
@@ -93,7 +93,8 @@ from course_lib.viz.maps import layer_map
 # `course_lib.layers.change_layers` gives the 13 layers of the paper's setting 1 (notebook 02
 # made them): Sentinel-2 post-event greenest-pixel reflectance, dNDVI, the Sentinel-1 change in
 # dB, elevation and slope. From them we compute SALaD's five features (NDVI, brightness =
-# mean of blue, green, red and NIR, slope, and later the GLCM texture of the red band) and
+# mean of blue, green, red and NIR, slope, and later the GLCM mean and GLCM homogeneity of
+# the red band) and
 # add dNDVI and the radar change (SALaD used one post-event image; the course has a
 # before-and-after pair, so it uses it).
 #
@@ -146,7 +147,7 @@ change_panels({"NDVI (post)": ndvi_post, "brightness (post)": brightness, "slope
 #
 # Every segment is one connected region, numbered 1..n; 0 is [nodata](glossary.md#nodata). Explore the parameters
 # on a 256 x 256 window (the one with most landslide pixels) with the widget below: the
-# yellow lines are segment boundaries, the red lines the mapped landslides. The method menu
+# yellow lines are segment boundaries, the orange lines the mapped landslides. The method menu
 # also offers scikit-image's SLIC, Felzenszwalb and quickshift behind the same interface
 # (`segment(..., method=...)`; its docstring says what the two radii mean for each).
 
@@ -330,7 +331,8 @@ display(missed[["id", "type", "area_m2", "n_pixels"]].sort_values("area_m2"))
 # the landslide pixels lie on each side; segments that straddle it are used for neither.
 #
 # The forest: 500 trees as SALaD, a fixed seed (the original had none), and class weights
-# available (`class_weight="balanced"`; the exercise compares).
+# available (`train_random_forest(..., class_weight="balanced")`; try it yourself: it
+# weighs the rare landslide segments up).
 
 # %%
 cumulative = np.cumsum(truth2d.sum(axis=0))
@@ -559,7 +561,7 @@ forest_more = classifier.train_random_forest(X_more[train], y[train], n_estimato
 more_map = classifier.segment_values_to_pixels(
     segments, (classifier.landslide_probability(forest_more, X_more) >= 0.5).astype(float))
 more = metrics.evaluate(truth, more_map, valid=test_pixels)
-print(f"held-out MCC ({EXERCISE_TREES} trees): SALaD features "
+print(f"held-out MCC ({EXERCISE_TREES} trees): the course's {X.shape[1]} features "
       f"{metrics.format_score(small.mcc, digits=1)} % -> with NIR texture "
       f"{metrics.format_score(more.mcc, digits=1)} %")
 extra = classifier.importances(forest_more, X_more[test], y[test], n_repeats=1)
@@ -598,12 +600,15 @@ for rule in (0.3, 0.5, 0.7):
     o = assessment.detection_by_size(rule_map, east_slides, truth.transform, truth=truth,
                                      valid=test_pixels).loc["all"]
     print(f"rule >= {rule:.0%}: {y_rule.sum():,} landslide segments, {caught_rule} slides "
-          f"captured; held-out MCC {metrics.format_score(s.mcc, digits=1)} %, recall "
+          f"captured; held-out MCC {metrics.format_score(s.mcc, digits=1)} %, "
+          f"precision {metrics.format_score(s.precision, digits=1)} %, recall "
           f"{metrics.format_score(s.recall, digits=1)} %, objects found {int(o['found'])}/"
           f"{int(o['landslides'])}")
 # A lower share labels more mixed segments as landslide: more slides captured and found
-# (higher recall), more false pixels at the edges. A higher share keeps only clean segments:
-# fewer, purer training examples. For an emergency inventory, favour the lower rule.
+# (recall up); check in the printed precision whether it also brings more false pixels at
+# the edges. A higher share keeps only clean segments: fewer, purer training examples. For an
+# emergency inventory, where a missed slide costs more than a false one, favour the lower
+# rule.
 
 # %% [markdown]
 # **Exercise 3 (optional). Another segmentation.** On the window of section 2, segment with

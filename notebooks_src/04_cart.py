@@ -109,8 +109,10 @@ print(f"\n{truth.shape[0]} x {truth.shape[1]} pixels of {truth.resolution:.0f} m
 # aspects, elevations, and within shadow areas."* The course's points follow that rule
 # (`course_lib.data.study_area.points`): one landslide point on each of the largest landslides
 # that are clearly visible in the images (as a person clicking on them would choose), and, for
-# each of the seven other classes, points spread round-robin over the four aspect quadrants,
-# three elevation bands and shadow / no shadow, at least two pixels away from any landslide.
+# each of the seven other classes, points dealt round-robin over the strata of aspect
+# quadrant, elevation band and shadow / no shadow, at least two pixels away from any
+# landslide. With 16 points per class and up to 24 strata not every stratum gets one: the
+# table shows how the points ended up spread over the aspects.
 
 # %%
 display(cp.training_points_table(points))
@@ -140,7 +142,9 @@ display(per_class)
 
 # %% [markdown]
 # Read the table: a class whose points all disappear from a setting cannot be learned in that
-# setting. Which bands are NaN at the points left out, and are the *pixels* of those classes
+# setting. (The course's points were placed where every layer has a value, as Earth Engine's
+# `sampleRegions` keeps only such points, so the cell below finds none to drop; on real data
+# it lists them.) Which bands are NaN at the points left out, and are the *pixels* of those classes
 # NaN as well? (If they are, the NaN policy predicts them as [nodata](glossary.md#nodata) anyway, and the missing
 # class costs little.)
 
@@ -212,8 +216,14 @@ side = "yes (<=)" if largest in root2["left (<=)"] and (
     root2["left (<=)"].get(largest, 0) >= root2["right (>)"].get(largest, 0)) else "no (>)"
 print(f"largest class: {largest} ({tree2.n_points[largest]} points); at the root most of them "
       f"answer {side} to '{root2['band']} <= {root2['threshold']:.4g}'")
+print("classes the root split sends left (<=):", dict(root2["left (<=)"]))
 
 # %% [markdown]
+# The largest class is not necessarily the one the root sets apart. The best first split is
+# the one that lowers the impurity most, and a class that one threshold separates *cleanly*
+# (open water, dark in radar on both dates) can beat a larger class that no single threshold
+# separates without taking many others along, as the landslide points here.
+#
 # The tree had only the training points' values to go on. Section 8 measures, on *every*
 # pixel, how far landslides lie from everything else in each band: check there whether the
 # band the tree chose from the training points is also the one that separates landslides best
@@ -392,14 +402,27 @@ print("MCC per subplot (%; '-' = undefined):")
 display(results.format_percent(mcc_by_subplot.rename(columns=lambda c: f"{c} mcc")))
 
 # %% [markdown]
+# Compare the printed ranking of section 6 with the paper's (2, 4, 1, 3). In this simulated
+# area Sentinel-2 alone (setting 4) does best, settings 2 and 1 follow close to each other,
+# and the radar-only setting 3 is last by far, as in the paper. All 13 layers (setting 1) did
+# not beat three (setting 2), here as in the paper, which guessed that its setting 1 suffered
+# from "overfitting when using all 13 bands or because the resolution of the slope map"
+# (section 5.2) without testing it. Setting 2's tree must use the speckled pre- and post-VV
+# bands for everything that dNDVI alone does not settle, which costs precision against
+# setting 4 (section 8 shows why). Which world is closer to yours is a question only your
+# own validation data can answer.
+
+# %% [markdown]
 # ## 8. Why Sentinel-1 alone fails a pixel classifier: speckle
 #
 # The paper: with Sentinel-1 VV only, *"the landslides were detected equally well as with only
 # Sentinel-2 data as input (recall 72 %), [but] the overall MCC score was only 20 %, due to the
 # abundant false positives from speckle noise."* Speckle is the grainy interference pattern of
-# every radar image: neighbouring pixels of the same field differ by several dB. Measure it: for
-# each band, how far the landslide pixels' mean lies from the other pixels' mean, in units of
-# the other pixels' spread (`pc.band_separability`):
+# every radar image: neighbouring pixels of the same field differ by several dB. Measure what
+# a single pixel offers: for each band, how far the landslide pixels' mean lies from the
+# other pixels' mean, in units of the other pixels' spread (`pc.band_separability`). That
+# spread mixes speckle with the differences between land covers (water near -20 dB, forest
+# near -7 dB), so it is the separability a one-band split faces, not speckle alone:
 
 # %%
 separability = pc.band_separability(stacks[1], truth, evalmask)
@@ -465,8 +488,8 @@ display((spread.describe().loc[["mean", "std", "min", "max"]] * 100).round(1))
 
 # %% [markdown]
 # The spread between resamples is the uncertainty a single set of 130 points leaves. The paper
-# could not see it (one set of points, one map); with an exact truth, you can. Two remedies:
-# more points (Exercise 1), or many trees whose votes are averaged, a **random forest**
+# could not see it (one set of points, one map); with an exact truth, you can. Two remedies
+# to try: more, well-placed points (Exercise 1), or many trees whose votes are averaged, a **random forest**
 # (Breiman 2001; Exercise 2), which is what [SALaD](glossary.md#salad) and notebook 03 use.
 
 # %% [markdown]
@@ -516,9 +539,9 @@ print(f"setting 2, {len(table)} points: MCC {scores[2].mcc:.3f}")
 print(f"setting 2, {len(more)} points: MCC "
       f"{metrics.evaluate(truth, more_map, evalmask).mcc:.3f}")
 print(f"the training pixels are {len(more) / evalmask.sum():.3%} of the assessed pixels")
-# Random points also fall on the dull middle of each class, so they help less than their
-# number suggests; points placed on the confusions (bare rock next to scars, shadowed
-# slopes) help more. The training pixels lie inside the assessed area, as the paper's did,
+# Random points mostly fall on the easy middle of each class, so they may not help at all
+# (compare the two printed MCCs); points placed on the confusions (bare rock next to scars,
+# shadowed slopes) help more. The training pixels lie inside the assessed area, as the paper's did,
 # but they are a tiny share of it (printed above), so they barely flatter the scores.
 
 # %% [markdown]
@@ -545,8 +568,9 @@ for k in (2, 3):
           f"(P {forest.precision:.2f}, R {forest.recall:.2f})")
 # Averaging many trees, each grown on a bootstrap sample of the points, smooths the decision
 # boundary and removes the single-point quirks of one deep tree; the printed scores show
-# what that buys here. But every tree still sees one speckled pixel at a time: a forest
-# cannot create a signal that the radar pixel does not hold.
+# what that buys here: on the radar-only setting a little, but it stays far below the
+# settings with dNDVI, so the forest does not rescue it. Every tree still sees one speckled
+# pixel at a time: a forest cannot create a signal that the radar pixel does not hold.
 
 # %% [markdown]
 # **Exercise 3. Rescue setting 3?** For the radar-only tree of section 6, apply focal windows
@@ -559,8 +583,9 @@ for window in (1, 3, 5, 7):
     print(f"window {window}: MCC {s.mcc:.3f}  precision {s.precision:.3f}  "
           f"recall {s.recall:.3f}")
 # A wider window removes more speckle false alarms (precision rises) but also wipes out
-# landslides narrower than about half the window (recall falls): the focal mode treats the
-# symptom, not the cause.
+# landslides narrower than about half the window (recall falls). The widest window may give
+# the best MCC, but by giving up most of the landslides (see its recall): the focal mode
+# treats the symptom, not the cause.
 
 # %% [markdown]
 # ## Summary

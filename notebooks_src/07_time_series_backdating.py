@@ -319,8 +319,10 @@ print(f"median dating interval: {np.median(width):.0f} days at the default cloud
 # %% tags=["solution"]
 down = ts.detect_breaks(landsat.dates, ndvi_ls, HISTORY_END, n_harmonics=1, direction="decrease")
 both = real.has_break.sum()
-print(f"breaks: {both} with either direction, {down.has_break.sum()} decreases only "
-      f"({1 - down.has_break.sum() / max(both, 1):.0%} of the breaks were increases)")
+# the sign of each break's magnitude (mean residual) says whether NDVI went up or down
+rising = int((real.magnitude[real.has_break] > 0).sum())
+print(f"breaks: {both} with either direction, {down.has_break.sum()} with direction="
+      f"'decrease'; {rising} of the {both} breaks ({rising / max(both, 1):.0%}) were increases")
 # Irrigation or a new crop, regrowth after a fire or a harvest, a reservoir drying out (water to
 # vegetation) all raise NDVI. A landslide detector looks for decreases on slopes.
 
