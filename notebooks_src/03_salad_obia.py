@@ -147,7 +147,7 @@ change_panels({"NDVI (post)": ndvi_post, "brightness (post)": brightness, "slope
 #
 # Every segment is one connected region, numbered 1..n; 0 is [nodata](glossary.md#nodata). Explore the parameters
 # on a 256 x 256 window (the one with most landslide pixels) with the widget below: the
-# yellow lines are segment boundaries, the orange lines the mapped landslides. The method menu
+# yellow lines are segment boundaries (half transparent), the blue lines the mapped landslides. The method menu
 # also offers scikit-image's SLIC, Felzenszwalb and quickshift behind the same interface
 # (`segment(..., method=...)`; its docstring says what the two radii mean for each).
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from skimage.segmentation import find_boundaries
 import pandas as pd
 import pytest
 from affine import Affine
@@ -461,3 +462,19 @@ def test_segmentation_explorer_callback():
     probability = np.where(truth == 1, 0.9, 0.1)
     probability[0, 0] = np.nan
     assert obia_plots.plot_probability_map(probability, truth, split_x=20).axes
+
+
+def test_boundary_overlay_blends_boundaries_and_draws_the_truth_on_top():
+    from matplotlib.colors import to_rgb
+
+    from course_lib.viz import obia_plots
+
+    rgb = np.zeros((20, 20, 3))
+    labels = np.arange(400).reshape(20, 20) + 1          # every pixel its own segment
+    truth = np.zeros((20, 20), np.uint8)
+    truth[5:12, 6:10] = 1
+    out = obia_plots.boundary_overlay(rgb, labels, truth=truth, boundary_alpha=0.5)
+    outline = find_boundaries(truth == 1, mode="thick")
+    assert np.allclose(out[outline], to_rgb(obia_plots.OKABE_ITO["sky blue"]))
+    # over-segmented: boundaries everywhere, but half-transparent (yellow at half strength)
+    assert np.allclose(out[0, 0], [0.5, 0.5, 0.0])

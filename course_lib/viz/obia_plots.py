@@ -34,14 +34,21 @@ def display_rgb(image: np.ndarray, valid: np.ndarray | None = None) -> np.ndarra
 
 def boundary_overlay(rgb: np.ndarray, labels: np.ndarray, colour: str = "#FFFF00",
                      truth: np.ndarray | None = None,
-                     truth_colour: str = OKABE_ITO["vermillion"]) -> np.ndarray:
+                     truth_colour: str = OKABE_ITO["sky blue"],
+                     boundary_alpha: float = 0.5) -> np.ndarray:
     """An RGB float image (0-1) with segment boundaries (and optionally truth outlines) drawn.
+
+    Boundaries are blended with the image (``boundary_alpha``), so that an over-segmented
+    image, where nearly every pixel is a boundary, still shows what lies under it; the truth
+    outline is drawn last, opaque and two pixels wide, in a colour unlike the boundaries'.
 
     Args:
         rgb: ``(rows, cols, 3)`` display image, 0-1 floats or uint8.
         labels: segment raster (0 = no segment, shown dark).
         colour: boundary colour.
         truth: optional binary landslide mask; its outline is drawn in ``truth_colour``.
+        truth_colour: colour of the landslide outlines (Okabe-Ito sky blue).
+        boundary_alpha: opacity of the boundaries (0-1).
     """
     from matplotlib.colors import to_rgb
 
@@ -50,9 +57,11 @@ def boundary_overlay(rgb: np.ndarray, labels: np.ndarray, colour: str = "#FFFF00
         image = image / 255.0
     image = np.nan_to_num(image.copy())
     image[labels == 0] *= 0.3
-    image[find_boundaries(labels, mode="inner") & (labels > 0)] = to_rgb(colour)
+    edges = find_boundaries(labels, mode="inner") & (labels > 0)
+    image[edges] = ((1 - boundary_alpha) * image[edges]
+                    + boundary_alpha * np.asarray(to_rgb(colour)))
     if truth is not None:
-        outline = find_boundaries(np.asarray(truth) == 1, mode="inner")
+        outline = find_boundaries(np.asarray(truth) == 1, mode="thick")
         image[outline] = to_rgb(truth_colour)
     return image
 
@@ -94,7 +103,7 @@ def segmentation_explorer(image: np.ndarray, rgb: np.ndarray, *, method: str = "
         image: ``(rows, cols, 3)`` input of :func:`course_lib.obia.segmentation.segment`.
         rgb: display image of the same size (0-1 floats or uint8).
         method, range_radius, spatial_radius, min_size, valid: passed to ``segment``.
-        truth: optional landslide mask, outlined in vermillion.
+        truth: optional landslide mask, outlined in sky blue.
     """
     seg = segment(image, method, range_radius=range_radius, spatial_radius=spatial_radius,
                   min_size=min_size, valid=valid)
