@@ -428,40 +428,11 @@ def test_time_budget_is_respected_within_one_epoch(keras):
     assert info["fit_seconds"] <= budget + late + 2.0
 
 
-def test_warm_up_counts_from_the_end_of_the_first_step(keras):
-    """A first step of 10 s (building the graph) must not use up a 6 s warm-up."""
+def _control_with_fake_clock(cfg):
+    """train_unet's callback on a stand-in model, with a clock the test moves by hand."""
     from course_lib.unet.train import _callbacks
 
-    cfg = unet.TrainConfig(time_budget_s=60, warmup=0.1, peak_lr=1.0, final_lr_fraction=0.0,
-                           steps_per_epoch=1000, epochs=1)
-    control = _callbacks(cfg, 1000)
-    clock = [0.0]
-    control.now = lambda: clock[0]
-
-    class Model:
-        optimizer = type("Optimizer", (), {"learning_rate": None})()
-        stop_training = False
-
-    control.set_model(Model())
-    control.on_train_begin()
-    rates = []
-    for seconds in [10.0] + [1.0] * 20:          # the first step builds the graph
-        control.on_train_batch_begin(0)
-        rates.append(Model.optimizer.learning_rate)
-        clock[0] += seconds
-        control.on_train_batch_end(0)
-    assert rates[0] == rates[1] == pytest.approx(0.1)     # warm-up floor, after 10 s too
-    assert rates[2] == pytest.approx(0.2)                 # 1 of the 5 warm-up seconds left
-    assert np.all(np.diff(rates[1:6]) > 0) and rates[6] == pytest.approx(1.0, abs=0.01)
-
-
-def test_a_slow_first_step_does_not_end_training(keras):
-    """A first step of 15 s in a 20 s budget (a new graph on a busy CPU) leaves 5 s of
-    training; the next step's time is not estimated from the first one."""
-    from course_lib.unet.train import _callbacks
-
-    cfg = unet.TrainConfig(time_budget_s=20, steps_per_epoch=1000, epochs=1)
-    control = _callbacks(cfg, 1000)
+    control = _callbacks(cfg, cfg.epochs * cfg.steps_per_epoch)
     clock = [0.0]
     control.now = lambda: clock[0]
 
@@ -472,6 +443,30 @@ def test_a_slow_first_step_does_not_end_training(keras):
     model = Model()
     control.set_model(model)
     control.on_train_begin()
+    return control, model, clock
+
+
+def test_warm_up_counts_from_the_end_of_the_first_step(keras):
+    """A first step of 10 s (building the graph) must not use up a 6 s warm-up."""
+    cfg = unet.TrainConfig(time_budget_s=60, warmup=0.1, peak_lr=1.0, final_lr_fraction=0.0,
+                           steps_per_epoch=1000, epochs=1)
+    control, model, clock = _control_with_fake_clock(cfg)
+    rates = []
+    for seconds in [10.0] + [1.0] * 20:          # the first step builds the graph
+        control.on_train_batch_begin(0)
+        rates.append(model.optimizer.learning_rate)
+        clock[0] += seconds
+        control.on_train_batch_end(0)
+    assert rates[0] == rates[1] == pytest.approx(0.1)     # warm-up floor, after 10 s too
+    assert rates[2] == pytest.approx(0.2)                 # 1 of the 5 warm-up seconds left
+    assert np.all(np.diff(rates[1:6]) > 0) and rates[6] == pytest.approx(1.0, abs=0.01)
+
+
+def test_a_slow_first_step_does_not_end_training(keras):
+    """A first step of 15 s in a 20 s budget (a new graph on a busy CPU) leaves 5 s of
+    training; the next step's time is not estimated from the first one."""
+    cfg = unet.TrainConfig(time_budget_s=20, steps_per_epoch=1000, epochs=1)
+    control, model, clock = _control_with_fake_clock(cfg)
     steps = 0
     while not model.stop_training and steps < 100:
         control.on_train_batch_begin(0)
