@@ -392,7 +392,7 @@ print(f"U-Net minus CART, MCC: {100 * (unet_scores.mcc - cart_scores.mcc):+.1f} 
 # reached test-block MCC 0.69-0.76 over three seeds, and 0.78 with ten minutes (one run).
 # The paper's 89 % was not reached on this world: its look-alikes (clear-cuts, flood
 # sediment, road works that lose vegetation like a landslide) and its radar speckle make it
-# harder than the paper's area for every method, CART included (49 % over the whole area
+# harder than the paper's area for every method, CART included (about 50 % over the whole area
 # here against the paper's 73 %).
 #
 # Save the map for notebook 06, as every method does. The saved map covers the whole scene,
