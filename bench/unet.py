@@ -186,8 +186,7 @@ def make_chip_set(folder: Path, seed: int = 0, n: int = 48) -> tuple[Path, Path]
     clear = np.isfinite(rgb).all(axis=-1)      # at least 90 % of a chip with a clear view
     for w in unet.chip_windows(truth.shape, sizes=(64, 96, 160, 256, 400), n=n, seed=seed,
                                valid=clear, min_valid=0.9):
-        window = (slice(w.row, w.row + w.size), slice(w.col, w.col + w.size))
-        unet.write_chip(rgb8[window], truth[window], images, masks, w.name)
+        unet.write_chip(rgb8[w.slices], truth[w.slices], images, masks, w.name)
     return images, masks
 
 

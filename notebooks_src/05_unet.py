@@ -434,8 +434,7 @@ chip_dir = Path(tempfile.mkdtemp(prefix="chips_"))
 for w in unet.chip_windows(truth.shape, sizes=(64, 96, 160, 256), n=pick(full=32, fast=16),
                            seed=DEFAULT_SEED, valid=np.isfinite(image2).all(axis=-1),
                            min_valid=0.9):
-    window = (slice(w.row, w.row + w.size), slice(w.col, w.col + w.size))
-    unet.write_chip(image2[window], truth[window], chip_dir / "images", chip_dir / "masks",
+    unet.write_chip(image2[w.slices], truth[w.slices], chip_dir / "images", chip_dir / "masks",
                     w.name, fmt="tif")
 del image2
 

@@ -289,6 +289,11 @@ class ChipWindow:
     size: int
 
     @property
+    def slices(self) -> tuple[slice, slice]:
+        """The window as an index: ``image[w.slices]`` is the chip."""
+        return slice(self.row, self.row + self.size), slice(self.col, self.col + self.size)
+
+    @property
     def group(self) -> str:
         """The region part of the name (what :func:`load_chip_folder` reads back)."""
         return self.name.split("_")[0]
@@ -338,20 +343,16 @@ def chip_windows(shape: tuple[int, int], *, sizes: Sequence[int] = (64, 96, 160,
         raise ValueError(f"valid has shape {np.shape(valid)}, the scene {(rows, cols)}.")
     rng = np.random.default_rng(seed)
     taken = np.zeros((rows, cols), bool)
-    # summed-area table: the valid pixels of any window in four lookups
-    counts = None if valid is None else np.pad(
-        np.asarray(valid, bool).cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    valid = None if valid is None else np.asarray(valid, bool)
     windows: list[ChipWindow] = []
     for size in sorted((int(s) for s in rng.choice(sizes, n)), reverse=True):
         for _ in range(attempts):
             r, c = int(rng.integers(0, rows - size + 1)), int(rng.integers(0, cols - size + 1))
-            if counts is not None:
-                n_valid = (counts[r + size, c + size] - counts[r, c + size]
-                           - counts[r + size, c] + counts[r, c])
-                if n_valid < min_valid * size * size:
-                    continue
-            if not taken[r:r + size, c:c + size].any():
-                taken[r:r + size, c:c + size] = True
+            window = (slice(r, r + size), slice(c, c + size))
+            if valid is not None and valid[window].mean() < min_valid:
+                continue
+            if not taken[window].any():
+                taken[window] = True
                 i = min((r + size // 2) * regions // rows, regions - 1)
                 j = min((c + size // 2) * regions // cols, regions - 1)
                 windows.append(ChipWindow(f"r{i}c{j}_{len(windows):03d}", r, c, size))

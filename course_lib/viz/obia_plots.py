@@ -118,7 +118,7 @@ def segmentation_explorer(image: np.ndarray, rgb: np.ndarray, *, method: str = "
     ax_hist.set_xlabel("segment size (pixels)")
     ax_hist.set_ylabel("segments")
     ax_hist.set_title(f"median {np.median(sizes):.0f} px; yellow = boundaries, "
-                      "red = mapped landslides", fontsize=9)
+                      "blue = mapped landslides", fontsize=9)
     return SegmentationView(fig, seg)
 
 
