@@ -1,6 +1,6 @@
 """Benchmark: the greenest-pixel composite against one copy of the stack it composites.
 
-The target (issue 5): ``greenest_pixel_composite`` of a ``(8, 6, 1024, 1024)`` float32 stack
+The target: ``greenest_pixel_composite`` of a ``(8, 6, 1024, 1024)`` float32 stack
 with a cloud mask takes at most 3x the time of ``stack.copy()``, i.e. it is a few passes over
 memory, not a Python loop over pixels. The median composite is timed too, for comparison
 (``np.nanmedian`` partitions per pixel and is much slower). Each timing is the best of
@@ -29,10 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from course_lib.composites import (  # noqa: E402
-    _ndvi_score, _take_dates, argmax_over_time, clear_count, greenest_pixel_composite,
-    median_composite,
-)
+from course_lib.composites import (_ndvi_score, _take_dates, argmax_over_time, clear_count,
+                                   greenest_pixel_composite, median_composite)
 
 
 def best_time(func, repeats: int) -> float:

@@ -6,12 +6,12 @@ can also be run alone on the cached default world::
     .venv/bin/python bench/difficulty.py
 
 Every method is judged on the same pixels: those valid in all 13 layers (the evaluation
-mask of ``course_lib.layers``), with whole-area pixel counts.
+mask of ``course_lib.pipeline.layers``), with whole-area pixel counts.
 
 * **single layer**: the best threshold of each layer on its own (either direction), found
   by scanning 400 quantiles: an upper bound of what one threshold can do, since it uses the
   truth to choose the threshold;
-* **CART**: ``course_lib.pixel_classifiers.make_cart(max_depth=10)`` (a seeded
+* **CART**: ``course_lib.cart.make_cart(max_depth=10)`` (a seeded
   ``DecisionTreeClassifier``) trained on the 130
   training points with their eight classes (as the paper's ``ee.Classifier.smileCart``),
   merged to landslide / not, then a 3 x 3 focal mode (majority) filter, as the paper did;
@@ -93,21 +93,21 @@ def neighbourhood_means(data: np.ndarray, size: int = 5) -> np.ndarray:
 
 def _layers(area):
     """The 13 change layers of the paper's setting 1."""
-    from course_lib import layers
+    from course_lib.pipeline import layers
 
     return layers.change_layers(area)
 
 
 def _cart():
-    """The course's CART (course_lib.pixel_classifiers), depth at most 10."""
-    from course_lib.pixel_classifiers import make_cart
+    """The course's CART (course_lib.cart), depth at most 10."""
+    from course_lib.cart import make_cart
 
     return make_cart(max_depth=10)
 
 
 def _focal(binary: np.ndarray) -> np.ndarray:
     """3 x 3 focal mode, as notebook 04 applies it."""
-    from course_lib.pixel_classifiers import focal_mode
+    from course_lib.postprocess import focal_mode
 
     return np.asarray(focal_mode(binary, window=3)) == 1
 
@@ -121,7 +121,7 @@ def difficulty(area, seed: int = 0) -> dict:
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.tree import export_text
 
-    from course_lib.results import SETTING_BANDS, SETTINGS
+    from course_lib.paper import SETTING_BANDS, SETTINGS
 
     raster = _layers(area)
     names = list(raster.band_names)
@@ -223,7 +223,7 @@ def table_lines(result: dict) -> list[str]:
          gain_rf >= 0.10),
         (f"5x5 means raise setting-3 RF MCC by >= 0.15 (by {gain_ctx:+.2f})", gain_ctx >= 0.15),
     ]
-    lines += ["", "Targets of issue 9 on this world:", ""]
+    lines += ["", "Targets for the study area's difficulty on this world:", ""]
     lines += [f"- [{'x' if ok else ' '}] {text}" for text, ok in checks]
     return lines
 
@@ -231,7 +231,7 @@ def table_lines(result: dict) -> list[str]:
 if __name__ == "__main__":
     import time
 
-    from course_lib.data.study_area import load_study_area
+    from course_lib.simulator import load_study_area
 
     t0 = time.perf_counter()
     res = difficulty(load_study_area(progress=False))

@@ -6,7 +6,7 @@ For each ``notebooks/NN_*.ipynb`` in course order, a child process pins itself t
 kernel's peak resident memory (``getrusage(RUSAGE_CHILDREN).ru_maxrss``, which covers the whole
 kernel process). Notebooks share one output folder, as a learner's do. What the cells tagged
 ``report`` print (a notebook's scores: MCC, recall, training time...) is copied into the report
-as printed (``course_lib.notebook_runner.report_outputs``).
+as printed (``devtools.notebook_runner.report_outputs``).
 
 The results go to ``bench/REPORT.md`` (written atomically). This is a benchmark, not a test:
 run it after changing a notebook and commit the report::
@@ -33,8 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from course_lib.notebook_runner import (  # noqa: E402
-    course_notebooks, execute_notebook, report_outputs)
+from devtools.notebook_runner import course_notebooks, execute_notebook, report_outputs
 
 REPORT = ROOT / "bench" / "REPORT.md"
 TIME_LIMIT_S = 180  # Binder budget per notebook
@@ -176,7 +175,6 @@ def main() -> int:
                                       "scores": old_scores.get(cells[0], "")}
     with tempfile.TemporaryDirectory() as outputs:
         env = {**os.environ, **ONE_CPU_ENV, "COURSE_OUTPUT_DIR": outputs}
-        env.pop("COURSE_FAST", None)
         for path in notebooks:
             print(f"running {path.name} on one CPU...", flush=True)
             keep = ["--keep", str(args.keep.resolve())] if args.keep else []

@@ -61,15 +61,15 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="study-area-bench-"))
     env = {**os.environ, "COURSE_CACHE_DIR": str(tmp), "OMP_NUM_THREADS": "1",
            "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    gen_code = ("from course_lib.data.study_area import load_study_area\n"
+    gen_code = ("from course_lib.simulator import load_study_area\n"
                 "a = load_study_area(progress=False); print(a.folder)")
     gen_s, gen_mb, out = run_child(gen_code, env, "generation")
     folder = Path(out.strip().splitlines()[-1])
     small_s, _, _ = run_child(
-        "from course_lib.data.study_area import StudyAreaParams, generate_in_memory\n"
+        "from course_lib.simulator import StudyAreaParams, generate_in_memory\n"
         "generate_in_memory(StudyAreaParams(size=256, n_landslides=15))", env)
     load_code = (
-        "import time\nfrom course_lib.data.study_area import load_study_area\n"
+        "import time\nfrom course_lib.simulator import load_study_area\n"
         "a = load_study_area(progress=False)\n"
         "for n in ['dem','landcover','s2_pre','s2_post','s2_post_scl','s2_post_cloudprob',"
         "'s1_asc_pre','s1_asc_post','s1_desc_pre','s1_desc_post','landslides',"
@@ -86,7 +86,7 @@ def main() -> None:
     from difficulty import difficulty, table_lines
     from scipy import ndimage
 
-    from course_lib.data.study_area import CHANGE_CLASSES, LANDCOVER_CLASSES, load_study_area
+    from course_lib.simulator import CHANGE_CLASSES, LANDCOVER_CLASSES, load_study_area
 
     area = load_study_area(progress=False)
     t0 = time.perf_counter()
@@ -187,7 +187,7 @@ def main() -> None:
         "",
         "## How hard is the world? (difficulty table)",
         "",
-        "On the 13 change layers of the paper's Table 1 (`course_lib.layers`: greenest-pixel "
+        "On the 13 change layers of the paper's Table 1 (`course_lib.pipeline.layers`: greenest-pixel "
         "composites, slope-corrected Sentinel-1 medians, ascending and descending averaged), "
         "judged on the pixels valid in all 13 layers. Methods as described in "
         f"`bench/difficulty.py` ({hard_s:.0f} s):",

@@ -39,7 +39,7 @@ sys.path.insert(0, str(HERE.parent))
 
 def GENERATOR_VERSION() -> str:  # noqa: N802 (the constant's name)
     """The study area's generator version (the world the numbers were measured on)."""
-    from course_lib.data.study_area.params import GENERATOR_VERSION as version
+    from course_lib.simulator.params import GENERATOR_VERSION as version
 
     return str(version)
 
@@ -62,20 +62,19 @@ def _record(row: dict) -> None:
 
 
 def setting_raster(area, setting: int):
-    from course_lib import layers
+    from course_lib.pipeline import layers
 
     return layers.setting_layers(setting, area), layers.evaluation_mask(area)
 
 
 def cart_scores(area, raster, truth, mask) -> dict:
-    """Notebook 04's CART (course_lib.pixel_classifiers), scored on the same pixels.
+    """Notebook 04's CART (course_lib.cart), scored on the same pixels.
 
     A tree grown to pure leaves on the study area's training points with their eight classes
     (points with NaN in a band of the setting left out), every pixel classified, the seven
     non-landslide classes merged, then a 3 x 3 focal mode: ``pc.classify_at_points``.
     """
-    from course_lib import metrics
-    from course_lib import pixel_classifiers as pc
+    from course_lib import cart as pc, metrics
 
     cart, cart_map, _ = pc.classify_at_points(raster, area["training_points"], pc.make_cart(),
                                               focal_window=3, quiet=True)
@@ -87,7 +86,7 @@ def cart_scores(area, raster, truth, mask) -> dict:
 def run_study(args) -> None:
     load_before = _load()
     from course_lib import metrics, unet
-    from course_lib.data.study_area import load_study_area
+    from course_lib.simulator import load_study_area
 
     unet.import_keras_quietly()
     area = load_study_area()
@@ -174,7 +173,7 @@ def make_chip_set(folder: Path, seed: int = 0, n: int = 48) -> tuple[Path, Path]
     them, for ``--by-group``.
     """
     from course_lib import unet
-    from course_lib.data.study_area import load_study_area
+    from course_lib.simulator import load_study_area
 
     area = load_study_area()
     raster, _ = setting_raster(area, 4)
@@ -351,7 +350,7 @@ worlds are not comparable); *levers* ends with the training loop (Keras `fit` or
 `train_on_batch` loop of `course_lib.unet.train`). Compare ratios, not absolute
 speeds. The test blocks are the 3 of 16 blocks of 256 x 256 px that `blocked_split(seed=0)`
 deals to the test set; scores are on those blocks where all 13 layers are valid
-(`layers.evaluation_mask`). CART: notebook 04's (`course_lib.pixel_classifiers.classify_stack`:
+(`layers.evaluation_mask`). CART: notebook 04's (`course_lib.cart.classify_stack`:
 a tree grown to pure leaves on the study area's training points with their eight classes,
 points with NaN in a band of the setting left out, merged to landslide / not, 3 x 3 focal
 mode); runs before 29 Nov 2026 used a bare `DecisionTreeClassifier` on the landslide label

@@ -31,8 +31,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from course_lib.indices import check_reflectance
-from course_lib.validation import as_array, check_mask, check_raster, describe
+from course_lib.clouds import clear_sky_mask
+from course_lib.data.raster import check_raster
+from course_lib.validation import as_array, check_mask, check_reflectance, describe
 
 
 class AllCloudError(ValueError):
@@ -54,7 +55,7 @@ def _check_stack(stack, name: str = "stack") -> np.ndarray:
                          "Add a band axis with stack[:, None] for a single band.")
     if not np.issubdtype(data.dtype, np.floating):
         raise TypeError(f"stack is {data.dtype}: pass reflectance as floats with NaN for nodata "
-                        "(digital numbers / 10000, or course_lib.clouds.dn_to_reflectance).")
+                        "(digital numbers / 10000, or course_lib.data.sentinel2.dn_to_reflectance).")
     return data
 
 
@@ -361,50 +362,8 @@ def greenest_pixel_composite(stack, clear=None, score=None, red_band: int | None
     return out
 
 
-# ---------------------------------------------------------------------------------------------
-# The study area's pre- and post-event composites, used by notebook 02 and later notebooks.
-
-#: The composites :func:`study_area_composites` makes.
+#: The composites :func:`composite_raster` makes.
 COMPOSITE_KINDS = ("median", "greenest")
-#: Part of the cache file names: bump it when the compositing changes, so old files are ignored.
-#: 2: clouds from the cloud probability (s2cloudless-style), SCL for shadow, snow and nodata;
-#:    a date with NaN in any band no longer wins the greenest pixel.
-COMPOSITES_VERSION = "2"
-
-
-def study_area_clear_mask(scl, cloudprob=None, pixel_size: float = 10.0) -> np.ndarray:
-    """Clear-sky mask ``(time, rows, cols)`` the way Ganerød et al. (2023) masked their images.
-
-    * **clouds** from the s2cloudless(-style) cloud probability: thresholded, averaged and
-      dilated with :func:`course_lib.clouds.s2cloudless_settings` for ``pixel_size``
-      (0.4; 240 m and 120 m on the ground);
-    * **cloud shadow** (SCL 3), **snow** (SCL 11) and **nodata** (SCL 0, 1) from the SCL
-      layer. (The paper: "the S2 cloudless algorithm for cloud filtering and the SCL band for
-      snow filtering"; it does not say how shadows were handled, SCL's shadow class is the
-      simplest stand-in.)
-
-    Without ``cloudprob`` the SCL cloud classes (8, 9, 10) are used for clouds instead.
-
-    Args:
-        scl: SCL codes ``(time, 1, rows, cols)`` or ``(time, rows, cols)`` (array or Raster).
-        cloudprob: cloud probability 0-1 of the same shape (array or Raster), e.g. the
-            simulated study area's ``s2_pre_cloudprob``.
-        pixel_size: metres, to turn the s2cloudless ground distances into pixels.
-    """
-    from course_lib.clouds import s2cloudless_mask, s2cloudless_settings, scl_masks
-
-    scl_data = getattr(scl, "data", scl)
-    if cloudprob is None:
-        return scl_masks(scl_data).clear
-    masks = scl_masks(scl_data, cloud=())
-    prob = as_array(cloudprob, "cloudprob", kinds="iuf").astype(np.float32)
-    if prob.ndim == 4 and prob.shape[1] == 1:
-        prob = prob[:, 0]
-    if prob.shape != masks.cloud.shape:
-        raise ValueError(f"cloudprob of shape {prob.shape} does not match the SCL layer "
-                         f"{masks.cloud.shape}: expected (time, rows, cols) on the same grid.")
-    cloud = s2cloudless_mask(prob, **s2cloudless_settings(pixel_size))
-    return masks.clear & ~cloud
 
 
 def composite_raster(raster, scl, kind: str = "median", cloudprob=None):
@@ -419,7 +378,7 @@ def composite_raster(raster, scl, kind: str = "median", cloudprob=None):
         kind: ``"median"`` or ``"greenest"`` (NDVI from B04 and B08).
         cloudprob: optional cloud probability (array or Raster, same shape as ``scl``): clouds
             are then masked from it, as the paper did with s2cloudless (see
-            :func:`study_area_clear_mask`).
+            :func:`course_lib.clouds.clear_sky_mask`).
 
     Returns:
         A 3-D Raster ``(bands, rows, cols)`` with ``attrs`` recording the kind, dates, the
@@ -432,7 +391,7 @@ def composite_raster(raster, scl, kind: str = "median", cloudprob=None):
                  "clear) or greenest_pixel_composite(stack, clear, red_band=2, nir_band=3).")
     if kind not in COMPOSITE_KINDS:
         raise ValueError(f"kind must be one of {COMPOSITE_KINDS}; got {kind!r}.")
-    clear = study_area_clear_mask(scl, cloudprob, pixel_size=float(raster.resolution))
+    clear = clear_sky_mask(scl, cloudprob, pixel_size=float(raster.resolution))
     if kind == "median":
         data = median_composite(raster.data, clear)
     else:
@@ -453,86 +412,3 @@ def composite_raster(raster, scl, kind: str = "median", cloudprob=None):
              "clear_count_min": int(count.min()), "clear_count_max": int(count.max()),
              "never_clear_fraction": float(np.mean(count == 0))}
     return replace(raster, data=data, dates=None, attrs=attrs)
-
-
-def _area_key(area) -> str | None:
-    """A cache key naming the study area's parameters, or None for an anonymous area."""
-    params = getattr(area, "params", None)
-    if params is not None and hasattr(params, "short_hash"):
-        return params.short_hash()
-    return None
-
-
-def study_area_composites(area=None, params=None, kinds: Sequence[str] = COMPOSITE_KINDS,
-                          use_cache: bool = True, overwrite: bool = False) -> dict[str, Any]:
-    """Pre- and post-event median and greenest-pixel composites of the simulated study area.
-
-    Clouds are masked with the cloud probability ``s2_<period>_cloudprob`` (s2cloudless-style,
-    as the paper did), cloud shadow, snow and nodata with SCL (:func:`study_area_clear_mask`;
-    an area without a cloud-probability layer falls back to SCL's cloud classes). The
-    results are cached as GeoTIFFs in ``cache_dir()/composites/<params hash>/`` (written
-    atomically, one folder per set of study-area parameters), so notebook 02 and later ones
-    load them in a second instead of recomputing.
-
-    Args:
-        area: a study area from ``course_lib.data.study_area.load_study_area()`` (or any
-            mapping with ``s2_pre``, ``s2_post``, ``s2_pre_scl``, ``s2_post_scl`` and
-            optionally ``s2_pre_cloudprob``, ``s2_post_cloudprob``; a plain
-            mapping without ``.params`` is not cached). Default: ``load_study_area(params)``.
-        params: ``StudyAreaParams`` used when ``area`` is None (default: the shipped world).
-        kinds: which composites to make, from ``("median", "greenest")``.
-        use_cache: read and write the GeoTIFF cache.
-        overwrite: recompute and replace cached files.
-
-    Returns:
-        ``{"pre_median": Raster, "post_median": Raster, "pre_greenest": Raster,
-        "post_greenest": Raster}`` (for the requested kinds), each ``(6, rows, cols)`` float32
-        reflectance, bands ``B02 B03 B04 B08 B11 B12``, NaN where never clear.
-
-    Example (notebook 02)::
-
-        composites = study_area_composites()
-        pre, post = composites["pre_greenest"], composites["post_greenest"]
-    """
-    import warnings
-
-    from course_lib.config import cache_dir
-    from course_lib.data.raster import read_geotiff, write_geotiff
-    from course_lib.validation import CorruptFileError
-
-    if isinstance(kinds, str):
-        raise TypeError(f"kinds must be a tuple of kinds, e.g. ('median',) or {COMPOSITE_KINDS};"
-                        f" got the string {kinds!r}.")
-    unknown = [k for k in kinds if k not in COMPOSITE_KINDS]
-    if unknown:
-        raise ValueError(f"Unknown composite kinds {unknown}; choose from {COMPOSITE_KINDS}.")
-    if area is None:
-        from course_lib.data.study_area import load_study_area
-
-        area = load_study_area(params)
-    needed = ("s2_pre", "s2_post", "s2_pre_scl", "s2_post_scl")
-    if not hasattr(area, "__getitem__") or isinstance(area, (str, bytes)) or \
-            not all(name in area for name in needed):
-        raise TypeError(f"area must be the study area (load_study_area()) or a mapping with "
-                        f"{needed}; got {describe(area)}.")
-    key = _area_key(area)
-    folder = cache_dir() / "composites" / key if (use_cache and key) else None
-    results: dict[str, Any] = {}
-    for period in ("pre", "post"):
-        for kind in kinds:
-            name = f"{period}_{kind}"
-            path = folder / f"v{COMPOSITES_VERSION}_{name}.tif" if folder is not None else None
-            if path is not None and path.exists() and not overwrite:
-                try:
-                    results[name] = read_geotiff(path)
-                    continue
-                except CorruptFileError as err:   # e.g. a write killed by an old version
-                    warnings.warn(f"Recomputing {name}: the cached file is damaged ({err}).",
-                                  stacklevel=2)
-            prob_name = f"s2_{period}_cloudprob"
-            cloudprob = area[prob_name] if prob_name in area else None
-            results[name] = composite_raster(area[f"s2_{period}"], area[f"s2_{period}_scl"],
-                                             kind, cloudprob=cloudprob)
-            if path is not None:
-                write_geotiff(results[name], path, overwrite=True)
-    return results

@@ -1,4 +1,4 @@
-"""Paths, seeds and the fast mode shared by every notebook and test.
+"""Paths, seeds and CPUs shared by every notebook and test.
 
 Every path can be moved with an environment variable, so an instructor can point a whole
 class at a shared, read-only data folder:
@@ -8,8 +8,6 @@ class at a shared, read-only data folder:
   ``data_cache/``).
 * ``COURSE_OUTPUT_DIR``: what the notebooks save for later notebooks, e.g. predictions and
   result tables (default ``course_outputs/``).
-* ``COURSE_FAST=1``: the test suite's fast mode. Notebooks still run every cell but use
-  fewer epochs and smaller samples.
 """
 
 from __future__ import annotations
@@ -46,28 +44,6 @@ def output_dir() -> Path:
     path = _dir_from_env("COURSE_OUTPUT_DIR", REPO_ROOT / "course_outputs")
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-def fast_mode() -> bool:
-    """True when ``COURSE_FAST`` is set to a true value (the test suite sets it).
-
-    >>> import os
-    >>> os.environ["COURSE_FAST"] = "1"; fast_mode()
-    True
-    >>> os.environ["COURSE_FAST"] = "0"; fast_mode()
-    False
-    >>> del os.environ["COURSE_FAST"]
-    """
-    return os.environ.get("COURSE_FAST", "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def pick(full, fast):
-    """Return ``fast`` in fast mode and ``full`` otherwise (epochs, sample sizes...).
-
-    >>> pick(full=30, fast=2) in (30, 2)
-    True
-    """
-    return fast if fast_mode() else full
 
 
 def available_cpus() -> int:

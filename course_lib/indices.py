@@ -27,55 +27,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from course_lib.validation import as_array, check_number, describe
-
-#: Values above this are not plausible reflectance. Top-of-atmosphere reflectance of bright
-#: snow or cloud can exceed 1, and a few specular pixels reach 2-3 (the bundled L1C scene has
-#: five such pixels in B8A/B12), while digital numbers are in the hundreds to thousands.
-MAX_REFLECTANCE = 2.0
-#: An array is taken for digital numbers when more than this fraction of it exceeds
-#: :data:`MAX_REFLECTANCE` (so a handful of specular pixels does not trip the check).
-DN_FRACTION = 0.01
-
-
-def check_reflectance(array, name: str = "band") -> np.ndarray:
-    """Return ``array`` as floats, raising if it looks like digital numbers, not reflectance.
-
-    Args:
-        array: reflectance values (0-1 scale, NaN allowed), any shape.
-        name: band name used in the error message.
-
-    Raises:
-        TypeError: for integer arrays (DN are stored as integers; integer differences overflow).
-        ValueError: if more than 1 % of the values exceed :data:`MAX_REFLECTANCE` (DN passed
-            instead of reflectance).
-
-    >>> check_reflectance(np.array([0.1, np.nan]), "B04").dtype
-    dtype('float64')
-    >>> check_reflectance(np.array([1200.0]), "B04")
-    Traceback (most recent call last):
-    ...
-    ValueError: B04 has 100 % of values > 2: these look like digital numbers (reflectance x 10000). Convert first, e.g. course_lib.clouds.dn_to_reflectance(dn, baseline).
-    """
-    if isinstance(array, (bool, np.bool_)):
-        raise TypeError(f"{name} must be reflectance (floats 0-1); got {describe(array)}.")
-    values = as_array(array, name, kinds="biuf", allow_empty=True,
-                      fix="Pass reflectance as floats (0-1 scale, NaN for nodata).")
-    if np.issubdtype(values.dtype, np.integer) or values.dtype == bool:
-        raise TypeError(
-            f"{name} is an integer array ({values.dtype}): pass reflectance as floats "
-            "(DN / 10000, or course_lib.clouds.dn_to_reflectance for Sentinel-2), not raw DN."
-        )
-    if values.size:
-        with np.errstate(invalid="ignore"):
-            n_high = int(np.count_nonzero(values > MAX_REFLECTANCE))
-        if n_high > DN_FRACTION * values.size:
-            raise ValueError(
-                f"{name} has {100 * n_high / values.size:.0f} % of values > "
-                f"{MAX_REFLECTANCE:g}: these look like digital numbers (reflectance x 10000). "
-                "Convert first, e.g. course_lib.clouds.dn_to_reflectance(dn, baseline)."
-            )
-    return values.astype(np.result_type(values.dtype, np.float32), copy=False)
+from course_lib.validation import as_array, check_number, check_reflectance, describe
 
 
 def _check_shapes(**bands: np.ndarray) -> None:

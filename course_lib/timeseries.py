@@ -20,6 +20,7 @@ loops over time steps, never over pixels. Time ``t`` is measured in years from t
 365.25 per day.
 
 Examples:
+    >>> from course_lib.simulator.ndvi_series import simulate_ndvi_series
     >>> dates = np.arange("2015-01-01", "2019-01-01", 16, dtype="datetime64[D]")
     >>> sim = simulate_ndvi_series(dates, shape=(6, 6), landslide_date="2017-07-01", seed=1)
     >>> result = detect_breaks(sim.dates, sim.ndvi, history_end="2017-01-01")
@@ -30,14 +31,17 @@ Examples:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 from scipy import stats
 
 DAYS_PER_YEAR = 365.25
+
+
 #: Zhu and Woodcock (2014): six consecutive anomalous observations confirm a change.
 DEFAULT_CONSECUTIVE = 6
+
+
 #: sqrt of the chi-square 0.99 quantile with one degree of freedom (one band): 2.576.
 DEFAULT_THRESHOLD = float(np.sqrt(stats.chi2.ppf(0.99, df=1)))
 
@@ -331,54 +335,6 @@ def break_scores(result: BreakResult, truth: np.ndarray, true_date) -> dict[str,
             if (~truth).any() else nan,
             "median_delay_days": float(np.median(delays)) if delays.size else nan,
             "bracketed": float(bracket.mean()) if bracket.size else nan}
-
-
-@dataclass
-class SimulatedSeries:
-    """A simulated NDVI series with a known disturbance (see :func:`simulate_ndvi_series`)."""
-
-    dates: np.ndarray
-    ndvi: np.ndarray          # (T, rows, cols), NaN = cloud
-    truth: np.ndarray         # (rows, cols) bool: disturbed pixels
-    landslide_date: np.datetime64
-    clean: np.ndarray         # (T, rows, cols) before noise and clouds
-
-
-def simulate_ndvi_series(dates: Sequence | np.ndarray, shape: tuple[int, int] = (40, 40),
-                         landslide_date="2017-07-30", seed: int = 2019, noise: float = 0.03,
-                         cloud_probability: float = 0.35, landslide_fraction: float = 0.15,
-                         recovery_per_year: float = 0.05) -> SimulatedSeries:
-    """A **simulated** vegetated area whose central strip slides on ``landslide_date``.
-
-    Each pixel has a seasonal NDVI cycle (mean 0.55-0.7, amplitude 0.15-0.25, peak in July,
-    a Northern-hemisphere summer) plus Gaussian noise; a random share of observations is
-    clouded (NaN). Disturbed pixels (an elongated slide from the top, ``landslide_fraction``
-    of the area) drop to NDVI 0.1-0.2 on the date and regrow slowly. Seeded.
-    """
-    dates = _as_dates(dates)
-    rng = np.random.default_rng(seed)
-    rows, cols = shape
-    t = years_since(dates, "2000-01-01")
-    phase = 2 * np.pi * (t[:, None, None] - (196 / DAYS_PER_YEAR))   # peak mid-July
-    base = rng.uniform(0.55, 0.70, shape)
-    amplitude = rng.uniform(0.15, 0.25, shape)
-    clean = base + amplitude * np.cos(phase)
-    r, c = np.mgrid[:rows, :cols]
-    half_width = max(1.0, landslide_fraction * cols / 2)
-    centre = cols / 2 + 0.15 * cols * np.sin(r / rows * np.pi)
-    truth = (np.abs(c - centre) <= half_width) & (r >= rows // 8)
-    event = np.datetime64(landslide_date, "D")
-    after = dates >= event
-    years_after = np.where(after, (dates - event).astype(float) / DAYS_PER_YEAR, 0.0)
-    scar = rng.uniform(0.1, 0.2, shape) + recovery_per_year * years_after[:, None, None]
-    clean = np.where(after[:, None, None] & truth, np.minimum(scar, clean), clean)
-    ndvi = clean + rng.normal(0, noise, clean.shape)
-    cloudy = rng.random(len(dates)) < cloud_probability
-    partial = rng.random(clean.shape) < 0.1
-    ndvi[cloudy] = np.nan
-    ndvi[partial] = np.nan
-    return SimulatedSeries(dates=dates, ndvi=ndvi.astype(np.float32), truth=truth,
-                           landslide_date=event, clean=clean.astype(np.float32))
 
 
 def landsat_ndvi(reflectance, fmask) -> np.ndarray:

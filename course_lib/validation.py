@@ -40,6 +40,7 @@ import numpy as np
 __all__ = [
     "CorruptFileError",
     "describe",
+    "expected_message",
     "as_array",
     "check_number",
     "check_integer",
@@ -48,8 +49,11 @@ __all__ = [
     "check_fraction",
     "check_angle_degrees",
     "check_same_shape",
-    "check_raster",
     "check_path",
+    "as_2d",
+    "binary_and_valid",
+    "MAX_REFLECTANCE",
+    "check_reflectance",
 ]
 
 
@@ -86,7 +90,12 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
-def _message(name: str, expected: str, value: Any, fix: str | None) -> str:
+def expected_message(name: str, expected: str, value: Any, fix: str | None = None) -> str:
+    """The one shape of every message: ``<name> must be <expected>; got <value>. <fix>``.
+
+    >>> expected_message("window", "an odd int", 4, "Use 3 or 5.")
+    'window must be an odd int; got int 4. Use 3 or 5.'
+    """
     text = f"{name} must be {expected}; got {describe(value)}."
     return f"{text} {fix}" if fix else text
 
@@ -125,30 +134,30 @@ def as_array(value: Any, name: str, *, ndim: int | Sequence[int] | None = None,
     TypeError: dem must be a numeric array; got None. Pass a numpy array (or a Raster).
     """
     if value is None or isinstance(value, (str, bytes, dict, set)):
-        raise TypeError(_message(name, "a numeric array", value,
+        raise TypeError(expected_message(name, "a numeric array", value,
                                  "Pass a numpy array (or a Raster)."))
     data = value.data if raster and hasattr(value, "band_names") and hasattr(value, "data") \
         else value
     try:
         array = np.asarray(data)
     except (TypeError, ValueError) as err:   # ragged lists
-        raise TypeError(_message(name, "a numeric array", value,
+        raise TypeError(expected_message(name, "a numeric array", value,
                                  f"It cannot be made into an array ({err}).")) from None
     if array.dtype.kind not in kinds:
         wanted = {"b": "bool", "i": "integer", "u": "unsigned integer", "f": "float"}
         allowed = " or ".join(dict.fromkeys(wanted[k] for k in kinds if k in wanted))
         hint = ("It holds non-numbers (strings or objects); pass numbers."
                 if array.dtype.kind in "OUSV" else fix)
-        raise TypeError(_message(name, f"an array of {allowed} values", value, hint))
+        raise TypeError(expected_message(name, f"an array of {allowed} values", value, hint))
     dims = (ndim,) if isinstance(ndim, int) else tuple(ndim) if ndim is not None else None
     if dims is not None and array.ndim not in dims:
         expected = " or ".join(f"{d}-D" for d in dims)
-        raise ValueError(_message(name, f"a {expected} array", value, fix))
+        raise ValueError(expected_message(name, f"a {expected} array", value, fix))
     if min_ndim is not None and array.ndim < min_ndim:
-        raise ValueError(_message(name, f"an array with at least {min_ndim} dimensions",
+        raise ValueError(expected_message(name, f"an array with at least {min_ndim} dimensions",
                                   value, fix))
     if not allow_empty and array.size == 0:
-        raise ValueError(_message(name, "a non-empty array", value, fix or
+        raise ValueError(expected_message(name, "a non-empty array", value, fix or
                                   "It has no element: check the selection or date window "
                                   "that made it."))
     return array
@@ -174,10 +183,10 @@ def check_number(value: Any, name: str, *, minimum: float | None = None,
         hint = "Pass a number, e.g. 0.5 (not a string)." if isinstance(value, str) else \
             "Pass a single number, not an array or list." if hasattr(value, "__len__") else \
             "Pass a number."
-        raise TypeError(_message(name, "a number", value, hint))
+        raise TypeError(expected_message(name, "a number", value, hint))
     number = float(value)
     if not math.isfinite(number):
-        raise ValueError(_message(name, "a finite number", value, fix or
+        raise ValueError(expected_message(name, "a finite number", value, fix or
                                   "Pass a number, e.g. 0.5."))
     unit = f" {units}" if units else ""
     too_low = minimum is not None and (number < minimum if min_inclusive else number <= minimum)
@@ -192,7 +201,7 @@ def check_number(value: Any, name: str, *, minimum: float | None = None,
                         f"{'>=' if min_inclusive else '>'} {minimum:g}") + unit
         else:
             expected = f"{'<=' if max_inclusive else '<'} {maximum:g}{unit}"
-        raise ValueError(_message(name, expected, value, fix))
+        raise ValueError(expected_message(name, expected, value, fix))
     return number
 
 
@@ -209,11 +218,11 @@ def check_integer(value: Any, name: str, *, minimum: int | None = None,
     """
     number = check_number(value, name, fix=fix)
     if number != int(number):
-        raise ValueError(_message(name, "a whole number", value, fix))
+        raise ValueError(expected_message(name, "a whole number", value, fix))
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         low = "-inf" if minimum is None else str(minimum)
         high = "inf" if maximum is None else str(maximum)
-        raise ValueError(_message(name, f"an integer in [{low}, {high}]", value, fix))
+        raise ValueError(expected_message(name, f"an integer in [{low}, {high}]", value, fix))
     return int(number)
 
 
@@ -229,7 +238,7 @@ def check_choice(value: Any, name: str, choices: Iterable[Any], fix: str | None 
     except TypeError:   # unhashable or incomparable
         ok = False
     if not ok:
-        raise ValueError(_message(name, f"one of {options}", value, fix))
+        raise ValueError(expected_message(name, f"one of {options}", value, fix))
     return value
 
 
@@ -349,30 +358,6 @@ def check_same_shape(**arrays: Any) -> None:
                          "resample one to the other).")
 
 
-def check_raster(value: Any, name: str, *, ndim: int | Sequence[int] | None = None,
-                 fix: str | None = None) -> Any:
-    """``value`` if it is a :class:`~course_lib.data.raster.Raster` (optionally 3-D or 4-D).
-
-    >>> check_raster(np.zeros((2, 2)), "raster")
-    Traceback (most recent call last):
-    ...
-    TypeError: raster must be a course_lib Raster (data, transform, crs, band_names); got float64 array (2, 2). Wrap an array with Raster(data, transform, crs, band_names), or load one with read_geotiff().
-    """
-    from course_lib.data.raster import Raster
-
-    if not isinstance(value, Raster):
-        raise TypeError(_message(name, "a course_lib Raster (data, transform, crs, band_names)",
-                                 value, fix or "Wrap an array with Raster(data, transform, crs, "
-                                 "band_names), or load one with read_geotiff()."))
-    dims = (ndim,) if isinstance(ndim, int) else tuple(ndim) if ndim is not None else None
-    if dims is not None and value.data.ndim not in dims:
-        expected = " or ".join(f"{d}-D" for d in dims)
-        shapes = {3: "(bands, rows, cols)", 4: "(time, bands, rows, cols)"}
-        raise ValueError(_message(name, f"a {expected} Raster "
-                                  f"{' or '.join(shapes.get(d, '') for d in dims)}", value, fix))
-    return value
-
-
 def check_path(value: Any, name: str, *, must_exist: bool = False, fix: str | None = None
                ) -> Path:
     """``value`` as a :class:`~pathlib.Path`; FileNotFoundError if it must exist and does not.
@@ -383,8 +368,112 @@ def check_path(value: Any, name: str, *, must_exist: bool = False, fix: str | No
     TypeError: path must be a file path (str or pathlib.Path); got int 3.
     """
     if not isinstance(value, (str, os.PathLike)) or (isinstance(value, str) and not value):
-        raise TypeError(_message(name, "a file path (str or pathlib.Path)", value, fix))
+        raise TypeError(expected_message(name, "a file path (str or pathlib.Path)", value, fix))
     path = Path(value)
     if must_exist and not path.exists():
         raise FileNotFoundError(f"{name}: {path} does not exist." + (f" {fix}" if fix else ""))
     return path
+
+
+def as_2d(array: Any, name: str = "array") -> np.ndarray:
+    """Return ``array`` (numpy array or single-band Raster) as a 2-D ``(rows, cols)`` array.
+
+    >>> as_2d(np.zeros((1, 2, 3))).shape
+    (2, 3)
+    """
+    data = as_array(array, name, kinds="biuf",
+                    fix="Pass a 2-D (rows, cols) array or a single-band Raster.")
+    if data.ndim == 3 and data.shape[0] == 1:
+        data = data[0]
+    if data.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D (rows, cols) or a single-band (1, rows, cols) raster; got shape "
+            f"{data.shape}. Pick one band or one date first."
+        )
+    return data
+
+
+def binary_and_valid(array: Any, name: str = "array") -> tuple[np.ndarray, np.ndarray]:
+    """Split a binary map into a boolean map and a validity mask (False where NaN).
+
+    Accepts bool, integer or float arrays holding only 0 and 1 (NaN allowed in floats, meaning
+    nodata).
+
+    Raises:
+        ValueError: when the array holds anything but 0, 1 (and NaN), e.g. a probability map
+            that was not thresholded, or a 0/255 mask.
+
+    >>> b, v = binary_and_valid(np.array([[0.0, 1.0, np.nan]]))
+    >>> b.tolist(), v.tolist()
+    ([[False, True, False]], [[True, True, False]])
+    """
+    data = as_2d(array, name)
+    if data.dtype == bool:
+        return data, np.ones(data.shape, dtype=bool)
+    if not (np.issubdtype(data.dtype, np.integer) or np.issubdtype(data.dtype, np.floating)):
+        raise TypeError(f"{name} must be a numeric or boolean array; got dtype {data.dtype}.")
+    valid = ~np.isnan(data) if np.issubdtype(data.dtype, np.floating) else np.ones(data.shape, bool)
+    values = data[valid]
+    bad = (values != 0) & (values != 1)
+    if bad.any():
+        examples = np.unique(values[bad])[:5].tolist()
+        raise ValueError(
+            f"{name} must be binary (0 = no landslide, 1 = landslide, NaN = nodata); found other "
+            f"values such as {examples}. Threshold a score map first (e.g. score >= 0.5) or "
+            "convert a 0/255 mask with mask > 0."
+        )
+    return _to_bool(data, valid), valid
+
+
+def _to_bool(data: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """``data == 1`` where valid, False elsewhere (NaN compares False anyway)."""
+    return (data == 1) & valid
+
+
+#: Values above this are not plausible reflectance. Top-of-atmosphere reflectance of bright
+#: snow or cloud can exceed 1, and a few specular pixels reach 2-3 (the bundled L1C scene has
+#: five such pixels in B8A/B12), while digital numbers are in the hundreds to thousands.
+MAX_REFLECTANCE = 2.0
+#: An array is taken for digital numbers when more than this fraction of it exceeds
+#: :data:`MAX_REFLECTANCE` (so a handful of specular pixels does not trip the check).
+DN_FRACTION = 0.01
+
+
+def check_reflectance(array, name: str = "band") -> np.ndarray:
+    """Return ``array`` as floats, raising if it looks like digital numbers, not reflectance.
+
+    Args:
+        array: reflectance values (0-1 scale, NaN allowed), any shape.
+        name: band name used in the error message.
+
+    Raises:
+        TypeError: for integer arrays (DN are stored as integers; integer differences overflow).
+        ValueError: if more than 1 % of the values exceed :data:`MAX_REFLECTANCE` (DN passed
+            instead of reflectance).
+
+    >>> check_reflectance(np.array([0.1, np.nan]), "B04").dtype
+    dtype('float64')
+    >>> check_reflectance(np.array([1200.0]), "B04")
+    Traceback (most recent call last):
+    ...
+    ValueError: B04 has 100 % of values > 2: these look like digital numbers (reflectance x 10000). Convert first, e.g. course_lib.data.sentinel2.dn_to_reflectance(dn, baseline).
+    """
+    if isinstance(array, (bool, np.bool_)):
+        raise TypeError(f"{name} must be reflectance (floats 0-1); got {describe(array)}.")
+    values = as_array(array, name, kinds="biuf", allow_empty=True,
+                      fix="Pass reflectance as floats (0-1 scale, NaN for nodata).")
+    if np.issubdtype(values.dtype, np.integer) or values.dtype == bool:
+        raise TypeError(
+            f"{name} is an integer array ({values.dtype}): pass reflectance as floats "
+            "(DN / 10000, or course_lib.data.sentinel2.dn_to_reflectance for Sentinel-2), not raw DN."
+        )
+    if values.size:
+        with np.errstate(invalid="ignore"):
+            n_high = int(np.count_nonzero(values > MAX_REFLECTANCE))
+        if n_high > DN_FRACTION * values.size:
+            raise ValueError(
+                f"{name} has {100 * n_high / values.size:.0f} % of values > "
+                f"{MAX_REFLECTANCE:g}: these look like digital numbers (reflectance x 10000). "
+                "Convert first, e.g. course_lib.data.sentinel2.dn_to_reflectance(dn, baseline)."
+            )
+    return values.astype(np.result_type(values.dtype, np.float32), copy=False)

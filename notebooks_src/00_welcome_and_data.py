@@ -61,12 +61,15 @@
 # packages, data checksums, the simulated study area, the widgets extension, a tiny Keras model,
 # free memory), with the fix for each failure. Set `RUN_SETUP_CHECK = True` and run the cell.
 
-# %%
-from course_lib import check
-
+# %% tags=["parameters"]
+# Parameters of this notebook (papermill's "parameters" convention).
 RUN_SETUP_CHECK = False  # True: check this computer's set-up before you start
+
+# %%
+from course_lib.learner import setup_check
+
 if RUN_SETUP_CHECK:
-    check.run_checks()
+    setup_check.run_checks()
 
 # %% [markdown]
 # ## How the course works
@@ -81,7 +84,8 @@ if RUN_SETUP_CHECK:
 # * **Exercises**: `notebooks/` holds the notebooks *with* solutions; `notebooks/exercises/`
 #   holds the same notebooks with the solution cells left empty for you to fill in.
 #   You are reading the version **with solutions** (in `notebooks/`).
-# * **Fast mode**: the test suite sets `COURSE_FAST=1` to shrink training runs; you never need it.
+# * **Parameters**: each notebook has one cell of sizes and budgets (tagged `parameters`). The
+#   automatic tests run the notebooks with smaller values; you never need to change them.
 #
 # Run the cells from top to bottom with **Shift+Enter**. Start with the imports:
 
@@ -189,7 +193,7 @@ print(f"{(clear > 0.9).sum()} of {len(clear)} dates are more than 90 % clear")
 # </details>
 
 # %%
-from course_lib import selfcheck
+from course_lib.learner import selfcheck
 
 answer = ...  # replace ... with your fraction, e.g. 0.12
 selfcheck.check_number(answer, expected=float(np.mean(fmask == 4)), tol=0.006,
@@ -220,7 +224,7 @@ layer_map(
 # %% [markdown]
 # ## 4. The simulated study area: a Jølster-like landslide event
 #
-# Now the part of the course that is **simulated**. `course_lib.data.study_area` generates,
+# Now the part of the course that is **simulated**. `course_lib.simulator` generates,
 # from a seed, a 10 × 10 km valley landscape in western Norway (UTM 32N, 10 m pixels), modelled
 # on the paper's case study: U-shaped glacial valleys, a lake, forest, alpine scrub, farmland,
 # a village, bare rock and snow, and about 120 debris flows and debris slides triggered on
@@ -232,7 +236,7 @@ layer_map(
 # does it when the image is built); later calls read the cache.
 
 # %%
-from course_lib.data.study_area import LANDCOVER_CLASSES, load_study_area
+from course_lib.simulator import LANDCOVER_CLASSES, load_study_area
 from course_lib.viz import study_area_plots
 
 area = load_study_area()

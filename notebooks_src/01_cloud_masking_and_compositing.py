@@ -63,10 +63,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from course_lib import clouds, composites, indices
+from course_lib.data import sentinel2
+from course_lib.pipeline.composites import study_area_composites
 from course_lib.data.samples import load_landsat_series, load_sentinel2_l1c
 from course_lib.viz import cloud_plots, composite_plots
 
 LABEL_STYLE = {"description_width": "initial"}   # widget labels shown in full
+
+# %% tags=["parameters"]
+# Parameters: the sizes and budgets of this notebook. The automatic tests run it with
+# smaller values, injected after this cell (papermill's "parameters" convention).
+RESOLUTION = 60   # metres per pixel at which s2cloudless runs on the real scene
 
 # %% [markdown]
 # ## 1. s2cloudless on a real Sentinel-2 L1C scene
@@ -79,7 +86,7 @@ LABEL_STYLE = {"description_width": "initial"}   # widget labels shown in full
 #
 # * the model wants **reflectance** (0-1), not the stored digital numbers (DN). From processing
 #   baseline 04.00 (25 January 2022) ESA adds 1000 to every DN: reflectance = (DN − 1000) /
-#   10000. Before that, reflectance = DN / 10000. `clouds.dn_to_reflectance` does both;
+#   10000. Before that, reflectance = DN / 10000. `sentinel2.dn_to_reflectance` does both;
 # * the library wants the bands **last**, `(N, rows, cols, 10)`, while the course keeps bands
 #   first, `(bands, rows, cols)`. `clouds.s2cloudless_input` rearranges and checks.
 #
@@ -87,7 +94,6 @@ LABEL_STYLE = {"description_width": "initial"}   # widget labels shown in full
 # cloud layers run the same model at 160 m.)
 
 # %%
-RESOLUTION = 60  # metres
 s2 = load_sentinel2_l1c(resolution=RESOLUTION)
 model_input = clouds.s2cloudless_input(s2.data, s2.band_names)
 print("course layout (bands, rows, cols):", s2.data.shape)
@@ -99,8 +105,8 @@ try:
 except ValueError as err:
     print("\nerror, as it should be:", err)
 
-print("\nDN 1500 is reflectance", clouds.dn_to_reflectance(np.array([1500]), "02.04"),
-      "before baseline 04.00 and", clouds.dn_to_reflectance(np.array([1500]), "04.00"), "after.")
+print("\nDN 1500 is reflectance", sentinel2.dn_to_reflectance(np.array([1500]), "02.04"),
+      "before baseline 04.00 and", sentinel2.dn_to_reflectance(np.array([1500]), "04.00"), "after.")
 
 # %% [markdown]
 # The probability is computed once; the post-processing is cheap, so we can explore it.
@@ -169,7 +175,7 @@ widgets.interact(
 # </details>
 
 # %%
-from course_lib import selfcheck
+from course_lib.learner import selfcheck
 
 answer = ...  # replace ... with "a", "b" or "c"
 selfcheck.check_choice(answer, "a", {
@@ -349,7 +355,7 @@ print(f"greenest pixel: {fraction_never_observed(greenest):.0%}")
 # The first call generates the study area and caches it (about half a minute, once).
 
 # %%
-from course_lib.data.study_area import load_study_area
+from course_lib.simulator import load_study_area
 
 area = load_study_area()
 pre, post = area["s2_pre"], area["s2_post"]
@@ -446,13 +452,13 @@ print(f"projected shadow where SCL says neither cloud nor shadow: {extra:.1%} of
 #
 # `composites.study_area_composites()` masks clouds with the cloud probability (threshold 0.4,
 # averaged over 240 m and dilated by 120 m, the s2cloudless settings of part 1 at 10 m
-# pixels) and cloud shadow, snow and nodata with SCL (`composites.study_area_clear_mask`), then
+# pixels) and cloud shadow, snow and nodata with SCL (`clouds.clear_sky_mask`), then
 # builds the median and greenest-pixel composites of both periods. It caches them as
 # GeoTIFFs in the course's cache folder, so **notebooks 02-06 load the same composites** with
 # the same call in a second.
 
 # %%
-study_composites = composites.study_area_composites(area)
+study_composites = study_area_composites(area)
 for name, raster in study_composites.items():
     never = np.isnan(raster.data).all(axis=0).mean()
     print(f"{name:14s} {raster.data.shape}  never clear: {never:.1%}")
@@ -471,12 +477,12 @@ display(composite_plots.composites_figure(
 # the lake and on land:
 
 # %%
-from course_lib.data.study_area import LANDCOVER_CODES
+from course_lib.simulator import LANDCOVER_CODES
 
 lake = area["landcover"].data[0] == LANDCOVER_CODES["water"]
 for period in ("pre", "post"):
     raster = area[f"s2_{period}"]
-    clear_masked = composites.study_area_clear_mask(
+    clear_masked = clouds.clear_sky_mask(
         area[f"s2_{period}_scl"], area[f"s2_{period}_cloudprob"], raster.resolution)
     _, chosen = composites.greenest_pixel_composite(
         raster.data, clear_masked, red_band=raster.band_names.index("B04"),
@@ -624,7 +630,7 @@ print("Keep snow when snow is what you map (snow cover), or for winter composite
 # date. Does the same hold for the median composite?
 
 # %% tags=["solution"]
-clear_pre = composites.study_area_clear_mask(area["s2_pre_scl"], area["s2_pre_cloudprob"],
+clear_pre = clouds.clear_sky_mask(area["s2_pre_scl"], area["s2_pre_cloudprob"],
                                              pre.resolution)     # the composites' own mask
 red_b, nir_b = pre.band_names.index("B04"), pre.band_names.index("B08")
 greenest_pre, chosen = composites.greenest_pixel_composite(

@@ -76,9 +76,10 @@ from IPython.display import display
 from rasterio import windows as rio_windows
 from shapely.geometry import box
 
-from course_lib import indices, layers, metrics, results, terrain
-from course_lib.config import DEFAULT_SEED, output_dir, pick
-from course_lib.data.study_area import load_study_area
+from course_lib import indices, metrics, sampling, terrain
+from course_lib.config import DEFAULT_SEED, output_dir
+from course_lib.pipeline import layers, predictions
+from course_lib.simulator import load_study_area
 from course_lib.obia import assessment, classifier, features, inventory, scale
 from course_lib.obia import labels as segment_labels
 from course_lib.obia import segment
@@ -87,10 +88,18 @@ from course_lib.viz import obia_plots
 from course_lib.viz.change_plots import change_panels
 from course_lib.viz.maps import layer_map
 
+# %% tags=["parameters"]
+# Parameters: the sizes and budgets of this notebook. The automatic tests run it with
+# smaller values, injected after this cell (papermill's "parameters" convention).
+RADII = list(range(2, 33, 2))   # range radii tried by the plateau objective function (pixels)
+N_TREES = 500                   # random-forest trees (SALaD: 500)
+IMPORTANCE_REPEATS = 2          # permutation-importance repeats
+EXERCISE_TREES = 100            # trees in the exercises' forests
+
 # %% [markdown]
 # ## 1. The input layers
 #
-# `course_lib.layers.change_layers` gives the 13 layers of the paper's setting 1 (notebook 02
+# `course_lib.pipeline.layers.change_layers` gives the 13 layers of the paper's setting 1 (notebook 02
 # made them): Sentinel-2 post-event greenest-pixel reflectance, dNDVI, the Sentinel-1 change in
 # dB, elevation and slope. From them we compute SALaD's five features (NDVI, brightness =
 # mean of blue, green, red and NIR, slope, and later the GLCM mean and GLCM homogeneity of
@@ -109,7 +118,7 @@ truth = area["landslide_mask"]
 truth2d = truth.data[0]
 landslides = area["landslides"]
 stack = layers.change_layers(area)
-valid = layers.valid_mask(stack)
+valid = sampling.valid_mask(stack)
 evalmask = layers.evaluation_mask(area)
 band = {name: stack.band(name) for name in stack.band_names}      # float32 views, no copies
 
@@ -209,7 +218,7 @@ widgets.interact(
 # thousands of segments).
 
 # %%
-radii = pick(full=list(range(2, 33, 2)), fast=[4, 8, 16, 24, 32])
+radii = RADII
 start = time.perf_counter()
 pof = scale.plateau_objective(image[crop], radii, spatial_radius=SPATIAL_RADIUS,
                               min_size=MIN_SIZE, valid=valid[crop])
@@ -341,7 +350,6 @@ part = classifier.split_segments_by_column(segments, SPLIT_COLUMN)
 print(part.value_counts().to_string())
 train, test = (part == "west").to_numpy(), (part == "east").to_numpy()
 
-N_TREES = pick(full=500, fast=60)
 start = time.perf_counter()
 forest = classifier.train_random_forest(X[train], y[train], n_estimators=N_TREES,
                                         seed=DEFAULT_SEED)
@@ -356,7 +364,7 @@ probability = classifier.landslide_probability(forest, X)
 # for new data.
 
 # %%
-importance = classifier.importances(forest, X[test], y[test], n_repeats=pick(full=2, fast=1),
+importance = classifier.importances(forest, X[test], y[test], n_repeats=IMPORTANCE_REPEATS,
                                     seed=DEFAULT_SEED)
 display(importance.round(3))
 display(obia_plots.plot_importances(importance))
@@ -426,7 +434,7 @@ whole = metrics.evaluate(truth, cross_map, valid=evalmask)
 print("whole area, two-fold cross-prediction, pixels:", whole.text(digits=1))
 
 OBIA_SETTING = "objects: S1, S2 and DEM"
-results.save_prediction("OBIA", OBIA_SETTING, cross_map, truth.transform, truth.crs,
+predictions.save_prediction("OBIA", OBIA_SETTING, cross_map, truth.transform, truth.crs,
                         score=cross_probability_map,
                         tags={"range_radius": RANGE_RADIUS, "spatial_radius": SPATIAL_RADIUS,
                               "min_size": MIN_SIZE, "n_trees": N_TREES})
@@ -498,7 +506,7 @@ layer_map(
 # </details>
 
 # %%
-from course_lib import selfcheck
+from course_lib.learner import selfcheck
 
 answer = ...  # replace ... with "a", "b" or "c"
 selfcheck.check_choice(answer, "b", {"a": "still found", "b": "lost", "c": "split later"},
@@ -547,7 +555,6 @@ assert all(checks.values()), "a check failed: see the line marked FAIL"
 # </details>
 
 # %% tags=["solution"]
-EXERCISE_TREES = pick(full=100, fast=30)
 forest_small = classifier.train_random_forest(X[train], y[train], n_estimators=EXERCISE_TREES)
 small_map = classifier.segment_values_to_pixels(
     segments, (classifier.landslide_probability(forest_small, X) >= 0.5).astype(float))
@@ -588,7 +595,6 @@ print("permutation importance of the new feature:",
 # </details>
 
 # %% tags=["solution"]
-EXERCISE_TREES = pick(full=100, fast=30)
 for rule in (0.3, 0.5, 0.7):
     y_rule, _ = segment_labels.label_segments(segments, truth, min_fraction=rule)
     caught_rule = segment_labels.captured_landslides(segments, y_rule, landslides,

@@ -67,9 +67,10 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from course_lib import layers, metrics, pixel_classifiers as pc, results, selfcheck
-from course_lib.config import pick
-from course_lib.data.study_area import TRAINING_CLASSES, load_study_area
+from course_lib import cart, metrics, paper, postprocess, sampling
+from course_lib.learner import selfcheck
+from course_lib.pipeline import layers, predictions
+from course_lib.simulator import TRAINING_CLASSES, load_study_area
 from course_lib.viz import cart_plots as cp
 from course_lib.viz import evaluation_plots as ep
 
@@ -80,10 +81,16 @@ def show(fig):
     plt.close(fig)
 
 
+# %% tags=["parameters"]
+# Parameters: the sizes and budgets of this notebook. The automatic tests run it with
+# smaller values, injected after this cell (papermill's "parameters" convention).
+N_RESAMPLES = 5    # bootstrap resamples of the 130 training points
+FOREST_TREES = 30  # trees of the exercise's random forest
+
 # %% [markdown]
 # ## 1. The layers and the training points
 #
-# `course_lib.layers` gives every classifier of the course the same inputs: the 13 layers of
+# `course_lib.pipeline.layers` gives every classifier of the course the same inputs: the 13 layers of
 # the paper's setting 1 (Sentinel-1 [VV](glossary.md#vv-and-vh)/VH before, after and their difference in dB; the
 # post-event Sentinel-2 red, green, blue, NIR and dNDVI; elevation and slope), and the subsets
 # of settings 2-4. `layers.evaluation_mask` marks the pixels on which every method and setting
@@ -95,10 +102,10 @@ truth = area["landslide_mask"]
 subplots = area["subplots"]
 points = area["training_points"]
 
-stacks = {k: layers.setting_layers(k, area) for k in layers.SETTINGS}
+stacks = {k: layers.setting_layers(k, area) for k in paper.SETTINGS}
 evalmask = layers.evaluation_mask(area)
 for k, stack in stacks.items():
-    print(f"setting {k}: {layers.SETTINGS[k]:22s} {', '.join(stack.band_names)}")
+    print(f"setting {k}: {paper.SETTINGS[k]:22s} {', '.join(stack.band_names)}")
 print(f"\n{truth.shape[0]} x {truth.shape[1]} pixels of {truth.resolution:.0f} m; "
       f"{evalmask.mean():.1%} of them are valid in all 13 layers (the evaluation mask)")
 
@@ -107,7 +114,7 @@ print(f"\n{truth.shape[0]} x {truth.shape[1]} pixels of {truth.resolution:.0f} m
 # 112 points were from seven different non-landslide classes (water, snow/ice, bare rock,
 # agriculture, forest, alpine scrub, and urban). Care was taken to sample from diverse slope
 # aspects, elevations, and within shadow areas."* The course's points follow that rule
-# (`course_lib.data.study_area.points`): one landslide point on each of the largest landslides
+# (`course_lib.simulator.points`): one landslide point on each of the largest landslides
 # that are clearly visible in the images (as a person clicking on them would choose), and, for
 # each of the seven other classes, points dealt round-robin over the strata of aspect
 # quadrant, elevation band and shadow / no shadow, at least two pixels away from any
@@ -122,7 +129,7 @@ show(cp.plot_training_points(points, area["dem"]))
 # ## 2. Sampling the layers at the points, and the NaN policy
 #
 # Training a pixel classifier needs one row per point with the value of every band at that
-# point: `layers.sample_at_points`. Some points sit where a layer has **no usable
+# point: `sampling.sample_at_points`. Some points sit where a layer has **no usable
 # observation** (NaN): Sentinel-1 layover or radar shadow, or a Sentinel-2 pixel that was
 # cloudy, shadowed or snow-covered on every date. The course never fills NaN with a made-up
 # value (a classifier would learn from it), so such a point cannot train a setting that uses
@@ -130,7 +137,7 @@ show(cp.plot_training_points(points, area["dem"]))
 # leave out only the points that are NaN in **its own** bands.
 
 # %%
-table = layers.sample_at_points(stacks[1], points, on_invalid="keep")
+table = sampling.sample_at_points(stacks[1], points, on_invalid="keep")
 usable = pd.DataFrame({
     f"setting {k}": table[list(stack.band_names)].notna().all(axis=1)
     for k, stack in stacks.items()})
@@ -161,7 +168,7 @@ for name in by_class.index[(by_class == 0).any(axis=1)]:
     in_class = np.isin(landcover, TRAINING_CLASSES[name]) if name in TRAINING_CLASSES else (
         truth.data[0] == 1)
     lost = [k for k in stacks if per_class.loc[name, f"setting {k}"] == 0]
-    shares = ", ".join(f"setting {k} {np.mean(~layers.valid_mask(stacks[k])[in_class]):.0%}"
+    shares = ", ".join(f"setting {k} {np.mean(~sampling.valid_mask(stacks[k])[in_class]):.0%}"
                        for k in lost)
     print(f"{name}: no usable point in settings {lost}; share of its pixels that are NaN "
           f"there: {shares}")
@@ -174,7 +181,7 @@ for name in by_class.index[(by_class == 0).any(axis=1)]:
 # the two groups of training points **purest**: the largest drop in **Gini impurity**
 # (1 − Σ pₖ², the chance that two points drawn at random from the node belong to different
 # classes). It keeps splitting until every leaf holds a single class: Earth Engine's
-# `smileCart` defaults (no limit on nodes, one point per leaf) and `pc.make_cart()`'s.
+# `smileCart` defaults (no limit on nodes, one point per leaf) and `cart.make_cart()`'s.
 #
 # Train one on setting 2 (pre-VV, post-VV, dNDVI), the paper's best CART setting, and draw its
 # top two levels with `sklearn.tree.plot_tree`:
@@ -182,8 +189,8 @@ for name in by_class.index[(by_class == 0).any(axis=1)]:
 # %%
 with warnings.catch_warnings():   # the points left out were listed in section 2
     warnings.simplefilter("ignore", UserWarning)
-    tree2 = pc.fit_pixel_classifier(table, stacks[2].band_names, pc.make_cart(), on_nan="drop")
-summary2 = pc.tree_summary(tree2)
+    tree2 = cart.fit_pixel_classifier(table, stacks[2].band_names, cart.make_cart(), on_nan="drop")
+summary2 = cart.tree_summary(tree2)
 print(f"setting 2: a tree {summary2.depth} levels deep with {summary2.n_leaves} leaves, "
       f"trained on {sum(tree2.n_points.values())} points: {tree2.n_points}")
 show(cp.plot_tree_figure(tree2, max_depth=2))
@@ -198,8 +205,8 @@ show(cp.plot_tree_figure(tree2, max_depth=2))
 # %%
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)
-    gains2 = pc.single_band_splits(table, stacks[2].band_names, on_nan="drop")
-print(pc.describe_first_split(summary2, gains2))
+    gains2 = cart.single_band_splits(table, stacks[2].band_names, on_nan="drop")
+print(cart.describe_first_split(summary2, gains2))
 display(gains2.round(4))
 print("\nevery band the tree uses, shallowest first (thresholds in the band's units):")
 display(summary2.bands)
@@ -251,9 +258,9 @@ answer = ...   # replace ... with a letter, e.g. "c"
 # %%
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)
-    tree3 = pc.fit_pixel_classifier(table, stacks[3].band_names, pc.make_cart(), on_nan="drop")
-    gains3 = pc.single_band_splits(table, stacks[3].band_names, on_nan="drop")
-summary3 = pc.tree_summary(tree3)
+    tree3 = cart.fit_pixel_classifier(table, stacks[3].band_names, cart.make_cart(), on_nan="drop")
+    gains3 = cart.single_band_splits(table, stacks[3].band_names, on_nan="drop")
+summary3 = cart.tree_summary(tree3)
 options = dict(zip("abcdefgh", ["landslide", *TRAINING_CLASSES]))
 sides = (summary3.root["left (<=)"], summary3.root["right (>)"])
 smaller = min(sides, key=lambda counts: sum(counts.values()))   # the side set apart
@@ -262,7 +269,7 @@ selfcheck.check_choice(answer, [k for k, name in options.items() if name == set_
                        hint="read the sentence and the table below: the tree picks the "
                             "threshold whose split purifies the eight classes most.")
 display(gains3.round(4))
-print(pc.describe_first_split(summary3, gains3))
+print(cart.describe_first_split(summary3, gains3))
 print(f"The setting-3 tree needs {summary3.depth} levels and {summary3.n_leaves} leaves to "
       f"separate its training points (setting 2: {summary2.depth} and {summary2.n_leaves}).")
 
@@ -280,14 +287,14 @@ print(f"The setting-3 tree needs {summary3.depth} levels and {summary3.n_leaves}
 # filter (Earth Engine's `focal_mode`: each pixel takes the most common value in a square
 # window around it). `PixelClassifier.predict_classes` classifies the stack in blocks of rows
 # (only one block is copied at a time) and returns NaN wherever any input band is NaN;
-# `pc.focal_mode` uses `skimage.filters.rank.majority`, where NaN pixels neither vote nor
+# `postprocess.focal_mode` uses `skimage.filters.rank.majority`, where NaN pixels neither vote nor
 # change. Here is setting 2 on subplot C:
 
 # %%
 FOCAL_WINDOW = 3
 classes2 = tree2.predict_classes(stacks[2])
 binary2 = np.where(np.isnan(classes2), np.nan, classes2 == tree2.landslide_index)
-cleaned2 = pc.focal_mode(binary2, FOCAL_WINDOW)
+cleaned2 = postprocess.focal_mode(binary2, FOCAL_WINDOW)
 zoom_c = cp.zoom_window(subplots.set_index("name").geometry["C"], truth.transform, truth.shape)
 show(cp.plot_classification_steps(classes2, tree2.classes, binary2, cleaned2, zoom_c,
                                   truth=truth, focal_window=FOCAL_WINDOW))
@@ -327,7 +334,7 @@ def show_cart(setting=2, max_depth=0, min_samples_leaf=1, focal_window=FOCAL_WIN
 wide = {"description_width": "8em"}
 widgets.interact(
     show_cart,
-    setting=widgets.Dropdown(options=[(f"{k}: {name}", k) for k, name in layers.SETTINGS.items()],
+    setting=widgets.Dropdown(options=[(f"{k}: {name}", k) for k, name in paper.SETTINGS.items()],
                              value=2, description="setting", style=wide),
     max_depth=widgets.Dropdown(options=[("no limit", 0)] + [(str(d), d) for d in
                                                             (1, 2, 3, 4, 5, 6, 8, 10, 12, 16)],
@@ -344,39 +351,39 @@ widgets.interact(
 # Now the paper's experiment: the same 130 points (less those that are NaN in a setting), a
 # CART grown to pure leaves, merged to binary, a 3 × 3 focal mode, for each of the four
 # settings. Every map is judged on the same pixels (the evaluation mask), and saved with
-# `results.save_prediction` for notebook 06.
+# `predictions.save_prediction` for notebook 06.
 
 # %% tags=["report"]
 maps, trees = {}, {}
 for k, stack in stacks.items():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        trees[k], maps[k] = pc.classify_stack(table, stack, pc.make_cart(),
+        trees[k], maps[k] = cart.classify_stack(table, stack, cart.make_cart(),
                                               focal_window=FOCAL_WINDOW, on_nan="drop")
-    results.save_prediction(method="CART", setting=k, prediction=maps[k],
+    predictions.save_prediction(method="CART", setting=k, prediction=maps[k],
                             transform=truth.transform, crs=truth.crs,
                             tags={"focal_window": FOCAL_WINDOW, "classifier": "CART",
                                   "points": sum(trees[k].n_points.values())})
 
 scores = {k: metrics.evaluate(truth, maps[k], evalmask) for k in stacks}
 score_table = pd.DataFrame(
-    {f"setting {k}: {layers.SETTINGS[k]}": {"MCC": s.mcc, "precision": s.precision,
+    {f"setting {k}: {paper.SETTINGS[k]}": {"MCC": s.mcc, "precision": s.precision,
                                              "recall": s.recall, "F1": s.f1}
      for k, s in scores.items()}).T
 print("CART on the evaluation mask, whole study area (%):")
 print((score_table * 100).round(1).to_string())
 ranking = sorted(scores, key=lambda k: scores[k].mcc, reverse=True)
-paper_mcc = {k: results.PAPER_TABLE4.loc[("CART", layers.SETTINGS[k]), "mcc"] for k in stacks}
+paper_mcc = {k: paper.PAPER_TABLE4.loc[("CART", paper.SETTINGS[k]), "mcc"] for k in stacks}
 paper_ranking = sorted(paper_mcc, key=paper_mcc.get, reverse=True)
 print(f"\nfrom best to worst MCC: settings {', '.join(map(str, ranking))} "
       f"(the paper's CART: {', '.join(map(str, paper_ranking))}); lowest MCC: setting "
-      f"{ranking[-1]} ({layers.SETTINGS[ranking[-1]]})")
+      f"{ranking[-1]} ({paper.SETTINGS[ranking[-1]]})")
 
 # %% [markdown]
 # The confusion maps, in notebook 06's colours, the counterpart of the paper's Figure 6:
 
 # %%
-codes = {f"{k}: {layers.SETTINGS[k]}": metrics.confusion_map(truth, maps[k], evalmask)
+codes = {f"{k}: {paper.SETTINGS[k]}": metrics.confusion_map(truth, maps[k], evalmask)
          for k in stacks}
 show(cp.plot_settings_confusion(
     codes, {name: scores[k] for name, k in zip(codes, stacks)}, extent=truth.extent,
@@ -385,21 +392,21 @@ show(cp.plot_settings_confusion(
 # %% [markdown]
 # ## 7. Your CART next to the paper's Table 4
 #
-# `results.results_table` reads the saved maps back and scores them per subplot as well;
-# `results.compare_with_paper` puts them next to the paper's CART row. The paper's numbers come
+# `predictions.results_table` reads the saved maps back and scores them per subplot as well;
+# `predictions.compare_with_paper` puts them next to the paper's CART row. The paper's numbers come
 # from a real event, a hand-drawn reference and Earth Engine; yours from a simulated world with
 # an exact truth. Compare the order of the settings and the size of the gaps, not the digits.
 
 # %%
-cart_results = results.results_table(truth, subplots, valid=evalmask)
+cart_results = predictions.results_table(truth, subplots, valid=evalmask)
 cart_results = cart_results.xs("CART", level="method", drop_level=False)
-comparison = results.compare_with_paper(cart_results).loc[["CART"]]
-display(results.format_percent(comparison))
+comparison = predictions.compare_with_paper(cart_results).loc[["CART"]]
+display(metrics.format_percent(comparison))
 show(ep.plot_comparison(comparison, "mcc", title="CART MCC: this notebook vs the paper"))
 mcc_by_subplot = cart_results["mcc"].unstack("region").reindex(
     index=comparison.index, columns=[metrics.WHOLE_AREA, *subplots["name"]])
 print("MCC per subplot (%; '-' = undefined):")
-display(results.format_percent(mcc_by_subplot.rename(columns=lambda c: f"{c} mcc")))
+display(metrics.format_percent(mcc_by_subplot.rename(columns=lambda c: f"{c} mcc")))
 
 # %% [markdown]
 # Compare the printed ranking of section 6 with the paper's (2, 4, 1, 3). In this simulated
@@ -420,12 +427,12 @@ display(results.format_percent(mcc_by_subplot.rename(columns=lambda c: f"{c} mcc
 # abundant false positives from speckle noise."* Speckle is the grainy interference pattern of
 # every radar image: neighbouring pixels of the same field differ by several dB. Measure what
 # a single pixel offers: for each band, how far the landslide pixels' mean lies from the
-# other pixels' mean, in units of the other pixels' spread (`pc.band_separability`). That
+# other pixels' mean, in units of the other pixels' spread (`cart.band_separability`). That
 # spread mixes speckle with the differences between land covers (water near -20 dB, forest
 # near -7 dB), so it is the separability a one-band split faces, not speckle alone:
 
 # %%
-separability = pc.band_separability(stacks[1], truth, evalmask)
+separability = cart.band_separability(stacks[1], truth, evalmask)
 display(separability.round(3))
 for band in ("dNDVI", "diff-VV", "post-VV"):
     print(f"{band:8s}: landslides lie {abs(separability.loc[band, 'separation']):.2f} "
@@ -472,12 +479,11 @@ for k in (3, 2):
 # score its map.
 
 # %%
-N_RESAMPLES = pick(full=5, fast=2)
 spread = {}
 for k in (2, 3):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        fits = pc.bootstrap_classifiers(table, stacks[k].band_names, N_RESAMPLES,
+        fits = cart.bootstrap_classifiers(table, stacks[k].band_names, N_RESAMPLES,
                                         on_nan="drop", seed=2019)
     spread[f"setting {k}"] = [
         metrics.evaluate(truth, fit.predict_landslides(stacks[k], focal_window=FOCAL_WINDOW),
@@ -506,7 +512,7 @@ display((spread.describe().loc[["mean", "std", "min", "max"]] * 100).round(1))
 # `np.flatnonzero(mask)` gives candidate pixels; `rng.choice` picks some; turn rows and
 # columns into coordinates with `truth.transform * (col + 0.5, row + 0.5)`, build a
 # `geopandas.GeoDataFrame` with a `class_name` column and sample it with
-# `layers.sample_at_points(stacks[1], extra, on_invalid="keep")`. `pd.concat` joins the tables.
+# `sampling.sample_at_points(stacks[1], extra, on_invalid="keep")`. `pd.concat` joins the tables.
 # </details>
 
 # %% tags=["solution"]
@@ -530,11 +536,11 @@ for name, mask in candidates.items():
 x, y = truth.transform * (np.array(cols) + 0.5, np.array(rows) + 0.5)
 extra = gpd.GeoDataFrame({"class_name": names}, geometry=gpd.points_from_xy(x, y),
                          crs=truth.crs)
-more = pd.concat([table, layers.sample_at_points(stacks[1], extra, on_invalid="keep")],
+more = pd.concat([table, sampling.sample_at_points(stacks[1], extra, on_invalid="keep")],
                  ignore_index=True)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)
-    _, more_map = pc.classify_stack(more, stacks[2], focal_window=FOCAL_WINDOW, on_nan="drop")
+    _, more_map = cart.classify_stack(more, stacks[2], focal_window=FOCAL_WINDOW, on_nan="drop")
 print(f"setting 2, {len(table)} points: MCC {scores[2].mcc:.3f}")
 print(f"setting 2, {len(more)} points: MCC "
       f"{metrics.evaluate(truth, more_map, evalmask).mcc:.3f}")
@@ -545,26 +551,25 @@ print(f"the training pixels are {len(more) / evalmask.sum():.3%} of the assessed
 # but they are a tiny share of it (printed above), so they barely flatter the scores.
 
 # %% [markdown]
-# **Exercise 2. A [random forest](glossary.md#random-forest).** `pc.fit_pixel_classifier` accepts any scikit-learn
-# classifier. Train `pc.make_random_forest(30)` on settings 2 and 3 (same points, same
+# **Exercise 2. A [random forest](glossary.md#random-forest).** `cart.fit_pixel_classifier` accepts any scikit-learn
+# classifier. Train `cart.make_random_forest(30)` on settings 2 and 3 (same points, same
 # focal mode) and compare with the CART. Does the forest rescue the radar-only setting?
 #
 # <details><summary>Hint</summary>
 #
-# `pc.classify_stack(table, stacks[k], pc.make_random_forest(30), focal_window=FOCAL_WINDOW,
+# `cart.classify_stack(table, stacks[k], cart.make_random_forest(30), focal_window=FOCAL_WINDOW,
 # on_nan="drop")` returns the classifier and the map.
 # </details>
 
 # %% tags=["solution"]
-forest_trees = pick(full=30, fast=10)
 for k in (2, 3):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        _, forest_map = pc.classify_stack(table, stacks[k], pc.make_random_forest(forest_trees),
+        _, forest_map = cart.classify_stack(table, stacks[k], cart.make_random_forest(FOREST_TREES),
                                           focal_window=FOCAL_WINDOW, on_nan="drop")
     forest = metrics.evaluate(truth, forest_map, evalmask)
     print(f"setting {k}: CART MCC {scores[k].mcc:.3f} (P {scores[k].precision:.2f}, "
-          f"R {scores[k].recall:.2f}) | forest of {forest_trees} MCC {forest.mcc:.3f} "
+          f"R {scores[k].recall:.2f}) | forest of {FOREST_TREES} MCC {forest.mcc:.3f} "
           f"(P {forest.precision:.2f}, R {forest.recall:.2f})")
 # Averaging many trees, each grown on a bootstrap sample of the points, smooths the decision
 # boundary and removes the single-point quirks of one deep tree; the printed scores show
@@ -579,7 +584,7 @@ for k in (2, 3):
 
 # %% tags=["solution"]
 for window in (1, 3, 5, 7):
-    s = metrics.evaluate(truth, pc.focal_mode(raw[3], window), evalmask)
+    s = metrics.evaluate(truth, postprocess.focal_mode(raw[3], window), evalmask)
     print(f"window {window}: MCC {s.mcc:.3f}  precision {s.precision:.3f}  "
           f"recall {s.recall:.3f}")
 # A wider window removes more speckle false alarms (precision rises) but also wipes out
@@ -592,7 +597,7 @@ for window in (1, 3, 5, 7):
 #
 # * The paper's CART: 130 points in eight classes, sampled on the input stack, a tree grown to
 #   pure leaves, every pixel classified, the seven non-landslide classes merged, a focal mode
-#   filter. `course_lib.pixel_classifiers` does each step with scikit-learn and scikit-image.
+#   filter. `course_lib.cart` does each step with scikit-learn and scikit-image.
 # * NaN means no observation: points with NaN in a setting's bands do not train it, and pixels
 #   with NaN in any input band are predicted as nodata; every setting is judged on the same
 #   evaluation mask.

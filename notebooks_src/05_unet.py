@@ -72,14 +72,26 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from course_lib import layers, metrics, results, selfcheck, unet
-from course_lib import pixel_classifiers as pc
-from course_lib.config import DEFAULT_SEED, output_dir, pick
-from course_lib.data.study_area import load_study_area
+from course_lib import cart, metrics, paper, sampling, unet
+from course_lib.config import DEFAULT_SEED, output_dir
+from course_lib.learner import selfcheck
+from course_lib.pipeline import layers, predictions
+from course_lib.simulator import load_study_area
 from course_lib.viz import unet_plots as up
 
 keras = unet.import_keras_quietly()   # starts TensorFlow without its start-up messages
 print("Keras", keras.__version__, "on", keras.backend.backend())
+
+# %% tags=["parameters"]
+# Parameters: the sizes and budgets of this notebook. The automatic tests run it with
+# smaller values, injected after this cell (papermill's "parameters" convention).
+BUDGET_S = 60                 # training time budget of the main U-Net (s); bench/unet.md shows what 3 minutes reach
+STEPS_PER_EPOCH = 20          # training steps between two validations
+EPOCHS = 40                   # at most this many validations
+N_CHIPS = 32                  # chips cut for the "your own chips" recipe
+CHIP_BUDGET_S = 20            # training time of the chip model (s)
+EXERCISE_BUDGET_S = 20        # training time of exercise 1 (s); raise to 90 or more for a real answer
+LEAKY_BUDGET_S = 15           # training time of exercise 2's leaky model (s)
 
 # %% [markdown]
 # ## 1. The inputs: setting 2 and the truth
@@ -96,7 +108,7 @@ truth = truth_raster.data[0]                      # 0/1
 evalmask = layers.evaluation_mask(area)           # the pixels every method is judged on
 area.clear_cache()                                # free the study area's in-memory rasters
 print("bands:", x2.band_names, "| grid:", x2.shape, "| landslide pixels:",
-      f"{truth.mean():.2%}", "| NaN in some band:", f"{1 - layers.valid_mask(x2).mean():.1%}")
+      f"{truth.mean():.2%}", "| NaN in some band:", f"{1 - sampling.valid_mask(x2).mean():.1%}")
 
 # %% [markdown]
 # ## 2. The U-Net
@@ -202,7 +214,7 @@ selfcheck.check_number(answer, expected=len(unet.tile_origins((1024, 1024), 128,
 # statistics are stored with the model, together with the band names, so a scene with the
 # bands in another order is refused instead of being misread.
 #
-# NaN follows the course's policy (`course_lib.layers`): after standardising, a NaN becomes
+# NaN follows the course's policy (`course_lib.pipeline.layers`): after standardising, a NaN becomes
 # 0 (the training mean: "no information"), the loss ignores those pixels, and the prediction
 # is NaN wherever any input band is NaN.
 
@@ -257,9 +269,8 @@ display(up.plot_augmentations(tile_x, tile_y, n=5, band=stats.band_names.index("
 # In the test suite's fast mode this trains for a few steps only; the scores are then poor.
 
 # %%
-BUDGET_S = pick(full=60, fast=60)   # seconds; bench/unet.md shows what 3 minutes reach
 config = unet.TrainConfig(tile=TILE, depth=DEPTH, base_filters=BASE_FILTERS, batch_size=8,
-                          steps_per_epoch=pick(full=20, fast=2), epochs=pick(full=40, fast=1),
+                          steps_per_epoch=STEPS_PER_EPOCH, epochs=EPOCHS,
                           time_budget_s=BUDGET_S, seed=DEFAULT_SEED)
 model = unet.train_unet(scene.train, scene.val, stats, config)
 info = model.info
@@ -348,10 +359,10 @@ widgets.interact(show_threshold,
 
 # %%
 # quiet: the points left out for NaN are counted below
-cart, cart_map, points = pc.classify_at_points(x2, area["training_points"], pc.make_cart(),
-                                               focal_window=3, quiet=True)
+cart_model, cart_map, points = cart.classify_at_points(x2, area["training_points"],
+                                                     cart.make_cart(), focal_window=3, quiet=True)
 cart_scores = metrics.evaluate(truth, cart_map, valid=test_pixels)
-n_points = sum(cart.n_points.values())
+n_points = sum(cart_model.n_points.values())
 used = np.isfinite(points[list(x2.band_names)].to_numpy()).all(axis=1)
 in_test = split.region("test")[points["row"].to_numpy(), points["col"].to_numpy()] & used
 print(f"CART trained on {n_points} points ({int(in_test.sum())} of them in the test blocks)")
@@ -359,10 +370,10 @@ print(f"CART trained on {n_points} points ({int(in_test.sum())} of them in the t
 rows = {"U-Net (this notebook, test blocks)": unet_scores,
         f"CART ({n_points} points, test blocks)": cart_scores}
 comparison = metrics.scores_frame(rows)
-paper = results.PAPER_TABLE4.loc[[("CART", results.SETTINGS[2]), ("U-Net", results.SETTINGS[2])]]
-paper.index = ["CART (paper, whole area)", "U-Net (paper, whole area)"]
+paper_rows = paper.PAPER_TABLE4.loc[[("CART", paper.SETTINGS[2]), ("U-Net", paper.SETTINGS[2])]]
+paper_rows.index = ["CART (paper, whole area)", "U-Net (paper, whole area)"]
 columns = ["precision", "recall", "f1", "mcc"]
-display(results.format_percent(pd.concat([comparison[columns], paper[columns]]), digits=1))
+display(metrics.format_percent(pd.concat([comparison[columns], paper_rows[columns]]), digits=1))
 
 # %% [markdown]
 # The performance summary of this notebook (the course's benchmark copies it into its report):
@@ -400,7 +411,7 @@ print(f"U-Net minus CART, MCC: {100 * (unet_scores.mcc - cart_scores.mcc):+.1f} 
 # U-Net is optimistic; the honest number is the test-block score above.
 
 # %%
-results.save_prediction("U-Net", 2, unet_map, truth_raster.transform, truth_raster.crs,
+predictions.save_prediction("U-Net", 2, unet_map, truth_raster.transform, truth_raster.crs,
                         score=probability,
                         tags={"note": "trained on the train blocks of course_lib.unet "
                                       "blocked_split(seed=0); score honestly on test blocks"})
@@ -431,7 +442,7 @@ print("model saved to", model_path.name, "with its band names, statistics and th
 # %%
 image2 = unet.channels_last(x2)                  # (rows, cols, 3) float32, NaN = nodata
 chip_dir = Path(tempfile.mkdtemp(prefix="chips_"))
-for w in unet.chip_windows(truth.shape, sizes=(64, 96, 160, 256), n=pick(full=32, fast=16),
+for w in unet.chip_windows(truth.shape, sizes=(64, 96, 160, 256), n=N_CHIPS,
                            seed=DEFAULT_SEED, valid=np.isfinite(image2).all(axis=-1),
                            min_valid=0.9):
     unet.write_chip(image2[w.slices], truth[w.slices], chip_dir / "images", chip_dir / "masks",
@@ -457,7 +468,7 @@ chip_stats = unet.fit_band_stats([c.image for c in parts["train"]], list(x2.band
 chip_model = unet.train_unet(
     unet.samples_from_chips(parts["train"], chip_stats, tile=TILE),
     unet.samples_from_chips(parts["val"], chip_stats, tile=TILE), chip_stats,
-    config, time_budget_s=pick(full=20, fast=30))
+    config, time_budget_s=CHIP_BUDGET_S)
 probs = [chip_model.predict_proba(c.image) for c in parts["test"]]
 chip_mcc = unet.scores_by_threshold(np.concatenate([p.ravel() for p in probs]),
                                     np.concatenate([c.mask.ravel() for c in parts["test"]]),
@@ -517,7 +528,6 @@ gc.collect();
 x3 = layers.setting_layers(3, area)
 scene3 = unet.prepare_scene(x3, truth, block=256, tile=TILE, stride=64, seed=0)
 # two bands: a new architecture, so the first 6-15 s build its training step
-EXERCISE_BUDGET_S = pick(full=20, fast=20)   # raise to 90 or more for a real answer
 model3 = unet.train_unet(scene3.train, scene3.val, scene3.stats, config,
                          time_budget_s=EXERCISE_BUDGET_S, verbose=False)
 # predict only around the test blocks (the whole scene would take longer)
@@ -526,7 +536,7 @@ p3 = unet.trained_predict_sample(model3, test3)
 map3 = np.where(np.isnan(p3), np.nan, p3 >= model3.threshold)
 print(f"U-Net setting 3 ({model3.info['steps']} steps), test blocks:",
       metrics.evaluate(truth, map3, valid=test_pixels).text(digits=1))
-_, cart3_map, _ = pc.classify_at_points(x3, area["training_points"], pc.make_cart(),
+_, cart3_map, _ = cart.classify_at_points(x3, area["training_points"], cart.make_cart(),
                                         focal_window=3, quiet=True)
 print("CART setting 3, test blocks:",
       metrics.evaluate(truth, cart3_map, valid=test_pixels).text(digits=1))
@@ -562,7 +572,7 @@ region_train = unet.tile_coverage(truth.shape, rand_train, TILE) > 0
 region_test = unet.tile_coverage(truth.shape, rand_test, TILE) > 0
 leaky = unet.train_unet(
     [unet.make_sample(x2, truth, stats, region=region_train, tile=TILE)],
-    scene.val, stats, config, time_budget_s=pick(full=15, fast=20), verbose=False)
+    scene.val, stats, config, time_budget_s=LEAKY_BUDGET_S, verbose=False)
 # (raise the budget to 90 s or more for a clearer answer)
 # predict only where it is scored, not the whole scene
 scored = unet.make_sample(x2, truth, stats,

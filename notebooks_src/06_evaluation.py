@@ -67,15 +67,22 @@ from IPython.display import display
 from scipy import ndimage
 from sklearn.metrics import matthews_corrcoef
 
-from course_lib import layers, metrics, results
-from course_lib.composites import study_area_composites
+from course_lib import metrics, paper
+from course_lib.pipeline import layers, predictions
+from course_lib.pipeline.composites import study_area_composites
 from course_lib.data.raster import Raster
-from course_lib.data.study_area import load_study_area
+from course_lib.simulator import load_study_area
 from course_lib.indices import dndvi, ndvi
 from course_lib.viz import evaluation_plots as ep
 from course_lib.viz.maps import layer_map
 
 LABEL_STYLE = {"description_width": "initial"}   # widget labels shown in full
+
+# %% tags=["parameters"]
+# Parameters: the sizes and budgets of this notebook. The automatic tests run it with
+# smaller values, injected after this cell (papermill's "parameters" convention).
+THRESHOLD = -0.3   # dNDVI at or below this is mapped as landslide (the baseline)
+MIN_PIXELS = 20    # groups smaller than this are removed from the baseline map
 
 # %% [markdown]
 # ## 1. The truth, and how rare landslides are
@@ -141,7 +148,7 @@ print("random map:", metrics.evaluate(truth, coin).text(digits=1))
 # </details>
 
 # %%
-from course_lib import selfcheck
+from course_lib.learner import selfcheck
 
 answer = ...  # replace ... with your fraction, e.g. 0.9123
 selfcheck.check_number(answer, expected=float(lazy.tn / (lazy.tp + lazy.fp + lazy.fn + lazy.tn)),
@@ -155,7 +162,7 @@ selfcheck.check_number(answer, expected=float(lazy.tn / (lazy.tp + lazy.fp + laz
 # landslide map of the course: landslides strip vegetation, so NDVI drops, and **dNDVI =
 # NDVI(post) - NDVI(pre)** is strongly negative on fresh scars and deposits. We use the median
 # composites of the clear pre- and post-event observations from notebook 01
-# (`course_lib.composites.study_area_composites`, cached after the first run) and NDVI from
+# (`course_lib.pipeline.composites.study_area_composites`, cached after the first run) and NDVI from
 # `course_lib.indices` (red B04, NIR B08).
 
 # %%
@@ -165,7 +172,6 @@ dndvi_map = dndvi(ndvi(pre.band("B04"), pre.band("B08")), ndvi(post.band("B04"),
 never_clear = np.isnan(dndvi_map)
 print(f"dNDVI is undefined (never clear before or after) on {never_clear.mean():.1%} of the pixels")
 
-THRESHOLD = -0.3
 baseline = np.where(never_clear, np.nan, dndvi_map <= THRESHOLD)   # 1, 0, or NaN = nodata
 
 # %% [markdown]
@@ -174,7 +180,7 @@ baseline = np.where(never_clear, np.nan, dndvi_map <= THRESHOLD)   # 1, 0, or Na
 # (re-running this cell) replaces the earlier file and says so.
 
 # %%
-baseline_path = results.save_prediction(
+baseline_path = predictions.save_prediction(
     method="dNDVI threshold", setting=f"median dNDVI <= {THRESHOLD}",
     prediction=baseline, transform=truth.transform, crs=truth.crs, score=dndvi_map)
 
@@ -253,7 +259,7 @@ fig = ep.plot_confusion_maps_by_region(
     codes, subplots, truth.transform, scores=by_subplot,
     suptitle=f"dNDVI <= {THRESHOLD} baseline (simulated study area)")
 display(fig)
-display(results.format_percent(by_subplot[["tp", "fp", "fn", "tn", "landslide_fraction",
+display(metrics.format_percent(by_subplot[["tp", "fp", "fn", "tn", "landslide_fraction",
                                            "precision", "recall", "f1", "mcc"]], digits=1))
 
 # %% [markdown]
@@ -301,7 +307,6 @@ widgets.interact(show_threshold,
 # smallest object size.
 
 # %%
-MIN_PIXELS = 20
 labels, n_groups = ndimage.label(baseline == 1, structure=np.ones((3, 3)))
 sizes = np.bincount(labels.ravel())
 keep = sizes >= MIN_PIXELS
@@ -316,7 +321,7 @@ for name, prediction in [("dNDVI threshold", baseline), (f"+ groups >= {MIN_PIXE
           f"of {objects.n_predicted_objects:,} objects covering {objects.false_detection_area / 1e4:.0f} ha"
           f" | pixel MCC {pixel_scores['mcc']} %")
 
-cleaned_path = results.save_prediction(
+cleaned_path = predictions.save_prediction(
     method="dNDVI threshold", setting=f"median dNDVI <= {THRESHOLD}, groups >= {MIN_PIXELS} px",
     prediction=cleaned, transform=truth.transform, crs=truth.crs)
 
@@ -330,14 +335,14 @@ cleaned_path = results.save_prediction(
 # ## 8. Every method and setting, next to the paper
 #
 # Notebooks 03 (OBIA), 04 (CART) and 05 (U-Net) end by saving their maps with
-# `results.save_prediction(method=..., setting=...)`, using the paper's setting names:
+# `predictions.save_prediction(method=..., setting=...)`, using the paper's setting names:
 
 # %%
-for number, name in results.SETTINGS.items():
-    print(f"setting {number}: {name:22s} bands: {', '.join(results.SETTING_BANDS[name])}")
+for number, name in paper.SETTINGS.items():
+    print(f"setting {number}: {name:22s} bands: {', '.join(paper.SETTING_BANDS[name])}")
 
 # %% [markdown]
-# `results.results_table` reads every saved map and scores it against the truth, for the whole
+# `predictions.results_table` reads every saved map and scores it against the truth, for the whole
 # area and each subplot. All maps are scored on the same pixels, the **evaluation mask**
 # (`layers.evaluation_mask`: pixels where all 13 change layers of notebook 02 are valid), as
 # in notebooks 03-05, so a method that leaves more pixels as nodata is not rewarded for it.
@@ -345,7 +350,7 @@ for number, name in results.SETTINGS.items():
 # with a valid dNDVI.
 
 # %%
-saved = results.list_predictions()
+saved = predictions.list_predictions()
 display(saved[["method", "setting", "saved_at", "has_score"]])
 made_by = {"OBIA": "03", "CART": "04", "U-Net": "05"}
 for method, notebook in made_by.items():
@@ -353,9 +358,9 @@ for method, notebook in made_by.items():
         print(f"No {method} map saved yet: run notebook {notebook} ({method}) to the end, "
               "then re-run this cell and the next ones.")
 
-table = results.results_table(truth, subplots, valid=layers.evaluation_mask(area))
+table = predictions.results_table(truth, subplots, valid=layers.evaluation_mask(area))
 whole = table.xs(metrics.WHOLE_AREA, level="region")
-display(results.format_percent(whole, digits=1))
+display(metrics.format_percent(whole, digits=1))
 
 # %% [markdown]
 # Per subplot, MCC only (rows: method and setting; "-" = undefined):
@@ -364,14 +369,14 @@ display(results.format_percent(whole, digits=1))
 mcc_by_subplot = table["mcc"].unstack("region")                  # one column per region
 mcc_by_subplot = mcc_by_subplot.reindex(index=whole.index,       # keep the course's order
                                         columns=[metrics.WHOLE_AREA, *subplots["name"]])
-display(results.format_percent(mcc_by_subplot.rename(columns=lambda c: f"{c} mcc")))
+display(metrics.format_percent(mcc_by_subplot.rename(columns=lambda c: f"{c} mcc")))
 
 # %% [markdown]
 # And next to the paper's Table 4 (whole area; the paper reports CART and U-Net only):
 
 # %%
-comparison = results.compare_with_paper(table)
-display(results.format_percent(comparison))
+comparison = predictions.compare_with_paper(table)
+display(metrics.format_percent(comparison))
 display(ep.plot_comparison(comparison, "mcc"))
 
 # %% [markdown]
@@ -407,7 +412,7 @@ whole_mcc = table["mcc"].xs(metrics.WHOLE_AREA, level="region")
 for method, per_setting in whole_mcc.groupby(level="method", sort=False):
     if per_setting.notna().any():
         setting = per_setting.idxmax()[1]
-        best = results.load_prediction(method, setting)
+        best = predictions.load_prediction(method, setting)
         label = f"{method}: {setting} (MCC {metrics.format_score(per_setting.max())} %)"
         map_layers[label] = (confusion_layer(best.prediction), ep.confusion_folium_style())
 
@@ -431,7 +436,7 @@ layer_map(
 # ## Exercises
 #
 # **Exercise 1.** When true negatives dominate, MCC ≈ √(precision × recall). Use it to check
-# the paper's Table 4 (`results.PAPER_TABLE4`, fractions): which printed MCC does not fit its
+# the paper's Table 4 (`paper.PAPER_TABLE4`, fractions): which printed MCC does not fit its
 # own precision and recall?
 #
 # <details><summary>Hint</summary>
@@ -442,7 +447,7 @@ layer_map(
 # </details>
 
 # %% tags=["solution"]
-check = results.PAPER_TABLE4.copy()
+check = paper.PAPER_TABLE4.copy()
 check["sqrt(P x R)"] = np.sqrt(check["precision"] * check["recall"])
 check["difference"] = check["mcc"] - check["sqrt(P x R)"]
 display((check * 100).round(1))
@@ -523,7 +528,7 @@ print("non-landslide positive: ", swapped.text(digits=1))
 #   show how many landslides were found and how many false alarms a user would have to check.
 # * A threshold, a clean-up size or a model chosen by looking at the test scores gives
 #   optimistic numbers: tune on one area, report on another.
-# * `course_lib.results` keeps every method's map, so one table compares them all, next to the
+# * `course_lib.pipeline.predictions` keeps every method's map, so one table compares them all, next to the
 #   paper's Table 4.
 #
 # ### What's next

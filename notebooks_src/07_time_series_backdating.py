@@ -47,7 +47,7 @@
 # ### Real or simulated?
 #
 # * **Simulated**: the NDVI series with a landslide on a known date (section 2), so that the
-#   dating can be checked. It is made by `course_lib.timeseries.simulate_ndvi_series`.
+#   dating can be checked. It is made by `course_lib.simulator.ndvi_series.simulate_ndvi_series`.
 # * **Real**: 105 Landsat 5/7 scenes of 2008-2013 with their CFmask layers (WRS-2 path 035,
 #   row 032, in `data_samples/`). Nobody mapped landslides there: its breaks mark whatever
 #   changed (fields, fire, water), which is exactly what a detector has to be checked for.
@@ -60,9 +60,15 @@ import numpy as np
 from IPython.display import display
 
 from course_lib import timeseries as ts
-from course_lib.config import pick
 from course_lib.data.samples import load_landsat_series
+from course_lib.simulator import ndvi_series
 from course_lib.viz import timeseries_plots as tp
+
+# %% tags=["parameters"]
+# Parameters: the sizes and budgets of this notebook. The automatic tests run it with
+# smaller values, injected after this cell (papermill's "parameters" convention).
+SIM_SIZE = 40          # the simulated series covers SIM_SIZE x SIM_SIZE pixels
+N_FEW = 8              # the Landsat subset is N_FEW x N_FEW pixels
 
 # %% [markdown]
 # ## 1. A model of a pixel through the seasons
@@ -84,7 +90,7 @@ from course_lib.viz import timeseries_plots as tp
 
 # %%
 dates = np.arange("2015-01-01", "2020-01-01", 8, dtype="datetime64[D]")
-sim = ts.simulate_ndvi_series(dates, shape=pick((40, 40), (24, 24)), landslide_date="2017-07-30",
+sim = ndvi_series.simulate_ndvi_series(dates, shape=(SIM_SIZE, SIM_SIZE), landslide_date="2017-07-30",
                               seed=2019)
 print(f"{len(dates)} dates, {sim.ndvi.shape[1]} x {sim.ndvi.shape[2]} pixels, "
       f"{np.isnan(sim.ndvi).mean():.0%} of the observations clouded")
@@ -173,7 +179,7 @@ print(f"dating interval over {hit.sum()} detected landslide pixels: median {np.m
 # </details>
 
 # %%
-from course_lib import selfcheck
+from course_lib.learner import selfcheck
 
 answer = ...   # replace ... with your answer, in days
 selfcheck.check_number(answer, expected=(ts.DEFAULT_CONSECUTIVE - 1) * 8, tol=0,
@@ -254,7 +260,7 @@ print(f"pixel {tuple(int(i) for i in strongest)}: mean departure "
 # squares, so on a few pixels here).
 
 # %%
-few = ndvi_ls[:, :pick(8, 4), :pick(8, 4)]
+few = ndvi_ls[:, :N_FEW, :N_FEW]
 hist = landsat.dates < np.datetime64(HISTORY_END)
 ols = ts.fit_harmonic(landsat.dates[hist], few[hist], n_harmonics=3)
 lasso = ts.fit_harmonic(landsat.dates[hist], few[hist], n_harmonics=3, method="lasso", alpha=0.002)
@@ -300,7 +306,7 @@ display(pd.DataFrame(rows).set_index("consecutive").round(3))
 # [`previous_date`, `break_date`] with the one printed in section 2.
 
 # %% tags=["solution"]
-cloudy = ts.simulate_ndvi_series(dates, shape=sim.truth.shape, landslide_date="2017-07-30",
+cloudy = ndvi_series.simulate_ndvi_series(dates, shape=sim.truth.shape, landslide_date="2017-07-30",
                                  seed=2019, cloud_probability=0.7)
 rc = ts.detect_breaks(dates, cloudy.ndvi, "2017-01-01", direction="decrease")
 hit_c = rc.has_break & cloudy.truth

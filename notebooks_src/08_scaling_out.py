@@ -73,9 +73,16 @@ from sklearn.tree import DecisionTreeClassifier
 
 from course_lib import scaling
 from course_lib.config import DEFAULT_SEED
-from course_lib.data.study_area import load_study_area
-from course_lib.data.study_area.products import study_area_folder
+from course_lib.simulator import load_study_area
+from course_lib.simulator.products import study_area_folder
 from course_lib.viz import scaling_plots as sp
+
+# %% tags=["parameters"]
+# Parameters: the sizes and budgets of this notebook. The automatic tests run it with
+# smaller values, injected after this cell (papermill's "parameters" convention).
+FACTOR = 2             # the mirrored mosaic is FACTOR x FACTOR copies of the study area
+CHUNK = 512            # chunk side in pixels
+MEMORY_LIMIT = "1GB"   # memory limit of each Dask worker
 
 # %% [markdown]
 # ## 1. A larger area, read lazily
@@ -90,8 +97,6 @@ from course_lib.viz import scaling_plots as sp
 # %%
 area = load_study_area()
 folder = study_area_folder()
-FACTOR = 2
-CHUNK = 512
 
 stacks = {name: scaling.lazy_product(folder / f"{name}.tif", factor=FACTOR, chunk=CHUNK)
           for name in ("s2_pre", "s2_pre_scl", "s2_post", "s2_post_scl")}
@@ -113,9 +118,10 @@ display(pre)
 # * `scaling.dndvi` → `indices.ndvi` and `indices.dndvi`;
 # * `scaling.predict_pixels` → a scikit-learn CART (as in notebook 04) on post R, G, B, NIR and
 #   dNDVI (the paper's setting 4), NaN where an input is NaN;
-# * `scaling.predict_overlapping` → the paper's clean-up of salt-and-pepper noise, a 5 × 5
-#   focal majority, which looks at neighbours: `map_overlap` reads a **margin** of 2 pixels
-#   from the adjacent chunks. A U-Net's tile prediction plugs in the same way (notebook 05).
+# * `scaling.focal_mode` → `postprocess.focal_mode`, the clean-up of salt-and-pepper noise
+#   (here a 5 × 5 focal majority), which looks at neighbours: `scaling.predict_overlapping`
+#   (`map_overlap`) reads a **margin** of 2 pixels from the adjacent chunks. A U-Net's tile
+#   prediction plugs in the same way (notebook 05).
 #
 # First the CART: trained on the training points of the default area, on the same layers made
 # by the same functions (at `factor=1`, which is the area itself).
@@ -153,8 +159,7 @@ print(f"CART trained on {ok.sum()} of {len(points)} training points (the others 
 # %%
 layers, change = setting4_layers(FACTOR)
 cart_map = scaling.predict_pixels(cart, layers)
-landslides = scaling.predict_overlapping(lambda tile: scaling.majority_filter(tile, 5),
-                                         cart_map, depth=2)
+landslides = scaling.focal_mode(cart_map, 5)
 n_tasks = len(dict(landslides.__dask_graph__()))
 print(f"{change.npartitions} chunks per step; {n_tasks} tasks in the whole graph")
 
@@ -172,7 +177,7 @@ print(f"{change.npartitions} chunks per step; {n_tasks} tasks in the whole graph
 # </details>
 
 # %%
-from course_lib import selfcheck
+from course_lib.learner import selfcheck
 
 answer = ...   # replace ... with your answer, e.g. math.ceil(rows / CHUNK) * ...
 selfcheck.check_number(answer, expected=change.npartitions, tol=0,
@@ -201,7 +206,6 @@ print(f"one process: {t_single:.1f} s for {rows} x {cols} pixels")
 # %%
 n_workers, why = scaling.suggested_workers(wanted=2)
 print(why)
-MEMORY_LIMIT = "1GB"
 client, cluster = scaling.start_cluster(n_workers=n_workers, memory_limit=MEMORY_LIMIT)
 display(HTML(f'Dask dashboard: <a href="{client.dashboard_link}" target="_blank">'
              f'{client.dashboard_link}</a> (open it in a new tab, then run the next cell and '
@@ -342,8 +346,7 @@ for size in (128, 1024):
 
 # %% tags=["solution"]
 layers1, _ = setting4_layers(1)
-cleaned1 = scaling.predict_overlapping(lambda tile: scaling.majority_filter(tile, 5),
-                                       scaling.predict_pixels(cart, layers1), depth=2)
+cleaned1 = scaling.focal_mode(scaling.predict_pixels(cart, layers1), 5)
 pixels = da.nansum(cleaned1).compute()
 print(f"default area: {pixels:.0f} landslide pixels = {pixels * 100 / 1e6:.2f} km2")
 print(f"mosaic: {np.nansum(cleaned):.0f} pixels = {FACTOR ** 2} x default: "
@@ -354,11 +357,11 @@ print(f"mosaic: {np.nansum(cleaned):.0f} pixels = {FACTOR ** 2} x default: "
 
 # %% [markdown]
 # **Exercise 3.** Add the **median** [composite](glossary.md#composite) of the post-event images to the graph and
-# check that its chunked result equals `course_lib.composites.study_area_composites` on the
+# check that its chunked result equals `course_lib.pipeline.composites.study_area_composites` on the
 # default area (`factor=1`).
 
 # %% tags=["solution"]
-from course_lib.composites import study_area_composites
+from course_lib.pipeline.composites import study_area_composites
 
 s1 = {n: scaling.lazy_product(folder / f"{n}.tif", factor=1, chunk=CHUNK)
       for n in ("s2_post", "s2_post_scl")}

@@ -73,14 +73,26 @@ from rasterio.warp import reproject
 from sklearn.tree import DecisionTreeClassifier
 
 from course_lib import metrics
-from course_lib.clouds import dn_to_reflectance
+from course_lib.data.sentinel2 import dn_to_reflectance
 from course_lib.composites import composite_raster
-from course_lib.config import DEFAULT_SEED, cache_dir, fast_mode, pick
+from course_lib.config import DEFAULT_SEED, cache_dir
 from course_lib.data import landslide4sense as l4s
 from course_lib.data import online, stac
-from course_lib.data.study_area import load_study_area
+from course_lib.simulator import load_study_area
 from course_lib.indices import dndvi, ndvi
 from course_lib.viz.online_plots import patch_explorer
+
+# %% tags=["parameters"]
+# Parameters: the sizes and budgets of this notebook. The automatic tests run it with
+# smaller values, injected after this cell (papermill's "parameters" convention).
+USE_NETWORK = True     # False: always take the offline branch (the automatic tests do)
+RESOLUTION = 20        # metres per pixel of the STAC loads
+STAC_LIMIT = 20        # most items per STAC search
+N_L4S_TRAIN = 48       # Landslide4Sense training patches downloaded
+N_EXAMPLE_PATCHES = 24  # made-up patches written offline
+UNET_BUDGET_S = 60     # U-Net training budget (s)
+UNET_EPOCHS = 20
+UNET_STEPS_PER_EPOCH = 10
 
 # %% [markdown]
 # ## 1. Is there a network?
@@ -92,11 +104,11 @@ from course_lib.viz.online_plots import patch_explorer
 # %%
 reachable = {host: online.network_available(host)
              for host in ("planetarycomputer.microsoft.com", "zenodo.org")}
-ONLINE = all(reachable.values()) and not fast_mode()
+ONLINE = USE_NETWORK and all(reachable.values())
 for host, ok in reachable.items():
     print(f"{host}: {'reachable' if ok else 'not reachable'}")
 print("->", "ONLINE: real data" if ONLINE else
-      "OFFLINE: the same steps on local data (" + ("fast test mode" if fast_mode() else "no network") + ")")
+      "OFFLINE: the same steps on local data (" + ("USE_NETWORK is False" if not USE_NETWORK else "no network") + ")")
 
 # %% [markdown]
 # Without a network, every online function of the course stops with one clear message instead
@@ -127,7 +139,7 @@ print(f"pre: {window.datetime('pre')}   post: {window.datetime('post')}   grid: 
 # **Processing baselines.** From baseline 04.00 (25 January 2022) ESA adds 1000 to every
 # Sentinel-2 digital number (`BOA_ADD_OFFSET = -1000`), so reflectance = (DN − 1000) / 10000;
 # before, reflectance = DN / 10000. A time series that spans 2022 mixes both, so `load_s2`
-# converts each item with its own baseline (`course_lib.clouds.dn_to_reflectance`). 2019 images
+# converts each item with its own baseline (`course_lib.data.sentinel2.dn_to_reflectance`). 2019 images
 # have no offset, but the code does not assume it.
 
 # %% [markdown]
@@ -142,7 +154,7 @@ print(f"pre: {window.datetime('pre')}   post: {window.datetime('post')}   grid: 
 # </details>
 
 # %%
-from course_lib import selfcheck
+from course_lib.learner import selfcheck
 
 answer = ...   # replace ... with a reflectance, e.g. 0.15
 selfcheck.check_number(answer, expected=float(dn_to_reflectance(np.array([1500]), "04.00")[0]),
@@ -155,9 +167,8 @@ selfcheck.check_number(answer, expected=float(dn_to_reflectance(np.array([1500])
 # (`stac.items_from_rasters`), so that **the same** `load_s2` reads them.
 
 # %%
-RESOLUTION = pick(20, 40)
 if ONLINE:
-    items = {p: stac.search("s2", window, p, max_cloud=80, limit=pick(20, 6)) for p in ("pre", "post")}
+    items = {p: stac.search("s2", window, p, max_cloud=80, limit=STAC_LIMIT) for p in ("pre", "post")}
     for p, found in items.items():
         print(f"{p}: {len(found)} Sentinel-2 items, baselines "
               f"{sorted({stac.processing_baseline(i) for i in found})}")
@@ -220,7 +231,7 @@ plt.show()
 if ONLINE:
     from course_lib import sar
 
-    s1 = {p: stac.load_s1(stac.search("s1", window, p, limit=pick(20, 6)), bbox=window.bbox,
+    s1 = {p: stac.load_s1(stac.search("s1", window, p, limit=STAC_LIMIT), bbox=window.bbox,
                           crs=window.crs, resolution=RESOLUTION) for p in ("pre", "post")}
     for orbit in ("ascending", "descending"):
         keep = {p: np.array(s1[p].attrs["orbit_state"]) == orbit for p in s1}
@@ -245,7 +256,7 @@ else:
 
 # %%
 sim_area = load_study_area()
-from course_lib.composites import study_area_composites
+from course_lib.pipeline.composites import study_area_composites
 
 sim_c = study_area_composites(sim_area, kinds=("greenest",))
 sim_pre, sim_post = sim_c["pre_greenest"], sim_c["post_greenest"]
@@ -293,11 +304,11 @@ else:
 
 # %%
 if ONLINE:
-    folder = l4s.download_subset(n=pick(48, 12), split="train", seed=DEFAULT_SEED)
+    folder = l4s.download_subset(n=N_L4S_TRAIN, split="train", seed=DEFAULT_SEED)
     source = "real Landslide4Sense training patches (Zenodo 10463239)"
 else:
     folder = l4s.write_example_patches(Path(tempfile.mkdtemp(prefix="l4s_", dir=cache_dir())),
-                                       n=pick(24, 8), seed=DEFAULT_SEED)
+                                       n=N_EXAMPLE_PATCHES, seed=DEFAULT_SEED)
     source = "made-up patches in the Landslide4Sense format (offline stand-in, not real data)"
 patches = l4s.load_patches(folder)
 print(f"{len(patches)} {source}")
@@ -366,8 +377,8 @@ else:
     stats = unet.fit_band_stats([c.image for c in train_chips], bands)
     trained = unet.train_unet(unet.samples_from_chips(train_chips, stats),
                               unet.samples_from_chips(val_chips, stats), stats,
-                              time_budget_s=pick(60, 20), epochs=pick(20, 2),
-                              steps_per_epoch=pick(10, 2), base_filters=8, batch_size=4,
+                              time_budget_s=UNET_BUDGET_S, epochs=UNET_EPOCHS,
+                              steps_per_epoch=UNET_STEPS_PER_EPOCH, base_filters=8, batch_size=4,
                               verbose=False, seed=DEFAULT_SEED)
     prediction = np.stack([trained.predict(c.image, band_names=bands) for c in val_chips])
     truth_val = np.stack([c.mask for c in val_chips])

@@ -1,7 +1,7 @@
 """Build the rendered course: a static HTML site with every notebook's outputs (``./course book``).
 
 Reads ``book/book.yml`` (the chapters, in order), executes each notebook with the course's own
-runner (``course_lib.notebook_runner``: nbclient without the widget stall of nbclient #312),
+runner (``devtools.notebook_runner``: nbclient without the widget stall of nbclient #312),
 and renders the executed notebooks, the glossary and the instructor guide with Sphinx, MyST-NB
 and sphinx-book-theme (the engine of Jupyter Book 1), with Binder launch buttons.
 
@@ -75,7 +75,7 @@ def build(out: Path, execute: bool = True, fast: bool = False, timeout: int = 90
     """Write the site into ``out/html`` and return the path of its ``index.html``."""
     import nbformat
 
-    from course_lib.notebook_runner import execute_notebook
+    from devtools.notebook_runner import execute_notebook
 
     config = read_config()
     src = out / "src"
@@ -93,8 +93,8 @@ def build(out: Path, execute: bool = True, fast: bool = False, timeout: int = 90
         target.parent.mkdir(parents=True, exist_ok=True)
         if execute:
             start = time.perf_counter()
-            env = {"COURSE_OUTPUT_DIR": str(outputs), **({"COURSE_FAST": "1"} if fast else {})}
-            nb = execute_notebook(path, timeout=timeout, env=env)
+            env = {"COURSE_OUTPUT_DIR": str(outputs)}
+            nb = execute_notebook(path, timeout=timeout, env=env, fast=fast)
             nbformat.write(nb, target)
             print(f"book: executed {entry} in {time.perf_counter() - start:.0f} s", flush=True)
         else:
@@ -118,7 +118,7 @@ def build(out: Path, execute: bool = True, fast: bool = False, timeout: int = 90
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "book")
-    parser.add_argument("--fast", action="store_true", help="execute in fast mode (COURSE_FAST=1)")
+    parser.add_argument("--fast", action="store_true", help="execute in fast mode (devtools/fast_parameters.py)")
     parser.add_argument("--no-execute", action="store_true", help="render without outputs")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
     args = parser.parse_args()

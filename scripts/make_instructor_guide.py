@@ -1,7 +1,7 @@
 """Write the generated parts of the instructor guide: ``instructors/schedule.md``.
 
 The one-day and two-half-day schedules come from the notebooks' own "Time to learn" minutes and
-the run times measured in ``bench/REPORT.md`` (``course_lib.schedule``). Rerun this script after
+the run times measured in ``bench/REPORT.md`` (``devtools.schedule``). Rerun this script after
 adding a notebook, changing a notebook's minutes, or regenerating the benchmark report
 (``./course bench`` and ``scripts/build_notebooks.py`` run it for you).
 
@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from course_lib.schedule import render  # noqa: E402
+from devtools.schedule import render  # noqa: E402
 
 SCHEDULE = ROOT / "instructors" / "schedule.md"
 REPORT = ROOT / "bench" / "REPORT.md"

@@ -20,7 +20,7 @@ hold ``-n auto --dist loadfile --no-loadscope-reorder``. Pass ``-n 0`` to run in
   split between workers.)
 * Nothing else is shared between the chains: each has its own ``COURSE_OUTPUT_DIR`` (a
   temporary folder per run), its own notebook copy (the browser test serves a temporary copy),
-  its own port (JupyterLab on a free port, see ``course_lib.browser_check.LabServer``). The
+  its own port (JupyterLab on a free port, see ``devtools.browser_driver.LabServer``). The
   generated data in ``data_cache/`` is shared: the study area is generated under an exclusive
   lock file (``tests/test_study_area.py::test_parallel_processes_generate_once``) and the
   cached layers and composites are written to a temporary file and renamed

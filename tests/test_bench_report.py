@@ -5,7 +5,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_lib.notebook_runner import report_outputs
+from devtools.notebook_runner import report_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from course_lib.notebook_runner import course_notebooks
+from devtools.notebook_runner import course_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("build_book", ROOT / "scripts" / "build_book.py")

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from course_lib import browser_check
-from course_lib.notebook_runner import course_notebooks
+from devtools import browser_driver
+from devtools.notebook_runner import course_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = course_notebooks()
-CHROMIUM = browser_check.find_chromium()
+CHROMIUM = browser_driver.find_chromium()
 ARTIFACTS = Path(os.environ.get("COURSE_ARTIFACTS_DIR", ROOT / "test_artifacts")) / "browser"
 
 pytestmark = [
@@ -36,8 +36,8 @@ pytestmark = [
 def browser_lab():
     from playwright.sync_api import sync_playwright
 
-    with browser_check.LabServer() as lab, sync_playwright() as pw:
-        browser = browser_check.launch_browser(pw, CHROMIUM)
+    with browser_driver.LabServer() as lab, sync_playwright() as pw:
+        browser = browser_driver.launch_browser(pw, CHROMIUM)
         yield lab, browser
         browser.close()
 
@@ -47,15 +47,15 @@ def test_notebook_in_jupyterlab(path, browser_lab):
     lab, browser = browser_lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        result = browser_check.check_notebook(
+        result = browser_driver.check_notebook(
             page, lab.base, path.name, ARTIFACTS,
             max_seconds=int(os.environ.get("COURSE_BROWSER_MAX_SECONDS", "900")))
     finally:
         page.close()
         lab.shutdown_kernels()   # as on Binder: one kernel at a time
     print(result)
-    assert not browser_check.problems(result), (
-        f"{path.name}: {'; '.join(browser_check.problems(result))} ({result}); "
+    assert not browser_driver.problems(result), (
+        f"{path.name}: {'; '.join(browser_driver.problems(result))} ({result}); "
         f"screenshots in {ARTIFACTS}")
     assert result["widgets"] > 0
     assert (ARTIFACTS / f"{path.stem}_widget.png").stat().st_size > 10_000
@@ -64,7 +64,7 @@ def test_notebook_in_jupyterlab(path, browser_lab):
 def test_problems_reads_a_result():
     ok = {"still running": 0, "widget errors": 0, "tracebacks": 0, "slider": True,
           "changed": True, "seconds": 3}
-    assert browser_check.problems(ok) == []
+    assert browser_driver.problems(ok) == []
     bad = {**ok, "widget errors": 2, "changed": False}
-    assert browser_check.problems(bad) == [
+    assert browser_driver.problems(bad) == [
         "2 'Error displaying widget'", "moving the first slider did not change its output"]

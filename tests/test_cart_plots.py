@@ -5,17 +5,18 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 from shapely.geometry import box
 
-from course_lib import metrics, pixel_classifiers as pc
+from course_lib import cart as pc, metrics
 from course_lib.data.raster import Raster
 from course_lib.viz import cart_plots as cp
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_pixel_classifiers import BANDS, fake_world  # noqa: E402
+
+from course_lib import postprocess
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +114,7 @@ def test_classification_steps_figure(world):
     clf = pc.fit_pixel_classifier(table, BANDS)
     classes = clf.predict_classes(raster)
     binary = clf.predict_landslides(raster)
-    cleaned = pc.focal_mode(binary, 3)
+    cleaned = postprocess.focal_mode(binary, 3)
     window = (slice(0, 20), slice(25, 45), [0, 20, 0, 20])
     fig = cp.plot_classification_steps(classes, clf.classes, binary, cleaned, window,
                                        truth=truth, focal_window=3)

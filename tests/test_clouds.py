@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from course_lib import clouds
+from course_lib.data import sentinel2
 
 
 def test_scl_masks_default_classes():
@@ -56,28 +57,28 @@ def test_fmask_codes_in_bundled_landsat():
 
 def test_dn_to_reflectance_baselines():
     dn = np.array([0, 1000, 1500, 11000], np.uint16)
-    new = clouds.dn_to_reflectance(dn, "04.00")
-    old = clouds.dn_to_reflectance(dn, "02.04")
+    new = sentinel2.dn_to_reflectance(dn, "04.00")
+    old = sentinel2.dn_to_reflectance(dn, "02.04")
     assert np.isnan(new[0]) and np.isnan(old[0])
     np.testing.assert_allclose(new[1:], [0.0, 0.05, 1.0], atol=1e-7)
     np.testing.assert_allclose(old[1:], [0.1, 0.15, 1.1], atol=1e-7)
     assert new.dtype == np.float32
     with pytest.raises(ValueError, match="look like reflectance"):
-        clouds.dn_to_reflectance(np.array([0.1, 0.2]), "04.00")
+        sentinel2.dn_to_reflectance(np.array([0.1, 0.2]), "04.00")
     # The product-name form is read as two digits of major and two of minor version.
-    np.testing.assert_array_equal(clouds.dn_to_reflectance(dn, "N0400"), new)
-    np.testing.assert_array_equal(clouds.dn_to_reflectance(dn, "0204"), old)
+    np.testing.assert_array_equal(sentinel2.dn_to_reflectance(dn, "N0400"), new)
+    np.testing.assert_array_equal(sentinel2.dn_to_reflectance(dn, "0204"), old)
     with pytest.raises(ValueError, match="processing_baseline"):
-        clouds.dn_to_reflectance(dn, "baseline four")
+        sentinel2.dn_to_reflectance(dn, "baseline four")
 
 
 def test_dn_to_reflectance_accepts_the_baseline_as_in_the_product_name():
     """'N0400' (as in S2A_MSIL1C_..._N0400_...) means baseline 04.00: the offset applies."""
     dn = np.array([1500, 11000], np.uint16)
-    np.testing.assert_array_equal(clouds.dn_to_reflectance(dn, "N0400"),
-                                  clouds.dn_to_reflectance(dn, "04.00"))
-    np.testing.assert_array_equal(clouds.dn_to_reflectance(dn, "N0204"),
-                                  clouds.dn_to_reflectance(dn, "02.04"))
+    np.testing.assert_array_equal(sentinel2.dn_to_reflectance(dn, "N0400"),
+                                  sentinel2.dn_to_reflectance(dn, "04.00"))
+    np.testing.assert_array_equal(sentinel2.dn_to_reflectance(dn, "N0204"),
+                                  sentinel2.dn_to_reflectance(dn, "02.04"))
 
 
 def test_s2cloudless_input_arranges_band_last_and_checks():
@@ -170,12 +171,12 @@ def test_cloud_shadow_mask_erodes_specks_and_buffers():
 
 def test_scl_classes_defined_once():
     """One SCL_CLASSES, in clouds, used by the simulated world and the plots."""
-    from course_lib.data.study_area import SCL_CLASSES as world_classes
+    from course_lib.simulator import SCL_CLASSES as world_classes
     from course_lib.viz import study_area_plots
 
-    assert world_classes is clouds.SCL_CLASSES
-    assert study_area_plots.SCL_CLASSES is clouds.SCL_CLASSES
-    assert clouds.SCL_CLASSES[3] == "cloud shadows"      # ESA's name for class 3
+    assert world_classes is sentinel2.SCL_CLASSES
+    assert study_area_plots.SCL_CLASSES is sentinel2.SCL_CLASSES
+    assert sentinel2.SCL_CLASSES[3] == "cloud shadows"      # ESA's name for class 3
 
 
 @pytest.mark.parametrize("pixel_size", [10.0, 20.0, 60.0])

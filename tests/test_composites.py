@@ -7,11 +7,12 @@ import pytest
 from affine import Affine
 from rasterio.crs import CRS
 
-from course_lib import composites
+from course_lib import clouds, composites
 from course_lib.composites import (AllCloudError, argmax_over_time, clear_count,
-                                   greenest_pixel_composite, median_composite,
-                                   nanmedian_over_time)
+                                   greenest_pixel_composite, median_composite, nanmedian_over_time)
+from course_lib.data.cache import stage_key
 from course_lib.data.raster import Raster
+from course_lib.pipeline.composites import study_area_composites
 
 RED, NIR = 0, 1
 
@@ -211,29 +212,29 @@ def test_study_area_composites_cache_roundtrip(tmp_path, monkeypatch):
         params = Params()
 
     area = Area(_fake_area())
-    first = composites.study_area_composites(area)
+    first = study_area_composites(area)
     assert set(first) == {"pre_median", "post_median", "pre_greenest", "post_greenest"}
-    files = sorted(p.name for p in (tmp_path / "composites" / "abc123").iterdir())
-    v = composites.COMPOSITES_VERSION
-    assert files == [f"v{v}_post_greenest.tif", f"v{v}_post_median.tif",
-                     f"v{v}_pre_greenest.tif", f"v{v}_pre_median.tif"]
-    second = composites.study_area_composites(area)   # read back from the cache
+    files = sorted(p.name for p in (tmp_path / "s2_composites" / "abc123").iterdir())
+    v = stage_key("s2_composites")
+    assert files == [f"{v}_post_greenest.tif", f"{v}_post_median.tif",
+                     f"{v}_pre_greenest.tif", f"{v}_pre_median.tif"]
+    second = study_area_composites(area)   # read back from the cache
     for key in first:
         np.testing.assert_array_equal(first[key].data, second[key].data)
         assert second[key].band_names == first[key].band_names
     # a plain dict (no params) is computed but not cached
-    composites.study_area_composites(_fake_area(seed=1), kinds=("median",))
-    assert len(list((tmp_path / "composites").iterdir())) == 1
+    study_area_composites(_fake_area(seed=1), kinds=("median",))
+    assert len(list((tmp_path / "s2_composites").iterdir())) == 1
 
 
 def test_study_area_composites_on_a_small_generated_world(tmp_path, monkeypatch):
     """Integration with the real study-area generator (a 128 x 128 miniature, in memory)."""
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path))
-    from course_lib.data.study_area import StudyAreaParams
-    from course_lib.data.study_area.products import generate_in_memory
+    from course_lib.simulator import StudyAreaParams
+    from course_lib.simulator.products import generate_in_memory
 
     area = generate_in_memory(StudyAreaParams(size=128, n_landslides=5))
-    result = composites.study_area_composites(area)
+    result = study_area_composites(area)
     for name, raster in result.items():
         assert raster.data.shape == (6, 128, 128) and raster.data.dtype == np.float32, name
         assert raster.band_names == ("B02", "B03", "B04", "B08", "B11", "B12")
@@ -241,8 +242,8 @@ def test_study_area_composites_on_a_small_generated_world(tmp_path, monkeypatch)
         assert finite.size and finite.min() >= 0 and finite.max() < 2, name
         # never-clear pixels are NaN in every band, nowhere else
         assert np.array_equal(np.isnan(raster.data).any(axis=0), np.isnan(raster.data).all(axis=0))
-    folder = tmp_path / "composites" / area.params.short_hash()
-    assert len(list(folder.glob(f"v{composites.COMPOSITES_VERSION}_*.tif"))) == 4
+    folder = tmp_path / "s2_composites" / area.params.short_hash()
+    assert len(list(folder.glob(f"{stage_key('s2_composites')}_*.tif"))) == 4
     assert all(r.attrs["mask"].startswith("cloud probability") for r in result.values())
 
 
@@ -271,16 +272,16 @@ def test_study_area_composites_mask_clouds_with_the_cloud_probability():
         area[f"s2_{period}_cloudprob"] = Raster(prob, scl.transform, scl.crs, ("prob",),
                                                 dates=scl.dates)
     # at 60 m the s2cloudless disks are 4 (averaging) and 2 (dilation) pixels
-    clear = composites.study_area_clear_mask(area["s2_pre_scl"], area["s2_pre_cloudprob"],
+    clear = clouds.clear_sky_mask(area["s2_pre_scl"], area["s2_pre_cloudprob"],
                                              pixel_size=60.0)
     assert not clear[3, 8:13, 2:7].any()               # cloud probability masks the cloud ...
     assert not clear[3, 10, 7] and clear[3, 10, 9]     # ... dilated, not everywhere
     assert clear[0, :4, :-1].all()                     # SCL cloud no longer used for clouds
     assert not clear[1, 4:8].any() and not clear[2, 8:10].any()   # SCL shadow, snow still are
-    result = composites.study_area_composites(area, use_cache=False)
+    result = study_area_composites(area, use_cache=False)
     assert result["pre_greenest"].attrs["mask"].startswith("cloud probability")
     with pytest.raises(ValueError, match="cloudprob"):
-        composites.study_area_clear_mask(area["s2_pre_scl"], np.zeros((4, 3, 3)))
+        clouds.clear_sky_mask(area["s2_pre_scl"], np.zeros((4, 3, 3)))
 
 
 def test_greenest_pixel_and_clear_count_agree_on_random_gaps():

@@ -12,7 +12,8 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from shapely.geometry import box
 
-from course_lib import metrics, results
+from course_lib import metrics, paper
+from course_lib.pipeline import predictions as results
 from course_lib.viz import evaluation_plots as ep
 
 matplotlib.use("Agg")
@@ -111,11 +112,11 @@ def test_confusion_maps_by_region_panels_and_titles():
 
 
 def test_plot_comparison_marks_missing_as_dash():
-    table = pd.DataFrame(index=results.PAPER_TABLE4.index)
+    table = pd.DataFrame(index=paper.PAPER_TABLE4.index)
     ours = pd.DataFrame({"precision": [0.5], "recall": [0.5], "f1": [0.5], "mcc": [0.42],
                          "tp": [1], "fp": [1], "fn": [1], "tn": [1]},
                         index=pd.MultiIndex.from_tuples(
-                            [("CART", results.SETTINGS[4], metrics.WHOLE_AREA)],
+                            [("CART", paper.SETTINGS[4], metrics.WHOLE_AREA)],
                             names=["method", "setting", "region"]))
     both = results.compare_with_paper(ours)
     fig = ep.plot_comparison(both)

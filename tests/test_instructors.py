@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from course_lib import schedule
-from course_lib.notebook_runner import course_notebooks
+from devtools import schedule
+from devtools.notebook_runner import course_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 GUIDE = ROOT / "instructors"

@@ -23,8 +23,8 @@ import pytest
 from affine import Affine
 from rasterio.crs import CRS
 
-from course_lib import results
 from course_lib.data.raster import Raster, read_geotiff, write_geotiff
+from course_lib.pipeline import predictions as results
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
 
@@ -112,7 +112,7 @@ def _hidden(folder: Path) -> list[Path]:
 SAVE_BODY = """
     import numpy as np
     from affine import Affine
-    from course_lib.results import save_prediction
+    from course_lib.pipeline.predictions import save_prediction
     pred = (np.random.default_rng(1).random((64, 64)) > 0.8).astype(np.uint8)
     save_prediction("U-Net", 4, pred, Affine(10, 0, 345000, 0, -10, 6822000), "EPSG:32632",
                     directory={directory!r}, verbose=False)
@@ -212,8 +212,8 @@ def test_list_predictions_skips_hidden_and_corrupt_files(tmp_path):
 
 
 STUDY_AREA_BODY = """
-    import course_lib.data.study_area.products as products
-    from course_lib.data.study_area import StudyAreaParams, load_study_area
+    import course_lib.simulator.products as products
+    from course_lib.simulator import StudyAreaParams, load_study_area
     _real = products._write_product
     _count = []
     def _write(name, product, folder):
@@ -227,8 +227,8 @@ STUDY_AREA_BODY = """
 
 
 def _load_small_world(cache: Path, monkeypatch):
-    import course_lib.data.study_area.products as products
-    from course_lib.data.study_area import StudyAreaParams, load_study_area
+    import course_lib.simulator.products as products
+    from course_lib.simulator import StudyAreaParams, load_study_area
 
     monkeypatch.setenv("COURSE_CACHE_DIR", str(cache))
     monkeypatch.setattr(products, "_AREAS", {})
@@ -248,7 +248,7 @@ def test_killed_study_area_generation_is_cleaned_up(tmp_path, monkeypatch):
 
 
 def test_study_area_folder_without_metadata_is_regenerated(tmp_path, monkeypatch):
-    from course_lib.data.study_area import StudyAreaParams, study_area_folder
+    from course_lib.simulator import StudyAreaParams, study_area_folder
 
     cache = tmp_path / "cache"
     monkeypatch.setenv("COURSE_CACHE_DIR", str(cache))

@@ -11,8 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
-from course_lib.data import landslide4sense as l4s
-from course_lib.data import online
+from course_lib.data import landslide4sense as l4s, online
 
 
 @pytest.fixture(scope="module")

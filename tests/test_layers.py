@@ -1,4 +1,4 @@
-"""course_lib.layers: the paper's input layers, settings, NaN policy and point sampling."""
+"""course_lib.pipeline.layers: the paper's input layers, settings, NaN policy and point sampling."""
 
 import geopandas as gpd
 import numpy as np
@@ -7,14 +7,15 @@ from affine import Affine
 from rasterio.crs import CRS
 from shapely.geometry import Point, Polygon
 
-from course_lib import layers
+from course_lib import sampling
 from course_lib.data.raster import Raster
-from course_lib.results import SETTING_BANDS, SETTINGS
+from course_lib.paper import SETTING_BANDS, SETTINGS
+from course_lib.pipeline import layers
 
 
 @pytest.fixture(scope="module")
 def small_area():
-    from course_lib.data.study_area import StudyAreaParams, generate_in_memory
+    from course_lib.simulator import StudyAreaParams, generate_in_memory
 
     return generate_in_memory(StudyAreaParams(size=128, n_landslides=6))
 
@@ -40,7 +41,7 @@ def test_change_layers_bands_cache_and_signal(small_area, cache):
     result = layers.change_layers(small_area)
     assert result.band_names == SETTING_BANDS[SETTINGS[1]]
     assert result.data.shape == (13, 128, 128) and result.data.dtype == np.float32
-    cached = list((cache / "change_layers").rglob("*.tif"))
+    cached = list((cache / "layers").rglob("*.tif"))
     assert len(cached) == 1
     again = layers.change_layers(small_area)  # read back from the cache
     np.testing.assert_allclose(again.data, result.data, equal_nan=True)
@@ -95,25 +96,26 @@ def test_setting_numbers_are_checked():
 
 
 def test_cache_key_names_every_version_it_depends_on(small_area, cache, monkeypatch):
-    from course_lib import composites, sar
+    from course_lib.data import cache as cache_module
 
-    first = layers._cache_path(small_area, "mean", None)
-    monkeypatch.setattr(composites, "COMPOSITES_VERSION", f"{composites.COMPOSITES_VERSION}x")
-    second = layers._cache_path(small_area, "mean", None)
-    monkeypatch.setattr(sar, "S1_COMPOSITE_VERSION", sar.S1_COMPOSITE_VERSION + 1)
-    third = layers._cache_path(small_area, "mean", None)
-    assert len({first, second, third}) == 3
+    versions = dict(cache_module.STAGE_VERSIONS)
+    monkeypatch.setattr(cache_module, "STAGE_VERSIONS", versions)
+    paths = [layers._cache_path(small_area, "mean", None)]
+    for stage in ("s2_composites", "s1_composites", "layers"):
+        versions[stage] += 1
+        paths.append(layers._cache_path(small_area, "mean", None))
+    assert len(set(paths)) == 4
 
 
 def test_valid_and_evaluation_masks(small_area, cache):
     x = fake_raster([[[1, np.nan], [2, 3]], [[1, 1], [np.inf, 1]]])
-    assert layers.valid_mask(x).tolist() == [[True, False], [False, True]]
+    assert sampling.valid_mask(x).tolist() == [[True, False], [False, True]]
     with pytest.raises(ValueError, match="bands, rows, cols"):
-        layers.valid_mask(np.zeros((1, 2, 2, 2)))
+        sampling.valid_mask(np.zeros((1, 2, 2, 2)))
     evaluation = layers.evaluation_mask(small_area)
     assert evaluation.shape == (128, 128) and evaluation.dtype == bool
     for k in (1, 2, 3, 4):  # setting 1 holds every band, so its valid pixels are valid everywhere
-        assert not (evaluation & ~layers.valid_mask(layers.setting_layers(k, small_area))).any()
+        assert not (evaluation & ~sampling.valid_mask(layers.setting_layers(k, small_area))).any()
 
 
 def test_sample_at_points_returns_a_feature_table():
@@ -121,12 +123,12 @@ def test_sample_at_points_returns_a_feature_table():
     # pixel centres: col 0 -> x 1005, col 1 -> 1015; row 0 -> y 1995, row 1 -> 1985
     pts = points_at([(1015, 1995), (1005, 1985)], class_name=["forest", "landslide"],
                     label=[0, 1])
-    table = layers.sample_at_points(x, pts)
+    table = sampling.sample_at_points(x, pts)
     assert list(table.columns[:2]) == ["b0", "b1"]
     assert table["b0"].tolist() == [2.0, 3.0] and table["b1"].tolist() == [20.0, 30.0]
     assert table["class_name"].tolist() == ["forest", "landslide"]
     assert table[["row", "col"]].values.tolist() == [[0, 1], [1, 0]]
-    empty = layers.sample_at_points(x, pts.iloc[:0])
+    empty = sampling.sample_at_points(x, pts.iloc[:0])
     assert len(empty) == 0 and "b0" in empty.columns
 
 
@@ -134,31 +136,31 @@ def test_sample_at_points_bad_inputs():
     x = fake_raster([[[1, np.nan], [3, 4]]])
     pts = points_at([(1005, 1995), (1015, 1995)], label=[0, 1])
     with pytest.raises(ValueError, match="NaN"):
-        layers.sample_at_points(x, pts)
+        sampling.sample_at_points(x, pts)
     with pytest.warns(UserWarning, match="dropped"):
-        dropped = layers.sample_at_points(x, pts, on_invalid="drop")
+        dropped = sampling.sample_at_points(x, pts, on_invalid="drop")
     assert dropped["label"].tolist() == [0]
-    kept = layers.sample_at_points(x, pts, on_invalid="keep")
+    kept = sampling.sample_at_points(x, pts, on_invalid="keep")
     assert np.isnan(kept["b0"].iloc[1])
     with pytest.raises(ValueError, match="outside the raster"):
-        layers.sample_at_points(x, points_at([(5000, 1995)]))
+        sampling.sample_at_points(x, points_at([(5000, 1995)]))
     with pytest.raises(ValueError, match="to_crs"):
-        layers.sample_at_points(x, points_at([(1005, 1995)], crs="EPSG:4326"))
+        sampling.sample_at_points(x, points_at([(1005, 1995)], crs="EPSG:4326"))
     with pytest.raises(TypeError, match="GeoDataFrame"):
-        layers.sample_at_points(x, [(1005, 1995)])
+        sampling.sample_at_points(x, [(1005, 1995)])
     with pytest.raises(TypeError, match="Raster"):
-        layers.sample_at_points(x.data, pts)
+        sampling.sample_at_points(x.data, pts)
     with pytest.raises(ValueError, match="on_invalid"):
-        layers.sample_at_points(x, pts, on_invalid="ignore")
+        sampling.sample_at_points(x, pts, on_invalid="ignore")
     square = gpd.GeoDataFrame(geometry=[Polygon([(1000, 2000), (1010, 2000), (1010, 1990)])],
                               crs="EPSG:32632")
     with pytest.raises(ValueError, match="Points"):
-        layers.sample_at_points(x, square)
+        sampling.sample_at_points(x, square)
 
 
 def test_training_points_of_the_study_area_sample(small_area, cache):
     x = layers.setting_layers(4, small_area)
-    table = layers.sample_at_points(x, small_area["training_points"], on_invalid="keep")
+    table = sampling.sample_at_points(x, small_area["training_points"], on_invalid="keep")
     assert len(table) == len(small_area["training_points"])
     assert set(table["label"]) <= {0, 1}
     r, c = table["row"].to_numpy(), table["col"].to_numpy()

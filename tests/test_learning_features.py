@@ -4,7 +4,7 @@ solutions and key points; the exercise versions hide every solution and still ru
 Conventions (see notebooks_src/06_evaluation.py):
 
 * a **self-check**: a code cell calling ``selfcheck.check_number`` / ``check_choice`` /
-  ``check_true_false`` (``course_lib.selfcheck``) on an ``answer = ...`` the learner fills in
+  ``check_true_false`` (``course_lib.learner.selfcheck``) on an ``answer = ...`` the learner fills in
   (a "Self-check" question followed by a cell that checks ``answer`` by hand also counts);
 * a **hint** before a solution: a markdown ``<details><summary>Hint</summary> ...</details>``;
 * **exercises**: at least two, each with a solution cell tagged ``solution``;
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from course_lib.notebook_runner import course_notebooks, execute_notebook
+from devtools.notebook_runner import course_notebooks, execute_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = course_notebooks()
@@ -44,7 +44,7 @@ def test_notebook_has_selfcheck_hints_exercises_and_key_points(path):
     code = [_source(c) for c in cells if c["cell_type"] == "code"]
     markdown = [_source(c) for c in cells if c["cell_type"] == "markdown"]
     assert any(SELF_CHECK.search(s) for s in code) or _answer_cell_after_question(cells), (
-        f"{path.name}: no self-check cell (course_lib.selfcheck.check_..., or a "
+        f"{path.name}: no self-check cell (course_lib.learner.selfcheck.check_..., or a "
         "'Self-check' question followed by a cell that checks `answer`)")
     assert any(HINT.search(s) for s in markdown), (
         f"{path.name}: no unfoldable hint (<details><summary>Hint</summary>...</details>)")
@@ -60,7 +60,7 @@ def test_notebook_has_selfcheck_hints_exercises_and_key_points(path):
 
 def _answer_cell_after_question(cells: list[dict]) -> bool:
     """A markdown 'Self-check' / 'Check your understanding' question followed by a code cell
-    that sets ``answer`` and checks it (the older convention, before course_lib.selfcheck)."""
+    that sets ``answer`` and checks it (the older convention, before course_lib.learner.selfcheck)."""
     for before, cell in zip(cells, cells[1:]):
         if (before["cell_type"] == "markdown" and cell["cell_type"] == "code"
                 and re.search(r"self-check|check your understanding", _source(before), re.I)
@@ -121,7 +121,7 @@ def test_exercise_version_hides_solutions_and_needs_none_of_them(path):
 def test_one_exercise_version_executes(tmp_path):
     """The exercise version of the quickest notebook runs from top to bottom, unanswered."""
     path = ROOT / "notebooks" / "exercises" / "06_evaluation.ipynb"
-    nb = execute_notebook(path, env={"COURSE_FAST": "1", "COURSE_OUTPUT_DIR": str(tmp_path)})
+    nb = execute_notebook(path, env={"COURSE_OUTPUT_DIR": str(tmp_path)}, fast=True)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
 

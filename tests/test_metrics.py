@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from affine import Affine
 from shapely.geometry import box
-from sklearn.metrics import f1_score as sk_f1
-from sklearn.metrics import matthews_corrcoef, precision_score, recall_score
+from sklearn.metrics import f1_score as sk_f1, matthews_corrcoef, precision_score, recall_score
 
 from course_lib import metrics
 from course_lib.data.raster import Raster

@@ -1,5 +1,5 @@
 """The documented way to execute a notebook with plain ``jupyter nbconvert`` does not stall on
-widget cells (nbclient issue #312; see ``course_lib.notebook_runner.ShortPollChannel``)."""
+widget cells (nbclient issue #312; see ``devtools.notebook_runner.ShortPollChannel``)."""
 
 import json
 import os
@@ -43,7 +43,7 @@ def test_command_names_the_fix():
     args = documented_command()
     assert args[:2] == ["jupyter", "nbconvert"] and "--execute" in args
     assert ("--ExecutePreprocessor.kernel_manager_class="
-            "course_lib.notebook_runner.ShortPollKernelManager") in args
+            "devtools.notebook_runner.ShortPollKernelManager") in args
 
 
 @pytest.mark.notebook
@@ -53,7 +53,7 @@ def test_documented_nbconvert_command_runs_notebook_00_without_stalls(tmp_path):
     args = [sys.executable, "-m", "jupyter"] + args[1:]
     args[args.index("--output-dir=executed/") if "--output-dir=executed/" in args
          else args.index("executed/")] = str(tmp_path)
-    env = {**os.environ, "COURSE_FAST": "1", "COURSE_OUTPUT_DIR": str(tmp_path / "outputs"),
+    env = {**os.environ, "COURSE_OUTPUT_DIR": str(tmp_path / "outputs"),
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -54,3 +54,31 @@ def test_exercise_versions_do_not_claim_to_hold_the_solutions():
         assert "version **with solutions**" not in text, path.name
     welcome = ROOT / "notebooks" / "exercises" / "00_welcome_and_data.ipynb"
     assert "**exercise** version" in welcome.read_text()
+
+
+@pytest.mark.parametrize("path", SOLUTION_NOTEBOOKS, ids=lambda p: p.stem)
+def test_one_parameters_cell_and_fast_mode_never_does_more(path):
+    """papermill's convention: one cell tagged ``parameters`` of plain assignments; the fast
+    values (devtools/fast_parameters.py) name only those parameters and never ask for more work."""
+    import ast
+
+    import nbformat
+
+    from devtools.fast_parameters import fast_parameters, no_more_work
+    from devtools.notebook_runner import parameters_cell, read_notebook
+
+    nb = nbformat.read(path, as_version=4)
+    cell = nb.cells[parameters_cell(nb)]
+    tree = ast.parse(cell.source)
+    assert tree.body and all(isinstance(node, ast.Assign) for node in tree.body), (
+        "the parameters cell holds plain assignments only")
+    values: dict = {}
+    exec(cell.source, {}, values)   # the course's own cell: assignments of plain values
+    full = {node.targets[0].id: values[node.targets[0].id] for node in tree.body}
+    fast = fast_parameters(path.stem)
+    assert set(fast) <= set(full), f"fast values for unknown parameters {set(fast) - set(full)}"
+    for name, value in fast.items():
+        assert no_more_work(name, full[name], value), (name, full[name], value)
+        assert isinstance(value, (bool, int, float, str, list)), (name, type(value))
+    injected = read_notebook(path, fast=True)
+    assert len(injected.cells) == len(nb.cells) + (1 if fast else 0)

@@ -1,6 +1,7 @@
 """Execute every course notebook, in order, each in a fresh kernel, in fast mode.
 
-Fast mode (``COURSE_FAST=1``) shrinks epochs and sample sizes but runs every cell. Notebooks
+Fast mode (:mod:`devtools.fast_parameters`, injected after each notebook's ``parameters`` cell)
+shrinks epochs and sample sizes but runs every cell. Notebooks
 share one output folder so that later notebooks read what earlier ones saved, as a learner's do;
 so in a parallel run (pytest-xdist, ``--dist loadfile``: see ``tests/conftest.py``) this file
 runs whole and in order on one worker.
@@ -8,7 +9,7 @@ runs whole and in order on one worker.
 
 import pytest
 
-from course_lib.notebook_runner import course_notebooks, execute_notebook
+from devtools.notebook_runner import course_notebooks, execute_notebook
 
 NOTEBOOKS = course_notebooks()
 
@@ -26,8 +27,7 @@ def test_there_are_notebooks():
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs(path, shared_output_dir):
-    nb = execute_notebook(path, env={"COURSE_FAST": "1",
-                                     "COURSE_OUTPUT_DIR": str(shared_output_dir)})
+    nb = execute_notebook(path, env={"COURSE_OUTPUT_DIR": str(shared_output_dir)}, fast=True)
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     assert code_cells, f"{path.name} has no code cells"
     errors = [o for c in code_cells for o in c.get("outputs", []) if o.output_type == "error"]

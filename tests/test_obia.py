@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from skimage.segmentation import find_boundaries
 import pandas as pd
 import pytest
 from affine import Affine
 from scipy import ndimage
+from skimage.segmentation import find_boundaries
 
 from course_lib.obia import assessment, classifier, features, inventory, labels, scale
 from course_lib.obia.segmentation import (METHODS, group_connected, merge_small_regions,

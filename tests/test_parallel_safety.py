@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from course_lib import browser_check
 from course_lib.config import available_cpus
+from devtools import browser_driver
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -27,8 +27,8 @@ import conftest  # noqa: E402  (the suite's own set-up, tested here)
 LAYERS_WORKER = """
     import sys, time
     import numpy as np
-    from course_lib import layers
-    from course_lib.data.study_area import StudyAreaParams, load_study_area
+    from course_lib.pipeline import layers
+    from course_lib.simulator import StudyAreaParams, load_study_area
     area = load_study_area(StudyAreaParams(size=96, n_landslides=2, seed=5), progress=False)
     role, rounds = sys.argv[1], int(sys.argv[2])
     reference = None
@@ -47,8 +47,8 @@ LAYERS_WORKER = """
 def test_parallel_processes_share_the_layers_cache(tmp_path, monkeypatch):
     """Two processes rewrite the cached layers while a third reads them: every read is a
     whole file, all agree, and one file and no temporary file is left."""
-    from course_lib import layers
-    from course_lib.data.study_area import StudyAreaParams, load_study_area
+    from course_lib.pipeline import layers
+    from course_lib.simulator import StudyAreaParams, load_study_area
 
     monkeypatch.setenv("COURSE_CACHE_DIR", str(tmp_path / "cache"))
     # the small world and its layers first, so the three start on the cached file at once
@@ -67,7 +67,7 @@ def test_parallel_processes_share_the_layers_cache(tmp_path, monkeypatch):
         assert p.returncode == 0 and "OK" in out, err[-3000:]
     for i in range(len(roles)):
         np.testing.assert_array_equal(np.load(tmp_path / f"{i}.npy"), first)
-    folder = tmp_path / "cache" / "change_layers"
+    folder = tmp_path / "cache" / "layers"
     files = [p.name for p in folder.rglob("*") if p.is_file()]
     assert len(files) == 1 and files[0].endswith(".tif"), files
 
@@ -79,14 +79,14 @@ def test_lab_server_moves_to_another_port_when_its_port_is_taken(monkeypatch):
     taken.bind(("127.0.0.1", 0))
     taken.listen()
     ports = [taken.getsockname()[1]]
-    real_free_port = browser_check._free_port
+    real_free_port = browser_driver._free_port
 
     def first_the_taken_one():
         return ports.pop() if ports else real_free_port()
 
-    monkeypatch.setattr(browser_check, "_free_port", first_the_taken_one)
+    monkeypatch.setattr(browser_driver, "_free_port", first_the_taken_one)
     try:
-        with browser_check.LabServer(notebook_dir=REPO / "notebooks") as lab:
+        with browser_driver.LabServer(notebook_dir=REPO / "notebooks") as lab:
             assert lab.port != taken.getsockname()[1]
             with urllib.request.urlopen(f"{lab.base}/api/contents/notebooks", timeout=10) as r:
                 assert r.status == 200

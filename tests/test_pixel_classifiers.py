@@ -1,4 +1,4 @@
-"""Tests of course_lib.pixel_classifiers on small seeded fake stacks."""
+"""Tests of course_lib.cart on small seeded fake stacks."""
 
 import warnings
 
@@ -10,7 +10,7 @@ from rasterio.crs import CRS
 from sklearn.linear_model import LogisticRegression
 from sklearn.tree import DecisionTreeClassifier
 
-from course_lib import pixel_classifiers as pc
+from course_lib import cart as pc, postprocess, sampling
 from course_lib.data.raster import Raster
 
 BANDS = ("pre-VV", "post-VV", "dNDVI")
@@ -52,7 +52,7 @@ def test_focal_mode_removes_an_isolated_pixel_and_keeps_a_block():
     m = np.zeros((20, 20), dtype=np.float32)
     m[3, 3] = 1                                          # salt
     m[10:16, 10:16] = 1                                  # a 6 x 6 landslide
-    out = pc.focal_mode(m, 3)
+    out = postprocess.focal_mode(m, 3)
     assert out[3, 3] == 0
     block = out[10:16, 10:16]
     corners = [(0, 0), (0, 5), (5, 0), (5, 5)]           # a 3 x 3 mode rounds the corners
@@ -63,7 +63,7 @@ def test_focal_mode_removes_an_isolated_pixel_and_keeps_a_block():
     assert out.sum() == 32                               # nothing added outside the block
     hole = np.ones((9, 9), np.float32)
     hole[4, 4] = 0                                       # pepper is filled too
-    assert pc.focal_mode(hole, 3)[4, 4] == 1
+    assert postprocess.focal_mode(hole, 3)[4, 4] == 1
 
 
 def test_focal_mode_keeps_nan_and_nan_does_not_vote():
@@ -71,7 +71,7 @@ def test_focal_mode_keeps_nan_and_nan_does_not_vote():
     m[2:5, 2:5] = 1
     m[3, 3] = np.nan                                     # a hole in a landslide
     m[0, 0] = np.nan
-    out = pc.focal_mode(m, 3)
+    out = postprocess.focal_mode(m, 3)
     assert np.isnan(out[3, 3]) and np.isnan(out[0, 0])
     assert np.isnan(out).sum() == 2
     # (2, 3): 8 valid neighbours incl. itself: 5 ones, 3 zeros (the NaN centre not counted)
@@ -81,14 +81,14 @@ def test_focal_mode_keeps_nan_and_nan_does_not_vote():
 
 def test_focal_mode_window_one_is_identity_and_bad_windows_are_refused():
     m = (np.random.default_rng(1).random((8, 8)) > 0.5).astype(float)
-    assert np.array_equal(pc.focal_mode(m, 1), m)
+    assert np.array_equal(postprocess.focal_mode(m, 1), m)
     for bad in (0, 2, 4, 2.5, -1):
         with pytest.raises(ValueError, match="window"):
-            pc.focal_mode(m, bad)
+            postprocess.focal_mode(m, bad)
     with pytest.raises(TypeError, match="window"):
-        pc.focal_mode(m, "3")
+        postprocess.focal_mode(m, "3")
     with pytest.raises(ValueError, match="binary"):
-        pc.focal_mode(m * 2, 3)
+        postprocess.focal_mode(m * 2, 3)
 
 
 # ------------------------------------------------------------------ training table
@@ -249,13 +249,13 @@ def test_band_separability_ranks_the_informative_band_first():
         pc.band_separability(raster, truth, valid)["separation"]).all()
 
 
-# ------------------------------------------------------------------ on course_lib.layers
+# ------------------------------------------------------------------ on course_lib.pipeline.layers
 
 
 @pytest.fixture(scope="module")
 def small_area(tmp_path_factory):
     """A small simulated world in memory; its layers are cached in a temporary folder."""
-    from course_lib.data.study_area import StudyAreaParams, generate_in_memory
+    from course_lib.simulator import StudyAreaParams, generate_in_memory
 
     mp = pytest.MonkeyPatch()
     mp.setenv("COURSE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
@@ -264,7 +264,7 @@ def small_area(tmp_path_factory):
 
 
 def test_each_setting_stack_has_the_papers_bands_in_order(small_area):
-    from course_lib import layers
+    from course_lib.pipeline import layers
 
     paper = {  # Ganerød, Lindsay et al. 2023, Table 1, typed here on purpose
         1: ["pre-VV", "post-VV", "diff-VV", "pre-VH", "post-VH", "diff-VH", "post-R", "post-G",
@@ -283,23 +283,24 @@ def test_each_setting_stack_has_the_papers_bands_in_order(small_area):
 
 
 def test_cart_on_the_layers_follows_the_nan_policy(small_area):
-    from course_lib import layers
+    from course_lib.pipeline import layers
 
     points = small_area["training_points"]
     stack = layers.setting_layers(2, small_area)
-    table = layers.sample_at_points(stack, points, on_invalid="keep")
+    table = sampling.sample_at_points(stack, points, on_invalid="keep")
     assert len(table) == len(points)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         clf, binary = pc.classify_stack(table, stack, focal_window=3, on_nan="drop")
-    assert np.array_equal(np.isnan(binary), ~layers.valid_mask(stack))
+    assert np.array_equal(np.isnan(binary), ~sampling.valid_mask(stack))
     usable = np.isfinite(table[list(stack.band_names)].to_numpy()).all(axis=1)
     assert sum(clf.n_points.values()) == int(usable.sum())
 
 
 def test_sampling_outside_the_raster_raises_a_clear_error(small_area):
     import geopandas as gpd
-    from course_lib import layers
+
+    from course_lib.pipeline import layers
 
     stack = layers.setting_layers(3, small_area)
     left, bottom, right, top = stack.bounds
@@ -308,9 +309,9 @@ def test_sampling_outside_the_raster_raises_a_clear_error(small_area):
                                                           [top - 15, top - 15]),
                               crs=stack.crs)
     with pytest.raises(ValueError, match="outside the raster"):
-        layers.sample_at_points(stack, points)
+        sampling.sample_at_points(stack, points)
     with pytest.raises(ValueError, match="reproject"):
-        layers.sample_at_points(stack, points.iloc[:1].to_crs(4326))
+        sampling.sample_at_points(stack, points.iloc[:1].to_crs(4326))
 
 
 def test_bad_inputs_get_clear_errors():
@@ -333,8 +334,9 @@ def test_bad_inputs_get_clear_errors():
 
 
 def test_classify_at_points_samples_trains_without_nan_points_and_maps():
-    import geopandas as gpd
     import warnings
+
+    import geopandas as gpd
 
     raster, klass, _ = fake_world()
     t = raster.transform

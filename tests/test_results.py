@@ -1,4 +1,4 @@
-"""Tests of course_lib.results: the prediction store, the results table, the paper's Table 4."""
+"""Tests of course_lib.pipeline.predictions: the prediction store, the results table, the paper's Table 4."""
 
 import math
 
@@ -9,9 +9,10 @@ import pytest
 from affine import Affine
 from shapely.geometry import box
 
-from course_lib import results
+from course_lib import metrics, paper
 from course_lib.data.raster import Raster
 from course_lib.metrics import WHOLE_AREA
+from course_lib.pipeline import predictions as results
 
 TRANSFORM = Affine(10.0, 0.0, 0.0, 0.0, -10.0, 100.0)  # 10 x 10 grid, 10 m pixels
 CRS = "EPSG:32632"
@@ -37,13 +38,13 @@ def _regions():
 
 
 def test_settings_names_and_bands():
-    assert results.SETTINGS == {1: "S1, S2 and DEM (13)", 2: "S1 (VV) and S2 (3)",
+    assert paper.SETTINGS == {1: "S1, S2 and DEM (13)", 2: "S1 (VV) and S2 (3)",
                                 3: "S1 (VV) only (2)", 4: "S2 only (5)"}
-    for name, bands in results.SETTING_BANDS.items():
+    for name, bands in paper.SETTING_BANDS.items():
         assert f"({len(bands)})" in name  # the band count in the name is right
-    assert results.setting_name(3) == results.SETTINGS[3]
-    assert results.setting_name("setting 1") == results.SETTINGS[1]
-    assert results.setting_name("S1 (VV) only (2)") == results.SETTINGS[3]
+    assert results.setting_name(3) == paper.SETTINGS[3]
+    assert results.setting_name("setting 1") == paper.SETTINGS[1]
+    assert results.setting_name("S1 (VV) only (2)") == paper.SETTINGS[3]
     assert results.setting_name("SALaD features") == "SALaD features"
     with pytest.raises(ValueError, match="1-4"):
         results.setting_name(5)
@@ -53,12 +54,12 @@ def test_settings_names_and_bands():
 
 
 def test_paper_table4():
-    t = results.PAPER_TABLE4
+    t = paper.PAPER_TABLE4
     assert t.shape == (8, 4)
-    assert t.loc[("CART", results.SETTINGS[3]), "mcc"] == pytest.approx(0.20)
-    assert t.loc[("U-Net", results.SETTINGS[2]), "mcc"] == pytest.approx(0.89)
-    assert t.loc[("U-Net", results.SETTINGS[1]), "recall"] == pytest.approx(0.33)
-    assert t.loc[("CART", results.SETTINGS[4]), "precision"] == pytest.approx(0.59)
+    assert t.loc[("CART", paper.SETTINGS[3]), "mcc"] == pytest.approx(0.20)
+    assert t.loc[("U-Net", paper.SETTINGS[2]), "mcc"] == pytest.approx(0.89)
+    assert t.loc[("U-Net", paper.SETTINGS[1]), "recall"] == pytest.approx(0.33)
+    assert t.loc[("CART", paper.SETTINGS[4]), "precision"] == pytest.approx(0.59)
     assert ((t >= 0) & (t <= 1)).all().all()
 
 
@@ -122,8 +123,8 @@ def test_list_predictions_order_and_empty(store):
         results.save_prediction(method, setting, z, TRANSFORM, CRS, verbose=False)
     listed = results.list_predictions()
     assert list(zip(listed.method, listed.setting)) == [
-        ("OBIA", "SALaD features"), ("CART", results.SETTINGS[1]), ("CART", results.SETTINGS[4]),
-        ("U-Net", results.SETTINGS[2]), ("baseline", "dNDVI < -0.2")]
+        ("OBIA", "SALaD features"), ("CART", paper.SETTINGS[1]), ("CART", paper.SETTINGS[4]),
+        ("U-Net", paper.SETTINGS[2]), ("baseline", "dNDVI < -0.2")]
 
 
 def test_results_table_empty_when_nothing_saved(store):
@@ -141,20 +142,20 @@ def test_results_table_and_comparison(store):
     results.save_prediction("CART", 3, nothing, TRANSFORM, CRS, verbose=False)
     table = results.results_table(truth, _regions())
     assert set(table.index.get_level_values("region")) == {WHOLE_AREA, "A", "B"}
-    unet = table.loc[("U-Net", results.SETTINGS[2], WHOLE_AREA)]
+    unet = table.loc[("U-Net", paper.SETTINGS[2], WHOLE_AREA)]
     assert unet.mcc == 1.0 and unet.tp == 13 and unet.fp == 0
-    cart = table.loc[("CART", results.SETTINGS[3], "A")]
+    cart = table.loc[("CART", paper.SETTINGS[3], "A")]
     assert math.isnan(cart.mcc) and math.isnan(cart.precision) and cart.recall == 0.0
     assert cart.fn == 9
     both = results.compare_with_paper(table)
-    assert both.loc[("U-Net", results.SETTINGS[2]), "course mcc"] == 1.0
-    assert both.loc[("U-Net", results.SETTINGS[2]), "paper mcc"] == pytest.approx(0.89)
-    assert math.isnan(both.loc[("CART", results.SETTINGS[1]), "course mcc"])
+    assert both.loc[("U-Net", paper.SETTINGS[2]), "course mcc"] == 1.0
+    assert both.loc[("U-Net", paper.SETTINGS[2]), "paper mcc"] == pytest.approx(0.89)
+    assert math.isnan(both.loc[("CART", paper.SETTINGS[1]), "course mcc"])
     assert list(both.columns[:2]) == ["course mcc", "paper mcc"]
     assert both.index[0][0] == "CART"
-    text = results.format_percent(both)
-    assert text.loc[("CART", results.SETTINGS[3]), "course mcc"] == "-"
-    assert text.loc[("U-Net", results.SETTINGS[2]), "paper mcc"] == "89"
+    text = metrics.format_percent(both)
+    assert text.loc[("CART", paper.SETTINGS[3]), "course mcc"] == "-"
+    assert text.loc[("U-Net", paper.SETTINGS[2]), "paper mcc"] == "89"
 
 
 def test_results_table_skips_other_grids_with_a_warning(store):
@@ -163,7 +164,7 @@ def test_results_table_skips_other_grids_with_a_warning(store):
     results.save_prediction("CART", 2, np.zeros((10, 10)), TRANSFORM, CRS, verbose=False)
     with pytest.warns(UserWarning, match="cart__s1-s2-and-dem-13.tif"):
         table = results.results_table(_truth())
-    assert set(table.index.get_level_values("setting")) == {results.SETTINGS[2]}
+    assert set(table.index.get_level_values("setting")) == {paper.SETTINGS[2]}
 
 
 def test_results_table_with_valid_mask(store):
@@ -174,13 +175,13 @@ def test_results_table_with_valid_mask(store):
     valid = np.ones((10, 10), bool)
     valid[0, :] = False
     table = results.results_table(truth, valid=valid)
-    row = table.loc[("CART", results.SETTINGS[4], WHOLE_AREA)]
+    row = table.loc[("CART", paper.SETTINGS[4], WHOLE_AREA)]
     assert row.fp == 0 and row.tp + row.fp + row.fn + row.tn == 90
 
 
 def test_format_percent_keeps_counts():
     df = pd.DataFrame({"mcc": [0.5], "tp": [3]})
-    out = results.format_percent(df)
+    out = metrics.format_percent(df)
     assert out.loc[0, "mcc"] == "50" and out.loc[0, "tp"] == 3
 
 
@@ -188,7 +189,7 @@ def test_results_table_with_plain_array_truth(store):
     truth = _truth()
     results.save_prediction("CART", 2, truth.data[0], TRANSFORM, CRS, verbose=False)
     table = results.results_table(truth.data[0], _regions(), transform=TRANSFORM)
-    assert table.loc[("CART", results.SETTINGS[2], "B"), "mcc"] == 1.0
+    assert table.loc[("CART", paper.SETTINGS[2], "B"), "mcc"] == 1.0
     with pytest.raises(ValueError, match="transform"):
         results.results_table(truth.data[0], _regions())
 
@@ -196,9 +197,9 @@ def test_results_table_with_plain_array_truth(store):
 def test_paper_mcc_is_the_standard_one_about_sqrt_precision_recall():
     """With TN dominating, MCC ~ sqrt(P x R): 6 of the paper's 8 Table 4 MCCs fit it; the two
     that do not are CART setting 1 and U-Net setting 2 (the comment in results.py says so)."""
-    table = results.PAPER_TABLE4
+    table = paper.PAPER_TABLE4
     expected = np.sqrt(table["precision"] * table["recall"])
     misfits = sorted((m, s) for (m, s), ok in ((table["mcc"] - expected).abs() <= 0.015).items()
                      if not ok)
-    assert misfits == sorted([("CART", results.SETTINGS[1]), ("U-Net", results.SETTINGS[2])])
+    assert misfits == sorted([("CART", paper.SETTINGS[1]), ("U-Net", paper.SETTINGS[2])])
     assert "own formula" not in (results.__doc__ or "") + open(results.__file__).read()

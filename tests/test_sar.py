@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 
 from course_lib import sar
-
+from course_lib.data.cache import STAGE_VERSIONS
+from course_lib.pipeline import sentinel1 as pipeline_sentinel1
+from course_lib.pipeline.sentinel1 import study_area_s1_composite
+from course_lib.sar.speckle import _refined_lee_windows
 
 # ---- units ---------------------------------------------------------------------------------
 
@@ -171,7 +174,7 @@ def test_look_direction_edges_mirror_between_geometries():
 
 def test_look_direction_edges_match_the_generator_widths():
     """Defaults: 2 pixels darkened inside the near edge, 3 brightened beyond the far edge."""
-    from course_lib.data.study_area import sentinel1
+    from course_lib.simulator import sentinel1
 
     assert (sar.NEAR_EDGE_PIXELS, sar.FAR_BAND_PIXELS) == (sentinel1.NEAR_EDGE_PX,
                                                            sentinel1.FAR_BAND_PX)
@@ -272,14 +275,14 @@ def test_incidence_angle_may_vary_across_range():
 
 @pytest.fixture(scope="module")
 def small_area():
-    from course_lib.data.study_area import StudyAreaParams, generate_in_memory
+    from course_lib.simulator import StudyAreaParams, generate_in_memory
 
     return generate_in_memory(StudyAreaParams(size=128, n_landslides=6))
 
 
 def test_study_area_s1_composite_masks_layover_and_flattens_terrain(small_area):
-    corrected = sar.study_area_s1_composite(small_area, "asc", "pre")
-    raw = sar.study_area_s1_composite(small_area, "asc", "pre", slope_correction=False)
+    corrected = study_area_s1_composite(small_area, "asc", "pre")
+    raw = study_area_s1_composite(small_area, "asc", "pre", slope_correction=False)
     assert corrected.shape == raw.shape == (2, 128, 128)
     assert np.isnan(corrected).any() and not np.isnan(raw).any()
     # the correction removes most of the brightness that comes from facing the sensor
@@ -289,19 +292,19 @@ def test_study_area_s1_composite_masks_layover_and_flattens_terrain(small_area):
     r_raw = np.corrcoef(sar.to_db(raw[0][ok]), alpha_r[ok])[0, 1]
     r_cor = np.corrcoef(sar.to_db(corrected[0][ok]), alpha_r[ok])[0, 1]
     assert abs(r_cor) < abs(r_raw)
-    filtered = sar.study_area_s1_composite(small_area, "asc", "pre", lee_window=5)
+    filtered = study_area_s1_composite(small_area, "asc", "pre", lee_window=5)
     both = np.isfinite(filtered[0]) & np.isfinite(corrected[0])
     assert np.std(sar.to_db(filtered[0][both])) < np.std(sar.to_db(corrected[0][both]))
     with pytest.raises(ValueError, match="geometry"):
-        sar.study_area_s1_composite(small_area, "north", "pre")
+        study_area_s1_composite(small_area, "north", "pre")
     with pytest.raises(ValueError, match="period"):
-        sar.study_area_s1_composite(small_area, "asc", "during")
+        study_area_s1_composite(small_area, "asc", "during")
 
 
 # ---- refined Lee ----------------------------------------------------------------------------
 
 def test_refined_lee_windows_are_halves_with_the_centre():
-    windows = sar._refined_lee_windows()
+    windows = _refined_lee_windows()
     assert len(windows) == 8
     assert all(w.sum() == 28 and w[3, 3] == 1 for w in windows)
 
@@ -367,12 +370,12 @@ def test_lee_filter_in_the_composite_gets_data_with_the_enl_it_assumes(monkeypat
         seen.append((sar.equivalent_number_of_looks(image), looks))
         return real_lee(image, window=window, looks=looks)
 
-    monkeypatch.setattr(sar, "lee_filter", recording_lee)
-    out = sar.study_area_s1_composite({"s1_asc_pre": stack}, "asc", "pre",
+    monkeypatch.setattr(pipeline_sentinel1, "lee_filter", recording_lee)
+    out = study_area_s1_composite({"s1_asc_pre": stack}, "asc", "pre",
                                       slope_correction=False, lee_window=5)
     assert out.shape == (2, 64, 64) and out.dtype == np.float32
     assert seen, "the Lee filter was not used"
     for measured, assumed in seen:
         assert measured == pytest.approx(assumed, rel=0.15), (
             f"Lee filter told ENL {assumed} for data with ENL {measured:.1f}")
-    assert sar.S1_COMPOSITE_VERSION >= 2
+    assert STAGE_VERSIONS["s1_composites"] >= 2

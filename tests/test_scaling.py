@@ -10,8 +10,10 @@ from course_lib import scaling as sc
 from course_lib.clouds import scl_masks
 from course_lib.composites import greenest_pixel_composite, median_composite
 from course_lib.data.raster import Raster
-from course_lib.data.study_area.products import read_raster_product, write_raster_product
 from course_lib.indices import dndvi, ndvi
+from course_lib.postprocess import focal_mode
+from course_lib.scaling.lazy import _mirror_runs
+from course_lib.simulator.products import read_raster_product, write_raster_product
 
 NAMES = ("B02", "B03", "B04", "B08", "B11", "B12")
 
@@ -42,7 +44,7 @@ def _mirror(a, factor):
 
 def test_mirror_runs_cover_the_range():
     for start, stop in [(0, 10), (3, 17), (9, 11), (20, 30)]:
-        runs = sc._mirror_runs(start, stop, 10)
+        runs = _mirror_runs(start, stop, 10)
         assert sum(b - a for a, b, _ in runs) == stop - start
 
 
@@ -98,12 +100,12 @@ def test_overlap_prediction_equals_whole_image():
     rng = np.random.default_rng(1)
     labels = (rng.random((1, 50, 70)) < 0.4).astype(np.float32)
     labels[0, 10, 10] = np.nan
-    whole = sc.majority_filter(labels, size=5)
-    tiled = sc.predict_overlapping(lambda t: sc.majority_filter(t, 5),
-                                   da.from_array(labels, chunks=(1, 16, 16)), depth=2)
+    whole = focal_mode(labels[0], 5)[None]
+    tiled = sc.focal_mode(da.from_array(labels, chunks=(1, 16, 16)), 5)
     np.testing.assert_array_equal(tiled.compute(), whole)
-    no_margin = sc.predict_overlapping(lambda t: sc.majority_filter(t, 5),
-                                       da.from_array(labels, chunks=(1, 16, 16)), depth=0)
+    no_margin = sc.predict_overlapping(lambda t: focal_mode(t[0], 5)[None],
+                                       da.from_array(labels, chunks=(1, 16, 16)), depth=0,
+                                       boundary="none")
     assert not np.array_equal(no_margin.compute(), whole, equal_nan=True)  # seams show
     with pytest.raises(ValueError, match="depth"):
         sc.predict_overlapping(lambda t: t, da.from_array(labels, chunks=(1, 16, 16)), depth=40)
@@ -122,8 +124,7 @@ def test_distributed_results_equal_single_process(products):
     post = sc.composite(sc.lazy_product(products["post"], factor=2, chunk=32),
                         sc.lazy_product(products["post_scl"], factor=2, chunk=32), "greenest")
     change = sc.dndvi(pre, post)
-    cleaned = sc.predict_overlapping(lambda t: sc.majority_filter((t < 0).astype(np.float32), 5),
-                                     change, depth=2)
+    cleaned = sc.focal_mode((change < 0).astype(np.float32), 5)
     single, _ = sc.timed_compute(change, cleaned, scheduler="synchronous")
     client, cluster = sc.start_cluster(n_workers=2, memory_limit="400MB")
     try:

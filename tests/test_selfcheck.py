@@ -1,10 +1,10 @@
-"""course_lib.selfcheck: the notebooks' self-check questions."""
+"""course_lib.learner.selfcheck: the notebooks' self-check questions."""
 
 import math
 
 import pytest
 
-from course_lib import selfcheck
+from course_lib.learner import selfcheck
 
 
 def test_number_right_wrong_unanswered(capsys):

@@ -40,7 +40,7 @@ def test_shift_along_an_azimuth_moves_a_feature_that_way():
 
 def test_generator_shift_uses_the_same_convention():
     """The simulated world's shift2d moves content the same way as shifts.shift."""
-    from course_lib.data.study_area.fields import shift2d
+    from course_lib.simulator.fields import shift2d
 
     rng = np.random.default_rng(0)
     a = rng.random((2, 9, 11))

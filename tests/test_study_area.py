@@ -9,14 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.data.study_area import (LANDCOVER_CLASSES, PRODUCT_NAMES, StudyAreaParams,
-                                        generate_in_memory, load_study_area)
-from course_lib.data.study_area import products as products_mod
-from course_lib.data.study_area.landcover import LANDCOVER_CODES, TRAINING_CLASSES
-from course_lib.data.study_area.landslides import DEPOSIT, SCAR, LandslideSet
-from course_lib.data.study_area.params import GENERATOR_VERSION
-from course_lib.data.study_area.sentinel1 import (S1_GEOMETRY, _landslide_change_db,
-                                                  geometry, simulate_s1)
+from course_lib.simulator import (LANDCOVER_CLASSES, PRODUCT_NAMES, StudyAreaParams,
+                                  generate_in_memory, load_study_area, products as products_mod)
+from course_lib.simulator.landcover import LANDCOVER_CODES, TRAINING_CLASSES
+from course_lib.simulator.landslides import DEPOSIT, SCAR, LandslideSet
+from course_lib.simulator.params import GENERATOR_VERSION
+from course_lib.simulator.sentinel1 import S1_GEOMETRY, _landslide_change_db, geometry, simulate_s1
 
 SMALL = StudyAreaParams(size=256, n_landslides=15)
 
@@ -102,7 +100,7 @@ def test_training_points_like_the_paper(area):
 
 
 def test_every_training_point_is_finite_in_every_change_layer(area):
-    from course_lib.layers import change_layers
+    from course_lib.pipeline.layers import change_layers
 
     pts = area["training_points"]
     for geometry in ("mean", "asc", "desc"):
@@ -162,7 +160,7 @@ def test_loaded_arrays_are_read_only_and_cached(area):
 
 
 def test_memory_cache_stays_within_budget(area):
-    from course_lib.data.study_area import StudyArea
+    from course_lib.simulator import StudyArea
 
     small = StudyArea(area.params, area.folder, max_cached_mb=1.0)   # ~1 raster of 256 x 256
     for name in ("dem", "slope", "aspect", "s2_post"):
@@ -226,7 +224,7 @@ def test_parallel_processes_generate_once(tmp_path):
     import subprocess
     import sys
 
-    code = ("from course_lib.data.study_area import StudyAreaParams, load_study_area\n"
+    code = ("from course_lib.simulator import StudyAreaParams, load_study_area\n"
             "print(load_study_area(StudyAreaParams(size=96, n_landslides=2, seed=5), "
             "progress=False).folder)")
     env = {**os.environ, "COURSE_CACHE_DIR": str(tmp_path)}
@@ -291,7 +289,7 @@ def _ndvi(x):
 
 def test_confusers_strip_vegetation_like_the_literature_says(area):
     """Clear-cuts: dNDVI strongly negative; flood sediment only on flat ground (< 5 deg)."""
-    from course_lib.data.study_area.confusers import CHANGE_CODES
+    from course_lib.simulator.confusers import CHANGE_CODES
 
     codes = area["other_changes"].data[0]
     slope = area["slope"].data[0]
@@ -315,7 +313,7 @@ def test_confusers_strip_vegetation_like_the_literature_says(area):
 
 def test_confusers_are_faint_in_radar(area):
     """C-band barely sees a clear-cut (about 1-2 dB) but sees flood sediment (smooth, wet)."""
-    from course_lib.data.study_area.confusers import CHANGE_DB, CHANGE_CODES
+    from course_lib.simulator.confusers import CHANGE_CODES, CHANGE_DB
 
     assert -3.0 < CHANGE_DB[CHANGE_CODES["clear-cut"]][1] < CHANGE_DB[
         CHANGE_CODES["clear-cut"]][0] < 0
@@ -346,10 +344,10 @@ def test_terrain_overcorrection_brightens_shaded_slopes_bluish():
 
 
 def test_cloud_shadows_fall_away_from_the_sun():
-    from course_lib.data.study_area.landcover import make_landcover
-    from course_lib.data.study_area.landscape import make_landscape
-    from course_lib.data.study_area.landslides import make_landslides
-    from course_lib.data.study_area.sentinel2 import Sentinel2Simulator
+    from course_lib.simulator.landcover import make_landcover
+    from course_lib.simulator.landscape import make_landscape
+    from course_lib.simulator.landslides import make_landslides
+    from course_lib.simulator.sentinel2 import Sentinel2Simulator
     from course_lib.terrain import slope_aspect
 
     params = StudyAreaParams(size=128, n_landslides=2)
@@ -475,8 +473,8 @@ def test_default_world_sar_alone_gives_far_more_false_positives(default_area):
     landslide, 3 x 3 focal mode, judged on the evaluation mask. The speckle is correlated
     over about two pixels, so clumps of false alarms survive the focal mode.
     """
-    from course_lib import layers, metrics
-    from course_lib import pixel_classifiers as pc
+    from course_lib import cart as pc, metrics
+    from course_lib.pipeline import layers
 
     truth = default_area["landslide_mask"]
     evalmask = layers.evaluation_mask(default_area)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from course_lib.data.study_area import StudyAreaParams, generate_in_memory
+from course_lib.simulator import StudyAreaParams, generate_in_memory
 from course_lib.viz import study_area_plots as plots
 
 

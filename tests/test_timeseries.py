@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from course_lib import timeseries as ts
+from course_lib.simulator import ndvi_series
 from course_lib.viz import timeseries_plots as tp
 
 DATES = np.arange("2015-01-01", "2019-01-01", 8, dtype="datetime64[D]")
@@ -11,7 +12,7 @@ DATES = np.arange("2015-01-01", "2019-01-01", 8, dtype="datetime64[D]")
 
 @pytest.fixture(scope="module")
 def sim():
-    return ts.simulate_ndvi_series(DATES, shape=(16, 16), landslide_date="2017-07-30", seed=3)
+    return ndvi_series.simulate_ndvi_series(DATES, shape=(16, 16), landslide_date="2017-07-30", seed=3)
 
 
 def test_default_threshold_is_chi_square_099():

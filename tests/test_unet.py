@@ -3,14 +3,10 @@ training time budget, threshold and the chip loader. Tiny models and images keep
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
 from course_lib import unet
-from course_lib.unet import tiling
-
 
 # ----------------------------------------------------------------------------- tiling / split
 

@@ -45,6 +45,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from course_lib.data.chips import Chip
+
 #: The 14 bands of a patch, in file order: Sentinel-2 B1-B12 without B8A, then slope and DEM.
 BAND_NAMES: tuple[str, ...] = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B09",
                                "B10", "B11", "B12", "slope", "DEM")
@@ -530,17 +532,12 @@ def download_archive(split: str = "validation", folder: str | os.PathLike | None
 
 
 def to_chips(patches: Patches, bands: Sequence[str] | None = None) -> list:
-    """The patches as :class:`course_lib.unet.Chip` objects for notebook 05's training functions.
+    """The patches as :class:`course_lib.data.chips.Chip` objects for notebook 05's training functions.
 
     Each chip holds one patch band-last (raw values: the U-Net fits its own band statistics on
     the training chips, or pass patches already normalised with :func:`normalise_patches`) and
     its mask; the group is the patch name (Landslide4Sense patches carry no coordinates).
     """
-    try:
-        from course_lib.unet import Chip
-    except ImportError as err:
-        raise ImportError("to_chips needs course_lib.unet (notebook 05's helpers); use "
-                          "training_arrays() for plain (x, y) arrays instead.") from err
     if patches.masks is None:
         raise ValueError("These patches have no masks (an unlabelled split); chips need masks.")
     chosen = patches.select(bands) if bands else patches

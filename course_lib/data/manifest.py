@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
+from course_lib.data.atomic import atomic_write
 from course_lib.validation import check_path
 
 MANIFEST_NAME = "SHA256SUMS"
@@ -48,13 +48,8 @@ def write_manifest(root: Path) -> int:
     """Write ``root/SHA256SUMS`` atomically; return the number of files listed."""
     root = _check_root(root)
     lines = [f"{sha256_of(root / rel)}  {rel.as_posix()}\n" for rel in data_files(root)]
-    fd, tmp = tempfile.mkstemp(dir=root, prefix=".manifest-")
-    with os.fdopen(fd, "w") as fh:
-        fh.writelines(lines)
-    from course_lib.data.raster import _umask
-
-    os.chmod(tmp, 0o666 & ~_umask())   # mkstemp's 0600 would hide it from other users
-    os.replace(tmp, root / MANIFEST_NAME)
+    with atomic_write(root / MANIFEST_NAME, overwrite=True) as tmp:
+        tmp.write_text("".join(lines))
     return len(lines)
 
 

@@ -32,7 +32,7 @@ DEFAULT_HOST = "zenodo.org"
 #: What to do without a network; appended to every :class:`OfflineError`.
 OFFLINE_ADVICE = (
     "Continue offline with the bundled data: the simulated study area "
-    "(course_lib.data.study_area.load_study_area()), the real samples in data_samples/ "
+    "(course_lib.simulator.load_study_area()), the real samples in data_samples/ "
     "(course_lib.data.samples), and, to try the Landslide4Sense reader, patches in its "
     "format written by course_lib.data.landslide4sense.write_example_patches(). Files "
     "downloaded earlier stay in the cache and keep working offline."

@@ -8,10 +8,7 @@ labelled ``xarray.DataArray`` when that is more natural.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -21,7 +18,8 @@ import rasterio
 from affine import Affine
 from rasterio.crs import CRS
 
-from course_lib.validation import CorruptFileError, check_path, check_raster
+from course_lib.data.atomic import atomic_write
+from course_lib.validation import CorruptFileError, check_path, expected_message
 
 
 @dataclass
@@ -129,6 +127,37 @@ class Raster:
         return xr.DataArray(self.data, dims=dims, coords=coords, attrs=attrs)
 
 
+def check_raster(value: Any, name: str, *, ndim: int | Sequence[int] | None = None,
+                 fix: str | None = None) -> Any:
+    """``value`` if it is a :class:`~course_lib.data.raster.Raster` (optionally 3-D or 4-D).
+
+    >>> check_raster(np.zeros((2, 2)), "raster")
+    Traceback (most recent call last):
+    ...
+    TypeError: raster must be a course_lib Raster (data, transform, crs, band_names); got float64 array (2, 2). Wrap an array with Raster(data, transform, crs, band_names), or load one with read_geotiff().
+    """
+    if not isinstance(value, Raster):
+        raise TypeError(expected_message(name, "a course_lib Raster (data, transform, crs, band_names)",
+                                 value, fix or "Wrap an array with Raster(data, transform, crs, "
+                                 "band_names), or load one with read_geotiff()."))
+    dims = (ndim,) if isinstance(ndim, int) else tuple(ndim) if ndim is not None else None
+    if dims is not None and value.data.ndim not in dims:
+        expected = " or ".join(f"{d}-D" for d in dims)
+        shapes = {3: "(bands, rows, cols)", 4: "(time, bands, rows, cols)"}
+        raise ValueError(expected_message(name, f"a {expected} Raster "
+                                  f"{' or '.join(shapes.get(d, '') for d in dims)}", value, fix))
+    return value
+
+
+def array_of(value: Any) -> Any:
+    """The array of a :class:`Raster`, or the value itself (``ndarray.data`` is a memoryview).
+
+    >>> array_of(np.zeros(2)).shape
+    (2,)
+    """
+    return value if isinstance(value, np.ndarray) else getattr(value, "data", value)
+
+
 def read_geotiff(path: str | os.PathLike, band_names: Sequence[str] | None = None) -> Raster:
     """Read a (multi-band) GeoTIFF into a :class:`Raster`; nodata becomes NaN for floats.
 
@@ -160,69 +189,6 @@ def read_geotiff(path: str | os.PathLike, band_names: Sequence[str] | None = Non
                   attrs=dict(tags))
 
 
-#: Temporary files of :func:`write_geotiff` are named ``.<name>.tmp-<pid>-<random>``.
-TEMP_MARKER = ".tmp-"
-#: A temporary file older than this (seconds) is stale even if its process id is in use again.
-STALE_TEMP_AGE_S = 3600.0
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True   # exists but is not ours, or we cannot tell: keep the file
-    return True
-
-
-def remove_stale_temps(folder: str | os.PathLike, name: str | None = None) -> list[Path]:
-    """Delete temporary files left by :func:`write_geotiff` runs that were killed.
-
-    A temporary file ``.<name>.tmp-<pid>-<random>`` is stale when the process ``pid`` no
-    longer runs or the file is older than :data:`STALE_TEMP_AGE_S`; live writers' files are
-    left alone. Called by :func:`write_geotiff` before every write (for all names in the
-    folder), so a killed kernel's leftovers disappear at the next write.
-
-    Returns:
-        The paths removed.
-    """
-    folder = check_path(folder, "folder")
-    pattern = f".{name}{TEMP_MARKER}*" if name else f".*{TEMP_MARKER}*"
-    removed = []
-    if not folder.is_dir():
-        return removed
-    for temp in folder.glob(pattern):
-        if not temp.is_file():
-            continue
-        try:
-            pid = int(temp.name.rsplit(TEMP_MARKER, 1)[1].split("-", 1)[0])
-        except (IndexError, ValueError):
-            continue   # not one of ours
-        try:
-            age = time.time() - temp.stat().st_mtime
-        except FileNotFoundError:
-            continue
-        if pid != os.getpid() and (not _pid_alive(pid) or age > STALE_TEMP_AGE_S):
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
-            removed.append(temp)
-    return removed
-
-
-def _umask() -> int:
-    """The process umask (read without changing it where /proc allows)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)   # no /proc: read it by setting and restoring
-    os.umask(mask)
-    return mask
-
-
 def write_geotiff(raster: Raster, path: str | os.PathLike, *, overwrite: bool = False,
                   compress: str = "deflate") -> Path:
     """Write a 3-D :class:`Raster` as a tiled, compressed GeoTIFF, atomically.
@@ -236,9 +202,6 @@ def write_geotiff(raster: Raster, path: str | os.PathLike, *, overwrite: bool = 
     check_raster(raster, "raster", ndim=3,
                  fix="write_geotiff writes (bands, rows, cols): write time steps one by one.")
     path = check_path(path, "path")
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it.")
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = raster.data
     nodata = np.nan if np.issubdtype(data.dtype, np.floating) else None
     profile = dict(driver="GTiff", width=data.shape[2], height=data.shape[1], count=data.shape[0],
@@ -247,20 +210,10 @@ def write_geotiff(raster: Raster, path: str | os.PathLike, *, overwrite: bool = 
     if data.shape[1] < 256 or data.shape[2] < 256:
         profile.update(tiled=False)
         profile.pop("blockxsize"), profile.pop("blockysize")
-    remove_stale_temps(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{TEMP_MARKER}{os.getpid()}-")
-    os.close(fd)
-    try:
+    with atomic_write(path, overwrite=overwrite) as tmp:
         with rasterio.open(tmp, "w", **profile) as dst:
             dst.write(data)
             for i, name in enumerate(raster.band_names, start=1):
                 dst.set_band_description(i, name)
             dst.update_tags(**{k: str(v) for k, v in raster.attrs.items()})
-        # mkstemp makes the file private (0600): give it the usual mode for new files
-        # (0644 with umask 022), so a shared cache on a workshop server stays readable.
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     return path

@@ -9,7 +9,7 @@ them as on the simulated study area:
   and the Scene Classification layer ``SCL`` ``(time, 1, rows, cols)`` for masking. The
   digital numbers are turned into reflectance **per processing baseline**: from baseline 04.00
   (25 January 2022) ESA adds ``BOA_ADD_OFFSET`` = -1000 (reflectance = (DN - 1000) / 10000),
-  before it did not; :func:`course_lib.clouds.dn_to_reflectance` does the arithmetic. Items
+  before it did not; :func:`course_lib.data.sentinel2.dn_to_reflectance` does the arithmetic. Items
   whose provider already removed the offset (Earth Search's ``earthsearch:boa_offset_applied``)
   are not shifted twice.
 * :func:`load_s1` returns radiometrically terrain-corrected backscatter ``VV, VH`` in linear
@@ -222,7 +222,7 @@ def load_s2(items: Sequence, bbox: Sequence[float] | None = None, crs: str = "EP
     """Load Sentinel-2 L2A items as reflectance plus SCL, on one grid.
 
     Items are loaded in groups of equal processing baseline, each converted with
-    :func:`course_lib.clouds.dn_to_reflectance`, then put in date order.
+    :func:`course_lib.data.sentinel2.dn_to_reflectance`, then put in date order.
 
     Args:
         items: ``pystac.Item`` objects (from :func:`search`, or local ones).
@@ -242,7 +242,7 @@ def load_s2(items: Sequence, bbox: Sequence[float] | None = None, crs: str = "EP
     """
     import odc.stac
 
-    from course_lib.clouds import dn_to_reflectance
+    from course_lib.data.sentinel2 import dn_to_reflectance
 
     items = list(items)
     if not items:

@@ -20,8 +20,7 @@ Arrays are ``(rows, cols)`` or ``(rows, cols, bands)`` (bands last) on a north-u
 rasters use 0 for "no segment" (nodata) and 1..n for segments.
 """
 
-from course_lib.obia import (assessment, classifier, features, inventory, labels, scale,
-                             segmentation)
+from course_lib.obia import assessment, classifier, features, inventory, labels, scale, segmentation
 from course_lib.obia.segmentation import METHODS, Segmentation, segment
 
 __all__ = ["assessment", "classifier", "features", "inventory", "labels", "scale",

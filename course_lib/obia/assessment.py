@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import ndimage
 
-from course_lib import metrics
+from course_lib import metrics, validation
+from course_lib.metrics.objects import polygon_pixels
 
 __all__ = ["SIZE_CLASSES_M2", "size_class_names", "detection_by_size"]
 
@@ -69,16 +70,16 @@ def detection_by_size(prediction: Any, landslides: Any, transform: Any = None, *
              else landslides.geometry.area).to_numpy(dtype=float)
     names = size_class_names(edges)
     which = np.digitize(sizes, edges[1:-1])
-    pred, p_valid = metrics.binary_and_valid(prediction, "prediction")
+    pred, p_valid = validation.binary_and_valid(prediction, "prediction")
     keep = p_valid & (np.ones_like(p_valid) if valid is None else np.asarray(valid, bool))
     pred = pred & keep
     if truth is not None:
-        t, t_valid = metrics.binary_and_valid(truth, "truth")
+        t, t_valid = validation.binary_and_valid(truth, "truth")
         true_pixels = t & t_valid
     else:
         true_pixels = np.zeros(pred.shape, bool)
         for geometry in landslides.geometry:
-            rr, cc = metrics._polygon_pixels(geometry, transform, pred.shape)
+            rr, cc = polygon_pixels(geometry, transform, pred.shape)
             true_pixels[rr, cc] = True
     groups, n = ndimage.label(pred, structure=np.ones((3, 3)))
     pixel_area = abs(transform.a * transform.e - transform.b * transform.d)

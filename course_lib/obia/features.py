@@ -174,7 +174,7 @@ def segment_mean(values: Any, labels: Any, name: str = "values") -> np.ndarray:
         raise ValueError(
             f"{name} is NaN or infinite on {int(bad.sum()):,} pixels inside segments "
             f"(e.g. segment {int(labels[bad][0])}). Segment with valid= covering every feature "
-            "layer (course_lib.layers.valid_mask), so nodata pixels get label 0.")
+            "layer (course_lib.sampling.valid_mask), so nodata pixels get label 0.")
     sizes = segment_sizes(labels)
     sums = np.bincount(labels.ravel(), weights=np.where(labels > 0, values, 0).ravel(),
                        minlength=len(sizes))

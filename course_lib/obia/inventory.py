@@ -33,9 +33,8 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
-from course_lib import metrics
+from course_lib import validation
 
 __all__ = ["INVENTORY_COLUMNS", "SHAPEFILE_PARTS", "landslide_polygons", "inventory_metadata",
            "inventory_paths", "write_inventory", "read_inventory"]
@@ -71,11 +70,11 @@ def landslide_polygons(prediction: Any, transform: Any = None, crs: Any = None,
     if transform is None or crs is None:
         raise ValueError("landslide_polygons needs the grid: pass transform= and crs= or a "
                          "Raster as prediction.")
-    binary, valid = metrics.binary_and_valid(prediction, "prediction")
+    binary, valid = validation.binary_and_valid(prediction, "prediction")
     groups, n = ndimage.label(binary & valid)               # 4-connectivity: valid polygons
     prob = np.full(n + 1, np.nan)
     if probability is not None:
-        p = metrics.as_2d(probability, "probability").astype(np.float64)
+        p = validation.as_2d(probability, "probability").astype(np.float64)
         if p.shape != groups.shape:
             raise ValueError(f"probability has shape {p.shape}, prediction {groups.shape}.")
         ok = np.isfinite(p) & (groups > 0)

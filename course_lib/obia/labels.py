@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from course_lib import metrics
+from course_lib import validation
+from course_lib.metrics.objects import polygon_pixels
 from course_lib.obia.segmentation import segment_sizes
 
 __all__ = ["landslide_fraction", "label_segments", "captured_landslides"]
@@ -31,7 +32,7 @@ def landslide_fraction(labels: np.ndarray, truth: Any) -> np.ndarray:
     >>> landslide_fraction(np.array([[1, 1, 2, 2]]), np.array([[1, 0, 1, 1]])).tolist()
     [0.5, 1.0]
     """
-    mask = metrics.as_2d(truth, "truth")
+    mask = validation.as_2d(truth, "truth")
     labels = np.asarray(labels)
     if mask.shape != labels.shape:
         raise ValueError(f"truth has shape {mask.shape} but labels have {labels.shape}.")
@@ -87,7 +88,7 @@ def captured_landslides(labels: np.ndarray, is_landslide: np.ndarray, landslides
         if geometry is None or geometry.is_empty:
             rr = cc = np.empty(0, int)
         else:
-            rr, cc = metrics._polygon_pixels(geometry, transform, labels.shape)
+            rr, cc = polygon_pixels(geometry, transform, labels.shape)
         n = len(rr)
         hit = int(in_landslide_segment[rr, cc].sum()) if n else 0
         rows.append({"id": ident, "n_pixels": n, "captured_pixels": hit,

@@ -78,7 +78,7 @@ def check_image(image: Any, valid: Any = None, name: str = "image",
     Args:
         image: array ``(rows, cols, bands)`` (bands last, as scikit-image and OpenCV expect).
         valid: optional boolean ``(rows, cols)``: pixels to segment (e.g.
-            ``course_lib.layers.valid_mask(raster)``); pixels outside it get label 0.
+            ``course_lib.sampling.valid_mask(raster)``); pixels outside it get label 0.
         name: the argument's name, for messages.
         nodata: what to do with NaN pixels that ``valid`` does not exclude: ``"raise"`` (a
             ``ValueError`` saying how many and how to fix it) or ``"mask"`` (they become label 0).
@@ -104,7 +104,7 @@ def check_image(image: Any, valid: Any = None, name: str = "image",
     if bad.any() and nodata == "raise":
         raise ValueError(
             f"{name} has {int(bad.sum()):,} pixels with NaN or infinite values that valid does "
-            "not exclude. Pass valid=course_lib.layers.valid_mask(raster) (or nodata='mask') "
+            "not exclude. Pass valid=course_lib.sampling.valid_mask(raster) (or nodata='mask') "
             "so they get label 0 (no segment), or fill them first.")
     mask = mask & finite
     if not mask.any():

@@ -267,5 +267,5 @@ class TileDataset(_py_dataset_base()):
 
 
 def samples_from_chips(chips: Sequence, stats: BandStats, tile: int = 128) -> list[Sample]:
-    """:func:`make_sample` for every :class:`course_lib.unet.chips.Chip`."""
+    """:func:`make_sample` for every :class:`course_lib.data.chips.Chip`."""
     return [make_sample(c.image, c.mask, stats, tile=tile, name=c.name) for c in chips]

@@ -2,16 +2,16 @@
 
 Inputs are standardised band by band, ``z = (x - mean) / std``, with the mean and standard
 deviation of the **training pixels only** (statistics of validation or test pixels would leak
-information about them). The statistics travel with the model (:mod:`course_lib.unet.io`)
+information about them). The statistics travel with the model (:mod:`course_lib.unet.trained`)
 together with the band names, so a scene with the bands in another order is refused instead
 of silently misread.
 
 ``mode="per_chip"`` standardises every image by its own statistics instead. For 8-bit imagery
 from mixed sources (other cameras, seasons, illumination) it generalised far better in this
-project's measurements on real chips (``COURSE_DESIGN.md``, "Training levers"); for physical
+project's measurements on real chips (F1 on another region rose from 0.16 to 0.41); for physical
 layers in known units (dB, dNDVI) training-set statistics are the natural default.
 
-**NaN policy** (as :mod:`course_lib.layers`: NaN = no usable observation). Nothing is invented
+**NaN policy** (as :mod:`course_lib.sampling`: NaN = no usable observation). Nothing is invented
 where a band is NaN: after standardising, NaN becomes 0 (the training mean, so the network sees
 "no information"), the loss **ignores** those pixels (label -1, see
 :func:`course_lib.unet.model.bce_dice_loss`), and prediction returns NaN wherever any input band

@@ -42,7 +42,7 @@ def prepare_scene(raster: Any, truth: Any, *, block: int = 256, tile: int = 128,
 
     Args:
         raster: a :class:`~course_lib.data.raster.Raster` ``(bands, rows, cols)``, e.g.
-            ``course_lib.layers.setting_layers(2)``.
+            ``course_lib.pipeline.layers.setting_layers(2)``.
         truth: 0/1 mask (Raster or array) on the same grid.
         block, tile, stride, fractions, seed: see :func:`course_lib.unet.tiling.blocked_split`.
         normalisation: ``"training"`` or ``"per_chip"``.

@@ -10,7 +10,7 @@
 * :func:`speckle_zoom_figure`: Sentinel-1 speckle and the false alarms it causes, on a zoom.
 
 Figures are ``matplotlib.figure.Figure`` objects (not pyplot), shown with ``display(fig)``.
-The science is in :mod:`course_lib.pixel_classifiers`; nothing here changes data.
+The science is in :mod:`course_lib.cart`; nothing here changes data.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from course_lib import metrics, pixel_classifiers as pc
+from course_lib import cart as pc, metrics, paper, validation
 from course_lib.metrics import FP, ConfusionCounts, Scores
 from course_lib.viz import evaluation_plots as ep
 from course_lib.viz.outlines import draw_outline
@@ -96,7 +96,7 @@ def plot_training_points(points: pd.DataFrame, background: Any, *,
     """
     from matplotlib.colors import LightSource
 
-    data = metrics.as_2d(background, "background").astype(float)
+    data = validation.as_2d(background, "background").astype(float)
     fig = Figure(figsize=(13, 5.6), layout="constrained")
     grid = fig.add_gridspec(2, 3, width_ratios=[1.5, 1, 1])
     ax_map = fig.add_subplot(grid[:, 0])
@@ -163,7 +163,7 @@ def plot_tree_figure(classifier: Any, max_depth: int = 2, *, fontsize: int = 8,
     as "(...)".
 
     Args:
-        classifier: a :class:`course_lib.pixel_classifiers.PixelClassifier` holding a tree.
+        classifier: a :class:`course_lib.cart.PixelClassifier` holding a tree.
         max_depth: levels to draw (the tree itself may be deeper).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -200,12 +200,12 @@ class CartView(NamedTuple):
 
 
 def _paper_cart(setting: int) -> dict[str, float] | None:
-    from course_lib import results
+    from course_lib.pipeline import predictions as results
 
     key = ("CART", results.setting_name(setting))
-    if key not in results.PAPER_TABLE4.index:
+    if key not in paper.PAPER_TABLE4.index:
         return None
-    return results.PAPER_TABLE4.loc[key].to_dict()
+    return paper.PAPER_TABLE4.loc[key].to_dict()
 
 
 def cart_explorer(stacks: Mapping[int, Any] | Callable[[int], Any], table: pd.DataFrame,
@@ -274,7 +274,7 @@ def cart_explorer(stacks: Mapping[int, Any] | Callable[[int], Any], table: pd.Da
         about = type(est).__name__
     ax_bar.set_title(f"MCC {text['mcc']}, F1 {text['f1']}, P {text['precision']}, "
                      f"R {text['recall']} (%)", fontsize="medium")
-    from course_lib import results
+    from course_lib.pipeline import predictions as results
 
     fig.suptitle(title or f"setting {setting}: {results.setting_name(setting)}; {about}; "
                           f"focal window {focal_window}; trained on {used} of {len(table)} "
@@ -400,7 +400,7 @@ def plot_classification_steps(classes: np.ndarray, class_names: Sequence[str],
                   interpolation="nearest")
         ax.set_title(f"{label}: {int(np.nansum(zoom)):,} landslide px", fontsize="medium")
     if truth is not None:
-        mask = metrics.as_2d(truth, "truth")[rows, cols] == 1
+        mask = validation.as_2d(truth, "truth")[rows, cols] == 1
         for ax in axes:
             draw_outline(ax, mask, extent, color="black", linewidth=0.7)
     for ax in axes:

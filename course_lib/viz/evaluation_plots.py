@@ -22,7 +22,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
-from course_lib import metrics
+from course_lib import metrics, validation
 from course_lib.metrics import FN, FP, NODATA, TN, TP, ConfusionCounts, Scores
 
 #: The Okabe-Ito palette (Okabe and Ito 2008).
@@ -83,7 +83,7 @@ def plot_confusion_map(codes: np.ndarray, *, extent: Sequence[float] | None = No
                        ax: Axes | None = None, title: str | None = None,
                        legend: bool = True, with_counts: bool = True) -> Figure:
     """Show a confusion map (codes from :func:`course_lib.metrics.confusion_map`)."""
-    codes = metrics.as_2d(codes, "codes")
+    codes = validation.as_2d(codes, "codes")
     if ax is None:
         fig = Figure(figsize=(7.5, 5), layout="constrained")
         ax = fig.subplots()
@@ -125,7 +125,7 @@ def plot_confusion_maps_by_region(codes: np.ndarray, regions: Any, transform: An
             panel's title then shows its MCC, precision and recall ("-" = undefined).
         suptitle: a title for the whole figure.
     """
-    codes = metrics.as_2d(codes, "codes")
+    codes = validation.as_2d(codes, "codes")
     rows, cols = codes.shape
     x0, y0 = transform @ (0, 0)
     x1, y1 = transform @ (cols, rows)
@@ -204,7 +204,7 @@ def threshold_explorer(score: Any, truth: Any, threshold: float, *, above: bool 
     Returns:
         ``ThresholdView(figure, counts, scores)`` at ``threshold``.
     """
-    s = metrics.as_2d(score, "score").astype(np.float64)
+    s = validation.as_2d(score, "score").astype(np.float64)
     if thresholds is None:
         finite = s[np.isfinite(s)]
         if finite.size == 0:
@@ -247,7 +247,7 @@ def plot_comparison(table: Any, metric: str = "mcc", *, title: str | None = None
     """Bars of the course's and the paper's scores per method and setting.
 
     Args:
-        table: DataFrame from :func:`course_lib.results.compare_with_paper` (columns
+        table: DataFrame from :func:`course_lib.pipeline.predictions.compare_with_paper` (columns
             ``course <metric>`` and ``paper <metric>``, index (method, setting)).
         metric: which score to draw.
 

@@ -11,25 +11,16 @@ they line up exactly, and shown as PNG images inside the page.
 from __future__ import annotations
 
 import base64
-import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
 
+from course_lib.data.online import network_available
 from course_lib.data.raster import Raster
 
 TILE_HOST = "tile.openstreetmap.org"
-
-
-def network_available(host: str = TILE_HOST, timeout: float = 1.5) -> bool:
-    """True if ``host`` answers on port 443 within ``timeout`` seconds."""
-    try:
-        with socket.create_connection((host, 443), timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 @lru_cache(maxsize=1)
@@ -135,7 +126,7 @@ def layer_map(rasters: Mapping[str, tuple[Raster, Mapping[str, Any]]] | None = N
     if not rasters and not vectors:
         raise ValueError("layer_map needs at least one raster or vector layer.")
     if basemap is None:
-        basemap = network_available()
+        basemap = network_available(TILE_HOST, timeout=1.5)
     # The map lives in a Figure of the same height, so the notebook shows no blank band below.
     fmap = folium.Map(tiles="OpenStreetMap" if basemap else None, control_scale=True)
     fmap.add_to(folium.Figure(height=height))

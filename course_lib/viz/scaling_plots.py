@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course_lib import scaling
+from course_lib.postprocess import focal_mode
 from course_lib.viz.evaluation_plots import OKABE_ITO
 
 
@@ -37,10 +38,11 @@ def overlap_explorer(image: np.ndarray, chunk: int = 64, depth: int = 0,
         raise ValueError(f"image must be (rows, cols); got shape {image.shape}.")
     if not isinstance(chunk, (int, np.integer)) or chunk < 8:
         raise ValueError(f"chunk must be an int of at least 8 pixels; got {chunk!r}.")
-    whole = scaling.majority_filter(image[None], size)[0]
-    tiled = scaling.predict_overlapping(lambda t: scaling.majority_filter(t, size),
+    whole = focal_mode(image, size)
+    tiled = scaling.predict_overlapping(lambda t: focal_mode(t[0], size)[None],
                                         da.from_array(image[None], chunks=(1, chunk, chunk)),
-                                        depth=depth).compute(scheduler="synchronous")[0]
+                                        depth=depth, boundary="none"
+                                        ).compute(scheduler="synchronous")[0]
     differ = ~((whole == tiled) | (np.isnan(whole) & np.isnan(tiled)))
     numbers = {"differing_pixels": int(differ.sum()), "reach": size // 2, "depth": depth,
                "chunks": int(np.ceil(image.shape[0] / chunk) * np.ceil(image.shape[1] / chunk))}

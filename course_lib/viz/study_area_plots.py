@@ -8,20 +8,20 @@
   turn (seed, cloud cover, speckle looks, number and size of landslides) and shows what the
   satellites would see. Notebook 00 wraps it with ``ipywidgets.interact``.
 
-Nothing here changes data; the world is made in ``course_lib.data.study_area``.
+Nothing here changes data; the world is made in ``course_lib.simulator``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.colors import BoundaryNorm, ListedColormap, LightSource
+from matplotlib.colors import BoundaryNorm, LightSource, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from course_lib.clouds import SCL_CLASSES
+from course_lib.data.sentinel2 import SCL_CLASSES
+from course_lib.simulator import (LANDCOVER_CLASSES, LANDCOVER_COLORS, StudyAreaParams,
+                                  generate_in_memory)
 from course_lib.viz.outlines import draw_outline
-from course_lib.data.study_area import (LANDCOVER_CLASSES, LANDCOVER_COLORS, StudyAreaParams,
-                                        generate_in_memory)
 
 __all__ = ["plot_study_area_overview", "plot_acquisitions", "world_explorer", "explore_world",
            "format_world_numbers",
