@@ -38,7 +38,6 @@ def focal_mode(binary: Any, window: int = 3) -> np.ndarray:
     """
     from skimage.filters.rank import majority
 
-
     fix = "Pass an odd number of pixels: 1 (no filter), 3, 5, 7..."
     window = check_integer(window, "window", minimum=1, fix=fix)
     if window % 2 == 0:

@@ -238,9 +238,6 @@ def classify_at_points(stack: Any, points: Any, estimator: ClassifierMixin | Non
         ``(classifier, binary map, training table)``; the table has every point, so a caller
         can count which ones trained the model.
     """
-    import warnings
-
-
     table = sampling.sample_at_points(stack, points, on_invalid="keep")
     with warnings.catch_warnings():
         if quiet:

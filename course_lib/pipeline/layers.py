@@ -50,8 +50,6 @@ __all__ = [
 GEOMETRY_CHOICES = ("mean", "asc", "desc", "both")
 
 
-
-
 #: The Sentinel-1 bands of setting 1, in the paper's order.
 S1_LAYER_NAMES = ("pre-VV", "post-VV", "diff-VV", "pre-VH", "post-VH", "diff-VH")
 

@@ -16,8 +16,6 @@ from course_lib.validation import describe
 GEOMETRIES = ("asc", "desc")
 
 
-
-
 def study_area_s1_composite(area, geometry: str, period: str, slope_correction: bool = True,
                             lee_window: int | None = None) -> np.ndarray:
     """Median composite ``(2, rows, cols)`` (VV, VH) in linear units for one geometry and period.
