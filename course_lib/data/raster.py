@@ -2,8 +2,9 @@
 
 Every loader in the course returns a :class:`Raster`: a numpy array whose last two axes are
 rows and columns, plus the CRS, the affine transform, band names and (for time series) dates.
-It is deliberately thin, so learners see plain numpy, and :meth:`Raster.to_xarray` gives a
-labelled ``xarray.DataArray`` when that is more natural.
+It is deliberately thin, so learners see plain numpy. :meth:`Raster.to_xarray` and
+:meth:`Raster.from_xarray` convert both ways to the georeferenced ``xarray.DataArray`` of
+rioxarray and odc-stac (the same numbers, with the grid as pixel-centre coordinates).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 import rasterio
@@ -20,6 +21,9 @@ from rasterio.crs import CRS
 
 from course_lib.data.atomic import atomic_write
 from course_lib.validation import CorruptFileError, check_path, expected_message
+
+if TYPE_CHECKING:
+    import xarray
 
 
 @dataclass
@@ -109,22 +113,222 @@ class Raster:
             raise KeyError(f"No bands {missing}; this raster has {list(self.band_names)}.")
         return replace(self, data=self.data[..., indices, :, :], band_names=tuple(names))
 
-    def to_xarray(self):
-        """A labelled ``xarray.DataArray`` with x/y pixel-centre coordinates."""
+    def to_xarray(self) -> xarray.DataArray:
+        """This raster as a georeferenced ``xarray.DataArray``, the form rioxarray, odc-stac and Dask use.
+
+        Dimensions are ``(band, y, x)``, or ``(time, band, y, x)`` for a time series. The ``band``
+        coordinate holds the band *names*; ``time`` holds the dates (a 4-D raster without dates
+        gets a ``time`` dimension without coordinate). ``x`` and ``y`` are the coordinates of the
+        pixel **centres** (so ``x[0]`` is half a pixel right of the transform's top-left corner),
+        as GDAL, rioxarray and odc-stac write them; ``y`` decreases down the rows (north up). The
+        CRS and the affine transform are written the CF way rioxarray reads them
+        (``da.rio.crs``, ``da.rio.transform()``), and float data declare NaN as their nodata
+        (``da.rio.nodata``), so ``da.rio.to_raster(path)`` writes a correct GeoTIFF. ``attrs``
+        are copied. :meth:`from_xarray` is the way back.
+
+        Returns:
+            A numpy-backed ``xarray.DataArray`` sharing this raster's data (no copy).
+
+        >>> r = Raster(np.zeros((2, 3, 4), "float32"), Affine(10, 0, 500000, 0, -10, 6800000),
+        ...            CRS.from_epsg(32632), ("B04", "B08"))
+        >>> da = r.to_xarray()
+        >>> da.dims, da.band.values.tolist(), da.rio.crs.to_epsg()
+        (('band', 'y', 'x'), ['B04', 'B08'], 32632)
+        >>> float(da.x[0]), float(da.y[0])   # centre of the top-left pixel
+        (500005.0, 6799995.0)
+        >>> da.rio.transform() == r.transform
+        True
+        """
+        import rioxarray  # noqa: F401  (registers the .rio accessor)
         import xarray as xr
+        from rioxarray.rioxarray import affine_to_coords
 
         rows, cols = self.shape
-        xs = (self.transform @ (np.arange(cols) + 0.5, np.full(cols, 0.5)))[0]
-        ys = (self.transform @ (np.full(rows, 0.5), np.arange(rows) + 0.5))[1]
+        coords: dict[str, Any] = {"band": list(self.band_names),
+                                  **affine_to_coords(self.transform, cols, rows)}
         dims = ["band", "y", "x"]
-        coords: dict[str, Any] = {"band": list(self.band_names), "y": ys, "x": xs}
         if self.data.ndim == 4:
             dims.insert(0, "time")
-            coords["time"] = (
-                self.dates if self.dates is not None else np.arange(self.data.shape[0])
-            )
-        attrs = {**self.attrs, "crs": self.crs.to_string(), "transform": tuple(self.transform)}
-        return xr.DataArray(self.data, dims=dims, coords=coords, attrs=attrs)
+            if self.dates is not None:
+                coords["time"] = self.dates
+        da = xr.DataArray(self.data, dims=dims, coords=coords, attrs=dict(self.attrs))
+        da = da.rio.write_crs(self.crs).rio.write_transform(self.transform)
+        if np.issubdtype(self.data.dtype, np.floating):
+            da = da.rio.write_nodata(np.nan, encoded=True)
+        return da
+
+    @classmethod
+    def from_xarray(cls, da: xarray.DataArray) -> Raster:
+        """A :class:`Raster` from a georeferenced ``xarray.DataArray`` (rioxarray, odc-stac, ...).
+
+        The inverse of :meth:`to_xarray`, and the bridge from the xarray ecosystem:
+        ``Raster.from_xarray(rioxarray.open_rasterio(path, masked=True))`` equals
+        ``read_geotiff(path)`` for a float GeoTIFF, and
+        ``Raster.from_xarray(ds[["B04", "B08"]].to_dataarray("band"))`` takes bands of an
+        odc-stac Dataset.
+
+        * **Dimensions** (any order): ``y`` and ``x`` (or the names rioxarray recognises, such as
+          ``latitude``/``longitude``), plus optionally ``band`` and ``time``; a 2-D array is one
+          band. Nothing else: select or reduce other dimensions first.
+        * **Grid**: the CRS is ``da.rio.crs``; the transform is rebuilt from the x/y
+          coordinates, which are pixel centres: ``left = x[0] - dx / 2`` (rioxarray's
+          ``da.rio.transform(recalc=True)``), so a sliced or subsampled array gets its own,
+          correct grid. Without coordinates, a transform written with ``da.rio.write_transform``
+          is used. Rows are flipped if ``y`` increases, so the Raster is always north up.
+        * **Band names**: the ``band`` coordinate when it holds names; else the band
+          descriptions rioxarray puts in ``attrs["long_name"]``; else ``da.name`` for a single
+          band; else ``band_1, band_2, ...`` (numbered as the file's bands).
+        * **Dates**: the ``time`` coordinate, as days (``datetime64[D]``).
+        * **Nodata**: float data keep their NaN (``open_rasterio(..., masked=True)`` already
+          put NaN where the file had nodata); a float nodata value still in the data
+          (``masked=False``) becomes NaN, as :func:`read_geotiff` does. Integer data are kept as
+          they are (e.g. Sentinel-2 SCL, 0 = no data).
+        * **attrs** are kept, except the encoding ones (``_FillValue``, ``nodata``,
+          ``long_name``, and ``scale_factor``/``add_offset`` when they are 1 and 0; other scales
+          stay in ``attrs``: the values are not scaled here).
+
+        A Dask-backed array is computed: a Raster holds numpy arrays.
+
+        Args:
+            da: the DataArray. For a Dataset, pick or stack variables first, e.g.
+                ``ds["B04"]`` or ``ds[["B04", "B08"]].to_dataarray("band")``.
+
+        Raises:
+            TypeError: ``da`` is not a DataArray.
+            ValueError: no CRS, no x/y dimension or coordinates, 2-D or irregularly spaced
+                coordinates, a rotated grid, or dimensions other than ``time``, ``band``, y, x.
+                Each message says how to fix it.
+
+        >>> r = Raster(np.arange(24, dtype="float32").reshape(2, 3, 4),
+        ...            Affine(10, 0, 500000, 0, -10, 6800000), CRS.from_epsg(32632), ("B04", "B08"))
+        >>> back = Raster.from_xarray(r.to_xarray())
+        >>> back.band_names, back.transform == r.transform, np.array_equal(back.data, r.data)
+        (('B04', 'B08'), True, True)
+        >>> Raster.from_xarray(r.to_xarray().isel(x=slice(1, 3))).transform.c  # sliced grid
+        500010.0
+        """
+        import rioxarray  # noqa: F401  (registers the .rio accessor)
+
+        y_dim, x_dim = _check_dataarray(da, "da")
+        order = [d for d in ("time", "band") if d in da.dims] + [y_dim, x_dim]
+        da = da.transpose(*order)
+        for dim, decreasing in ((y_dim, True), (x_dim, False)):     # north up, west to east
+            if dim in da.coords and da.sizes[dim] > 1 and \
+                    (da[dim].values[1] < da[dim].values[0]) != decreasing:
+                da = da.isel({dim: slice(None, None, -1)})
+        transform = da.rio.transform(recalc=True)
+        data = np.asarray(da.values)
+        if "band" not in da.dims:
+            data = data[None] if data.ndim == 2 else data[:, None]
+        nodata = da.rio.nodata
+        if np.issubdtype(data.dtype, np.floating) and nodata is not None and not np.isnan(nodata):
+            data = np.where(data == nodata, np.asarray(np.nan, data.dtype), data)
+        dates = (np.asarray(da["time"].values).astype("datetime64[D]")
+                 if "time" in da.dims and "time" in da.coords else None)
+        attrs = {k: v for k, v in da.attrs.items() if k not in _ENCODING_ATTRS
+                 and not (k in _TRIVIAL_SCALING and _TRIVIAL_SCALING[k] == v)}
+        return cls(data=data, transform=transform, crs=CRS.from_user_input(da.rio.crs),
+                   band_names=_band_names(da, data.shape[-3]), dates=dates, attrs=attrs)
+
+
+#: Attributes that describe how a file encodes its values, not the values: not copied.
+_ENCODING_ATTRS = frozenset({"_FillValue", "missing_value", "nodata", "long_name", "grid_mapping"})
+_TRIVIAL_SCALING = {"scale_factor": 1.0, "add_offset": 0.0}
+
+
+def _dataarray_message(name: str, expected: str, da: Any, fix: str) -> str:
+    """The course's message shape, describing a DataArray by its dimensions and sizes."""
+    sizes = ", ".join(f"{dim}: {size}" for dim, size in da.sizes.items())
+    return f"{name} must be {expected}; got a {da.dtype} DataArray ({sizes}). {fix}"
+
+
+def _check_dataarray(da: Any, name: str) -> tuple[str, str]:
+    """The names of the y and x dimensions of a georeferenced DataArray, or a clear error."""
+    import xarray as xr
+    from rioxarray.exceptions import MissingSpatialDimensionError
+
+    if not isinstance(da, xr.DataArray):
+        fix = ("Pick or stack its variables first: ds['B04'], or "
+               "ds[['B04', 'B08']].to_dataarray('band').") if isinstance(da, xr.Dataset) else \
+            "Open a file with rioxarray.open_rasterio(path, masked=True), or use Raster.to_xarray()."
+        raise TypeError(expected_message(name, "an xarray DataArray", da, fix))
+    try:
+        y_dim, x_dim = str(da.rio.y_dim), str(da.rio.x_dim)
+    except MissingSpatialDimensionError:
+        raise ValueError(_dataarray_message(
+            name, "a DataArray with x and y dimensions", da,
+            "Rename the spatial ones, e.g. da.rename({'col': 'x', 'row': 'y'}), or name them "
+            "with da.rio.set_spatial_dims(x_dim=..., y_dim=...).")) from None
+    extra = [d for d in da.dims if d not in (y_dim, x_dim, "band", "time")]
+    if extra:
+        raise ValueError(_dataarray_message(
+            name, "a DataArray with dimensions (time, band, y, x) or fewer", da,
+            f"Select or reduce {extra} first (da.isel({extra[0]}=0), da.mean('{extra[0]}')), "
+            "or rename the one that holds bands to 'band'."))
+    if "time" in da.dims and "time" in da.coords and da["time"].dtype.kind != "M":
+        raise ValueError(_dataarray_message(
+            name, "a DataArray whose time coordinate holds dates", da,
+            f"Its time coordinate is {da['time'].dtype}: convert it, e.g. "
+            "da.assign_coords(time=pandas.to_datetime(da.time.values)), or drop it with "
+            "da.drop_vars('time')."))
+    if da.rio.crs is None:
+        raise ValueError(_dataarray_message(
+            name, "a DataArray with a CRS (da.rio.crs)", da,
+            "Write the CRS the data are in, e.g. da = da.rio.write_crs('EPSG:32632')."))
+    cached = da.rio.transform()
+    if cached.b != 0 or cached.d != 0:
+        raise ValueError(_dataarray_message(
+            name, "a DataArray on a north-up grid", da,
+            f"Its transform is rotated ({tuple(cached)[:6]}): warp it onto a north-up grid "
+            "first, e.g. da.rio.reproject(da.rio.crs)."))
+    grid_mapping = da.coords.get(da.rio.grid_mapping)
+    has_transform = grid_mapping is not None and "GeoTransform" in grid_mapping.attrs
+    for dim in (x_dim, y_dim):
+        if dim not in da.coords:
+            if not has_transform:
+                raise ValueError(_dataarray_message(
+                    name, f"a DataArray with {dim} coordinates (pixel centres) or a transform",
+                    da, f"Add them, e.g. da.assign_coords({dim}=...), or write the affine "
+                    "transform with da.rio.write_transform(transform)."))
+            continue
+        values = np.asarray(da[dim].values)
+        if values.ndim != 1 or values.dtype.kind not in "iuf":
+            raise ValueError(_dataarray_message(
+                name, f"a DataArray with 1-D numeric {dim} coordinates", da,
+                "2-D coordinates mean a curvilinear or rotated grid: reproject it onto a "
+                "regular one first (da.rio.reproject(crs))."))
+        if values.size < 2:
+            if not has_transform:
+                raise ValueError(_dataarray_message(
+                    name, f"a DataArray with at least 2 pixels along {dim}, or a transform", da,
+                    "One pixel does not give the pixel size: write the transform with "
+                    "da.rio.write_transform(transform)."))
+            continue
+        step = (values[-1] - values[0]) / (values.size - 1)
+        regular = values[0] + step * np.arange(values.size)
+        if step == 0 or np.max(np.abs(values - regular)) > 1e-3 * abs(step):
+            raise ValueError(_dataarray_message(
+                name, f"a DataArray with regularly spaced {dim} coordinates", da,
+                f"{dim} goes {values[:4].tolist()}...: resample it onto a regular grid first, "
+                "e.g. da.rio.reproject(da.rio.crs, resolution=...)."))
+    return y_dim, x_dim
+
+
+def _band_names(da: Any, nbands: int) -> tuple[str, ...]:
+    """Band names from the band coordinate, the band descriptions or the DataArray's name."""
+    labels = np.atleast_1d(da["band"].values) if "band" in da.coords else None
+    if labels is not None and labels.dtype.kind in "UO":
+        return tuple(str(v) for v in labels)
+    described = da.attrs.get("long_name")
+    if isinstance(described, str):
+        described = (described,)
+    if isinstance(described, (tuple, list)) and len(described) == nbands \
+            and all(isinstance(d, str) and d for d in described):
+        return tuple(described)
+    if nbands == 1 and "band" not in da.dims and da.name is not None:
+        return (str(da.name),)
+    numbers = labels if labels is not None else np.arange(1, nbands + 1)
+    return tuple(f"band_{v}" for v in numbers)
 
 
 def check_raster(value: Any, name: str, *, ndim: int | Sequence[int] | None = None,
