@@ -19,17 +19,17 @@ TRANSFORM = Affine(20, 0, 300000, 0, -20, 6820000)
 SHAPE = (24, 32)
 
 
-def _tif(path, data, dtype, nodata):
+def _tif(path, data, dtype, nodata, transform=TRANSFORM):
     with rasterio.open(path, "w", driver="GTiff", width=SHAPE[1], height=SHAPE[0], count=1,
-                       dtype=dtype, crs=CRS, transform=TRANSFORM, nodata=nodata) as dst:
+                       dtype=dtype, crs=CRS, transform=transform, nodata=nodata) as dst:
         dst.write(data.astype(dtype), 1)
     return str(path)
 
 
-def _item(item_id, when, assets, properties):
+def _item(item_id, when, assets, properties, transform=TRANSFORM):
     from rasterio.warp import transform_bounds
 
-    left, top = TRANSFORM.c, TRANSFORM.f
+    left, top = transform.c, transform.f
     right, bottom = left + 20 * SHAPE[1], top - 20 * SHAPE[0]
     w, s, e, n = transform_bounds(CRS, "EPSG:4326", left, bottom, right, top)
     geometry = {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
@@ -40,7 +40,7 @@ def _item(item_id, when, assets, properties):
         asset = pystac.Asset(href, media_type=pystac.MediaType.GEOTIFF, roles=["data"])
         item.add_asset(key, asset)
         proj = ProjectionExtension.ext(asset)
-        proj.epsg, proj.shape, proj.transform = 32632, list(SHAPE), list(TRANSFORM)[:6]
+        proj.epsg, proj.shape, proj.transform = 32632, list(SHAPE), list(transform)[:6]
         RasterExtension.ext(asset).bands = [RasterBand.create(data_type=dtype, nodata=nodata)]
     return item
 
@@ -120,18 +120,126 @@ def test_load_s1_linear_and_nan(tmp_path):
               "vh": (_tif(tmp_path / "vh.tif", vv / 5, "float32", 0), "float32", 0)}
     item = _item("S1A_x", datetime(2019, 7, 10, 5, tzinfo=timezone.utc), assets,
                  {"sat:orbit_state": "descending"})
+    ds = stac.load_s1_dataset([item], crs=CRS, resolution=20)
+    assert set(ds.data_vars) == {"VV", "VH"} and ds["orbit_state"].values.tolist() == ["descending"]
+    assert np.isnan(ds["VV"].values[0, 2, 2]) and ds["VV"].dtype == np.float32
     s1 = stac.load_s1([item], crs=CRS, resolution=20)
     assert s1.band_names == ("VV", "VH") and s1.data.shape[:2] == (1, 2)
+    np.testing.assert_array_equal(s1.band("VH"), ds["VH"].values)
     assert np.isnan(s1.band("VV")[0, 2, 2])
     np.testing.assert_allclose(np.nanmax(s1.band("VH")), 0.01, rtol=1e-6)
     assert s1.attrs["orbit_state"] == ["descending"]
 
 
-def test_bad_inputs():
+def test_load_s2_dataset_is_the_odc_stac_dataset_in_reflectance(s2_items, reflectance):
+    ds = stac.load_s2_dataset(s2_items, crs=CRS, resolution=20)
+    assert set(ds.data_vars) == {*stac.S2_BANDS, "SCL"}
+    assert ds["B04"].dims == ("time", "y", "x") and ds["B04"].dtype == np.float32
+    assert ds["SCL"].dtype == np.uint8
+    assert ds["processing_baseline"].values.tolist() == ["02.13", "04.00"]
+    assert ds.rio.crs.to_epsg() == 32632 and ds.odc.geobox.resolution.x == 20
+    # x/y are pixel centres: half a pixel in from the grid's corner
+    assert float(ds.x[0]) == TRANSFORM.c + 10 and float(ds.y[0]) == TRANSFORM.f - 10
+    rows, cols = ds.sizes["y"], ds.sizes["x"]
+    expected = reflectance["B04"][:rows, :cols]
+    # both baselines give the same reflectance: the 1000 offset is removed only from 04.00
+    for t in (0, 1):
+        np.testing.assert_allclose(ds["B04"][t].values[1:, 1:], expected[1:, 1:], atol=6e-5)
+    assert np.isnan(ds["B04"].values[:, 0, 0]).all()
+    # the Rasters are built from this Dataset: the same numbers, the same grid
+    refl, scl = stac.s2_rasters(ds)
+    np.testing.assert_array_equal(refl.band("B04"), ds["B04"].values)
+    np.testing.assert_array_equal(scl.data[:, 0], ds["SCL"].values)
+    assert refl.transform == ds.rio.transform() and refl.attrs["processing_baselines"] == \
+        ["02.13", "04.00"]
+    assert list(refl.dates.astype(str)) == ["2019-07-05", "2022-07-20"]
+
+
+def test_groups_of_baselines_share_one_grid_over_all_items(tmp_path):
+    # an old-baseline scene and a new-baseline scene 8 pixels further east
+    east = TRANSFORM @ Affine.translation(8, 0)
+    items = []
+    for name, transform, baseline, offset, year in (("old", TRANSFORM, "02.13", 0, 2019),
+                                                    ("new", east, "04.00", 1000, 2022)):
+        dn = np.full(SHAPE, 1000 + offset)
+        assets = {b: (_tif(tmp_path / f"{name}_{b}.tif", dn, "uint16", 0, transform), "uint16", 0)
+                  for b in stac.S2_BANDS}
+        assets["SCL"] = (_tif(tmp_path / f"{name}_SCL.tif", np.full(SHAPE, 4), "uint8", 0,
+                              transform), "uint8", 0)
+        items.append(_item(f"S2_{name}", datetime(year, 7, 1, 10, 30, tzinfo=timezone.utc),
+                           assets, {"s2:processing_baseline": baseline}, transform))
+    refl, _ = stac.load_s2(items, crs=CRS, resolution=20)
+    assert refl.shape == (SHAPE[0], SHAPE[1] + 8), "the grid must cover both scenes"
+    old, new = refl.band("B04")
+    assert np.isnan(old[:, -8:]).all() and np.isnan(new[:, :8]).all()
+    np.testing.assert_allclose(old[:, :-8], 0.1)
+    np.testing.assert_allclose(new[:, 8:], 0.1)
+
+
+def test_load_s2_dataset_lazy_with_chunks(s2_items):
+    import dask.array
+
+    lazy = stac.load_s2_dataset(s2_items, crs=CRS, resolution=20, chunks={"x": 16, "y": 16})
+    assert isinstance(lazy["B04"].data, dask.array.Array)      # nothing read yet
+    eager = stac.load_s2_dataset(s2_items, crs=CRS, resolution=20)
+    np.testing.assert_array_equal(lazy["B04"].values, eager["B04"].values)
+    refl, _ = stac.load_s2(s2_items, crs=CRS, resolution=20, chunks={"x": 16, "y": 16})
+    assert isinstance(refl.data, np.ndarray)
+    np.testing.assert_array_equal(refl.band("B04"), eager["B04"].values)
+
+
+def test_earth_search_names_and_an_offset_already_removed(tmp_path, reflectance):
+    names = stac.CATALOGS["earth-search"]["s2_assets"]
+    assets = {}
+    for band, refl in reflectance.items():     # a 2022 product whose provider removed the offset
+        dn = np.round(refl * 10000)
+        assets[names[band]] = (_tif(tmp_path / f"{band}.tif", dn, "uint16", 0), "uint16", 0)
+    assets["scl"] = (_tif(tmp_path / "scl.tif", np.full(SHAPE, 4), "uint8", 0), "uint8", 0)
+    item = _item("S2_es", datetime(2022, 7, 1, 10, 30, tzinfo=timezone.utc), assets,
+                 {"s2:processing_baseline": "04.00", "earthsearch:boa_offset_applied": True})
+    ds = stac.load_s2_dataset([item], crs=CRS, resolution=20, catalog="earth-search")
+    assert {"B04", "B08", "SCL"} <= set(ds.data_vars) and "red" not in ds.data_vars
+    assert ds["processing_baseline"].values.tolist() == ["00.00"]
+    np.testing.assert_allclose(ds["B08"][0].values, reflectance["B08"], atol=6e-5)
+
+
+def test_a_geographic_crs_needs_a_resolution_in_degrees(s2_items):
+    with pytest.raises(ValueError, match="degrees.*EPSG:32632.*resolution=0.0002"):
+        stac.load_s2(s2_items, crs="EPSG:4326", resolution=20)
+    refl, _ = stac.load_s2(s2_items, crs="EPSG:4326", resolution=0.0002)
+    assert refl.crs.to_epsg() == 4326 and min(refl.shape) >= 10
+    assert np.isfinite(refl.data).mean() > 0.5
+    assert refl.transform.a == pytest.approx(0.0002)
+
+
+def test_a_grid_of_fewer_than_two_pixels_is_refused(s2_items):
+    # the items cover 640 x 480 m: 500 m pixels would give about one pixel
+    with pytest.raises(ValueError, match=r"grid of 1\.\d x 1\.\d pixels.*metres.*smaller"):
+        stac.load_s2(s2_items, crs=CRS, resolution=500)
+    with pytest.raises(ValueError, match="grid of"):
+        stac.load_s1_dataset(s2_items, crs=CRS, resolution=5000)
+
+
+def test_bad_inputs(s2_items):
     with pytest.raises(ValueError, match="No items"):
         stac.load_s2([])
-    with pytest.raises(ValueError, match="resolution"):
-        stac._grid_kwargs(None, CRS, -5)
+    with pytest.raises(ValueError, match="resolution must be"):
+        stac.load_s2(s2_items, crs=CRS, resolution=-5)
+    with pytest.raises(TypeError, match="resolution must be a number"):
+        stac.load_s2(s2_items, crs=CRS, resolution="20")
+    with pytest.raises(ValueError, match="crs must be a coordinate reference system"):
+        stac.load_s2(s2_items, crs="UTM 32", resolution=20)
+    with pytest.raises(ValueError, match="west < east.*Longitude first"):
+        stac.load_s2(s2_items, bbox=(6.3, 61.44, 6.0, 61.54), crs=CRS)
+    west, south, east, north = s2_items[0].bbox
+    with pytest.raises(ValueError, match="does not overlap any item.*longitude first"):
+        stac.load_s2(s2_items, bbox=(south, west, north, east), crs=CRS)   # lat/lon swapped
+    with pytest.raises(ValueError, match="4 numbers"):
+        stac.load_s2(s2_items, bbox=(6.0, 61.44, 6.3), crs=CRS)
+    with pytest.raises(ValueError, match="Unknown bands"):
+        stac.load_s2_dataset(s2_items, bands=("B8A",))
+    with pytest.raises(TypeError, match="load_s2_dataset"):
+        stac.s2_rasters(np.zeros((2, 3, 3)))
     with pytest.raises(ValueError, match="catalog must be one of"):
         stac.search("s2", catalog="nowhere")
     with pytest.raises(ValueError, match="not set up for s1"):

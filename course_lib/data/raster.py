@@ -114,7 +114,7 @@ class Raster:
         return replace(self, data=self.data[..., indices, :, :], band_names=tuple(names))
 
     def to_xarray(self) -> xarray.DataArray:
-        """This raster as a georeferenced ``xarray.DataArray``, the form rioxarray, odc-stac and Dask use.
+        """This raster as a georeferenced ``xarray.DataArray``, as rioxarray and odc-stac make them.
 
         Dimensions are ``(band, y, x)``, or ``(time, band, y, x)`` for a time series. The ``band``
         coordinate holds the band *names*; ``time`` holds the dates (a 4-D raster without dates
@@ -250,7 +250,8 @@ def _check_dataarray(da: Any, name: str) -> tuple[str, str]:
     if not isinstance(da, xr.DataArray):
         fix = ("Pick or stack its variables first: ds['B04'], or "
                "ds[['B04', 'B08']].to_dataarray('band').") if isinstance(da, xr.Dataset) else \
-            "Open a file with rioxarray.open_rasterio(path, masked=True), or use Raster.to_xarray()."
+            ("Open a file with rioxarray.open_rasterio(path, masked=True), or use "
+             "Raster.to_xarray().")
         raise TypeError(expected_message(name, "an xarray DataArray", da, fix))
     try:
         y_dim, x_dim = str(da.rio.y_dim), str(da.rio.x_dim)

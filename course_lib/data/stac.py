@@ -1,19 +1,25 @@
 """Real Sentinel-2 L2A and Sentinel-1 over an area and dates, through a STAC API.
 
 Searching uses ``pystac-client``; loading uses ``odc-stac`` (it reads only the pixels of the
-requested box from cloud-optimised GeoTIFFs, reprojected onto one grid). Results are the
-course's :class:`~course_lib.data.raster.Raster`, so every function of ``course_lib`` works on
-them as on the simulated study area:
+requested box from cloud-optimised GeoTIFFs, reprojected onto one grid). Each loader comes in
+two forms, one code path: ``load_*_dataset`` returns the ``xarray.Dataset`` odc-stac makes (what
+the xarray ecosystem, Dask and the Pangeo tutorials work with), and ``load_*`` turns that
+Dataset into the course's :class:`~course_lib.data.raster.Raster` with
+:meth:`~course_lib.data.raster.Raster.from_xarray`, so every function of ``course_lib`` works on
+real images as on the simulated study area:
 
-* :func:`load_s2` returns reflectance ``(time, bands, rows, cols)`` (float32, NaN = no data)
-  and the Scene Classification layer ``SCL`` ``(time, 1, rows, cols)`` for masking. The
-  digital numbers are turned into reflectance **per processing baseline**: from baseline 04.00
-  (25 January 2022) ESA adds ``BOA_ADD_OFFSET`` = -1000 (reflectance = (DN - 1000) / 10000),
-  before it did not; :func:`course_lib.data.sentinel2.dn_to_reflectance` does the arithmetic. Items
-  whose provider already removed the offset (Earth Search's ``earthsearch:boa_offset_applied``)
-  are not shifted twice.
-* :func:`load_s1` returns radiometrically terrain-corrected backscatter ``VV, VH`` in linear
-  units (Planetary Computer's ``sentinel-1-rtc``, gamma0), NaN = no data.
+* :func:`load_s2_dataset` / :func:`load_s2`: reflectance (float32, NaN = no data) and the
+  Scene Classification layer ``SCL`` for masking. The digital numbers are turned into
+  reflectance **per processing baseline**: from baseline 04.00 (25 January 2022) ESA adds
+  ``BOA_ADD_OFFSET`` = -1000 (reflectance = (DN - 1000) / 10000), before it did not;
+  :func:`course_lib.data.sentinel2.dn_to_reflectance` does the arithmetic. Items whose provider
+  already removed the offset (Earth Search's ``earthsearch:boa_offset_applied``) are not
+  shifted twice.
+* :func:`load_s1_dataset` / :func:`load_s1`: radiometrically terrain-corrected backscatter
+  ``VV, VH`` in linear units (Planetary Computer's ``sentinel-1-rtc``, gamma0), NaN = no data.
+
+The output grid's ``resolution`` is in the units of its ``crs`` (odc-stac's rule): metres for a
+UTM zone, degrees for EPSG:4326; a grid of fewer than 2 x 2 pixels is refused with the fix.
 
 :data:`JOLSTER` is the preset for the event of 30 July 2019 in Jølster, Norway (Ganerød et al.
 2023): a box around Vassenden and lake Jølstravatnet (approximate; widen it to taste), one
@@ -29,12 +35,16 @@ signed with a short-lived token from its public SAS endpoint) and Element 84 Ear
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 from urllib.parse import urlparse
 
 import numpy as np
 
 from course_lib.data.raster import Raster
+from course_lib.validation import check_number, expected_message
+
+if TYPE_CHECKING:
+    import xarray
 
 #: The bands the course uses, named as in ESA products, plus the scene classification.
 S2_BANDS: tuple[str, ...] = ("B02", "B03", "B04", "B08", "B11", "B12")
@@ -196,51 +206,131 @@ def offset_baseline(item) -> str:
     return processing_baseline(item)
 
 
-def _grid_kwargs(bbox, crs, resolution) -> dict:
-    if not isinstance(resolution, (int, float)) or resolution <= 0:
-        raise ValueError(f"resolution must be a positive number of metres; got {resolution!r}.")
-    kwargs = {"crs": crs, "resolution": resolution}
+def _check_grid(items: Sequence, bbox: Sequence[float] | None, crs: str,
+                resolution: float) -> dict:
+    """The grid arguments of ``odc.stac.load``, checked: a grid of at least 2 x 2 pixels.
+
+    ``resolution`` is in the units of ``crs`` (odc-stac's rule): metres for UTM, **degrees** for
+    a geographic CRS such as EPSG:4326, where 20 would mean pixels of 20 degrees (about 2,200 km
+    north-south): one all-NaN pixel. Such a grid is refused with the fix.
+    """
+    from rasterio.crs import CRS
+    from rasterio.errors import CRSError
+    from rasterio.warp import transform_bounds
+
+    resolution = check_number(resolution, "resolution", minimum=0, min_inclusive=False,
+                              fix="The pixel size in the units of crs, e.g. 20 (metres in UTM).")
+    try:
+        parsed = CRS.from_user_input(crs)
+    except CRSError:
+        raise ValueError(expected_message("crs", "a coordinate reference system", crs,
+                                          "Pass e.g. 'EPSG:32632' (UTM zone 32N).")) from None
     if bbox is not None:
-        kwargs["bbox"] = tuple(bbox)
+        bbox = _check_bbox(bbox, "bbox")
+    if parsed.is_geographic and resolution >= 1:
+        raise ValueError(
+            f"resolution={resolution:g} is in the units of crs={crs!r}, which are degrees: pixels "
+            f"{resolution:g} degrees (about {resolution * 111:,.0f} km north-south), so the area "
+            "would be a pixel or two of no data. "
+            "For pixel sizes in metres use a projected CRS, e.g. the UTM zone "
+            "crs='EPSG:32632' with resolution=20; or give degrees, e.g. resolution=0.0002 "
+            "(about 20 m north-south).")
+    footprints = [it.bbox for it in items if getattr(it, "bbox", None)]
+    if bbox is not None and footprints and not any(
+            b[0] < bbox[2] and bbox[0] < b[2] and b[1] < bbox[3] and bbox[1] < b[3]
+            for b in footprints):
+        shown = ", ".join(str(tuple(b)) for b in footprints[:3]) + (", ..." if len(footprints) > 3
+                                                                     else "")
+        raise ValueError(
+            f"bbox={bbox} does not overlap any item (their boxes: {shown}), so every pixel "
+            "would be no data. Give (west, south, east, north) in degrees, longitude "
+            "first, or bbox=None for the items' footprint.")
+    boxes = [bbox] if bbox is not None else footprints
+    if boxes:
+        west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        east, north = max(b[2] for b in boxes), max(b[3] for b in boxes)
+        left, bottom, right, top = transform_bounds("EPSG:4326", parsed, west, south, east, north)
+        cols, rows = (right - left) / resolution, (top - bottom) / resolution
+        if min(cols, rows) < 2:
+            units = "degrees" if parsed.is_geographic else f"{parsed.linear_units}s"
+            raise ValueError(
+                f"resolution={resolution:g} gives a grid of {rows:.1f} x {cols:.1f} pixels over "
+                f"the area {tuple(round(v, 4) for v in (west, south, east, north))} (the "
+                f"resolution is in the units of crs={crs!r}: {units}). Use a smaller resolution "
+                "(Sentinel-2 pixels are 10-60 m) or a larger bbox.")
+    kwargs: dict = {"crs": crs, "resolution": resolution}
+    if bbox is not None:
+        kwargs["bbox"] = bbox
     return kwargs
 
 
-def _to_raster(ds, variables: Sequence[str], names: Sequence[str], attrs: dict) -> Raster:
-    from rasterio.crs import CRS
+def _check_bbox(bbox, name: str = "bbox") -> tuple[float, float, float, float]:
+    """``(west, south, east, north)`` in degrees, checked.
 
-    geobox = ds.odc.geobox
-    data = np.stack([ds[v].values for v in variables], axis=1)
-    return Raster(data=data, transform=geobox.affine, crs=CRS.from_user_input(str(geobox.crs)),
-                  band_names=tuple(names), dates=ds.time.values.astype("datetime64[D]"),
-                  attrs=attrs)
+    >>> _check_bbox((6.0, 61.44, 6.3, 61.54))
+    (6.0, 61.44, 6.3, 61.54)
+    >>> _check_bbox((6.0, 61.44, 6.3))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: bbox must be 4 numbers (west, south, east, north) in degrees; got tuple of 3 ...
+    """
+    fix = "E.g. (6.00, 61.44, 6.30, 61.54) for Jølster."
+    if isinstance(bbox, (str, bytes)) or not hasattr(bbox, "__len__") or len(bbox) != 4:
+        raise ValueError(expected_message(name, "4 numbers (west, south, east, north) in degrees",
+                                          bbox, fix))
+    west, south, east, north = (check_number(v, name) for v in bbox)
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise ValueError(expected_message(
+            name, "(west, south, east, north) in degrees with west < east and south < north",
+            tuple(bbox), f"Longitude first, then latitude. {fix}"))
+    return west, south, east, north
 
 
-def load_s2(items: Sequence, bbox: Sequence[float] | None = None, crs: str = "EPSG:32632",
-            resolution: float = 20, bands: Sequence[str] = S2_BANDS,
-            catalog: str = "planetary-computer", groupby: str = "solar_day",
-            chunks: dict | None = None) -> tuple[Raster, Raster]:
-    """Load Sentinel-2 L2A items as reflectance plus SCL, on one grid.
+def load_s2_dataset(items: Sequence, bbox: Sequence[float] | None = None,
+                    crs: str = "EPSG:32632", resolution: float = 20,
+                    bands: Sequence[str] = S2_BANDS, catalog: str = "planetary-computer",
+                    groupby: str = "solar_day", chunks: dict | None = None) -> xarray.Dataset:
+    """Load Sentinel-2 L2A items as the ``xarray.Dataset`` odc-stac returns, in reflectance.
 
-    Items are loaded in groups of equal processing baseline, each converted with
-    :func:`course_lib.data.sentinel2.dn_to_reflectance`, then put in date order.
+    This is ``odc.stac.load`` as it comes (dimensions ``time, y, x``; ``x``/``y`` pixel-centre
+    coordinates; the CRS and transform in ``spatial_ref``, so ``ds.rio.crs`` and
+    ``ds.odc.geobox`` work), with three things done that a Sentinel-2 time series needs:
+
+    * **Reflectance per processing baseline.** Items are loaded in groups of equal baseline,
+      on one grid, and each group's digital numbers are converted with
+      :func:`course_lib.data.sentinel2.dn_to_reflectance`: from baseline 04.00 (25 January 2022)
+      ESA adds ``BOA_ADD_OFFSET`` = -1000, so reflectance = (DN - 1000) / 10000; before,
+      DN / 10000. Items whose provider already removed the offset (Earth Search's
+      ``earthsearch:boa_offset_applied``) are not shifted twice (baseline ``"00.00"`` here). The
+      groups are then put in date order; the ``processing_baseline`` coordinate says which
+      baseline each time step had.
+    * **SCL kept** as ``uint8`` codes (0 = no data) for masking.
+    * **Names**: variables are named as in ESA products (``B02``... ``B12``, ``SCL``) whatever the
+      catalogue calls its assets; reflectances are float32 with NaN for no data.
+
+    Every band, SCL included, is resampled with nearest neighbour, so SCL codes stay codes and
+    reflectances are not smoothed. With ``chunks`` the variables are lazy Dask arrays (the
+    conversion too): nothing is read until computed.
 
     Args:
         items: ``pystac.Item`` objects (from :func:`search`, or local ones).
         bbox: ``(west, south, east, north)`` in degrees; None = the items' footprint.
-        crs: output CRS.
-        resolution: output pixel size in metres (every band resampled with nearest
-            neighbour, so SCL codes stay codes and reflectances are not smoothed).
+        crs: output CRS (a UTM zone suits a small area).
+        resolution: output pixel size **in the units of crs** (odc-stac's rule): metres for
+            UTM. A geographic CRS with a resolution of 1 or more, or any grid of fewer than
+            2 x 2 pixels, is refused with the fix.
         bands: course band names (keys of the catalogue's asset map).
         catalog: which asset names to use (a key of :data:`CATALOGS`).
         groupby: odc-stac grouping of items into time steps (``"solar_day"`` merges tiles).
-        chunks: pass e.g. ``{"x": 512, "y": 512}`` for lazy Dask arrays (not computed here:
-            the Raster then holds the computed values of the requested box).
+        chunks: e.g. ``{"x": 512, "y": 512}`` for lazy Dask arrays.
 
     Returns:
-        ``(reflectance, scl)``: Rasters ``(time, len(bands), rows, cols)`` float32 and
-        ``(time, 1, rows, cols)`` uint8, with ``attrs["processing_baselines"]``.
+        The Dataset: one float32 variable per band, ``SCL`` (uint8), coordinates ``time``,
+        ``y``, ``x``, ``spatial_ref`` and ``processing_baseline`` (along time); ``attrs`` name
+        the source and the item ids. :func:`s2_rasters` turns it into the course's Rasters.
     """
     import odc.stac
+    import xarray as xr
 
     from course_lib.data.sentinel2 import dn_to_reflectance
 
@@ -252,46 +342,88 @@ def load_s2(items: Sequence, bbox: Sequence[float] | None = None, crs: str = "EP
     unknown = [b for b in bands if b not in assets]
     if unknown:
         raise ValueError(f"Unknown bands {unknown}; choose from {[b for b in assets if b != 'SCL']}.")
+    grid = _check_grid(items, bbox, crs, resolution)
     groups: dict[str, list] = {}
     for item in items:
         groups.setdefault(offset_baseline(item), []).append(item)
-    refl, scl, dates, baselines = [], [], [], []
-    grid = _grid_kwargs(bbox, crs, resolution)
-    geobox = None
+    renames = {assets[b]: b for b in (*bands, "SCL") if assets[b] != b}
+    # one grid for all the groups, over all the items (a lazy load reads no pixel)
+    geobox = odc.stac.load(items, bands=[assets["SCL"]], chunks={}, **grid).odc.geobox
+    parts = []
     for baseline, group in sorted(groups.items()):
-        names = [assets[b] for b in bands] + [assets["SCL"]]
-        kwargs = dict(grid) if geobox is None else {"geobox": geobox}
-        ds = odc.stac.load(group, bands=names, groupby=groupby, chunks=chunks,
-                           resampling={assets["SCL"]: "nearest", "*": "nearest"}, **kwargs)
-        geobox = ds.odc.geobox
-        dn = np.stack([np.asarray(ds[n].values) for n in names[:-1]], axis=1)
-        refl.append(dn_to_reflectance(dn, baseline if baseline != "00.00" else "02.00"))
-        scl.append(np.asarray(ds[names[-1]].values)[:, None].astype(np.uint8))
-        dates.append(ds.time.values.astype("datetime64[D]"))
-        baselines += [baseline] * ds.sizes["time"]
-    order = np.argsort(np.concatenate(dates), kind="stable")
-    from rasterio.crs import CRS
-
-    common = dict(transform=geobox.affine, crs=CRS.from_user_input(str(geobox.crs)),
-                  dates=np.concatenate(dates)[order])
-    attrs = {"source": "Sentinel-2 L2A via STAC (" + catalog + ")", "units": "reflectance",
-             "processing_baselines": [baselines[i] for i in order],
-             "item_ids": [it.id for it in items]}
-    reflectance = Raster(data=np.concatenate(refl)[order], band_names=tuple(bands),
-                         attrs=attrs, **common)
-    scl_raster = Raster(data=np.concatenate(scl)[order], band_names=("SCL",),
-                        attrs={"source": attrs["source"], "classes": "Sen2Cor SCL"}, **common)
-    return reflectance, scl_raster
+        ds = odc.stac.load(group, bands=[assets[b] for b in (*bands, "SCL")], groupby=groupby,
+                           chunks=chunks, resampling="nearest", geobox=geobox).rename(renames)
+        decode = "02.00" if baseline == "00.00" else baseline     # offset already removed
+        for band in bands:
+            ds[band] = xr.apply_ufunc(dn_to_reflectance, ds[band], kwargs={
+                "processing_baseline": decode}, dask="parallelized", output_dtypes=[np.float32],
+            ).assign_attrs(units="reflectance", nodata=np.nan)
+        parts.append(ds.assign_coords(processing_baseline=("time", [baseline] * ds.sizes["time"])))
+    ds = parts[0] if len(parts) == 1 else xr.concat(parts, dim="time").sortby("time")
+    return ds.assign_attrs(source=f"Sentinel-2 L2A via STAC ({catalog})",
+                           item_ids=[it.id for it in items])
 
 
-def load_s1(items: Sequence, bbox: Sequence[float] | None = None, crs: str = "EPSG:32632",
-            resolution: float = 20, catalog: str = "planetary-computer",
-            groupby: str = "solar_day", chunks: dict | None = None) -> Raster:
-    """Load Sentinel-1 RTC items as linear ``VV, VH`` backscatter ``(time, 2, rows, cols)``.
+def s2_rasters(ds: xarray.Dataset, bands: Sequence[str] | None = None) -> tuple[Raster, Raster]:
+    """The course's ``(reflectance, scl)`` Rasters from a :func:`load_s2_dataset` Dataset.
 
-    Zero and negative values (no data in the RTC product) become NaN. ``attrs`` records each
-    time step's orbit direction (``sat:orbit_state``) so ascending and descending can be
-    composited apart, as in notebook 02.
+    Nothing but :meth:`Raster.from_xarray <course_lib.data.raster.Raster.from_xarray>` on the
+    bands stacked along ``band`` (``ds[bands].to_dataarray("band")``) and on ``ds["SCL"]``:
+    the same numbers; the grid becomes the affine transform of the pixels' corners, the dates
+    become days. A lazy (Dask) Dataset is computed here.
+
+    Args:
+        ds: from :func:`load_s2_dataset`.
+        bands: which reflectance variables, in order; None = all but SCL, as loaded.
+
+    Returns:
+        ``(reflectance, scl)``: ``(time, bands, rows, cols)`` float32 with
+        ``attrs["processing_baselines"]``, and ``(time, 1, rows, cols)`` uint8 ``SCL``.
+    """
+    import xarray as xr
+
+    if not isinstance(ds, xr.Dataset) or "SCL" not in ds.data_vars:
+        raise TypeError(expected_message("ds", "the Dataset of load_s2_dataset (bands and SCL)",
+                                         ds, "Load it with stac.load_s2_dataset(items, ...)."))
+    bands = [str(v) for v in ds.data_vars if v != "SCL"] if bands is None else list(bands)
+    reflectance = Raster.from_xarray(ds[bands].to_dataarray("band"))
+    reflectance.attrs.update(units="reflectance",
+                             processing_baselines=ds["processing_baseline"].values.tolist())
+    scl = Raster.from_xarray(ds["SCL"])
+    scl.attrs = {"source": ds.attrs.get("source", ""), "classes": "Sen2Cor SCL"}
+    return reflectance, scl
+
+
+def load_s2(items: Sequence, bbox: Sequence[float] | None = None, crs: str = "EPSG:32632",
+            resolution: float = 20, bands: Sequence[str] = S2_BANDS,
+            catalog: str = "planetary-computer", groupby: str = "solar_day",
+            chunks: dict | None = None) -> tuple[Raster, Raster]:
+    """Load Sentinel-2 L2A items as reflectance plus SCL Rasters, on one grid.
+
+    ``s2_rasters(load_s2_dataset(...))``: the arguments, the offset per processing baseline and
+    the checks are those of :func:`load_s2_dataset`; with ``chunks`` the loading is lazy and
+    the Rasters hold the computed values of the requested box.
+
+    Returns:
+        ``(reflectance, scl)``: Rasters ``(time, len(bands), rows, cols)`` float32 and
+        ``(time, 1, rows, cols)`` uint8, with ``attrs["processing_baselines"]``.
+    """
+    ds = load_s2_dataset(items, bbox=bbox, crs=crs, resolution=resolution, bands=bands,
+                         catalog=catalog, groupby=groupby, chunks=chunks)
+    return s2_rasters(ds, bands)
+
+
+def load_s1_dataset(items: Sequence, bbox: Sequence[float] | None = None,
+                    crs: str = "EPSG:32632", resolution: float = 20,
+                    catalog: str = "planetary-computer", groupby: str = "solar_day",
+                    chunks: dict | None = None) -> xarray.Dataset:
+    """Load Sentinel-1 RTC items as the odc-stac Dataset: linear ``VV`` and ``VH`` backscatter.
+
+    Planetary Computer's ``sentinel-1-rtc`` is gamma0, radiometrically terrain-corrected, in
+    linear units; zero and negative values (no data in the product) become NaN. The
+    ``orbit_state`` coordinate (``sat:orbit_state`` of the items) gives each time step's orbit
+    direction, so ascending and descending can be composited apart, as in notebook 02. Grid
+    arguments and checks as in :func:`load_s2_dataset`.
     """
     import odc.stac
 
@@ -301,15 +433,30 @@ def load_s1(items: Sequence, bbox: Sequence[float] | None = None, crs: str = "EP
     assets = _catalog(catalog)["s1_assets"]
     if not assets:
         raise ValueError(f"The {catalog!r} catalogue is not set up for Sentinel-1.")
-    names = [assets[b] for b in S1_BANDS]
-    ds = odc.stac.load(items, bands=names, groupby=groupby, chunks=chunks, dtype="float32",
-                       **_grid_kwargs(bbox, crs, resolution))
-    raster = _to_raster(ds, names, S1_BANDS, {
-        "source": f"Sentinel-1 RTC via STAC ({catalog})", "units": "linear gamma0"})
-    raster.data = np.where(raster.data > 0, raster.data, np.nan).astype(np.float32)
+    ds = odc.stac.load(items, bands=[assets[b] for b in S1_BANDS], groupby=groupby,
+                       chunks=chunks, dtype="float32", **_check_grid(items, bbox, crs, resolution))
+    ds = ds.rename({assets[b]: b for b in S1_BANDS if assets[b] != b})
+    ds = ds.where(ds > 0).astype(np.float32)
     by_day = {np.datetime64(it.datetime.date() if it.datetime else "NaT", "D"):
               it.properties.get("sat:orbit_state", "unknown") for it in items}
-    raster.attrs["orbit_state"] = [by_day.get(d, "unknown") for d in raster.dates]
+    orbits = [by_day.get(d, "unknown") for d in ds.time.values.astype("datetime64[D]")]
+    return ds.assign_coords(orbit_state=("time", orbits)).assign_attrs(
+        source=f"Sentinel-1 RTC via STAC ({catalog})", units="linear gamma0")
+
+
+def load_s1(items: Sequence, bbox: Sequence[float] | None = None, crs: str = "EPSG:32632",
+            resolution: float = 20, catalog: str = "planetary-computer",
+            groupby: str = "solar_day", chunks: dict | None = None) -> Raster:
+    """Load Sentinel-1 RTC items as a linear ``VV, VH`` Raster ``(time, 2, rows, cols)``.
+
+    :func:`load_s1_dataset` then :meth:`Raster.from_xarray
+    <course_lib.data.raster.Raster.from_xarray>`; ``attrs["orbit_state"]`` lists each time
+    step's orbit direction.
+    """
+    ds = load_s1_dataset(items, bbox=bbox, crs=crs, resolution=resolution, catalog=catalog,
+                         groupby=groupby, chunks=chunks)
+    raster = Raster.from_xarray(ds[list(S1_BANDS)].to_dataarray("band"))
+    raster.attrs["orbit_state"] = ds["orbit_state"].values.tolist()
     return raster
 
 
