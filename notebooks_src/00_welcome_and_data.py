@@ -23,7 +23,8 @@
 #
 # 1. say how the course is organised: notebooks, the `course_lib` helper package, widgets,
 #    exercises and solutions;
-# 2. open the course's **real** Sentinel-2 and Landsat samples and say what each band shows;
+# 2. open the course's **real** Sentinel-2 and Landsat samples and say what each band shows,
+#    with the course's loaders and with rioxarray;
 # 3. read a cloud mask (CFmask) and count the clear observations in a time series;
 # 4. show rasters and polygons on an interactive map that works even offline;
 # 5. open the **simulated** Jølster-like study area, change it, and say which data in the course
@@ -35,6 +36,7 @@
 # |---|---|---|
 # | Python and NumPy arrays | necessary | any Python introduction; [NumPy for absolute beginners](https://numpy.org/doc/stable/user/absolute_beginners.html) |
 # | matplotlib `imshow` | helpful | [matplotlib tutorials](https://matplotlib.org/stable/tutorials/index.html) |
+# | xarray and rioxarray | helpful | The Carpentries, [*Introduction to Geospatial Raster and Vector Data with Python*](https://carpentries-incubator.github.io/geospatial-python/) |
 # | what a satellite band and a reflectance are | helpful | NASA ARSET, *Fundamentals of Remote Sensing* |
 #
 # ### Time to learn
@@ -200,6 +202,58 @@ selfcheck.check_number(answer, expected=float(np.mean(fmask == 4)), tol=0.006,
                        hint="read the percentage next to code 4 and divide it by 100")
 
 # %% [markdown]
+# ### The same files, as the xarray ecosystem sees them
+#
+# The course's loaders return a `Raster`: a NumPy array plus its grid (CRS and affine transform),
+# band names and dates. The tutorials you will meet next (the Carpentries geospatial lesson,
+# the Project Pythia and Pangeo cookbooks, odc-stac, Dask) open rasters with
+# [**rioxarray**](https://corteva.github.io/rioxarray/) as labelled `xarray.DataArray`s. Here is
+# one of the Landsat files opened that way: a Landsat 7 scene, whose red band (`_b3.tif`)
+# stores integers with −9999 for no data. `masked=True` turns that value into NaN:
+
+# %%
+import rioxarray
+
+from course_lib.config import data_dir
+from course_lib.data.raster import Raster
+from course_lib.data.samples import LANDSAT_FOLDER
+
+scene = reflectance.attrs["scene_ids"][1]          # Landsat 7, after its scan-line failure
+path = data_dir() / LANDSAT_FOLDER / scene / f"{scene}_b3.tif"
+red = rioxarray.open_rasterio(path, masked=True)
+print("dimensions:", dict(red.sizes), red.dtype)
+print("CRS:", red.rio.crs, "| resolution (x, y):", red.rio.resolution())
+print("transform (a, b, c, d, e, f):", tuple(red.rio.transform())[:6])
+print("first x, y coordinates:", float(red.x[0]), float(red.y[0]))
+print(f"nodata {red.rio.encoded_nodata:g} in the file -> {int(red.isnull().sum())} NaN pixels")
+ax = red.squeeze("band", drop=True).plot(cmap="viridis", robust=True, figsize=(6, 4.2),
+                                        cbar_kwargs={"label": "DN (reflectance x 10000)"}).axes
+ax.set(aspect="equal", xlabel="x (m, UTM 13N)", ylabel="y (m)")
+ax.ticklabel_format(style="plain", useOffset=False)   # metres in full, no "1e6" offset
+ax.set_title("Landsat 7 red band as stored (DN); white stripes: NaN = no data")
+plt.show()
+
+# %% [markdown]
+# Compare the transform with the coordinates: the transform's `c, f` is the **corner** of the
+# top-left pixel, while `x[0], y[0]` is its **centre**, half a pixel (15 m) to the east and
+# south. rioxarray, GDAL and odc-stac all use centres for coordinates and corners for
+# transforms; mixing them up shifts a map by half a pixel.
+#
+# The course's `Raster` and the `DataArray` hold the same numbers with different labels:
+# `Raster.from_xarray(da)` turns a DataArray into a Raster (the transform rebuilt from the
+# coordinates, NaN kept) and `raster.to_xarray()` goes back, with band names and dates as
+# coordinates. The check below compares the file read by rioxarray with what
+# `load_landsat_series` made of it (it also multiplies by the scale factor 0.0001):
+
+# %%
+as_raster = Raster.from_xarray(red)
+same = np.array_equal(as_raster.data[0] * np.float32(1e-4), reflectance.band("red")[1],
+                      equal_nan=True)
+print("same grid:", as_raster.transform == reflectance.transform and as_raster.crs == reflectance.crs)
+print("same values (NaN where NaN):", same)
+reflectance.to_xarray()        # the whole series: (time, band, y, x), with dates and band names
+
+# %% [markdown]
 # ## 3. An interactive map that works offline
 #
 # `course_lib.viz.maps.layer_map` puts rasters and polygons on a [folium](https://python-visualization.github.io/folium/)
@@ -209,8 +263,6 @@ selfcheck.check_number(answer, expected=float(np.mean(fmask == 4)), tol=0.006,
 
 # %%
 import geopandas as gpd
-
-from course_lib.config import data_dir
 
 reference = gpd.read_file(data_dir() / "sentinel2_l1c_T33UUU_20170216" / "s2l1c_ref.gpkg")
 layer_map(
@@ -436,6 +488,9 @@ print("Lesson: combine the quality mask with the data's own nodata; trust neithe
 #   per step. Widgets are thin wrappers around plain functions.
 # * The real Sentinel-2 L1C scene has 13 bands at three resolutions; L1C is top-of-atmosphere
 #   reflectance (DN / 10000, minus an offset of 1000 from baseline 04.00).
+# * A GeoTIFF opened with `rioxarray.open_rasterio(path, masked=True)` holds the same numbers as
+#   the course's `Raster`: x/y coordinates are pixel centres, the transform is the top-left
+#   corner; `Raster.from_xarray` and `raster.to_xarray()` convert both ways.
 # * Quality masks such as CFmask label clouds, shadows, snow, water and fill; check their codes
 #   in your data, and combine them with the data's own nodata.
 # * A single date rarely shows every pixel clearly: compositing over time is the answer.

@@ -25,8 +25,9 @@
 #
 # By the end of this notebook you can:
 #
-# 1. search a STAC catalogue for Sentinel-2 [L2A](glossary.md#l1c-and-l2a) and Sentinel-1 over an area and dates, and load
-#    only the pixels you need with `odc-stac`;
+# 1. search a STAC catalogue for Sentinel-2 [L2A](glossary.md#l1c-and-l2a) and Sentinel-1 over an area and dates, load
+#    only the pixels you need with `odc-stac` as an xarray Dataset, and turn it into the
+#    course's `Raster`;
 # 2. convert Sentinel-2 digital numbers to reflectance for any **processing baseline** (the
 #    1000 offset since 04.00) and keep the [SCL](glossary.md#scl) layer for masking;
 # 3. run the course's composites, change layers and CART on real images, and say why a model
@@ -43,6 +44,7 @@
 # | CART on setting 4 | helpful | notebook **04** |
 # | U-Net training | helpful | notebook **05** |
 # | STAC (SpatioTemporal Asset Catalog) | helpful | [stacspec.org](https://stacspec.org/en/tutorials/) |
+# | xarray and rioxarray (a DataArray's `x`/`y`, `.rio.crs`) | helpful | notebook **00**, section 2 |
 #
 # ### Time to learn
 #
@@ -69,7 +71,6 @@ from affine import Affine
 from IPython.display import display
 from rasterio.enums import Resampling
 from rasterio.transform import rowcol
-from rasterio.warp import reproject
 from sklearn.tree import DecisionTreeClassifier
 
 from course_lib import metrics
@@ -164,7 +165,9 @@ selfcheck.check_number(answer, expected=float(dn_to_reflectance(np.array([1500])
 # %% [markdown]
 # Now load the images: online the real ones; offline the simulated study area, cropped and
 # written as one GeoTIFF per date and band with STAC items that point at them
-# (`stac.items_from_rasters`), so that **the same** `load_s2` reads them.
+# (`stac.items_from_rasters`), so that **the same** `stac.load_s2_dataset` reads them. It
+# returns what `odc.stac.load` returns, an `xarray.Dataset`, with the digital numbers already
+# converted to reflectance per processing baseline.
 
 # %%
 if ONLINE:
@@ -172,8 +175,8 @@ if ONLINE:
     for p, found in items.items():
         print(f"{p}: {len(found)} Sentinel-2 items, baselines "
               f"{sorted({stac.processing_baseline(i) for i in found})}")
-    s2 = {p: stac.load_s2(items[p], bbox=window.bbox, crs=window.crs, resolution=RESOLUTION)
-          for p in ("pre", "post")}
+    datasets = {p: stac.load_s2_dataset(items[p], bbox=window.bbox, crs=window.crs,
+                                        resolution=RESOLUTION) for p in ("pre", "post")}
     truth = None
 else:
     area = load_study_area()
@@ -192,12 +195,43 @@ else:
           f"for {stac.CATALOGS['planetary-computer']['s2']} items in {window.bbox};")
     print(f"instead: {sum(len(v) for v in items.values())} local items of the simulated area, "
           f"baselines {[stac.processing_baseline(i) for i in items['pre'][:1] + items['post'][:1]]}")
-    s2 = {p: stac.load_s2(items[p], crs=window.crs, resolution=RESOLUTION) for p in ("pre", "post")}
+    datasets = {p: stac.load_s2_dataset(items[p], crs=window.crs, resolution=RESOLUTION)
+                for p in ("pre", "post")}
     truth = area["landslide_mask"]
 
+# %% [markdown]
+# ### The Dataset, as the xarray ecosystem sees it
+#
+# One variable per band (named as in ESA products) plus `SCL`, each `(time, y, x)`; `x` and `y`
+# are pixel-centre coordinates in metres (UTM 32N), `spatial_ref` carries the CRS (so
+# `ds.rio.crs` and `ds.odc.geobox` work), and `processing_baseline` says how each date was
+# decoded. Labels make questions short: the share of SCL cloud per date is one line.
+
+# %%
+from course_lib.clouds import SCL_CLOUD
+
+ds = datasets["post"]
+cloud = ds["SCL"].isin(SCL_CLOUD).mean(["y", "x"])     # one number per date, labelled by time
+for when, baseline, fraction in zip(ds.time.values.astype("datetime64[D]"),
+                                    ds["processing_baseline"].values, cloud.values):
+    print(f"post {when}: baseline {baseline}, SCL cloud {fraction:.0%}")
+ds
+
+# %% [markdown]
+# The rest of the course works on its `Raster` (a NumPy array plus CRS, affine transform, band
+# names and dates). `stac.s2_rasters(ds)` makes one from the Dataset with
+# `Raster.from_xarray(ds[bands].to_dataarray("band"))`, and one for SCL: the same numbers, with
+# the pixel-centre coordinates turned into the transform of the pixels' corners
+# (`raster.to_xarray()` goes back). `stac.load_s2` is these two steps in one call.
+
+# %%
+s2 = {p: stac.s2_rasters(ds) for p, ds in datasets.items()}
 for p, (refl, scl) in s2.items():
     print(f"{p}: {refl.data.shape[0]} dates on a {refl.shape[0]} x {refl.shape[1]} grid at "
           f"{refl.resolution:.0f} m; bands {refl.band_names}; baselines {refl.attrs['processing_baselines']}")
+print("same numbers:", np.array_equal(s2["post"][0].band("B04"), datasets["post"]["B04"].values,
+                                      equal_nan=True),
+      "| same grid:", s2["post"][0].transform == datasets["post"].rio.transform())
 
 # %% [markdown]
 # ### Composites and dNDVI, with the course's functions
@@ -285,10 +319,10 @@ cart_map = cart_map.reshape(x_here.shape[1:])
 print(f"CART (trained on the simulated area) marks {np.nanmean(cart_map):.1%} of the valid pixels as landslide")
 if truth is not None:
     # the simulated truth, resampled onto the loaded grid as odc-stac resampled the images
-    reference = np.zeros(cart_map.shape, dtype=np.uint8)
-    reproject(truth.data[0], reference, src_transform=truth.transform, src_crs=truth.crs,
-              dst_transform=post_c.transform, dst_crs=post_c.crs, resampling=Resampling.nearest)
-    scores = metrics.evaluate(reference, cart_map)
+    # (nearest neighbour), with rioxarray: the Raster as a DataArray, matched to the Dataset
+    reference = truth.to_xarray().rio.reproject_match(datasets["post"],
+                                                       resampling=Resampling.nearest)
+    scores = metrics.evaluate(reference.values[0], cart_map)
     print("against the simulated truth:", scores.text(digits=0))
 else:
     print("no reference mask here: compare the map with the inventory of Ganerød et al. (2023) by eye")
@@ -363,8 +397,8 @@ else:
 
     # TensorFlow needs most of Binder's memory: free the study area's images first.
     sim_area.clear_cache()
-    for name in ("s2", "composites", "sim_c", "x_sim", "x_here", "table", "refl", "scl",
-                 "refl_c", "scl_c"):
+    for name in ("s2", "datasets", "ds", "composites", "sim_c", "x_sim", "x_here", "table", "refl",
+                 "scl", "refl_c", "scl_c", "reference"):
         globals().pop(name, None)
     import gc
 
@@ -442,8 +476,9 @@ print("largest departure:", l4s.BAND_NAMES[int(np.argmax(departure))])
 # ## Summary
 #
 # * A STAC search returns items (scenes) with assets (files); `odc-stac` reads only the box
-#   and bands asked for, onto one grid. The course wraps both in `course_lib.data.stac`, which
-#   returns the same `Raster` type as every other loader.
+#   and bands asked for, onto one grid, as an xarray Dataset. The course wraps both in
+#   `course_lib.data.stac`: `load_s2_dataset` keeps the Dataset (in reflectance, with SCL), and
+#   `Raster.from_xarray` turns it into the same `Raster` type as every other loader.
 # * Sentinel-2 DNs carry an offset of 1000 from processing baseline 04.00: convert per item.
 #   Keep SCL to mask clouds, shadows and snow.
 # * The course's functions (composites, dNDVI, CART) run unchanged on real images; a model
@@ -462,8 +497,9 @@ print("largest departure:", l4s.BAND_NAMES[int(np.argmax(departure))])
 # ### What's next
 #
 # Try the pipeline on your own event window (exercise 1), train notebook 05's U-Net on more
-# Landslide4Sense patches, and scale the STAC loading with notebook 08's chunks
-# (`stac.load_s2(..., chunks={"x": 1024, "y": 1024})`).
+# Landslide4Sense patches, and scale the STAC loading with notebook 08's chunks:
+# `stac.load_s2_dataset(..., chunks={"x": 1024, "y": 1024})` returns the same Dataset backed by
+# lazy Dask arrays, read only when computed.
 #
 # ### References
 #
