@@ -102,6 +102,7 @@ def test_to_xarray_carries_names_dates_grid_and_nodata():
 def test_round_trip_raster_dataarray_raster_is_identical():
     series = make_series()
     assert_same_raster(Raster.from_xarray(series.to_xarray()), series)
+    assert np.shares_memory(series.to_xarray().values, series.data), "no copy (Binder's 2 GB)"
     single = make_raster()
     assert_same_raster(Raster.from_xarray(single.to_xarray()), single)
     # a 4-D raster without dates keeps its time axis and comes back without dates

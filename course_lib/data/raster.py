@@ -152,9 +152,10 @@ class Raster:
             if self.dates is not None:
                 coords["time"] = self.dates
         da = xr.DataArray(self.data, dims=dims, coords=coords, attrs=dict(self.attrs))
-        da = da.rio.write_crs(self.crs).rio.write_transform(self.transform)
+        da.rio.write_crs(self.crs, inplace=True)          # inplace: rioxarray would copy the data
+        da.rio.write_transform(self.transform, inplace=True)
         if np.issubdtype(self.data.dtype, np.floating):
-            da = da.rio.write_nodata(np.nan, encoded=True)
+            da.rio.write_nodata(np.nan, encoded=True, inplace=True)
         return da
 
     @classmethod
@@ -187,7 +188,9 @@ class Raster:
           ``long_name``, and ``scale_factor``/``add_offset`` when they are 1 and 0; other scales
           stay in ``attrs``: the values are not scaled here).
 
-        A Dask-backed array is computed: a Raster holds numpy arrays.
+        A Dask-backed array is computed: a Raster holds numpy arrays. A numpy-backed array is
+        not copied when its dimensions are already in order (the Raster shares its memory, as
+        :meth:`to_xarray` shares the Raster's).
 
         Args:
             da: the DataArray. For a Dataset, pick or stack variables first, e.g.
