@@ -24,7 +24,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from course_lib.obia.segmentation import segment_sizes
+from course_lib import validation
+from course_lib.obia.checks import as_labels
 
 __all__ = ["GLCM_ANGLES", "quantize", "glcm_texture", "segment_mean", "segment_mean_finite",
            "segment_means_table",
@@ -44,19 +45,33 @@ def quantize(band: np.ndarray, levels: int = 32,
     >>> quantize(np.array([0.0, 0.5, 1.0, np.nan]), levels=4).tolist()
     [0, 2, 3, -1]
     """
-    band = np.asarray(band, dtype=np.float64)
-    if levels < 2 or levels > 256:
-        raise ValueError(f"levels must be 2-256; got {levels}.")
+    band = validation.as_array(band, "band", kinds="biuf").astype(np.float64)
+    levels = validation.check_integer(levels, "levels", minimum=2, maximum=256,
+                                      fix="SALaD uses 32 grey levels.")
     finite = np.isfinite(band)
     if not finite.any():
-        raise ValueError("quantize: the band has no finite value.")
-    low, high = value_range if value_range is not None else (band[finite].min(),
-                                                             band[finite].max())
+        raise ValueError("band has no finite value to quantize (all NaN): check the layer "
+                         "(or the mask that made it).")
+    low, high = _check_range(value_range) if value_range is not None else (
+        band[finite].min(), band[finite].max())
     span = high - low if high > low else 1.0
     q = np.floor((np.where(finite, band, low) - low) / span * levels)
     q = np.clip(q, 0, levels - 1).astype(np.int16)
     q[~finite] = -1
     return q
+
+
+def _check_range(value_range: Any) -> tuple[float, float]:
+    if not isinstance(value_range, (tuple, list, np.ndarray)) or len(value_range) != 2:
+        raise TypeError(validation.expected_message(
+            "value_range", "a pair (low, high)", value_range,
+            "e.g. (0.0, 0.3) for red reflectance, or None for the band's own range."))
+    low = validation.check_number(value_range[0], "value_range")
+    high = validation.check_number(value_range[1], "value_range")
+    if not low < high:
+        raise ValueError(f"value_range must be (low, high) with low < high; got "
+                         f"{tuple(value_range)}.")
+    return low, high
 
 
 def _offset(angle_deg: float, distance: int) -> tuple[int, int]:
@@ -107,8 +122,13 @@ def glcm_texture(band: np.ndarray, *, levels: int = 32, window: int = 7, distanc
     Returns:
         ``(glcm_mean, glcm_homogeneity)``, float32 arrays; the mean is in grey levels.
     """
-    if window < 1 or window % 2 == 0:
-        raise ValueError(f"window must be an odd number of pixels; got {window}.")
+    window = validation.check_integer(window, "window", minimum=1)
+    if window % 2 == 0:
+        raise ValueError(f"window must be an odd number of pixels; got {window}. SALaD: 7.")
+    distance = validation.check_integer(distance, "distance", minimum=1,
+                                        fix="Pairs are 1 pixel apart in SALaD.")
+    angles = _check_angles(angles)
+    validation.as_array(band, "band", ndim=2, fix="Pass one 2-D band, e.g. the red band.")
     q = quantize(band, levels, value_range).astype(np.float32)
     ok = q >= 0
     rows, cols = q.shape
@@ -147,12 +167,27 @@ def glcm_texture(band: np.ndarray, *, levels: int = 32, window: int = 7, distanc
                 (homog_sum / n_directions).astype(np.float32))
 
 
+def _check_angles(angles: Any) -> list[float]:
+    """GLCM directions in degrees; radians (all within 2 pi, some not whole) are refused."""
+    if isinstance(angles, (str, bytes)) or not hasattr(angles, "__iter__"):
+        raise TypeError(validation.expected_message(
+            "angles", "a sequence of directions in degrees", angles,
+            "e.g. (0, 45, 90, 135); one direction: [45]."))
+    values = [validation.check_number(a, "angles") for a in angles]
+    if not values:
+        raise ValueError("angles is empty: pass at least one direction, e.g. (0, 45, 90, 135).")
+    if all(abs(a) <= 2 * np.pi for a in values) and any(a != round(a) for a in values):
+        raise ValueError(f"angles must be in degrees; got {values}, which look like radians. "
+                         "Convert with np.degrees(angles), e.g. (0, 45, 90, 135).")
+    return values
+
+
 def _check_labels(labels: Any) -> np.ndarray:
-    labels = np.asarray(labels)
-    if labels.ndim != 2 or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
-        raise ValueError("labels must be a 2-D integer label raster (0 = no segment, 1..n "
-                         f"segments); got dtype {labels.dtype}, shape {labels.shape}.")
-    return labels
+    return as_labels(labels)
+
+
+def _sizes(labels: np.ndarray) -> np.ndarray:
+    return np.bincount(labels.ravel(), minlength=int(labels.max()) + 1)
 
 
 def segment_mean(values: Any, labels: Any, name: str = "values") -> np.ndarray:
@@ -166,16 +201,17 @@ def segment_mean(values: Any, labels: Any, name: str = "values") -> np.ndarray:
     [2.0, 10.0]
     """
     labels = _check_labels(labels)
-    values = np.asarray(values, dtype=np.float64)
+    values = validation.as_array(values, name, kinds="biuf", allow_empty=True).astype(np.float64)
     if values.shape != labels.shape:
-        raise ValueError(f"{name} has shape {values.shape} but labels have {labels.shape}.")
+        raise ValueError(f"{name} has shape {values.shape} but labels have {labels.shape}: put "
+                         "them on the same pixel grid.")
     bad = (labels > 0) & ~np.isfinite(values)
     if bad.any():
         raise ValueError(
             f"{name} is NaN or infinite on {int(bad.sum()):,} pixels inside segments "
             f"(e.g. segment {int(labels[bad][0])}). Segment with valid= covering every feature "
             "layer (course_lib.sampling.valid_mask), so nodata pixels get label 0.")
-    sizes = segment_sizes(labels)
+    sizes = _sizes(labels)
     sums = np.bincount(labels.ravel(), weights=np.where(labels > 0, values, 0).ravel(),
                        minlength=len(sizes))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -191,6 +227,11 @@ def segment_mean_finite(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
     >>> segment_mean_finite(np.array([[1.0, np.nan, 4.0]]), np.array([[1, 1, 2]])).tolist()
     [1.0, 4.0]
     """
+    labels = _check_labels(labels)
+    values = validation.as_array(values, "values", kinds="biuf").astype(np.float64)
+    if values.shape != labels.shape:
+        raise ValueError(f"values has shape {values.shape} but labels have {labels.shape}: put "
+                         "them on the same pixel grid.")
     ok = np.isfinite(values) & (labels > 0)
     n = np.bincount(labels.ravel(), weights=ok.ravel(), minlength=int(labels.max()) + 1)
     sums = np.bincount(labels.ravel(), weights=np.where(ok, values, 0).ravel(),
@@ -201,10 +242,21 @@ def segment_mean_finite(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 def segment_means_table(layers: Mapping[str, Any], labels: Any) -> pd.DataFrame:
     """One column per layer (its object mean), one row per segment (index = label 1..n)."""
+    _check_layers(layers)
     labels = _check_labels(labels)
     index = pd.RangeIndex(1, int(labels.max()) + 1, name="segment")
     return pd.DataFrame({name: segment_mean(v, labels, name) for name, v in layers.items()},
                         index=index)
+
+
+def _check_layers(layers: Any) -> None:
+    if not isinstance(layers, Mapping):
+        raise TypeError(validation.expected_message(
+            "layers", "a dict of name -> 2-D layer", layers,
+            "e.g. {'NDVI': ndvi, 'slope': slope}: the names become the table's columns."))
+    if not layers:
+        raise ValueError("layers is empty: pass at least one layer, e.g. {'NDVI': ndvi} (for "
+                         "shape features alone use shape_features(labels)).")
 
 
 def shape_features(labels: Any, resolution: float = 1.0,
@@ -224,9 +276,17 @@ def shape_features(labels: Any, resolution: float = 1.0,
     Rows, columns: row 0 is the north edge, columns run east (a north-up grid).
     """
     labels = _check_labels(labels)
+    resolution = validation.check_number(resolution, "resolution", minimum=0, min_inclusive=False,
+                                         units="m", fix="The pixel size in metres, e.g. 10.")
+    if aspect is not None:
+        aspect = validation.as_array(aspect, "aspect", ndim=2, allow_empty=True)
+        if aspect.shape != labels.shape:
+            raise ValueError(f"aspect has shape {aspect.shape} but labels have {labels.shape}: "
+                             "put them on the same pixel grid.")
+        aspect = validation.check_angle_degrees(aspect, "aspect", kind="aspect")
     rows, cols = labels.shape
     flat = labels.ravel()
-    n = segment_sizes(labels).astype(np.float64)
+    n = _sizes(labels).astype(np.float64)
     east = np.tile(np.arange(cols, dtype=np.float64), rows)
     north = -np.repeat(np.arange(rows, dtype=np.float64), cols)
 
@@ -249,9 +309,6 @@ def shape_features(labels: Any, resolution: float = 1.0,
                           "minor_axis_m": minor * resolution, "elongation": elongation,
                           "axis_azimuth_deg": azimuth}).iloc[1:]
     if aspect is not None:
-        aspect = np.asarray(aspect, dtype=np.float64)
-        if aspect.shape != labels.shape:
-            raise ValueError(f"aspect has shape {aspect.shape} but labels have {labels.shape}.")
         ok = np.isfinite(aspect) & (labels > 0)
         rad = np.radians(np.where(ok, aspect, 0.0)).ravel()
         s = np.bincount(flat, weights=np.sin(rad) * ok.ravel(), minlength=len(n))
@@ -286,7 +343,10 @@ def object_features(labels: Any, layers: Mapping[str, Any], *, red: np.ndarray |
     labels = _check_labels(labels)
     table = segment_means_table(layers, labels)
     if red is not None:
-        red = np.asarray(red, dtype=np.float64)
+        red = validation.as_array(red, "red", ndim=2).astype(np.float64)
+        if red.shape != labels.shape:
+            raise ValueError(f"red has shape {red.shape} but labels have {labels.shape}: put "
+                             "them on the same pixel grid.")
         inside = labels > 0
         if (inside & ~np.isfinite(red)).any():
             segment_mean(red, labels, "red")          # raises the clear error

@@ -33,8 +33,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from course_lib.obia.segmentation import (check_image, neighbour_pairs, segment, segment_sizes,
-                                          to_uint8)
+from course_lib import validation
+from course_lib.obia.checks import as_labels
+from course_lib.obia.segmentation import check_image, neighbour_pairs, segment, to_uint8
 
 __all__ = ["adjacency_matrix", "morans_i", "segment_means", "within_segment_variance",
            "segment_morans_i", "choose_plateau", "POFResult", "plateau_objective"]
@@ -51,6 +52,7 @@ def adjacency_matrix(labels: np.ndarray, queen: bool = True) -> sparse.csr_matri
     >>> adjacency_matrix(np.array([[1, 2], [3, 4]]), queen=False).toarray()[0].astype(int).tolist()
     [0, 1, 1, 0]
     """
+    labels = as_labels(labels)
     n = int(labels.max())
     a, b = neighbour_pairs(labels, connectivity=2 if queen else 1)
     # connectivity=2 takes the (1, 1) and (1, -1) pixel shifts: both diagonals are in.
@@ -79,13 +81,21 @@ def morans_i(values: np.ndarray, weights: sparse.spmatrix, transformation: str =
     >>> round(morans_i(np.array([1.0, 3.0, 2.0]), w), 4)   # z = (-1, 1, 0): 3/4 * (-2) / 2
     -0.75
     """
-    y = np.asarray(values, dtype=np.float64).ravel()
+    validation.check_choice(transformation, "transformation", ("b", "r"),
+                            "'b' = binary weights as given, 'r' = row-standardised.")
+    y = validation.as_array(values, "values", ndim=1,
+                            fix="One value per unit (segment).").astype(np.float64)
+    if not np.isfinite(y).all():
+        raise ValueError(f"values has {int((~np.isfinite(y)).sum())} NaN or infinite values; "
+                         "Moran's I needs a value for every unit. Drop those units (and their "
+                         "rows and columns of the weights) or fill them first.")
+    if not (sparse.issparse(weights) or isinstance(weights, np.ndarray)):
+        raise TypeError(validation.expected_message(
+            "weights", "an n x n spatial weights matrix (scipy.sparse or numpy)", weights,
+            "Build it with adjacency_matrix(labels)."))
     w = sparse.csr_matrix(weights, dtype=np.float64)
     if w.shape != (len(y), len(y)):
         raise ValueError(f"weights must be {len(y)} x {len(y)} for {len(y)} values; got {w.shape}.")
-    if transformation not in ("b", "r"):
-        raise ValueError(f"transformation must be 'b' (binary) or 'r' (row-standardised); "
-                         f"got {transformation!r}.")
     if transformation == "r":
         row_sums = np.asarray(w.sum(axis=1)).ravel()
         w = sparse.diags(np.divide(1.0, row_sums, out=np.zeros_like(row_sums),
@@ -99,12 +109,34 @@ def morans_i(values: np.ndarray, weights: sparse.spmatrix, transformation: str =
 
 
 def segment_means(values: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Mean of ``values`` (2-D) per segment 1..n, with ``np.bincount`` (index 0 = label 1)."""
-    sizes = segment_sizes(labels)
-    sums = np.bincount(labels.ravel(), weights=np.asarray(values, float).ravel(),
+    """Mean of ``values`` (2-D) per segment 1..n, with ``np.bincount`` (index 0 = label 1).
+
+    Raises:
+        ValueError: shapes differ, or ``values`` is NaN inside a segment.
+    """
+    labels = as_labels(labels)
+    values = _check_layer(values, "values", labels)
+    sizes = np.bincount(labels.ravel(), minlength=int(labels.max()) + 1)
+    sums = np.bincount(labels.ravel(), weights=np.where(labels > 0, values, 0.0).ravel(),
                        minlength=len(sizes))
     with np.errstate(invalid="ignore", divide="ignore"):
         return (sums / sizes)[1:]
+
+
+def _check_layer(values: Any, name: str, labels: np.ndarray, bands: bool = False) -> np.ndarray:
+    """A 2-D layer (or ``(rows, cols, bands)`` image) on the labels' grid, finite in segments."""
+    array = validation.as_array(values, name, ndim=(2, 3) if bands else 2,
+                                fix="Pass the layer on the labels' grid.").astype(np.float64)
+    if array.shape[:2] != labels.shape:
+        raise ValueError(f"{name} has shape {array.shape[:2]} but labels have {labels.shape}: "
+                         "put them on the same pixel grid.")
+    inside = labels > 0
+    finite = np.isfinite(array) if array.ndim == 2 else np.isfinite(array).all(axis=-1)
+    if (inside & ~finite).any():
+        raise ValueError(f"{name} is NaN or infinite on {int((inside & ~finite).sum()):,} pixels "
+                         "inside segments; segment with valid= covering it, so nodata pixels get "
+                         "label 0.")
+    return array
 
 
 def within_segment_variance(image: np.ndarray, labels: np.ndarray) -> float:
@@ -113,10 +145,14 @@ def within_segment_variance(image: np.ndarray, labels: np.ndarray) -> float:
     ``v = sum_i a_i var_i / sum_i a_i`` (Espindola et al. 2006), ``a_i`` = pixels of segment i.
     ``image`` is ``(rows, cols)`` or ``(rows, cols, bands)``; label 0 is ignored.
     """
-    image = np.asarray(image, dtype=np.float64)
+    labels = as_labels(labels)
+    image = _check_layer(image, "image", labels, bands=True)
     if image.ndim == 2:
         image = image[..., None]
-    sizes = segment_sizes(labels)[1:].astype(np.float64)
+    if not (labels > 0).any():
+        raise ValueError("labels has no segment (every pixel is 0 = no segment): nothing to "
+                         "measure.")
+    sizes = np.bincount(labels.ravel(), minlength=int(labels.max()) + 1)[1:].astype(np.float64)
     flat = labels.ravel()
     per_band = []
     for b in range(image.shape[-1]):
@@ -132,7 +168,10 @@ def within_segment_variance(image: np.ndarray, labels: np.ndarray) -> float:
 def segment_morans_i(image: np.ndarray, labels: np.ndarray, queen: bool = True,
                      transformation: str = "b") -> float:
     """Global Moran's I of the segment means, averaged over bands (queen contiguity)."""
-    image = np.asarray(image, dtype=np.float64)
+    validation.check_choice(transformation, "transformation", ("b", "r"),
+                            "'b' = binary weights as given, 'r' = row-standardised.")
+    labels = as_labels(labels)
+    image = _check_layer(image, "image", labels, bands=True)
     if image.ndim == 2:
         image = image[..., None]
     w = adjacency_matrix(labels, queen=queen)
@@ -148,7 +187,13 @@ def choose_plateau(radii: Sequence[float], objective: Sequence[float]) -> tuple[
     >>> choose_plateau([2, 4, 6, 8], [0.2, 1.0, 1.9, 2.0])  # doctest: +ELLIPSIS
     (6, 1.267...)
     """
-    f = np.asarray(objective, dtype=np.float64)
+    if isinstance(radii, (str, bytes)) or not hasattr(radii, "__len__"):
+        raise TypeError(validation.expected_message(
+            "radii", "a sequence of range radii", radii, "e.g. [2, 4, 6, 8]."))
+    f = validation.as_array(objective, "objective", ndim=1, kinds="biuf").astype(np.float64)
+    if len(f) != len(radii):
+        raise ValueError(f"radii and objective must have the same length (one objective per "
+                         f"radius); got {len(radii)} radii and {len(f)} objectives.")
     ok = np.isfinite(f)
     if not ok.any():
         raise ValueError("The objective is undefined (NaN) at every radius; try a wider range.")
@@ -200,7 +245,15 @@ def plateau_objective(image: Any, range_radii: Sequence[float], *, method: str =
     Returns:
         a :class:`POFResult`.
     """
+    if isinstance(range_radii, (str, bytes)) or not hasattr(range_radii, "__iter__"):
+        raise TypeError(validation.expected_message(
+            "range_radii", "a sequence of at least 3 range radii", range_radii,
+            "e.g. range(2, 33, 2) (SALaD's range)."))
     radii = list(range_radii)
+    for radius in radii:
+        validation.check_number(radius, "range_radii", minimum=0, min_inclusive=False,
+                                fix="Every radius is a positive number of 8-bit units, e.g. "
+                                    "range(2, 33, 2).")
     if len(radii) < 3:
         raise ValueError(f"range_radii needs at least 3 values to find a plateau; got {radii}.")
     if any(b <= a for a, b in zip(radii, radii[1:])):

@@ -39,6 +39,9 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from course_lib import validation
+from course_lib.obia.checks import as_image, as_labels, check_positive
+
 __all__ = ["METHODS", "Segmentation", "to_uint8", "check_image", "segment", "mean_shift_smooth",
            "group_connected", "merge_small_regions", "relabel_connected", "segment_sizes",
            "neighbour_pairs"]
@@ -86,20 +89,17 @@ def check_image(image: Any, valid: Any = None, name: str = "image",
     Returns:
         ``(image as float64, valid mask)``; the mask is False wherever any band is not finite.
     """
-    array = np.asarray(image)
-    if array.ndim != 3:
-        raise ValueError(f"{name} must be (rows, cols, bands) with bands last; got shape "
-                         f"{array.shape}. From a Raster use np.moveaxis(raster.data, 0, -1).")
-    if nodata not in ("raise", "mask"):
-        raise ValueError(f"nodata must be 'raise' or 'mask'; got {nodata!r}.")
-    array = array.astype(np.float64, copy=False)
+    validation.check_choice(nodata, "nodata", ("raise", "mask"),
+                            "'raise' stops at NaN pixels, 'mask' gives them label 0.")
+    array = as_image(image, name)
     finite = np.isfinite(array).all(axis=-1)
     if valid is None:
         mask = np.ones(array.shape[:2], dtype=bool)
     else:
-        mask = np.asarray(valid, dtype=bool)
+        mask = validation.check_mask(valid, "valid", example="valid = sampling.valid_mask(raster)")
         if mask.shape != array.shape[:2]:
-            raise ValueError(f"valid has shape {mask.shape} but {name} has {array.shape[:2]}.")
+            raise ValueError(f"valid has shape {mask.shape} but {name} has {array.shape[:2]}: "
+                             "put them on the same pixel grid.")
     bad = mask & ~finite
     if bad.any() and nodata == "raise":
         raise ValueError(
@@ -125,10 +125,8 @@ def to_uint8(image: Any, valid: Any = None, percentiles: tuple[float, float] = (
     >>> out.dtype.name, int(out.min()), int(out.max())
     ('uint8', 0, 255)
     """
+    lo_pct, hi_pct = _check_percentiles(percentiles)
     array, mask = check_image(image, valid, nodata="mask")
-    lo_pct, hi_pct = percentiles
-    if not 0 <= lo_pct < hi_pct <= 100:
-        raise ValueError(f"percentiles must satisfy 0 <= low < high <= 100; got {percentiles}.")
     out = np.zeros(array.shape, dtype=np.uint8)
     for b in range(array.shape[-1]):
         values = array[..., b][mask]
@@ -137,6 +135,23 @@ def to_uint8(image: Any, valid: Any = None, percentiles: tuple[float, float] = (
         scaled = np.clip((array[..., b] - lo) / span * 255.0, 0, 255)
         out[..., b] = np.where(mask, np.round(scaled), 0).astype(np.uint8)
     return out
+
+
+def _check_percentiles(percentiles: Any) -> tuple[float, float]:
+    """The stretch's (low, high) percentiles, in percent."""
+    if not isinstance(percentiles, (tuple, list, np.ndarray)) or len(percentiles) != 2:
+        raise TypeError(validation.expected_message(
+            "percentiles", "a pair (low, high) of percentiles", percentiles,
+            "e.g. (2, 98): the 2nd and 98th percentiles map to 0 and 255."))
+    low = validation.check_number(percentiles[0], "percentiles", minimum=0, maximum=100)
+    high = validation.check_number(percentiles[1], "percentiles", minimum=0, maximum=100)
+    if not low < high:
+        raise ValueError(f"percentiles must satisfy 0 <= low < high <= 100; got "
+                         f"{tuple(percentiles)}. E.g. (2, 98).")
+    if high <= 1:
+        raise ValueError(f"percentiles are in percent (0-100), not fractions; got "
+                         f"{tuple(percentiles)}. Use e.g. (2, 98), not (0.02, 0.98).")
+    return low, high
 
 
 def neighbour_pairs(labels: np.ndarray, connectivity: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -149,6 +164,12 @@ def neighbour_pairs(labels: np.ndarray, connectivity: int = 1) -> tuple[np.ndarr
     Returns:
         ``(a, b)`` arrays of equal length, each pair once per touching pixel pair, ``a != b``.
     """
+    validation.check_choice(connectivity, "connectivity", (1, 2),
+                            "1 = edge neighbours (rook), 2 = also diagonal ones (queen).")
+    return _neighbour_pairs(as_labels(labels), connectivity)
+
+
+def _neighbour_pairs(labels: np.ndarray, connectivity: int) -> tuple[np.ndarray, np.ndarray]:
     shifts = [(0, 1), (1, 0)] + ([(1, 1), (1, -1)] if connectivity == 2 else [])
     rows, cols = labels.shape
     firsts, seconds = [], []
@@ -163,7 +184,14 @@ def neighbour_pairs(labels: np.ndarray, connectivity: int = 1) -> tuple[np.ndarr
 
 
 def segment_sizes(labels: np.ndarray) -> np.ndarray:
-    """Pixels per label, index 0 = no segment: ``np.bincount(labels.ravel())``."""
+    """Pixels per label, index 0 = no segment: ``np.bincount(labels.ravel())``.
+
+    ``labels`` is a label raster (or a :class:`Segmentation`).
+    """
+    return _sizes(as_labels(labels))
+
+
+def _sizes(labels: np.ndarray) -> np.ndarray:
     return np.bincount(labels.ravel(), minlength=int(labels.max()) + 1)
 
 
@@ -189,9 +217,22 @@ def group_connected(values: np.ndarray, valid: np.ndarray, tolerance: float = 0.
     >>> group_connected(v, np.ones((2, 3), bool)).tolist()
     [[1, 1, 2], [1, 3, 2]]
     """
-    values = np.asarray(values, dtype=np.float64)
+    values = validation.as_array(values, "values", ndim=(2, 3),
+                                 fix="Pass (rows, cols) or (rows, cols, bands) values.")
+    values = values.astype(np.float64, copy=False)
     if values.ndim == 2:
         values = values[..., None]
+    if valid is None:
+        raise TypeError(validation.expected_message(
+            "valid", "a boolean mask of the pixels to group", valid,
+            "e.g. np.ones(values.shape[:2], bool) to group every pixel."))
+    valid = validation.check_mask(valid, "valid", shape=values.shape[:2])
+    validation.check_number(tolerance, "tolerance", minimum=0,
+                            fix="It is a distance in the values' units (0 = equal values).")
+    return _group_connected(values, valid, tolerance)
+
+
+def _group_connected(values: np.ndarray, valid: np.ndarray, tolerance: float) -> np.ndarray:
     rows, cols = valid.shape
     index = np.arange(rows * cols).reshape(rows, cols)
     sources, targets = [], []
@@ -215,8 +256,8 @@ def relabel_connected(labels: np.ndarray) -> np.ndarray:
     >>> relabel_connected(np.array([[1, 2, 1], [1, 2, 0]])).tolist()
     [[1, 2, 3], [1, 2, 0]]
     """
-    labels = np.asarray(labels)
-    return group_connected(labels.astype(np.float64), labels > 0, tolerance=0.0)
+    labels = as_labels(labels)
+    return _group_connected(labels.astype(np.float64)[..., None], labels > 0, 0.0)
 
 
 def merge_small_regions(labels: np.ndarray, values: np.ndarray, min_size: int) -> np.ndarray:
@@ -232,15 +273,17 @@ def merge_small_regions(labels: np.ndarray, values: np.ndarray, min_size: int) -
     >>> merge_small_regions(lab, val[..., None], min_size=2).tolist()
     [[1, 1, 2, 2, 2]]
     """
-    if min_size < 1 or int(min_size) != min_size:
-        raise ValueError(f"min_size must be a positive whole number of pixels; got {min_size}.")
-    values = np.asarray(values, dtype=np.float64)
+    min_size = check_positive(min_size, "min_size", integer=True)
+    labels = as_labels(labels).astype(np.int64)
+    values = validation.as_array(values, "values", ndim=(2, 3)).astype(np.float64, copy=False)
     if values.ndim == 2:
         values = values[..., None]
-    labels = np.asarray(labels).astype(np.int64)
+    if values.shape[:2] != labels.shape:
+        raise ValueError(f"values has shape {values.shape[:2]} but labels have {labels.shape}: "
+                         "pass the image the segments were made from.")
     mask = labels > 0
     for size in range(1, int(min_size)):
-        sizes = segment_sizes(labels)
+        sizes = _sizes(labels)
         small = sizes == size
         small[0] = False
         if not small.any():
@@ -251,7 +294,7 @@ def merge_small_regions(labels: np.ndarray, values: np.ndarray, min_size: int) -
         means = np.stack([np.bincount(flat, weights=values[..., b].ravel(), minlength=len(sizes))
                           for b in range(values.shape[-1])], axis=1)
         means /= np.maximum(sizes, 1)[:, None]
-        a, b = neighbour_pairs(labels, connectivity=1)
+        a, b = _neighbour_pairs(labels, 1)
         a, b = np.concatenate([a, b]), np.concatenate([b, a])
         keep = small[a]
         a, b = a[keep], b[keep]
@@ -283,20 +326,19 @@ def mean_shift_smooth(image8: np.ndarray, spatial_radius: float, range_radius: f
     """
     import cv2
 
+    image8 = validation.as_array(image8, "image8", kinds="biuf")
     if image8.dtype != np.uint8 or image8.ndim != 3 or image8.shape[-1] != 3:
-        raise ValueError("mean_shift_smooth needs a (rows, cols, 3) uint8 image (OpenCV's "
+        raise ValueError("image8 must be a (rows, cols, 3) uint8 image (OpenCV's "
                          f"pyrMeanShiftFiltering); got {image8.dtype} {image8.shape}. Use "
                          "to_uint8 on three bands.")
+    check_positive(spatial_radius, "spatial_radius")
+    check_positive(range_radius, "range_radius")
+    check_positive(max_iter, "max_iter", integer=True)
+    check_positive(epsilon, "epsilon")
     criteria = (cv2.TERM_CRITERIA_MAX_ITER + cv2.TERM_CRITERIA_EPS, int(max_iter), float(epsilon))
     return cv2.pyrMeanShiftFiltering(np.ascontiguousarray(image8), float(spatial_radius),
                                      float(range_radius), maxLevel=int(max_level),
                                      termcrit=criteria)
-
-
-def _check_positive(**params: float) -> None:
-    for name, value in params.items():
-        if value is None or not np.isfinite(value) or value <= 0:
-            raise ValueError(f"{name} must be a positive number; got {value!r}.")
 
 
 def segment(image: Any, method: str = "mean-shift", *, spatial_radius: float = 10,
@@ -340,15 +382,20 @@ def segment(image: Any, method: str = "mean-shift", *, spatial_radius: float = 1
     Returns:
         a :class:`Segmentation`.
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
-    _check_positive(spatial_radius=spatial_radius, range_radius=range_radius)
-    if int(min_size) != min_size or min_size < 1:
-        raise ValueError(f"min_size must be a positive whole number of pixels; got {min_size}.")
+    validation.check_choice(method, "method", METHODS)
+    check_positive(spatial_radius, "spatial_radius")
+    check_positive(range_radius, "range_radius")
+    min_size = check_positive(min_size, "min_size", integer=True)
+    if grouping_tolerance is not None:
+        validation.check_number(grouping_tolerance, "grouping_tolerance", minimum=0,
+                                fix="It is a distance in 8-bit units (default: range_radius).")
+    validation.check_integer(seed, "seed", minimum=0)
+    _check_percentiles(percentiles)
     array, mask = check_image(image, valid, nodata=nodata)
     if array.shape[-1] != 3:
-        raise ValueError(f"segment needs exactly 3 bands (bands last); got {array.shape[-1]}. "
-                         "Pick three, e.g. NIR, red and green.")
+        raise ValueError(f"image must have exactly 3 bands (bands last) for segment; got "
+                         f"{array.shape[-1]}. Pick three, e.g. NIR, red and green: "
+                         "image[..., [3, 2, 1]].")
     start, cpu_start = time.perf_counter(), time.process_time()
     image8 = to_uint8(array, mask, percentiles)
     params: dict[str, Any] = {"spatial_radius": spatial_radius, "range_radius": range_radius,
@@ -356,7 +403,7 @@ def segment(image: Any, method: str = "mean-shift", *, spatial_radius: float = 1
     if method == "mean-shift":
         tolerance = range_radius if grouping_tolerance is None else grouping_tolerance
         smoothed = mean_shift_smooth(image8, spatial_radius, range_radius)
-        labels = group_connected(smoothed, mask, tolerance)
+        labels = _group_connected(smoothed.astype(np.float64), mask, tolerance)
         merge_values = smoothed
         params["grouping_tolerance"] = tolerance
     else:
