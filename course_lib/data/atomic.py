@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -43,12 +44,14 @@ def pid_alive(pid: int) -> bool:
 
 
 def remove_stale_temps(folder: str | os.PathLike, name: str | None = None) -> list[Path]:
-    """Delete temporary files left by writers that were killed.
+    """Delete temporary files (and folders) left by writers that were killed.
 
     A temporary file ``.<name>.tmp-<pid>-<random>`` is stale when the process ``pid`` no
     longer runs or the file is older than :data:`STALE_TEMP_AGE_S`; live writers' files are
-    left alone. Called by :func:`atomic_write` before every write (for all names in the
-    folder), so a killed kernel's leftovers disappear at the next write.
+    left alone. Writers of several files at once (an inventory's GeoPackage and shapefile)
+    stage them in a temporary *folder* named the same way, removed by the same rule. Called by
+    :func:`atomic_write` before every write (for all names in the folder), so a killed
+    kernel's leftovers disappear at the next write.
 
     Returns:
         The paths removed.
@@ -59,7 +62,7 @@ def remove_stale_temps(folder: str | os.PathLike, name: str | None = None) -> li
     if not folder.is_dir():
         return removed
     for temp in folder.glob(pattern):
-        if not temp.is_file():
+        if temp.is_symlink() or not (temp.is_file() or temp.is_dir()):
             continue
         try:
             pid = int(temp.name.rsplit(TEMP_MARKER, 1)[1].split("-", 1)[0])
@@ -70,8 +73,11 @@ def remove_stale_temps(folder: str | os.PathLike, name: str | None = None) -> li
         except FileNotFoundError:
             continue
         if pid != os.getpid() and (not pid_alive(pid) or age > STALE_TEMP_AGE_S):
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
+            if temp.is_dir():
+                shutil.rmtree(temp, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    temp.unlink()
             removed.append(temp)
     return removed
 
