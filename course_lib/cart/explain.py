@@ -62,15 +62,22 @@ def tree_summary(model: Any, band_names: Sequence[str] | None = None) -> TreeSum
     estimator = getattr(model, "estimator", model)
     if band_names is None:
         band_names = getattr(model, "band_names", None)
-    if not isinstance(estimator, DecisionTreeClassifier) or not hasattr(estimator, "tree_"):
-        raise TypeError(f"tree_summary needs a fitted DecisionTreeClassifier (or a "
-                        f"PixelClassifier holding one); got {type(estimator).__name__}. For a "
-                        "forest, summarise one tree: tree_summary(forest.estimators_[0], names).")
+    if not isinstance(estimator, DecisionTreeClassifier):
+        raise TypeError(f"model must be a fitted DecisionTreeClassifier (or a PixelClassifier "
+                        f"holding one); got {type(estimator).__name__}. For a forest, summarise "
+                        "one tree: tree_summary(forest.estimators_[0], names).")
+    if not hasattr(estimator, "tree_"):
+        raise ValueError("model is not fitted yet: train it first (fit_pixel_classifier(...) "
+                         "or model.fit(X, y)).")
     tree = estimator.tree_
+    if isinstance(band_names, str):
+        raise TypeError(f"band_names must be a list of names, one per feature; got the string "
+                        f"{band_names!r}. E.g. ['B04', 'B08'].")
     names = list(band_names) if band_names is not None else [
         f"x{j}" for j in range(tree.n_features)]
     if len(names) != tree.n_features:
-        raise ValueError(f"{len(names)} band names for a tree of {tree.n_features} features.")
+        raise ValueError(f"band_names has {len(names)} band names for a tree of "
+                         f"{tree.n_features} features: one name per feature, in training order.")
     classes = [str(c) for c in estimator.classes_]
     depth = np.zeros(tree.node_count, dtype=int)
     rows = []
@@ -116,7 +123,10 @@ def single_band_splits(table: pd.DataFrame, band_names: Sequence[str], *,
         points-weighted impurity of the two sides), and the majority class on each side;
         sorted by decrease, largest first.
     """
+    validation.check_integer(random_state, "random_state", minimum=0,
+                             fix="A seed is a whole number, e.g. 2019.")
     X, y = training_arrays(table, band_names, class_column=class_column, on_nan=on_nan)
+    band_names = [band_names] if isinstance(band_names, str) else list(band_names)
     y = y.astype(str)
     rows = []
     for j, band in enumerate(band_names):
@@ -145,6 +155,15 @@ def describe_first_split(summary: TreeSummary, gains: pd.DataFrame | None = None
         gains: optional table from :func:`single_band_splits` for the same points; adds how
             much more the chosen band purifies the classes than the runner-up.
     """
+    if not isinstance(summary, TreeSummary):
+        raise TypeError(f"summary must be a TreeSummary; got {type(summary).__name__}. Make it "
+                        "with tree_summary(model) first.")
+    if gains is not None and (not isinstance(gains, pd.DataFrame)
+                              or "gini decrease" not in gains.columns):
+        raise TypeError(f"gains must be the table of single_band_splits(table, band_names) "
+                        f"(with a 'gini decrease' column); got {validation.describe(gains)}"
+                        + (f" with columns {list(gains.columns)}"
+                           if isinstance(gains, pd.DataFrame) else "") + ".")
     root = summary.root
     if root is None:
         return "The tree is a single leaf: every training point has the same class."
@@ -191,8 +210,13 @@ def band_separability(stack: Any, truth: Any, valid: Any = None) -> pd.DataFrame
     """
 
     t, t_valid = validation.binary_and_valid(truth, "truth")
-    keep = t_valid if valid is None else t_valid & validation.as_2d(valid, "valid").astype(bool)
-    data = array_of(stack)
+    keep = t_valid if valid is None else t_valid & validation.check_mask(
+        valid, "valid", shape=t.shape, example="valid = np.isfinite(stack.data).all(axis=0)")
+    data = validation.as_array(array_of(stack), "stack", ndim=3,
+                               fix="Pass a Raster (bands, rows, cols); one band b: b[None].")
+    if data.shape[1:] != t.shape:
+        raise ValueError(f"truth has shape {t.shape} but the stack's grid is {data.shape[1:]}: "
+                         "put them on the same pixel grid.")
     names = list(getattr(stack, "band_names", None) or range(data.shape[0]))
     rows = []
     for name, band in zip(names, data):

@@ -7,6 +7,7 @@ from typing import Any
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.tree import DecisionTreeClassifier
 
+from course_lib import validation
 from course_lib.config import DEFAULT_SEED
 
 #: Name of the landslide class in the training points (``area["training_points"]``).
@@ -35,8 +36,28 @@ def make_cart(max_depth: int | None = None, min_samples_leaf: int = 1,
     >>> make_cart(max_depth=3).get_params()["max_depth"]
     3
     """
+    if max_depth is not None:
+        validation.check_integer(max_depth, "max_depth", minimum=1,
+                                 fix="None grows the tree until its leaves are pure.")
+        max_depth = int(max_depth)
+    _check_leaf(min_samples_leaf)
+    _check_seed(random_state)
     return DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=min_samples_leaf,
                                   random_state=random_state, **kwargs)
+
+
+def _check_leaf(min_samples_leaf: Any) -> None:
+    if isinstance(min_samples_leaf, float) and 0 < min_samples_leaf < 1:
+        return                     # scikit-learn's fraction of the points
+    validation.check_integer(min_samples_leaf, "min_samples_leaf", minimum=1,
+                             fix="The fewest training points in a leaf (1 = smileCart's).")
+
+
+def _check_seed(random_state: Any) -> None:
+    if random_state is None or isinstance(random_state, __import__("numpy").random.RandomState):
+        return
+    validation.check_integer(random_state, "random_state", minimum=0, maximum=2**32 - 1,
+                             fix="A seed is a whole number, e.g. 2019.")
 
 
 def make_random_forest(n_estimators: int = 200, random_state: int = DEFAULT_SEED,
@@ -48,5 +69,9 @@ def make_random_forest(n_estimators: int = 200, random_state: int = DEFAULT_SEED
     >>> make_random_forest(50).n_estimators
     50
     """
+    validation.check_integer(n_estimators, "n_estimators", minimum=1,
+                             fix="The number of trees, e.g. 200.")
+    n_estimators = int(n_estimators)
+    _check_seed(random_state)
     kwargs.setdefault("n_jobs", 1)
     return RandomForestClassifier(n_estimators=n_estimators, random_state=random_state, **kwargs)

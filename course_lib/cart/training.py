@@ -71,7 +71,7 @@ def training_arrays(table: pd.DataFrame, band_names: Sequence[str], *,
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a pandas DataFrame (one row per training point); got "
                         f"{describe(table)}. Make one with sampling.sample_at_points.")
-    band_names = list(band_names)
+    band_names = _band_list(band_names)
     if not band_names:
         raise ValueError("band_names is empty: name at least one band to train on.")
     missing = [c for c in [*band_names, class_column] if c not in table.columns]
@@ -81,6 +81,12 @@ def training_arrays(table: pd.DataFrame, band_names: Sequence[str], *,
                          "(sampling.sample_at_points(stack, points)).")
     if len(table) == 0:
         raise ValueError("The training table is empty: there is nothing to learn from.")
+    text = [b for b in band_names if not (pd.api.types.is_numeric_dtype(table[b])
+                                          or pd.api.types.is_bool_dtype(table[b]))]
+    if text:
+        raise TypeError(f"The band columns {text} of the training table hold text, not numbers "
+                        f"(e.g. {table[text[0]].iloc[0]!r}). Sample the values from the stack "
+                        "(sampling.sample_at_points) or convert them with pd.to_numeric.")
     X = table[band_names].to_numpy(dtype=np.float32)
     y = table[class_column].to_numpy()
     bad = ~np.isfinite(X).all(axis=1)
@@ -98,6 +104,35 @@ def training_arrays(table: pd.DataFrame, band_names: Sequence[str], *,
         if len(y) == 0:
             raise ValueError("Every training point has NaN in some band: nothing left to train.")
     return X, y
+
+
+def _band_list(band_names: Any) -> list[str]:
+    """Band names as a list; one name as a string is one band (not its letters)."""
+    if isinstance(band_names, str):
+        return [band_names]
+    if band_names is None or not hasattr(band_names, "__iter__"):
+        raise TypeError(f"band_names must be a list of band names, e.g. ['B04', 'B08']; got "
+                        f"{describe(band_names)}.")
+    return list(band_names)
+
+
+def _check_estimator(estimator: Any) -> None:
+    """A scikit-learn classifier *instance* (not the class, not a factory function)."""
+    from sklearn.base import is_classifier
+
+    if isinstance(estimator, type):
+        raise TypeError(f"estimator must be a classifier object; got the class "
+                        f"{estimator.__name__}. Create one: {estimator.__name__}().")
+    if callable(estimator) and not hasattr(estimator, "fit"):
+        name = getattr(estimator, "__name__", "the function")
+        raise TypeError(f"estimator must be a classifier object; got the function {name}. "
+                        f"Call it: {name}().")
+    if not hasattr(estimator, "fit") or not hasattr(estimator, "get_params"):
+        raise TypeError(f"estimator must be a scikit-learn classifier, e.g. make_cart() or "
+                        f"make_random_forest(); got {describe(estimator)}.")
+    if not is_classifier(estimator):
+        raise TypeError(f"estimator must be a classifier (it predicts classes); got "
+                        f"{type(estimator).__name__}. Use make_cart() or a *Classifier.")
 
 
 @dataclass
@@ -185,6 +220,9 @@ def fit_pixel_classifier(table: pd.DataFrame, band_names: Sequence[str],
     Raises:
         ValueError: no point of ``landslide_class``, or fewer than two classes.
     """
+    if estimator is not None:
+        _check_estimator(estimator)
+    band_names = _band_list(band_names)
     X, y = training_arrays(table, band_names, class_column=class_column, on_nan=on_nan)
     labels = y.astype(str)
     if landslide_class not in set(labels):
@@ -218,7 +256,13 @@ def classify_stack(table: pd.DataFrame, stack: Any, estimator: ClassifierMixin |
     Returns:
         ``(classifier, binary map)``, the map float32 1 / 0 / NaN.
     """
-    band_names = list(band_names if band_names is not None else stack.band_names)
+    if band_names is None:
+        if not hasattr(stack, "band_names"):
+            raise TypeError(f"stack must be a Raster (its band names pick the columns the tree "
+                            f"was trained on); got {describe(stack)}. Pass the setting's "
+                            "Raster, or band_names= in the stack's band order.")
+        band_names = stack.band_names
+    band_names = _band_list(band_names)
     classifier = fit_pixel_classifier(table, band_names, estimator, on_nan=on_nan)
     return classifier, classifier.predict_landslides(stack, focal_window=focal_window,
                                                      chunk_pixels=chunk_pixels)
@@ -265,6 +309,10 @@ def bootstrap_classifiers(table: pd.DataFrame, band_names: Sequence[str], n_resa
         seed: seed of the resampling.
     """
     n_resamples = check_integer(n_resamples, "n_resamples", minimum=1)
+    check_integer(seed, "seed", minimum=0, fix="A seed is a whole number, e.g. 2019.")
+    if estimator is not None:
+        _check_estimator(estimator)
+    band_names = _band_list(band_names)
     X, y = training_arrays(table, band_names, class_column=class_column, on_nan=on_nan)
     clean = pd.DataFrame(X, columns=list(band_names))
     clean[class_column] = y
