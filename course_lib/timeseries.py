@@ -30,10 +30,16 @@ Examples:
 
 from __future__ import annotations
 
+import math
+import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
+
+from course_lib import validation
+from course_lib.validation import describe, expected_message
 
 DAYS_PER_YEAR = 365.25
 
@@ -46,26 +52,83 @@ DEFAULT_CONSECUTIVE = 6
 DEFAULT_THRESHOLD = float(np.sqrt(stats.chi2.ppf(0.99, df=1)))
 
 
+_DATE_FIX = ("Pass dates as numpy datetime64 or ISO strings 'YYYY-MM-DD', e.g. "
+             "np.array(['2015-01-01', '2015-01-17'], dtype='datetime64[D]').")
+
+
+def _to_dates(dates: Any, name: str = "dates", min_size: int = 1) -> np.ndarray:
+    """Dates as a 1-D ``datetime64[D]`` array; numbers (years, day counts) are refused."""
+    if dates is None or isinstance(dates, (str, bytes)) or np.ndim(dates) == 0:
+        raise TypeError(expected_message(name, "a 1-D sequence of dates", dates, _DATE_FIX))
+    array = np.asarray(dates)
+    if array.dtype.kind in "biuf":
+        raise TypeError(expected_message(
+            name, "dates, not numbers", array,
+            "Years or day counts are ambiguous: " + _DATE_FIX))
+    try:
+        array = array.astype("datetime64[D]")
+    except (ValueError, TypeError) as err:
+        raise ValueError(expected_message(name, "dates the calendar knows", dates,
+                                          f"({err}). {_DATE_FIX}")) from None
+    if array.ndim != 1 or array.size < min_size:
+        raise ValueError(f"{name} must be a 1-D sequence of at least {min_size} dates; got "
+                         f"shape {array.shape}.")
+    if np.isnat(array).any():
+        raise ValueError(f"{name} holds {int(np.isnat(array).sum())} missing dates (NaT); "
+                         "remove those observations.")
+    return array
+
+
+def _to_date(value: Any, name: str) -> np.datetime64:
+    """One date, or a clear error naming ``name``."""
+    if value is None:
+        raise TypeError(expected_message(name, "a date", value, "e.g. '2017-01-01'."))
+    try:
+        date = np.datetime64(value, "D")
+    except (ValueError, TypeError):
+        raise ValueError(expected_message(name, "a date", value,
+                                          "e.g. '2017-01-01' (ISO 8601, year-month-day)."
+                                          )) from None
+    if np.isnat(date):
+        raise ValueError(expected_message(name, "a date", value, "e.g. '2017-01-01'."))
+    return date
+
+
 def _as_dates(dates) -> np.ndarray:
-    dates = np.asarray(dates).astype("datetime64[D]")
-    if dates.ndim != 1 or dates.size < 2:
-        raise ValueError(f"dates must be a 1-D sequence of at least 2 dates; got shape "
-                         f"{dates.shape}.")
+    dates = _to_dates(dates, "dates", min_size=2)
     if np.any(np.diff(dates) < np.timedelta64(0, "D")):
-        raise ValueError("dates must be sorted in ascending order.")
+        raise ValueError("dates must be sorted in ascending order (np.sort, and the values in "
+                         "the same order).")
     return dates
 
 
 def years_since(dates, origin=None) -> np.ndarray:
-    """Decimal years from ``origin`` (default: the first date) to each date."""
-    dates = np.asarray(dates).astype("datetime64[D]")
-    origin = dates[0] if origin is None else np.datetime64(origin, "D")
+    """Decimal years from ``origin`` (default: the first date) to each date.
+
+    >>> years_since(["2016-01-01", "2017-01-01"]).round(3).tolist()
+    [0.0, 1.002]
+    """
+    dates = _to_dates(dates, "dates")
+    origin = dates[0] if origin is None else _to_date(origin, "origin")
     return (dates - origin).astype(np.float64) / DAYS_PER_YEAR
 
 
 def n_coefficients(n_harmonics: int, trend: bool = True) -> int:
-    """Number of model coefficients: intercept, trend, and 2 per harmonic."""
+    """Number of model coefficients: intercept, trend, and 2 per harmonic.
+
+    >>> n_coefficients(2)
+    6
+    """
+    _check_harmonics(n_harmonics)
     return 1 + int(trend) + 2 * n_harmonics
+
+
+def _check_harmonics(n_harmonics: Any) -> None:
+    if isinstance(n_harmonics, (bool, np.bool_)) or \
+            not isinstance(n_harmonics, (int, np.integer)) or not 0 <= n_harmonics <= 3:
+        raise (ValueError if isinstance(n_harmonics, (int, float, np.number)) else TypeError)(
+            f"n_harmonics must be an int from 0 to 3 (CCDC uses up to 3); got "
+            f"{describe(n_harmonics)}.")
 
 
 def design_matrix(t_years: np.ndarray, n_harmonics: int = 2, trend: bool = True) -> np.ndarray:
@@ -79,9 +142,14 @@ def design_matrix(t_years: np.ndarray, n_harmonics: int = 2, trend: bool = True)
     >>> design_matrix(np.array([0.0, 0.25]), 1).round(3).tolist()
     [[1.0, 0.0, 1.0, 0.0], [1.0, 0.25, 0.0, 1.0]]
     """
-    if not isinstance(n_harmonics, (int, np.integer)) or not 0 <= n_harmonics <= 3:
-        raise ValueError(f"n_harmonics must be an int from 0 to 3; got {n_harmonics!r}.")
-    t = np.asarray(t_years, dtype=np.float64)
+    _check_harmonics(n_harmonics)
+    if np.asarray(t_years).dtype.kind == "M":
+        raise TypeError("t_years must be times in years (numbers), not dates; convert with "
+                        "years_since(dates).")
+    t = validation.as_array(t_years, "t_years", ndim=1, allow_empty=True,
+                            fix="Times in years, e.g. years_since(dates).").astype(np.float64)
+    if not np.isfinite(t).all():
+        raise ValueError("t_years has NaN or infinite times; every observation needs its date.")
     columns = [np.ones_like(t)] + ([t] if trend else [])
     for k in range(1, n_harmonics + 1):
         columns += [np.cos(2 * np.pi * k * t), np.sin(2 * np.pi * k * t)]
@@ -113,8 +181,39 @@ class HarmonicFit:
         return np.tensordot(x, self.coefficients, axes=(1, 0))
 
 
+class TooFewObservationsError(ValueError):
+    """No pixel has enough clear observations to fit the harmonic model (a ``ValueError``)."""
+
+
+def default_min_obs(n_harmonics: int = 2, trend: bool = True) -> int:
+    """The fewest clear observations a pixel needs for its model: 1.5 x the coefficients.
+
+    Zhu and Woodcock (2014) initialise CCDC's 8-coefficient model with at least 12 clear
+    observations (1.5 x 8), and fit the more complex models only when there are about three
+    times as many clear observations as coefficients; 1.5 x is the least they accept.
+
+    >>> default_min_obs(2), default_min_obs(1)
+    (9, 6)
+    """
+    return int(math.ceil(1.5 * n_coefficients(n_harmonics, trend)))
+
+
+def _too_few(most: int, n_dates: int, p: int, min_obs: int, n_harmonics: int,
+             trend: bool) -> str:
+    simpler = (f" fewer harmonics (n_harmonics={n_harmonics - 1} needs "
+               f"{default_min_obs(n_harmonics - 1, trend)}),") if n_harmonics > 0 else ""
+    return (f"Too few clear observations for the harmonic model: the best pixel has {most} of "
+            f"{n_dates} dates clear, but the model (n_harmonics={n_harmonics}, "
+            f"trend={trend}) has {p} coefficients and needs at least min_obs={min_obs} clear "
+            "observations (Zhu and Woodcock 2014 ask for 1.5 times the coefficients at least, "
+            "and about three times for a stable fit). Use a longer history (an earlier start "
+            f"or a later history_end),{simpler} or a less cloudy series.")
+
+
 def _flatten(values: np.ndarray, n_dates: int) -> tuple[np.ndarray, tuple[int, ...]]:
-    values = np.asarray(values, dtype=np.float64)
+    values = validation.as_array(values, "values", min_ndim=1,
+                                 fix="NDVI (time, rows, cols), NaN where cloudy.")
+    values = values.astype(np.float64, copy=False)
     if values.ndim < 1 or values.shape[0] != n_dates:
         raise ValueError(f"values must have the time axis first with {n_dates} steps (one per "
                          f"date); got shape {values.shape}.")
@@ -141,18 +240,26 @@ def fit_harmonic(dates, values, n_harmonics: int = 2, trend: bool = True,
     Returns:
         a :class:`HarmonicFit`.
     """
+    validation.check_choice(method, "method", ("ols", "lasso"),
+                            "'ols' (least squares) or 'lasso' (as Zhu and Woodcock).")
+    if method == "lasso":
+        validation.check_number(alpha, "alpha", minimum=0, fix="The Lasso penalty, e.g. 0.001.")
     dates = _as_dates(dates)
     y, pixel_shape = _flatten(values, len(dates))
-    origin = dates[0] if origin is None else np.datetime64(origin, "D")
+    origin = dates[0] if origin is None else _to_date(origin, "origin")
     x = design_matrix(years_since(dates, origin), n_harmonics, trend)
     p = x.shape[1]
-    min_obs = int(np.ceil(1.5 * p)) if min_obs is None else int(min_obs)
+    min_obs = default_min_obs(n_harmonics, trend) if min_obs is None else \
+        validation.check_integer(min_obs, "min_obs", minimum=1)
     if min_obs < p:
         raise ValueError(f"min_obs must be at least the number of coefficients ({p}); got "
                          f"{min_obs}.")
     valid = np.isfinite(y)
     n_obs = valid.sum(axis=0)
     enough = n_obs >= min_obs
+    if not enough.any():
+        raise TooFewObservationsError(_too_few(int(n_obs.max()) if n_obs.size else 0,
+                                               len(dates), p, min_obs, n_harmonics, trend))
     y0 = np.where(valid, y, 0.0)
     coef = np.full((p, y.shape[1]), np.nan)
     if method == "ols":
@@ -171,8 +278,6 @@ def fit_harmonic(dates, values, n_harmonics: int = 2, trend: bool = True,
             rows = valid[:, j]
             model.fit(x[rows] / scale, y[rows, j])
             coef[:, j] = model.coef_ / scale
-    else:
-        raise ValueError(f"method must be 'ols' or 'lasso'; got {method!r}.")
     coef[:, ~enough] = np.nan
     residual = np.where(valid, y - x @ coef, 0.0)
     dof = np.maximum(n_obs - p, 1)
@@ -196,6 +301,11 @@ class BreakResult:
         fit: the harmonic model of the history period.
         z: ``(T, *pixels)`` residuals in units of RMSE (NaN where not observed).
         threshold, consecutive, history_end: the settings used.
+        determined: bool, the pixel could be judged: its history has enough clear
+            observations to fit the model (``min_obs``) **and** its monitoring period at least
+            ``consecutive`` clear observations. Where it is False, ``has_break`` is False too
+            but means *undetermined*, not "no break": read the two together.
+        dates: the dates of the series.
     """
 
     has_break: np.ndarray
@@ -208,12 +318,22 @@ class BreakResult:
     threshold: float
     consecutive: int
     history_end: np.datetime64
+    determined: np.ndarray | None = None
+    dates: np.ndarray | None = None
+
+    @property
+    def undetermined(self) -> np.ndarray:
+        """Pixels that could not be judged (too few clear observations): not "no break"."""
+        if self.determined is None:
+            return np.zeros(self.has_break.shape, dtype=bool)
+        return ~self.determined
 
     def summary(self) -> dict[str, float]:
-        """Share of pixels with a break and the median break date (as a string)."""
+        """Share of pixels with a break, of undetermined pixels, and the median break date."""
         dates = self.break_date[self.has_break]
         median = str(np.sort(dates)[len(dates) // 2]) if dates.size else "-"
         return {"pixels": int(self.has_break.size), "break_fraction": float(self.has_break.mean()),
+                "undetermined_fraction": float(self.undetermined.mean()),
                 "median_break_date": median}
 
 
@@ -229,6 +349,12 @@ def detect_breaks(dates, values, history_end, n_harmonics: int = 2,
     (``direction="decrease"``: ``z < -threshold``, e.g. vegetation loss; ``"increase"``:
     ``z > threshold``). Unobserved (NaN) dates are skipped and neither extend nor end a run.
 
+    A pixel whose history has fewer than ``min_obs`` clear observations, or whose monitoring
+    period has fewer than ``consecutive``, cannot be judged: it is **undetermined**
+    (``result.determined`` is False, ``has_break`` False) and a warning counts them. When no
+    pixel can be judged at all (a fully clouded series, four observations) the function
+    refuses with :class:`TooFewObservationsError` instead of reporting "no break" everywhere.
+
     Args:
         dates: ``(T,)`` sorted dates.
         values: ``(T, ...)`` e.g. NDVI ``(T, rows, cols)``, NaN = cloud or no data.
@@ -242,18 +368,23 @@ def detect_breaks(dates, values, history_end, n_harmonics: int = 2,
         a :class:`BreakResult`.
     """
     dates = _as_dates(dates)
-    history_end = np.datetime64(history_end, "D")
+    history_end = _to_date(history_end, "history_end")
     if not dates[0] < history_end <= dates[-1]:
         raise ValueError(f"history_end {history_end} must fall after the first date {dates[0]} "
                          f"and not after the last {dates[-1]}.")
-    if not np.isfinite(threshold) or threshold <= 0:
-        raise ValueError(f"threshold must be a positive number of RMSEs; got {threshold!r}.")
-    if not isinstance(consecutive, (int, np.integer)) or consecutive < 1:
+    validation.check_number(threshold, "threshold", minimum=0, min_inclusive=False,
+                            fix="A number of RMSEs, e.g. 2.58 (Zhu and Woodcock's).")
+    if isinstance(consecutive, (bool, np.bool_)) or \
+            not isinstance(consecutive, (int, np.integer)) or consecutive < 1:
         raise ValueError(f"consecutive must be a positive int; got {consecutive!r}.")
-    if direction not in ("both", "decrease", "increase"):
-        raise ValueError(f"direction must be 'both', 'decrease' or 'increase'; got {direction!r}.")
+    validation.check_choice(direction, "direction", ("both", "decrease", "increase"),
+                            "'decrease' for vegetation loss.")
     y, pixel_shape = _flatten(values, len(dates))
     history = dates < history_end
+    if history.sum() < 2:
+        raise TooFewObservationsError(
+            f"history_end {history_end} leaves {int(history.sum())} date(s) before it: too few "
+            f"observations to fit the model of the history. Choose a later history_end.")
     fit = fit_harmonic(dates[history], y[history], n_harmonics=n_harmonics, trend=trend,
                        method=method, min_obs=min_obs, origin=dates[0])
     predicted = fit.predict(dates).reshape(len(dates), -1)
@@ -290,6 +421,23 @@ def detect_breaks(dates, values, history_end, n_harmonics: int = 2,
     for j in np.flatnonzero((found >= 0) & (prev_of_found < 0)):
         seen = np.flatnonzero(observed[:found[j], j])
         prev_of_found[j] = seen[-1] if seen.size else -1
+    needed = default_min_obs(n_harmonics, trend) if min_obs is None else int(min_obs)
+    fitted = np.isfinite(rmse)
+    monitored = np.isfinite(y[~history]).sum(axis=0) >= consecutive
+    determined = fitted & monitored
+    if not determined.any():
+        most = int(np.isfinite(y[~history]).sum(axis=0)[fitted].max())
+        raise TooFewObservationsError(
+            f"No pixel can be judged: the monitoring period after {history_end} has at most "
+            f"{most} clear observation(s) per fitted pixel, fewer than consecutive="
+            f"{consecutive} needed to confirm a break. Use an earlier history_end, a smaller "
+            "consecutive, or a less cloudy series.")
+    if not determined.all():
+        warnings.warn(
+            f"{int((~determined).sum())} of {determined.size} pixels are undetermined (too few "
+            f"clear observations: fewer than {needed} in the history or fewer than "
+            f"{consecutive} after {history_end}); their has_break is "
+            "False but means 'not judged': see result.determined.", stacklevel=2)
     fit = HarmonicFit(coefficients=fit.coefficients.reshape(-1, *pixel_shape),
                       rmse=fit.rmse.reshape(pixel_shape), n_obs=fit.n_obs.reshape(pixel_shape),
                       n_harmonics=fit.n_harmonics, trend=fit.trend, origin=fit.origin)
@@ -302,15 +450,30 @@ def detect_breaks(dates, values, history_end, n_harmonics: int = 2,
                        break_index=found.reshape(pixel_shape),
                        magnitude=magnitude.reshape(pixel_shape), fit=fit,
                        z=z.reshape(len(dates), *pixel_shape), threshold=float(threshold),
-                       consecutive=int(consecutive), history_end=history_end)
+                       consecutive=int(consecutive), history_end=history_end,
+                       determined=determined.reshape(pixel_shape), dates=dates)
 
 
 def date_error_days(result: BreakResult, true_date, where: np.ndarray | None = None) -> np.ndarray:
-    """Days from ``true_date`` to each detected break (positive = detected after), per pixel."""
-    true = np.datetime64(true_date, "D")
+    """Days from ``true_date`` to each detected break (positive = detected after), per pixel.
+
+    ``where`` (a boolean mask on the result's grid) selects pixels.
+    """
+    _check_result(result)
+    true = _to_date(true_date, "true_date")
     err = (result.break_date - true).astype("timedelta64[D]").astype(float)
     err[~result.has_break] = np.nan
-    return err if where is None else err[where]
+    if where is None:
+        return err
+    return err[validation.check_mask(where, "where", shape=result.has_break.shape,
+                                     example="where = truth == 1")]
+
+
+def _check_result(result: Any) -> None:
+    if not isinstance(result, BreakResult):
+        raise TypeError(expected_message("result", "a BreakResult", result,
+                                         "Make it with detect_breaks(dates, values, "
+                                         "history_end)."))
 
 
 def break_scores(result: BreakResult, truth: np.ndarray, true_date) -> dict[str, float]:
@@ -319,13 +482,25 @@ def break_scores(result: BreakResult, truth: np.ndarray, true_date) -> dict[str,
     Returns ``detected`` (share of disturbed pixels with a break), ``false_alarm`` (share of
     undisturbed pixels with one), ``median_delay_days`` (break date minus true date over the
     detected disturbed pixels; NaN when none) and ``bracketed`` (share of those whose
-    ``previous_date < true date <= break_date``).
+    ``previous_date < true date <= break_date``). Undetermined pixels (see
+    :attr:`BreakResult.determined`) count as pixels without a break.
+
+    Raises:
+        ValueError: ``truth`` not a 0/1 mask on the result's grid, or ``true_date`` not in the
+            monitoring period (a disturbance in the history cannot be detected).
     """
-    truth = np.asarray(truth, dtype=bool)
+    _check_result(result)
+    truth = validation.check_mask(truth, "truth", example="truth = landslide_mask == 1")
     if truth.shape != result.has_break.shape:
         raise ValueError(f"truth has shape {truth.shape}; the breaks have "
                          f"{result.has_break.shape}.")
-    true = np.datetime64(true_date, "D")
+    true = _to_date(true_date, "true_date")
+    last = result.dates[-1] if result.dates is not None else None
+    if not true > result.history_end or (last is not None and true > last):
+        raise ValueError(f"true_date {true} must fall in the monitoring period, after "
+                         f"history_end {result.history_end}" +
+                         (f" and not after the last date {last}" if last is not None else "") +
+                         ": a change in the history is fitted by the model, not detected.")
     hit = result.has_break & truth
     delays = date_error_days(result, true, hit)
     bracket = (result.previous_date[hit] < true) & (true <= result.break_date[hit])
@@ -346,6 +521,10 @@ def landsat_ndvi(reflectance, fmask) -> np.ndarray:
     from course_lib.clouds import fmask_masks
     from course_lib.indices import ndvi
 
+    if not hasattr(reflectance, "band") or not hasattr(reflectance, "data"):
+        raise TypeError(expected_message(
+            "reflectance", "a Raster with bands 'red' and 'nir'", reflectance,
+            "Use the bundled Landsat series: course_lib.data.samples.load_landsat_series()."))
     clear = fmask_masks(fmask, reflectance.data).clear
     values = ndvi(reflectance.band("red"), reflectance.band("nir"))
     return np.where(clear, values, np.nan).astype(np.float32)
