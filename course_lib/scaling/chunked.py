@@ -15,6 +15,7 @@ import numpy as np
 from course_lib import postprocess
 from course_lib.blockwise import predict_in_chunks
 from course_lib.config import available_cpus  # noqa: F401 (part of this module's API)
+from course_lib.scaling import checks
 
 
 def _composite_block(stack: np.ndarray, scl: np.ndarray, kind: str, red: int, nir: int
@@ -49,8 +50,15 @@ def composite(stack, scl, kind: str = "median", band_names: Sequence[str] = (
 
     if kind not in ("median", "greenest"):
         raise ValueError(f"kind must be 'median' or 'greenest'; got {kind!r}.")
-    names = list(band_names)
-    stack, scl = da.asarray(stack), da.asarray(scl)
+    stack = checks.as_dask(stack, "stack", 4, "(time, bands, rows, cols)")
+    scl = checks.as_dask(scl, "scl", 4, "(time, 1, rows, cols) SCL codes")
+    checks.check_reflectance_dtype(stack, "stack")
+    names = checks.check_band_names(band_names, stack.shape[1], ("B04", "B08"))
+    if scl.dtype.kind == "f" or scl.shape[1] != 1 or \
+            (scl.shape[0], *scl.shape[2:]) != (stack.shape[0], *stack.shape[2:]):
+        raise ValueError(f"scl must be the SCL codes (integers) of the same dates and grid, "
+                         f"(time, 1, rows, cols) = ({stack.shape[0]}, 1, {stack.shape[2]}, "
+                         f"{stack.shape[3]}); got {scl.dtype} {tuple(scl.shape)}.")
     scl = scl.rechunk({0: -1, 1: -1, 2: stack.chunks[2], 3: stack.chunks[3]})
     stack = stack.rechunk({0: -1, 1: -1})
     return da.map_blocks(_composite_block, stack, scl, kind, names.index("B04"),
@@ -68,7 +76,15 @@ def dndvi(pre, post, band_names: Sequence[str] = ("B02", "B03", "B04", "B08", "B
     """dNDVI = NDVI(post) - NDVI(pre) per chunk, ``(1, rows, cols)`` (lazy)."""
     import dask.array as da
 
-    names = list(band_names)
+    pre = checks.as_dask(pre, "pre", 3, "(bands, rows, cols)")
+    post = checks.as_dask(post, "post", 3, "(bands, rows, cols)")
+    if pre.shape != post.shape:
+        raise ValueError(f"pre and post must be on the same grid with the same bands; got "
+                         f"{tuple(pre.shape)} and {tuple(post.shape)}.")
+    checks.check_reflectance_dtype(pre, "pre")
+    checks.check_reflectance_dtype(post, "post")
+    names = checks.check_band_names(band_names, pre.shape[0], ("B04", "B08"))
+    post = post.rechunk(pre.chunks)
     return da.map_blocks(_dndvi_block, pre, post, names.index("B04"), names.index("B08"),
                          chunks=((1,), *pre.chunks[1:]), dtype=np.float32)
 
@@ -88,7 +104,9 @@ def predict_pixels(model, layers, proba: bool = False):
     """
     import dask.array as da
 
-    layers = da.asarray(layers).rechunk({0: -1})
+    layers = checks.as_dask(layers, "layers", 3, "(bands, rows, cols)")
+    checks.check_model(model, layers.shape[0], proba)
+    layers = layers.rechunk({0: -1})
     return da.map_blocks(_predict_block, layers, model, proba,
                          chunks=((1,), *layers.chunks[1:]), dtype=np.float32)
 
@@ -111,7 +129,15 @@ def predict_overlapping(predict_tile: Callable[[np.ndarray], np.ndarray], image,
     """
     import dask.array as da
 
-    image = da.asarray(image).rechunk({0: -1})
+    if not callable(predict_tile):
+        raise TypeError(f"predict_tile must be a function f(tile) -> map; got "
+                        f"{type(predict_tile).__name__}. E.g. trained.predict or "
+                        "functools.partial(postprocess.focal_mode, window=3).")
+    image = checks.as_dask(image, "image", 3, "(bands, rows, cols)").rechunk({0: -1})
+    if not (isinstance(boundary, (int, float)) or boundary in ("reflect", "periodic", "nearest",
+                                                                "none")):
+        raise ValueError(f"boundary must be 'reflect', 'periodic', 'nearest', 'none' or a "
+                         f"constant; got {boundary!r}.")
     if not isinstance(depth, (int, np.integer)) or depth < 0:
         raise ValueError(f"depth must be a non-negative int; got {depth!r}.")
     if depth > min(min(c) for c in image.chunks[1:]):
@@ -134,6 +160,7 @@ def focal_mode(binary, window: int = 3):
     """
     import dask.array as da
 
+    window = checks.check_window(window)
     binary = da.asarray(binary)
     if binary.ndim != 3 or binary.shape[0] != 1:
         raise ValueError(f"binary must be a (1, rows, cols) map; got shape {binary.shape}.")

@@ -8,7 +8,9 @@ from typing import Sequence
 
 import numpy as np
 
+from course_lib import validation
 from course_lib.config import available_cpus  # noqa: F401 (part of this module's API)
+from course_lib.scaling import checks
 
 
 def on_binder() -> bool:
@@ -18,6 +20,7 @@ def on_binder() -> bool:
 
 def suggested_workers(wanted: int = 2) -> tuple[int, str]:
     """How many worker processes to start here, and why."""
+    validation.check_integer(wanted, "wanted", minimum=1, fix="A number of worker processes.")
     cpus = available_cpus()
     if on_binder() or cpus < 2:
         return 1, (f"{'Binder, ' if on_binder() else ''}{cpus} CPU available: one worker (a "
@@ -44,6 +47,7 @@ def start_cluster(n_workers: int | None = None, memory_limit: str = "1GB",
     """
     from dask.distributed import Client, LocalCluster
 
+    checks.check_cluster_args(n_workers, memory_limit, threads_per_worker)
     n_workers = n_workers or suggested_workers()[0]
     cluster = LocalCluster(n_workers=n_workers, threads_per_worker=threads_per_worker,
                            processes=True, memory_limit=memory_limit,
@@ -59,6 +63,7 @@ def timed_compute(*arrays, scheduler=None) -> tuple[list[np.ndarray], float]:
     """
     import dask
 
+    checks.check_scheduler(scheduler)
     start = time.perf_counter()
     results = dask.compute(*arrays, scheduler=scheduler)
     return list(results), time.perf_counter() - start
@@ -66,4 +71,8 @@ def timed_compute(*arrays, scheduler=None) -> tuple[list[np.ndarray], float]:
 
 def same_results(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> bool:
     """True if every pair of arrays is identical (NaN equal to NaN)."""
+    for name, value in (("a", a), ("b", b)):
+        if value is None or not hasattr(value, "__len__"):
+            raise TypeError(f"{name} must be a list of arrays (e.g. the results of "
+                            f"timed_compute); got {validation.describe(value)}.")
     return len(a) == len(b) and all(np.array_equal(x, y, equal_nan=True) for x, y in zip(a, b))

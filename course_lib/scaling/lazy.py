@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from course_lib import validation
 from course_lib.config import available_cpus  # noqa: F401 (part of this module's API)
 
 DEFAULT_CHUNK = 512
@@ -51,12 +52,14 @@ class MirroredGeoTIFF:
     """
 
     def __init__(self, path: str | os.PathLike, factor: int = 1, divisor: float | None = None):
-        import rasterio
-
         if not isinstance(factor, (int, np.integer)) or factor < 1:
             raise ValueError(f"factor must be a positive int; got {factor!r}.")
+        if divisor is not None:
+            validation.check_number(divisor, "divisor", minimum=0, min_inclusive=False,
+                                    fix="e.g. 10000 for reflectance stored x 10000.")
+        path = _existing_geotiff(path)
         self.path, self.factor, self.divisor = str(path), int(factor), divisor
-        with rasterio.open(self.path) as ds:
+        with _open(path) as ds:
             self.bands, self.rows, self.cols = ds.count, ds.height, ds.width
             self.source_dtype = np.dtype(ds.dtypes[0])
         self.shape = (self.bands, self.rows * self.factor, self.cols * self.factor)
@@ -91,11 +94,34 @@ class MirroredGeoTIFF:
         return out
 
 
-def product_layout(path: str | os.PathLike) -> dict[str, Any]:
-    """The study-area product's tag: shape ``(time, bands, rows, cols)``, band names, dates."""
+def _existing_geotiff(path: Any) -> Path:
+    """``path`` as a Path to an existing file, or a clear error naming it."""
+    path = validation.check_path(path, "path", fix="Pass a product GeoTIFF, e.g. "
+                                 "load_study_area().folder / 's2_pre.tif'.")
+    if not path.is_file():
+        raise FileNotFoundError(f"path: {path} does not exist (or is not a file). Pass a product "
+                                "GeoTIFF, e.g. load_study_area().folder / 's2_pre.tif'.")
+    return path
+
+
+def _open(path: Path):
+    """``rasterio.open(path)``, a file GDAL cannot read refused with a clear message."""
     import rasterio
 
-    with rasterio.open(path) as ds:
+    try:
+        return rasterio.open(path)
+    except rasterio.errors.RasterioIOError as err:
+        from course_lib.validation import CorruptFileError
+
+        raise CorruptFileError(f"path: {path} is not a readable GeoTIFF ({err}). Pass a "
+                               "study-area product, e.g. load_study_area().folder / "
+                               "'s2_pre.tif'.") from err
+
+
+def product_layout(path: str | os.PathLike) -> dict[str, Any]:
+    """The study-area product's tag: shape ``(time, bands, rows, cols)``, band names, dates."""
+    path = _existing_geotiff(path)
+    with _open(path) as ds:
         tags = ds.tags()
     if "course_product" not in tags:
         raise ValueError(f"{path} is not a study-area product (no 'course_product' tag).")
@@ -116,6 +142,9 @@ def lazy_product(path: str | os.PathLike, factor: int = 1, chunk: int = DEFAULT_
     """
     import dask.array as da
 
+    if not isinstance(factor, (int, np.integer)) or factor < 1:
+        raise ValueError(f"factor must be a positive int (copies along each axis); got "
+                         f"{factor!r}.")
     if not isinstance(chunk, (int, np.integer)) or chunk < 16:
         raise ValueError(f"chunk must be an int of at least 16 pixels; got {chunk!r}.")
     layout = product_layout(path)

@@ -1,0 +1,119 @@
+"""Input checks of the scaling functions, done when the lazy graph is built.
+
+A Dask graph runs later, in worker processes: a bad input found only then surfaces as a long
+traceback from deep inside Dask, far from the call that caused it. These checks look at what
+is known without computing (shapes, dtypes, band names, the model) and refuse a bad input at
+once, with the argument's name and the fix, in the style of :mod:`course_lib.validation`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from course_lib import validation
+from course_lib.validation import describe, expected_message
+
+__all__ = ["as_dask", "check_band_names", "check_reflectance_dtype", "check_model",
+           "check_window", "check_cluster_args", "check_scheduler"]
+
+#: Schedulers ``dask.compute`` knows by name (None = the active Client, else threads).
+SCHEDULERS = ("sync", "synchronous", "single-threaded", "threads", "threading", "processes",
+              "multiprocessing", "distributed")
+
+
+def as_dask(value: Any, name: str, ndim: int, layout: str) -> Any:
+    """A NumPy or Dask array as a Dask array with ``ndim`` dimensions (``layout`` names them).
+
+    >>> as_dask(np.zeros((2, 4, 4)), "pre", 3, "(bands, rows, cols)").shape
+    (2, 4, 4)
+    """
+    import dask.array as da
+
+    if value is None or isinstance(value, (str, bytes, dict)) or not hasattr(value, "shape"):
+        raise TypeError(expected_message(name, f"a {layout} array (NumPy or Dask)", value,
+                                         "e.g. lazy_product(path) or a Raster's .data."))
+    if value.dtype.kind not in "biuf":
+        raise TypeError(expected_message(name, "an array of numbers", value))
+    if len(value.shape) != ndim:
+        raise ValueError(f"{name} must be {layout}; got shape {tuple(value.shape)}.")
+    return da.asarray(value)
+
+
+def check_band_names(band_names: Any, n_bands: int, needed: Sequence[str],
+                     name: str = "band_names") -> list[str]:
+    """Band names: one per band of the stack, including every band in ``needed``."""
+    if isinstance(band_names, str) or not hasattr(band_names, "__iter__"):
+        raise TypeError(expected_message(name, "a list of band names", band_names,
+                                         "e.g. ('B02', 'B03', 'B04', 'B08', 'B11', 'B12')."))
+    names = [str(b) for b in band_names]
+    if len(names) != n_bands:
+        raise ValueError(f"{name} names {len(names)} bands but the stack has {n_bands}: one name "
+                         "per band, in the stack's order.")
+    missing = [b for b in needed if b not in names]
+    if missing:
+        raise ValueError(f"{name} lacks {missing} (needed for NDVI: red B04, near-infrared B08); "
+                         f"got {names}. Use Sentinel-2 names, e.g. 'B04' not 'B4'.")
+    return names
+
+
+def check_reflectance_dtype(array: Any, name: str) -> None:
+    """Reflectance is stored as floats; integers are digital numbers (refused without reading)."""
+    if np.dtype(array.dtype).kind in "biu":
+        raise TypeError(f"{name} is an integer array ({array.dtype}): pass reflectance as floats "
+                        "(DN / 10000, or course_lib.data.sentinel2.dn_to_reflectance), not raw "
+                        "DN; lazy_product decodes study-area products for you.")
+
+
+def check_model(model: Any, n_bands: int, proba: bool = False) -> None:
+    """A fitted scikit-learn model that takes ``n_bands`` features per pixel."""
+    method = "predict_proba" if proba else "predict"
+    if not hasattr(model, method):
+        raise TypeError(expected_message("model", f"a fitted scikit-learn model (with "
+                                                  f".{method})", model,
+                                         "e.g. the CART of notebook 04 (classifier.estimator)."))
+    n_features = getattr(model, "n_features_in_", None)
+    if n_features is None:
+        raise ValueError("model is not fitted yet: fit it first (fit_pixel_classifier(...) or "
+                         "model.fit(X, y)).")
+    if n_features != n_bands:
+        raise ValueError(f"layers has {n_bands} bands but the model was trained on {n_features} "
+                         "features: pass the same bands, in the training order.")
+
+
+def check_window(window: Any, name: str = "window") -> int:
+    """An odd positive window size in pixels."""
+    value = validation.check_integer(window, name, minimum=1, fix="e.g. 3 for a 3 x 3 window.")
+    if value % 2 == 0:
+        raise ValueError(f"{name} must be odd (the window has a centre pixel); got {value}. "
+                         "E.g. 3 or 5.")
+    return value
+
+
+def check_cluster_args(n_workers: Any, memory_limit: Any, threads_per_worker: Any) -> None:
+    """Arguments of :func:`~course_lib.scaling.cluster.start_cluster`, before any process starts."""
+    from dask.utils import parse_bytes
+
+    if n_workers is not None:
+        validation.check_integer(n_workers, "n_workers", minimum=1,
+                                 fix="None picks suggested_workers() (1 on Binder).")
+    validation.check_integer(threads_per_worker, "threads_per_worker", minimum=1)
+    if isinstance(memory_limit, str) and memory_limit != "auto":
+        try:
+            parse_bytes(memory_limit)
+        except (ValueError, TypeError):
+            raise ValueError(expected_message("memory_limit", "a memory size", memory_limit,
+                                              "e.g. '1GB' or '800MB' per worker.")) from None
+    elif not isinstance(memory_limit, str) and memory_limit is not None:
+        validation.check_number(memory_limit, "memory_limit", minimum=0, min_inclusive=False,
+                                fix="Bytes, or a string such as '1GB'.")
+
+
+def check_scheduler(scheduler: Any) -> None:
+    """None or one of :data:`SCHEDULERS` (a Client object is accepted as it is)."""
+    if scheduler is None or not isinstance(scheduler, str):
+        return
+    if scheduler not in SCHEDULERS:
+        raise ValueError(f"scheduler must be None (the active Client) or one of {SCHEDULERS}; "
+                         f"got {describe(scheduler)}.")
