@@ -17,9 +17,11 @@ and returns ``True`` (right), ``False`` (wrong) or ``None`` (not answered yet).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from numbers import Real
 from typing import Any
+
+import numpy as np
 
 RIGHT = "✅ Right"
 WRONG = "❌ Not yet"
@@ -55,7 +57,8 @@ def check_number(answer: Any, expected: float, *, tol: float | None = None,
         True, False, or None when not answered yet.
 
     Raises:
-        ValueError: when ``expected`` is not a finite number (a broken question).
+        ValueError: when ``expected`` is not a finite number, or ``tol`` / ``rel`` are not
+            a non-negative number and a fraction (a broken question).
 
     >>> check_number(0.99, expected=0.9891, tol=0.005)
     ✅ Right: 0.99 (expected 0.9891 ± 0.005).
@@ -63,8 +66,18 @@ def check_number(answer: Any, expected: float, *, tol: float | None = None,
     >>> check_number(..., expected=3)
     ✏️  Not answered yet: replace ... with your answer and run the cell again.
     """
-    if not isinstance(expected, Real) or not math.isfinite(float(expected)):
+    if isinstance(expected, np.ndarray) and expected.ndim == 0:
+        expected = expected[()]
+    if isinstance(expected, bool) or not isinstance(expected, Real) or \
+            not math.isfinite(float(expected)):
         raise ValueError(f"expected must be a finite number; got {expected!r}")
+    if tol is not None and (isinstance(tol, bool) or not isinstance(tol, Real)
+                            or not math.isfinite(float(tol)) or tol < 0):
+        raise ValueError(f"tol must be a non-negative number (the allowed absolute "
+                         f"difference); got {tol!r}")
+    if rel is not None and (isinstance(rel, bool) or not isinstance(rel, Real)
+                            or not 0 < float(rel) <= 1):
+        raise ValueError(f"rel must be a fraction in (0, 1] (0.05 allows 5 %); got {rel!r}")
     if _unanswered(answer):
         print(UNANSWERED)
         return None
@@ -106,8 +119,17 @@ def check_choice(answer: Any, correct: str | Iterable[str], options: dict[str, s
     ❌ Not yet: a) accuracy is not the best choice.  Hint: Which one ignores TN?
     False
     """
-    keys = {k.lower(): v for k, v in options.items()}
-    right = {correct.lower()} if isinstance(correct, str) else {c.lower() for c in correct}
+    if not isinstance(options, Mapping) or not options:
+        raise TypeError(f"options must be a non-empty dict key -> option text, e.g. "
+                        f"{{'a': 'accuracy', 'b': 'MCC'}}; got {options!r}")
+    keys = {str(k).lower(): v for k, v in options.items()}
+    if isinstance(correct, str):
+        right = {correct.lower()}
+    elif isinstance(correct, Iterable) and correct and all(isinstance(c, str) for c in correct):
+        right = {c.lower() for c in correct}
+    else:
+        raise TypeError(f"correct must be an option's key (a string) or a list of keys; got "
+                        f"{correct!r}")
     missing = right - set(keys)
     if missing:
         raise ValueError(f"correct answer(s) {sorted(missing)} are not among the options "
@@ -130,7 +152,12 @@ def check_true_false(answer: Any, correct: bool, *, hint: str | None = None,
     >>> check_true_false(False, False, explain="0/0 is undefined.")
     ✅ Right: False. 0/0 is undefined.
     True
+
+    Raises:
+        TypeError: when ``correct`` is not True or False (a broken question).
     """
+    if not isinstance(correct, (bool, np.bool_)):
+        raise TypeError(f"correct must be True or False; got {correct!r}")
     if _unanswered(answer):
         print(UNANSWERED)
         return None

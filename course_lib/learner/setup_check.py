@@ -58,6 +58,11 @@ class Result:
 # --------------------------------------------------------------------------- components
 def check_python(version_info: tuple[int, ...] | None = None) -> Result:
     """The interpreter is at least ``MIN_PYTHON`` (3.10)."""
+    if version_info is not None and (
+            isinstance(version_info, str) or len(version_info) < 2
+            or not all(isinstance(v, int) for v in tuple(version_info)[:2])):
+        raise TypeError(f"version_info must be a tuple of ints such as (3, 11, 4) (like "
+                        f"sys.version_info); got {version_info!r}")
     version = tuple((version_info or sys.version_info)[:3])
     text = ".".join(map(str, version))
     if version[:2] >= MIN_PYTHON:
@@ -69,9 +74,17 @@ def check_python(version_info: tuple[int, ...] | None = None) -> Result:
 def course_requirements(pyproject: Path | None = None) -> list[str]:
     """The course's runtime requirements (PEP 508 strings) from ``pyproject.toml``.
 
-    Falls back to the installed ``course_lib`` metadata when the file is not there (a
-    non-editable install) or Python lacks ``tomllib`` (3.10).
+    Falls back to the installed ``course_lib`` metadata when the repository's file is not
+    there (a non-editable install) or Python lacks ``tomllib`` (3.10); a ``pyproject`` given
+    explicitly must exist.
     """
+    if pyproject is not None:
+        if not isinstance(pyproject, (str, os.PathLike)):
+            raise TypeError(f"pyproject must be a path to pyproject.toml; got {pyproject!r}")
+        pyproject = Path(pyproject)
+        if not pyproject.is_file():
+            raise FileNotFoundError(f"pyproject: {pyproject} does not exist; pass the course's "
+                                    "pyproject.toml (or nothing, for the repository's).")
     pyproject = pyproject or REPO_ROOT / "pyproject.toml"
     try:
         import tomllib
@@ -95,12 +108,22 @@ def check_packages(requirements: Iterable[str] | None = None,
         installed_version: looks a distribution's version up (default
             ``importlib.metadata.version``); tests pass a fake one.
     """
-    from packaging.requirements import Requirement
+    from packaging.requirements import InvalidRequirement, Requirement
     from packaging.version import InvalidVersion, Version
 
+    if installed_version is not None and not callable(installed_version):
+        raise TypeError(f"installed_version must be a function name -> version (e.g. "
+                        f"importlib.metadata.version); got {installed_version!r}")
     lookup = installed_version or _installed_version
-    reqs = [Requirement(r) for r in (course_requirements() if requirements is None
-                                     else requirements)]
+    if isinstance(requirements, str):
+        requirements = [requirements]               # one requirement, not its letters
+    reqs = []
+    for text in (course_requirements() if requirements is None else requirements):
+        try:
+            reqs.append(Requirement(text))
+        except (InvalidRequirement, TypeError) as err:
+            raise ValueError(f"requirements: {text!r} is not a requirement such as "
+                             f"'numpy>=1.26' ({err})") from None
     reqs = [r for r in reqs if r.marker is None or r.marker.evaluate()]
     missing, old = [], []
     for req in reqs:
@@ -187,7 +210,9 @@ def check_widgets(search_dirs: Iterable[Path] | None = None) -> Result:
         return Result("widgets", False, "ipywidgets is not installed", fix)
     if int(ipywidgets.split(".")[0]) < 8:
         return Result("widgets", False, f"ipywidgets {ipywidgets} is older than 8", fix)
-    dirs = list(search_dirs) if search_dirs is not None else labextension_dirs()
+    if isinstance(search_dirs, (str, os.PathLike)):
+        search_dirs = [search_dirs]                 # one folder, not its letters
+    dirs = [Path(d) for d in search_dirs] if search_dirs is not None else labextension_dirs()
     for folder in dirs:
         package = folder / WIDGETS_LABEXTENSION / "package.json"
         if package.exists():
@@ -249,6 +274,13 @@ def available_memory_mb() -> float:
 
 def check_memory(free_mb: float | None = None, need_mb: float = MIN_FREE_MB) -> Result:
     """At least ``need_mb`` of memory is free for a notebook's kernel."""
+    for name, value in (("free_mb", free_mb), ("need_mb", need_mb)):
+        if value is None and name == "free_mb":
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value \
+                or value < 0 or (name == "need_mb" and value == 0):
+            kind = "positive" if name == "need_mb" else "non-negative"
+            raise ValueError(f"{name} must be a {kind} number of megabytes; got {value!r}")
     free = available_memory_mb() if free_mb is None else free_mb
     if free >= need_mb:
         return Result("memory", True, f"{free / 1024:.1f} GB free (a notebook needs up to "
@@ -280,7 +312,13 @@ def run_checks(components: Iterable[str] | None = None, *, generate: bool = True
         The results, in order; ``all(r.ok for r in results)`` is the verdict.
     """
     out = out or sys.stdout
+    if not hasattr(out, "write"):
+        raise TypeError(f"out must be a stream with .write (e.g. sys.stdout or io.StringIO()); "
+                        f"got {out!r}. To save to a file: with open('log.txt', 'w') as f: "
+                        "run_checks(out=f)")
     checks = _checks(generate)
+    if isinstance(components, str):
+        components = [components]                   # one component, not its letters
     names = list(components) if components is not None else list(COMPONENTS)
     unknown = [n for n in names if n not in checks]
     if unknown:
@@ -305,6 +343,11 @@ def run_checks(components: Iterable[str] | None = None, *, generate: bool = True
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``./course check [COMPONENT ...] [--no-generate]``; returns the exit code."""
+    if isinstance(argv, str):
+        import shlex
+
+        argv = shlex.split(argv)                     # "python memory", not its letters
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("components", nargs="*", metavar="COMPONENT",
                         help=f"any of {', '.join(COMPONENTS)} (default: all)")
