@@ -98,7 +98,8 @@ def test_subset_from_local_archive_records_checksums(archive, tmp_path):
     assert l4s.verify_registry(out) == 4
     # a corrupted file is caught on the next load
     path = out / "img" / "image_2.h5"
-    path.write_bytes(path.read_bytes()[:-1] + b"\0")
+    data = path.read_bytes()
+    path.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))      # one byte changed
     with pytest.raises(ValueError, match="Checksum mismatch"):
         l4s.load_patches(out)
 

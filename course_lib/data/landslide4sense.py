@@ -21,12 +21,18 @@ every member is checked on reading, and the SHA-256 of each file is recorded in 
 beside it and checked again on every later load. :func:`download_archive` fetches a whole
 archive through pooch with the MD5 Zenodo publishes (where it publishes one).
 
+Made-up patches: :func:`write_example_patches` writes patches in the real format for tests
+and offline use, and marks every file with the HDF5 attribute :data:`MADE_UP_ATTRIBUTE`.
+:func:`load_patches` reports them (``Patches.made_up``) and refuses a folder that mixes
+made-up and real patches, :func:`download_subset` refuses to download into a folder of
+made-up patches, and :func:`write_example_patches` never writes over a real patch (nor into a
+folder holding other files unless ``overwrite=True``), so made-up data cannot pass for real.
+
 Examples:
-    >>> import tempfile
-    >>> folder = write_example_patches(tempfile.mkdtemp(), n=3, seed=1)
+    >>>     >>> folder = write_example_patches(tempfile.mkdtemp(), n=3, seed=1)
     >>> patches = load_patches(folder)
-    >>> patches.images.shape, patches.masks.shape, patches.band_names[-3:]
-    ((3, 128, 128, 14), (3, 128, 128), ('B12', 'slope', 'DEM'))
+    >>> patches.images.shape, patches.masks.shape, patches.band_names[-3:], patches.made_up
+    ((3, 128, 128, 14), (3, 128, 128), ('B12', 'slope', 'DEM'), True)
 """
 
 from __future__ import annotations
@@ -45,7 +51,10 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from course_lib import validation
+from course_lib.data.atomic import atomic_write
 from course_lib.data.chips import Chip
+from course_lib.validation import CorruptFileError, describe, expected_message
 
 #: The 14 bands of a patch, in file order: Sentinel-2 B1-B12 without B8A, then slope and DEM.
 BAND_NAMES: tuple[str, ...] = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B09",
@@ -68,6 +77,12 @@ ARCHIVES = {"train": ("TrainData.zip", "md5:408f09247e3dd256458bc2f6e9edbffb"),
 SPLIT_SIZES = {"train": 3799, "validation": 245, "test": 800}
 REGISTRY = "registry.json"
 
+#: HDF5 attribute marking a patch written by :func:`write_example_patches` (not real data).
+MADE_UP_ATTRIBUTE = "course_lib_made_up"
+MADE_UP_NOTE = ("made-up patch in the Landslide4Sense format, written by "
+                "course_lib.data.landslide4sense.write_example_patches: not real data, never "
+                "score a model on it as if it were")
+
 _IMAGE_RE = re.compile(r"(?:^|/)image_(\d+)\.h5$")
 _MASK_RE = re.compile(r"(?:^|/)mask_(\d+)\.h5$")
 
@@ -82,6 +97,7 @@ class Patches:
         names: the patch file stems, e.g. ``image_17``.
         band_names: one name per band (default :data:`BAND_NAMES`).
         normalised: True once :func:`normalise` was applied.
+        made_up: True for patches of :func:`write_example_patches` (not real data).
     """
 
     images: np.ndarray
@@ -89,15 +105,29 @@ class Patches:
     names: tuple[str, ...]
     band_names: tuple[str, ...] = BAND_NAMES
     normalised: bool = False
+    made_up: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.images, np.ndarray):
+            raise TypeError(expected_message("images", "a numpy array (N, rows, cols, bands)",
+                                             self.images, "e.g. np.stack(list_of_patches)."))
+        for field_name in ("names", "band_names"):
+            if isinstance(getattr(self, field_name), str):
+                raise TypeError(f"{field_name} must be a list of names; got the string "
+                                f"{getattr(self, field_name)!r}. E.g. ['image_1'].")
         self.names, self.band_names = tuple(self.names), tuple(self.band_names)
         if self.images.ndim != 4 or self.images.shape[-1] != len(self.band_names):
             raise ValueError(f"images must be (N, rows, cols, {len(self.band_names)}) for bands "
                              f"{self.band_names}; got shape {self.images.shape}.")
-        if self.masks is not None and self.masks.shape != self.images.shape[:3]:
-            raise ValueError(f"masks of shape {self.masks.shape} do not match images "
-                             f"{self.images.shape[:3]}.")
+        if self.masks is not None:
+            self.masks = np.asarray(self.masks)
+            if self.masks.shape != self.images.shape[:3]:
+                raise ValueError(f"masks of shape {self.masks.shape} do not match images "
+                                 f"{self.images.shape[:3]}.")
+            if not np.isin(np.unique(self.masks), (0, 1)).all():
+                raise ValueError(f"masks must hold 0 and 1 (1 = landslide); got values "
+                                 f"{np.unique(self.masks)[:5].tolist()}. A 0/255 mask: "
+                                 "(masks > 0).astype(np.uint8).")
         if len(self.names) != len(self.images):
             raise ValueError(f"{len(self.names)} names for {len(self.images)} patches.")
 
@@ -106,12 +136,16 @@ class Patches:
 
     def band(self, name: str) -> np.ndarray:
         """One band of every patch, ``(N, 128, 128)``."""
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a band name such as 'B04' (one of "
+                            f"{list(self.band_names)}); got {describe(name)}.")
         if name not in self.band_names:
             raise KeyError(f"No band {name!r}; these patches have {list(self.band_names)}.")
         return self.images[..., self.band_names.index(name)]
 
     def select(self, names: Sequence[str]) -> "Patches":
-        """The same patches with only the named bands, in that order."""
+        """The same patches with only the named bands, in that order (one name: one band)."""
+        names = [names] if isinstance(names, str) else list(names)
         missing = [n for n in names if n not in self.band_names]
         if missing:
             raise KeyError(f"No bands {missing}; these patches have {list(self.band_names)}.")
@@ -134,40 +168,69 @@ def normalise(images: np.ndarray, band_names: Sequence[str] = BAND_NAMES) -> np.
     >>> float(np.abs(normalise(x)).max())
     0.0
     """
-    images = np.asarray(images, dtype=np.float32)
+    images = validation.as_array(images, "images", min_ndim=1,
+                                 fix="Band-last patches (..., rows, cols, bands).")
+    images = images.astype(np.float32, copy=False)
+    band_names = [band_names] if isinstance(band_names, str) else list(band_names)
     unknown = [b for b in band_names if b not in BAND_NAMES]
     if unknown:
         raise ValueError(f"No published statistics for bands {unknown}; the Landslide4Sense "
                          f"bands are {BAND_NAMES}.")
     if images.shape[-1] != len(band_names):
+        first = images.ndim >= 3 and len(band_names) in images.shape[:-1]
         raise ValueError(f"The last axis has {images.shape[-1]} bands but band_names names "
-                         f"{len(band_names)}; pass band-last arrays (..., rows, cols, bands).")
+                         f"{len(band_names)}; pass band-last arrays (..., rows, cols, bands)"
+                         + (": these look bands-first, use np.moveaxis(images, 1, -1)."
+                            if first else "."))
     index = [BAND_NAMES.index(b) for b in band_names]
     return (images - BAND_MEANS[index]) / BAND_STDS[index]
 
 
 def normalise_patches(patches: Patches) -> Patches:
     """A copy of ``patches`` standardised with :func:`normalise` (refuses to do it twice)."""
+    _check_patches(patches)
     if patches.normalised:
         raise ValueError("These patches are already normalised.")
     return replace(patches, images=normalise(patches.images, patches.band_names),
                    normalised=True)
 
 
+def _check_patches(patches: object) -> None:
+    if not isinstance(patches, Patches):
+        raise TypeError(expected_message("patches", "a Patches object", patches,
+                                         "Read them with load_patches(folder)."))
+
+
 # ----------------------------------------------------------------------------- reading files
-def _read_h5(path: Path, key: str) -> np.ndarray:
+def _open_h5(path: Path):
     import h5py
 
-    with h5py.File(path, "r") as f:
+    try:
+        return h5py.File(path, "r")
+    except OSError as err:
+        raise CorruptFileError(f"{path} is not a readable HDF5 file ({err}): a damaged download "
+                               "or another format. Delete it and download it again.") from err
+
+
+def _read_h5(path: Path, key: str) -> np.ndarray:
+    path = validation.check_path(path, "path", must_exist=True)
+    with _open_h5(path) as f:
         if key not in f:
             raise KeyError(f"{path} has no dataset {key!r} (it has {list(f.keys())}); "
                            f"Landslide4Sense images use 'img' and masks 'mask'.")
         return f[key][()]
 
 
+def is_made_up(path: str | os.PathLike) -> bool:
+    """True if the HDF5 file carries :data:`MADE_UP_ATTRIBUTE` (a made-up example patch)."""
+    path = validation.check_path(path, "path", must_exist=True)
+    with _open_h5(path) as f:
+        return MADE_UP_ATTRIBUTE in f.attrs
+
+
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """One image patch as float32 ``(128, 128, 14)``, checked against the published format."""
-    data = np.asarray(_read_h5(Path(path), "img"), dtype=np.float32)
+    data = np.asarray(_read_h5(path, "img"), dtype=np.float32)
     if data.ndim != 3 or data.shape[-1] != len(BAND_NAMES):
         raise ValueError(f"{path}: 'img' has shape {data.shape}; Landslide4Sense images are "
                          f"(128, 128, 14) with bands {BAND_NAMES}.")
@@ -176,7 +239,7 @@ def read_image(path: str | os.PathLike) -> np.ndarray:
 
 def read_mask(path: str | os.PathLike) -> np.ndarray:
     """One mask patch as uint8 ``(128, 128)`` of 0 and 1."""
-    data = np.asarray(_read_h5(Path(path), "mask"))
+    data = np.asarray(_read_h5(path, "mask"))
     if data.ndim != 2:
         raise ValueError(f"{path}: 'mask' has shape {data.shape}; expected (rows, cols).")
     values = np.unique(data)
@@ -192,7 +255,7 @@ def _index_of(path: Path, pattern: re.Pattern) -> int | None:
 
 def find_pairs(folder: str | os.PathLike) -> list[tuple[Path, Path | None]]:
     """``(image, mask or None)`` paths under ``folder`` (searched recursively), by patch number."""
-    folder = Path(folder)
+    folder = validation.check_path(folder, "folder")
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder} is not a folder of Landslide4Sense patches.")
     images = {_index_of(p, _IMAGE_RE): p for p in folder.rglob("image_*.h5")}
@@ -213,7 +276,14 @@ def load_patches(folder: str | os.PathLike, limit: int | None = None,
         require_masks: raise if an image has no mask (False: ``masks`` is None when no image
             has one, as for the unlabelled validation and test splits).
         verify: check each file's SHA-256 against the folder's registry, when there is one.
+
+    Returns:
+        :class:`Patches`; ``made_up`` is True when they are :func:`write_example_patches`'s
+        (a folder mixing made-up and real patches is refused).
     """
+    if limit is not None:
+        limit = validation.check_integer(limit, "limit", minimum=1,
+                                         fix="None reads every patch.")
     pairs = find_pairs(folder)[:limit]
     if verify:
         verify_registry(folder)
@@ -221,9 +291,16 @@ def load_patches(folder: str | os.PathLike, limit: int | None = None,
     if missing and (require_masks or len(missing) < len(pairs)):
         raise FileNotFoundError(f"No mask for {missing[:5]}{'...' if len(missing) > 5 else ''} "
                                 f"in {folder}; pass require_masks=False for unlabelled splits.")
+    made_up = {path.name: is_made_up(path) for pair in pairs for path in pair if path}
+    if len(set(made_up.values())) > 1:
+        fake = sorted(n for n, m in made_up.items() if m)
+        raise ValueError(f"{folder} mixes made-up patches (e.g. {fake[:3]}, written by "
+                         "write_example_patches) with real ones: scores on such a set would "
+                         "pass made-up data for real. Keep them in separate folders.")
     images = np.stack([read_image(img) for img, _ in pairs])
     masks = None if missing else np.stack([read_mask(mask) for _, mask in pairs])
-    return Patches(images=images, masks=masks, names=tuple(img.stem for img, _ in pairs))
+    return Patches(images=images, masks=masks, names=tuple(img.stem for img, _ in pairs),
+                   made_up=any(made_up.values()))
 
 
 def training_arrays(patches: Patches, bands: Sequence[str] | None = None,
@@ -231,6 +308,7 @@ def training_arrays(patches: Patches, bands: Sequence[str] | None = None,
     """``(x, y)`` for a Keras segmentation model: x float32 ``(N, 128, 128, C)``, y float32
     ``(N, 128, 128, 1)`` of 0/1, standardised with the authors' statistics unless told not to.
     """
+    _check_patches(patches)
     if patches.masks is None:
         raise ValueError("These patches have no masks (an unlabelled split); training needs "
                          "the training split.")
@@ -241,32 +319,63 @@ def training_arrays(patches: Patches, bands: Sequence[str] | None = None,
 
 
 # ----------------------------------------------------------------------------- writing files
-def _write_h5(path: Path, key: str, data: np.ndarray) -> None:
+def _write_h5(path: Path, key: str, data: np.ndarray, *, overwrite: bool = False,
+              made_up: bool = False) -> None:
+    """Write one dataset atomically (:func:`~course_lib.data.atomic.atomic_write`)."""
     import h5py
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".h5")
-    os.close(fd)
-    try:
+    with atomic_write(path, overwrite=overwrite, suffix=".h5") as tmp:
         with h5py.File(tmp, "w") as f:
             f.create_dataset(key, data=data)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+            if made_up:
+                f.attrs[MADE_UP_ATTRIBUTE] = MADE_UP_NOTE
 
 
 def write_example_patches(folder: str | os.PathLike, n: int = 8, seed: int = 2019,
-                          size: int = PATCH_SIZE) -> Path:
+                          size: int = PATCH_SIZE, *, overwrite: bool = False) -> Path:
     """Write ``n`` **made-up** patches in the Landslide4Sense file format (for tests and offline).
 
     ``folder/img/image_N.h5`` (``img``: float64 ``(size, size, 14)``, values spread like the
     normalised published statistics) and ``folder/mask/mask_N.h5`` (``mask``: uint8, one
     elongated landslide per patch, darker in the visible bands and brighter in B12). Nothing
-    here is real data; it only has the real format.
+    here is real data; it only has the real format, and every file carries the attribute
+    :data:`MADE_UP_ATTRIBUTE` so it is never taken for real.
+
+    Args:
+        folder: an empty (or new) folder.
+        n: number of patches.
+        seed: random seed.
+        size: rows = columns of each patch (at least 16).
+        overwrite: write into a folder that holds other files, replacing earlier made-up
+            patches of the same names. A real patch (a file without the made-up mark) is
+            never replaced.
+
+    Raises:
+        FileExistsError: the folder holds other files and ``overwrite`` is False, or a real
+            patch has one of the names to write.
     """
-    if n < 1:
-        raise ValueError(f"n must be at least 1; got {n}.")
-    folder = Path(folder)
+    folder = validation.check_path(folder, "folder")
+    n = validation.check_integer(n, "n", minimum=1)
+    size = validation.check_integer(size, "size", minimum=16,
+                                    fix=f"Real patches are {PATCH_SIZE} x {PATCH_SIZE}.")
+    validation.check_integer(seed, "seed", minimum=0)
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"folder: {folder} is a file, not a folder. Pass a new or empty "
+                              "folder, e.g. Path(tempfile.mkdtemp()).")
+    targets = [folder / sub / f"{kind}_{i}.h5" for i in range(1, n + 1)
+               for sub, kind in (("img", "image"), ("mask", "mask"))]
+    real = [t for t in targets if t.exists() and not _made_up_file(t)]
+    if real:
+        raise FileExistsError(
+            f"{folder} holds real (or unmarked) patches with the names to write, e.g. "
+            f"{real[0].relative_to(folder)}: made-up patches never replace them, even with "
+            "overwrite=True. Write the examples into a new, empty folder.")
+    others = [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
+    if others and not overwrite:
+        raise FileExistsError(
+            f"folder {folder} is not empty ({len(others)} files, e.g. "
+            f"{others[0].relative_to(folder)}); nothing was written. Write the made-up patches "
+            "into a new, empty folder, or pass overwrite=True to replace earlier made-up ones.")
     (folder / "img").mkdir(parents=True, exist_ok=True)
     (folder / "mask").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -280,14 +389,26 @@ def write_example_patches(folder: str | os.PathLike, n: int = 8, seed: int = 201
         mask = ((along / (size / 4)) ** 2 + (across / (size / 16)) ** 2 <= 1).astype(np.uint8)
         image[mask == 1, 1:8] -= 0.8 * BAND_STDS[1:8]          # bare soil: less vegetation
         image[mask == 1, 11] += 0.8 * BAND_STDS[11]
-        _write_h5(folder / "img" / f"image_{i}.h5", "img", image.astype(np.float64))
-        _write_h5(folder / "mask" / f"mask_{i}.h5", "mask", mask)
+        _write_h5(folder / "img" / f"image_{i}.h5", "img", image.astype(np.float64),
+                  overwrite=True, made_up=True)
+        _write_h5(folder / "mask" / f"mask_{i}.h5", "mask", mask, overwrite=True, made_up=True)
     return folder
+
+
+def _made_up_file(path: Path) -> bool:
+    """True for a readable HDF5 file with the made-up mark (an unreadable one counts as real)."""
+    try:
+        return is_made_up(path)
+    except (OSError, KeyError):
+        return False
 
 
 # ----------------------------------------------------------------------------- checksums
 def sha256(path: str | os.PathLike) -> str:
     """Hex SHA-256 of a file."""
+    path = validation.check_path(path, "path", must_exist=True)
+    if not path.is_file():
+        raise IsADirectoryError(f"path: {path} is a folder; sha256 needs a file.")
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -297,14 +418,22 @@ def sha256(path: str | os.PathLike) -> str:
 
 def _read_registry(folder: Path) -> dict[str, dict]:
     path = folder / REGISTRY
-    return json.loads(path.read_text()) if path.exists() else {}
+    if not path.exists():
+        return {}
+    try:
+        registry = json.loads(path.read_text())
+        if not isinstance(registry, dict) or not all(
+                isinstance(v, dict) and "sha256" in v for v in registry.values()):
+            raise ValueError("not a table of files and their sha256")
+    except ValueError as err:
+        raise CorruptFileError(f"{path} is damaged ({err}). Delete it: the next "
+                               "download_subset into this folder writes a new one.") from err
+    return registry
 
 
 def _write_registry(folder: Path, registry: dict[str, dict]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".registry-", suffix=".json")
-    with os.fdopen(fd, "w") as f:
-        json.dump(registry, f, indent=1, sort_keys=True)
-    os.replace(tmp, folder / REGISTRY)
+    with atomic_write(folder / REGISTRY, overwrite=True, suffix=".json") as tmp:
+        tmp.write_text(json.dumps(registry, indent=1, sort_keys=True))
 
 
 def verify_registry(folder: str | os.PathLike) -> int:
@@ -313,7 +442,7 @@ def verify_registry(folder: str | os.PathLike) -> int:
     Returns the number of files checked (0 without a registry). Raises ``ValueError`` naming
     the corrupt files and how to fix it (delete them and download again).
     """
-    folder = Path(folder)
+    folder = validation.check_path(folder, "folder", must_exist=True)
     registry = _read_registry(folder)
     bad = [name for name, entry in registry.items()
            if (folder / name).exists() and sha256(folder / name) != entry["sha256"]]
@@ -334,6 +463,9 @@ class HTTPRangeFile(io.RawIOBase):
     def __init__(self, url: str, session=None, timeout: float = 60.0) -> None:
         import requests
 
+        if not isinstance(url, str) or urlparse(url).scheme not in ("http", "https"):
+            raise ValueError(expected_message("url", "an http(s) URL", url,
+                                              "e.g. the Zenodo record's file URL."))
         self.url, self.timeout = url, timeout
         self.session = session or requests.Session()
         # One byte, to learn the size from Content-Range (works where HEAD is not allowed).
@@ -386,7 +518,14 @@ def _open_archive(url: str) -> zipfile.ZipFile:
     """A ZipFile over a local path, a ``file://`` URL or an HTTP(S) URL (range requests)."""
     parsed = urlparse(url)
     if parsed.scheme in ("", "file"):
-        return zipfile.ZipFile(parsed.path if parsed.scheme else url)
+        local = Path(parsed.path if parsed.scheme else url)
+        if not local.is_file():
+            raise FileNotFoundError(f"url: {local} does not exist (a local archive was given).")
+        try:
+            return zipfile.ZipFile(local)
+        except zipfile.BadZipFile as err:
+            raise ValueError(f"url: {local} is not a zip archive ({err}); pass the "
+                             "Landslide4Sense archive, e.g. TrainData.zip.") from err
     raw = HTTPRangeFile(url)
     return zipfile.ZipFile(io.BufferedReader(raw, buffer_size=1 << 20))
 
@@ -402,6 +541,9 @@ def _check_online(url: str, what: str) -> None:
 
 def archive_members(archive: zipfile.ZipFile) -> dict[int, dict[str, str]]:
     """``{N: {"image": member, "mask": member}}`` for the patches listed in a zip."""
+    if not isinstance(archive, zipfile.ZipFile):
+        raise TypeError(expected_message("archive", "an open zipfile.ZipFile", archive,
+                                         "e.g. zipfile.ZipFile('TrainData.zip')."))
     found: dict[int, dict[str, str]] = {}
     for name in archive.namelist():
         for kind, pattern in (("image", _IMAGE_RE), ("mask", _MASK_RE)):
@@ -419,6 +561,11 @@ class ZipMemberDownloader:
     """
 
     def __init__(self, archive: zipfile.ZipFile, member: str) -> None:
+        if not isinstance(archive, zipfile.ZipFile):
+            raise TypeError(expected_message("archive", "an open zipfile.ZipFile", archive))
+        if member not in archive.namelist():
+            raise ValueError(f"member {member!r} is not in the archive; it lists e.g. "
+                             f"{archive.namelist()[:3]}.")
         self.archive, self.member = archive, member
 
     def __call__(self, url: str, output_file, pooch_instance=None, check_only: bool = False):
@@ -436,6 +583,7 @@ def default_folder(split: str) -> Path:
     """Where downloads go: ``cache_dir()/landslide4sense/<split>``."""
     from course_lib.config import cache_dir
 
+    validation.check_choice(split, "split", tuple(ARCHIVES))
     return cache_dir() / "landslide4sense" / split
 
 
@@ -471,9 +619,26 @@ def download_subset(n: int = 16, split: str = "train", indices: Iterable[int] | 
 
     if split not in ARCHIVES:
         raise ValueError(f"split must be one of {list(ARCHIVES)}; got {split!r}.")
-    url = url or ZENODO_URL.format(name=ARCHIVES[split][0])
+    if indices is None:
+        n = validation.check_integer(n, "n", minimum=1, fix="The number of patches to fetch.")
+    else:
+        if isinstance(indices, (str, bytes)) or not hasattr(indices, "__iter__"):
+            raise TypeError(expected_message("indices", "a list of patch numbers", indices,
+                                             "e.g. [12, 40] for image_12.h5 and image_40.h5."))
+        indices = [validation.check_integer(i, "indices", minimum=0) for i in indices]
+    validation.check_integer(seed, "seed", minimum=0)
+    if url is not None and not isinstance(url, (str, os.PathLike)):
+        raise TypeError(expected_message("url", "a URL or a local path", url))
+    url = str(url) if url is not None else ZENODO_URL.format(name=ARCHIVES[split][0])
+    folder = validation.check_path(folder, "folder") if folder is not None else \
+        default_folder(split)
+    fake = [p for p in folder.rglob("*.h5") if _made_up_file(p)] if folder.is_dir() else []
+    if fake:
+        raise FileExistsError(
+            f"folder {folder} holds made-up patches (e.g. {fake[0].relative_to(folder)}, "
+            "written by write_example_patches): real downloads must not mix with them (files "
+            "already there are not fetched again). Download into another folder.")
     _check_online(url, what=f"the Landslide4Sense {split} patches")
-    folder = Path(folder) if folder is not None else default_folder(split)
     folder.mkdir(parents=True, exist_ok=True)
     with _open_archive(url) as archive:
         members = archive_members(archive)
@@ -482,8 +647,6 @@ def download_subset(n: int = 16, split: str = "train", indices: Iterable[int] | 
         labelled = sorted(i for i, m in members.items() if "mask" in m and "image" in m)
         pool = labelled or sorted(i for i, m in members.items() if "image" in m)
         if indices is None:
-            if not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"n must be a positive int; got {n!r}.")
             rng = np.random.default_rng(seed)
             chosen = sorted(rng.choice(pool, size=min(n, len(pool)), replace=False).tolist())
         else:
@@ -520,6 +683,7 @@ def download_archive(split: str = "validation", folder: str | os.PathLike | None
     """
     import pooch
 
+    validation.check_choice(split, "split", tuple(ARCHIVES))
     if split not in ARCHIVES:
         raise ValueError(f"split must be one of {list(ARCHIVES)}; got {split!r}.")
     name, known_hash = ARCHIVES[split]
@@ -538,6 +702,7 @@ def to_chips(patches: Patches, bands: Sequence[str] | None = None) -> list:
     the training chips, or pass patches already normalised with :func:`normalise_patches`) and
     its mask; the group is the patch name (Landslide4Sense patches carry no coordinates).
     """
+    _check_patches(patches)
     if patches.masks is None:
         raise ValueError("These patches have no masks (an unlabelled split); chips need masks.")
     chosen = patches.select(bands) if bands else patches

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 import socket
+from typing import Any
 
 #: Hosts the course's online loaders use (checked on port 443).
 DEFAULT_HOST = "zenodo.org"
@@ -48,12 +49,31 @@ def offline_forced() -> bool:
     return os.environ.get("COURSE_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _check_endpoint(host: Any, port: Any, timeout: Any) -> None:
+    """A host name (not a URL), a TCP port and a positive timeout, or a clear error."""
+    if not isinstance(host, str) or not host.strip():
+        raise TypeError(f"host must be a host name such as 'zenodo.org'; got {host!r}.")
+    if "://" in host or "/" in host or " " in host.strip():
+        from urllib.parse import urlparse
+
+        name = urlparse(host if "://" in host else f"//{host}").hostname
+        raise ValueError(f"host must be a host name such as 'zenodo.org', not a URL; got "
+                         f"{host!r}." + (f" Use host={name!r}." if name else ""))
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ValueError(f"port must be a TCP port number (1-65535, 443 for HTTPS); got "
+                         f"{port!r}.")
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
+            not 0 < timeout < float("inf"):
+        raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}.")
+
+
 def network_available(host: str = DEFAULT_HOST, port: int = 443, timeout: float = 3.0) -> bool:
     """True if a TCP connection to ``host:port`` opens within ``timeout`` seconds.
 
     Cheap (no data is sent) and safe to call in a notebook's first cell. Always False when
     ``COURSE_OFFLINE`` is set.
     """
+    _check_endpoint(host, port, timeout)
     if offline_forced():
         return False
     try:
@@ -73,6 +93,7 @@ def require_network(host: str = DEFAULT_HOST, what: str = "this download", port:
         port: TCP port to try (443 for HTTPS).
         timeout: seconds to wait.
     """
+    _check_endpoint(host, port, timeout)
     if offline_forced():
         reason = "COURSE_OFFLINE is set"
     else:
