@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import numbers
 from dataclasses import asdict, dataclass, fields
 
 from course_lib.config import DEFAULT_SEED
@@ -11,6 +13,10 @@ from course_lib.data.cache import STAGE_VERSIONS
 
 #: Landslides the paper mapped in its 10 x 10 km-ish study area (Ganerød et al. 2023).
 PAPER_LANDSLIDES = 120
+
+#: The largest useful ``cloud_cover``: the clearest date's cloud fraction is 0.08
+#: (:data:`course_lib.simulator.sentinel2.S2_CLOUD_FRACTION`), so at 12.5 every date is overcast.
+MAX_CLOUD_COVER = 12.5
 
 #: The generator's version (:data:`course_lib.data.cache.STAGE_VERSIONS`), part of
 #: :meth:`StudyAreaParams.short_hash`, so a new generator never reuses an old world's files.
@@ -60,23 +66,35 @@ class StudyAreaParams:
     origin_y: float = 6822000.0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.seed, int) or self.seed < 0:
+        for name in ("seed", "size", "n_landslides"):     # numpy ints become plain ints
+            value = getattr(self, name)
+            if isinstance(value, numbers.Integral) and not isinstance(value, (bool, int)):
+                object.__setattr__(self, name, int(value))
+        if not _is_int(self.seed) or self.seed < 0:
             raise ValueError(f"seed must be a non-negative int; got {self.seed!r}.")
-        if not isinstance(self.size, int) or not 64 <= self.size <= 4096:
+        if not _is_int(self.size) or not 64 <= self.size <= 4096:
             raise ValueError(f"size must be an int between 64 and 4096 pixels; got {self.size!r}.")
-        if not self.resolution > 0:
-            raise ValueError(f"resolution must be positive metres; got {self.resolution}.")
-        if self.n_landslides is not None and (not isinstance(self.n_landslides, int)
+        if self.n_landslides is not None and (not _is_int(self.n_landslides)
                                               or self.n_landslides < 0):
             raise ValueError(f"n_landslides must be None (scale with the area) or an int >= 0; "
                              f"got {self.n_landslides!r}.")
-        for name in ("landslide_size_scale", "speckle_looks"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0; got {getattr(self, name)}.")
+        for name in ("resolution", "landslide_size_scale", "speckle_looks"):
+            if not _is_number(getattr(self, name)) or not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be a positive number; got "
+                                 f"{getattr(self, name)!r}.")
         for name in ("cloud_cover", "snow_cover", "sar_landslide_contrast",
                      "terrain_overcorrection"):
-            if not getattr(self, name) >= 0:
-                raise ValueError(f"{name} must be >= 0; got {getattr(self, name)}.")
+            if not _is_number(getattr(self, name)) or not getattr(self, name) >= 0:
+                raise ValueError(f"{name} must be a number >= 0; got {getattr(self, name)!r}.")
+        if self.cloud_cover > MAX_CLOUD_COVER:
+            raise ValueError(f"cloud_cover multiplies each date's cloud fraction (1 = the shipped "
+                             f"summer, 2 = twice as cloudy), it is not a percent; got "
+                             f"{self.cloud_cover!r}. At {MAX_CLOUD_COVER} every date is already "
+                             "overcast.")
+        for name in ("origin_x", "origin_y"):
+            if not _is_number(getattr(self, name)):
+                raise ValueError(f"{name} must be a number (UTM 32N metres); got "
+                                 f"{getattr(self, name)!r}.")
 
     @property
     def scale(self) -> float:
@@ -116,3 +134,13 @@ class StudyAreaParams:
         """Parameters from a dict, ignoring unknown keys (e.g. read from metadata.json)."""
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in values.items() if k in names})
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: object) -> bool:
+    """A finite real number (not a bool, not a string)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and \
+        math.isfinite(float(value))

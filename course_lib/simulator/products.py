@@ -39,7 +39,9 @@ import shapely
 from affine import Affine
 from rasterio.crs import CRS
 
+from course_lib import validation
 from course_lib.clouds import clear_sky_mask
+from course_lib.data.atomic import atomic_write
 from course_lib.data.cache import stage_folder
 from course_lib.data.raster import Raster
 from course_lib.sar import layover_shadow_masks, range_slope_angle
@@ -136,7 +138,10 @@ def generate_study_area(params: StudyAreaParams | None = None, *, progress: bool
     """
     from tqdm.auto import tqdm
 
-    params = params or StudyAreaParams()
+    params = _check_params(params)
+    if sink is not None and not callable(sink):
+        raise TypeError(f"sink must be a function sink(name, product) (or None to keep the "
+                        f"products in memory); got {validation.describe(sink)}.")
     n, res = params.size, params.resolution
     transform = Affine(res, 0.0, params.origin_x, 0.0, -res, params.origin_y)
     out: dict[str, Any] = _Products(sink)
@@ -378,8 +383,51 @@ def _jsonable(value):
     return value
 
 
-def write_raster_product(name: str, raster: Raster, folder: Path) -> Path:
-    """Write one raster product as ``folder/name.tif`` (time flattened into bands)."""
+def _check_params(params: Any) -> StudyAreaParams:
+    """``params`` (default: the shipped world's) as StudyAreaParams, or a clear error."""
+    if params is None:
+        return StudyAreaParams()
+    if not isinstance(params, StudyAreaParams):
+        raise TypeError(f"params must be a StudyAreaParams; got {type(params).__name__}. E.g. "
+                        "StudyAreaParams(size=256), or load_study_area(size=256).")
+    return params
+
+
+def _check_product_values(name: str, data: np.ndarray) -> None:
+    """Refuse values the product's encoding would silently clip: DN, dB, percent."""
+    encoding = _encoding(name)
+    if encoding == "reflectance_x10000_uint16":
+        validation.check_reflectance(data, "raster")
+    elif encoding == "db_x100_int16":
+        with np.errstate(invalid="ignore"):
+            if np.nanmin(data) < 0:
+                raise ValueError(f"raster of {name} must be linear sigma0 (>= 0); got values down "
+                                 f"to {np.nanmin(data):.3g}, which look like dB. Convert with "
+                                 "10 ** (db / 10) (course_lib.sar.db_to_linear).")
+    elif encoding == "probability_x100_uint8":
+        validation.check_fraction(data, "raster", what="a cloud probability")
+
+
+def write_raster_product(name: str, raster: Raster, folder: Path, *,
+                         overwrite: bool = False) -> Path:
+    """Write one raster product as ``folder/name.tif`` (time flattened into bands), atomically.
+
+    The values are checked against the product's encoding first (reflectance 0-1, linear
+    sigma0, cloud probability 0-1), since the encoding would clip digital numbers, dB or
+    percent without a word. An existing file is replaced only with ``overwrite=True``.
+
+    Raises:
+        KeyError: ``name`` is not a raster product (see :data:`RASTER_PRODUCTS`).
+        FileExistsError: ``folder/name.tif`` exists and ``overwrite`` is False.
+    """
+    if name not in RASTER_PRODUCTS:
+        raise KeyError(f"name {name!r} is not a raster product; choose from "
+                       f"{', '.join(RASTER_PRODUCTS)}.")
+    if not isinstance(raster, Raster):
+        raise TypeError(f"raster must be a Raster (data, transform, crs, band names); got "
+                        f"{validation.describe(raster)}.")
+    folder = validation.check_path(folder, "folder")
+    _check_product_values(name, raster.data)
     data = raster.data
     shape = list(data.shape)
     if data.ndim == 4:
@@ -406,20 +454,21 @@ def write_raster_product(name: str, raster: Raster, folder: Path) -> Path:
     # third of its read time for about 10 % more disk.
     if min(data.shape[1:]) >= 256:
         profile.update(tiled=True, blockxsize=256, blockysize=256)
-    tmp = path.with_name(f".{path.name}.part")
-    with rasterio.open(tmp, "w", **profile) as dst:
-        dst.write(data)
-        for i, band in enumerate(names, start=1):
-            dst.set_band_description(i, band)
-        dst.update_tags(course_product=json.dumps(tag, sort_keys=True),
-                        description=tag["description"],
-                        **({"dates": ",".join(dates)} if dates else {}))
-    os.replace(tmp, path)
+    with atomic_write(path, overwrite=overwrite, suffix=".tif") as tmp:
+        with rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(data)
+            for i, band in enumerate(names, start=1):
+                dst.set_band_description(i, band)
+            dst.update_tags(course_product=json.dumps(tag, sort_keys=True),
+                            description=tag["description"],
+                            **({"dates": ",".join(dates)} if dates else {}))
     return path
 
 
 def read_raster_product(path: Path) -> Raster:
     """Read a product written by :func:`write_raster_product` back into a Raster."""
+    path = validation.check_path(path, "path", must_exist=True,
+                                 fix="Products live in load_study_area().folder.")
     try:
         with rasterio.open(path) as ds:
             data = ds.read()
@@ -469,11 +518,27 @@ def _remove_stale_generation(folder: Path) -> None:
       without a pid: written by an older version) are deleted;
     * a ``folder`` without ``metadata.json`` is an incomplete world (renamed into place can't
       be incomplete, so it was made by hand or by an older version): it is deleted, so the
-      final rename does not fail with "Directory not empty".
+      final rename does not fail with "Directory not empty", **but only when every entry in
+      it is a product file** (or a writer's leftover); a folder holding anything else is the
+      learner's and is refused, never deleted.
 
     Callers hold the generation lock (see :func:`load_study_area`), or own the folder.
+
+    Raises:
+        FileExistsError: ``folder`` holds files that are not study-area products.
     """
     from course_lib.data.atomic import pid_alive
+
+    if folder.is_dir() and not (folder / "metadata.json").exists():
+        products = {f"{n}.tif" for n in RASTER_PRODUCTS} | {f"{n}.gpkg" for n in VECTOR_PRODUCTS}
+        foreign = sorted(p.name for p in folder.iterdir() if p.name not in products
+                         and not p.name.startswith("."))
+        if foreign:
+            raise FileExistsError(
+                f"folder {folder} exists and holds files that are not study-area products "
+                f"({foreign[:4]}{'...' if len(foreign) > 4 else ''}); nothing was deleted or "
+                "written. Generate the world into a new folder (or the cache: "
+                "load_study_area()).")
 
     for temp in folder.parent.glob(f".tmp-{folder.name}-*"):
         parts = temp.name[len(f".tmp-{folder.name}-"):].split("-", 1)
@@ -495,7 +560,19 @@ def write_study_area(params: StudyAreaParams, folder: Path, *, progress: bool = 
     temporary folder is renamed to ``folder`` at the end. Leftovers of a killed earlier run
     (its temporary folder, or an incomplete ``folder``) are removed first.
     """
-    folder = Path(folder)
+    params = _check_params(params)
+    folder = validation.check_path(folder, "folder")
+    if (folder / "metadata.json").exists():
+        try:
+            existing = json.loads((folder / "metadata.json").read_text()).get("params")
+        except (OSError, ValueError):
+            existing = None
+        if existing == params.to_dict():
+            return folder                          # this world is already there
+        raise FileExistsError(
+            f"folder {folder} already holds another world (its metadata.json has other "
+            "parameters); nothing was written. Use a new folder, or study_area_folder(params) "
+            "(each world has its own).")
     folder.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_generation(folder)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{folder.name}-{os.getpid()}-", dir=folder.parent))
@@ -580,7 +657,7 @@ class StudyArea:
 
     def get(self, name: str):
         """One product by name (see ``PRODUCT_NAMES``)."""
-        if name not in PRODUCT_NAMES:
+        if not isinstance(name, str) or name not in PRODUCT_NAMES:
             raise KeyError(f"No product {name!r}. Available: {', '.join(PRODUCT_NAMES)}.")
         if name in VECTOR_PRODUCTS:
             if self._memory is not None:
@@ -625,7 +702,7 @@ def _generation_lock(folder: Path):
 
 def study_area_folder(params: StudyAreaParams | None = None) -> Path:
     """Where the products of ``params`` live: ``cache_dir()/study_area/<hash>``."""
-    params = params or StudyAreaParams()
+    params = _check_params(params)
     return stage_folder("study_area", params.short_hash())
 
 
@@ -643,9 +720,7 @@ def load_study_area(params: StudyAreaParams | None = None, *, progress: bool = T
         >>> area["s2_post"].data.shape, area["s2_post"].band_names[2]  # doctest: +SKIP
         ((4, 6, 1024, 1024), 'B04')
     """
-    params = params or StudyAreaParams()
-    if not isinstance(params, StudyAreaParams):
-        raise TypeError(f"params must be a StudyAreaParams; got {type(params).__name__}.")
+    params = _check_params(params)
     if changes:
         known = set(params.to_dict())
         unknown = sorted(set(changes) - known)
@@ -669,6 +744,11 @@ def load_study_area(params: StudyAreaParams | None = None, *, progress: bool = T
 
 def generate_in_memory(params: StudyAreaParams) -> StudyArea:
     """A StudyArea generated in memory without touching the cache (for small worlds)."""
+    params = _check_params(params) if params is not None else None
+    if params is None:
+        raise TypeError("params must be a StudyAreaParams of a small world, e.g. "
+                        "StudyAreaParams(size=128); the default world needs the cache "
+                        "(load_study_area()).")
     return StudyArea(params, products=generate_study_area(params, progress=False))
 
 
