@@ -268,3 +268,206 @@ def test_a_damaged_study_area_product_names_the_repair(tmp_path, monkeypatch):
     path.write_bytes(path.read_bytes()[:300])
     with pytest.raises(CorruptFileError, match="reset --cache"):
         area.get("dem")
+
+
+# --------------------------------------------------------------------------- inventories
+# write_inventory stages the GeoPackage (a copy with the layer replaced) and the shapefile in a
+# temporary folder, commits by renaming it, then moves the files into place. Each kill point
+# below stops the child at one of those steps; the first two are before the commit (the old
+# inventory must stay), the others after it (the next read finishes the write: the new one).
+INVENTORY_KILLS = {
+    "after_copying_the_geopackage": ("old", """
+        import shutil
+        _real_copy = shutil.copyfile
+        def _copy(*a, **k):
+            out = _real_copy(*a, **k)
+            _pause()
+        shutil.copyfile = _copy
+    """),
+    "before_the_commit": ("old", """
+        import os
+        def _rename(*a, **k):
+            _pause()
+        os.rename = _rename
+    """),
+    "after_the_geopackage_moved": ("new", """
+        import os
+        _real_replace, _moves = os.replace, []
+        def _replace(*a, **k):
+            _real_replace(*a, **k)
+            _moves.append(a)
+            if len(_moves) == 1:
+                _pause()
+        os.replace = _replace
+    """),
+    "between_the_shapefile_parts": ("new", """
+        import os
+        _real_replace, _moves = os.replace, []
+        def _replace(*a, **k):
+            _real_replace(*a, **k)
+            _moves.append(a)
+            if len(_moves) == 3:          # gpkg, .shp and .shx moved; .dbf, .prj, .cpg not
+                _pause()
+        os.replace = _replace
+    """),
+    "after_every_move": ("new", """
+        import os
+        _real_replace, _moves = os.replace, []
+        def _replace(*a, **k):
+            _real_replace(*a, **k)
+            _moves.append(a)
+            if len(_moves) == 6:
+                _pause()
+        os.replace = _replace
+    """),
+}
+
+INVENTORY_BODY = """
+    import numpy as np
+    from affine import Affine
+    from course_lib.obia import inventory
+    prediction = np.zeros((20, 20), np.uint8)
+    prediction[2:6, 2:6] = 1                     # the new inventory: one polygon
+    transform = Affine(10, 0, 345000, 0, -10, 6822000)
+    polygons = inventory.landslide_polygons(prediction, transform, "EPSG:32632")
+    metadata = inventory.inventory_metadata("new run", {{}}, "simulated", "2019-08-01",
+                                            date_mapped="2026-01-02")
+    inventory.write_inventory(polygons, {path!r}, metadata, overwrite=True)
+"""
+
+
+def _old_inventory(folder: Path) -> Path:
+    """An inventory of three polygons, the learner's own layer 'mine' and a notes file."""
+    import pyogrio
+
+    from course_lib.obia import inventory
+
+    prediction = np.zeros((20, 20), np.uint8)
+    for r, c in ((1, 1), (8, 8), (14, 2)):
+        prediction[r:r + 3, c:c + 3] = 1
+    polygons = inventory.landslide_polygons(prediction, TRANSFORM, CRS_UTM)
+    metadata = inventory.inventory_metadata("old run", {}, "simulated", "2019-08-01",
+                                            date_mapped="2026-01-01")
+    inventory.write_inventory(polygons, folder / "inv", metadata)
+    pyogrio.write_dataframe(polygons.iloc[:2], folder / "inv.gpkg", layer="mine",
+                            driver="GPKG")
+    (folder / "notes.txt").write_text("the learner's notes")
+    return folder / "inv"
+
+
+def _inventory_state(stem: Path) -> tuple[int, int]:
+    """Rows read from the GeoPackage layer and from the shapefile (finishing a commit)."""
+    from course_lib.obia import inventory
+
+    gpkg = inventory.read_inventory(stem.with_suffix(".gpkg"), layer="landslides")
+    shp = inventory.read_inventory(stem.with_suffix(".shp"))
+    assert gpkg.attrs["metadata"]["method"] == shp["method"].iloc[0]
+    return len(gpkg), len(shp)
+
+
+@pytest.mark.parametrize("stage", list(INVENTORY_KILLS))
+def test_killed_write_inventory_leaves_the_old_or_the_new_inventory(tmp_path, stage):
+    import pyogrio
+
+    from course_lib.obia import inventory
+
+    expected, patch = INVENTORY_KILLS[stage]
+    stem = _old_inventory(tmp_path)
+    mine_before = pyogrio.read_dataframe(tmp_path / "inv.gpkg", layer="mine")
+    _run_and_kill(textwrap.dedent(patch) + textwrap.dedent(INVENTORY_BODY.format(path=str(stem))),
+                  None, env={})
+    assert _hidden(tmp_path), "the kill should have left the staged or committed folder"
+
+    # Never a mix: the GeoPackage layer and the shapefile are both old (3) or both new (1).
+    assert _inventory_state(stem) == ((3, 3) if expected == "old" else (1, 1))
+    # Nothing of the learner's is gone: the other layer, the notes.
+    mine = pyogrio.read_dataframe(tmp_path / "inv.gpkg", layer="mine")
+    assert len(mine) == len(mine_before) == 2
+    assert (tmp_path / "notes.txt").read_text() == "the learner's notes"
+
+    # The next write works and leaves no hidden file behind.
+    polygons = inventory.landslide_polygons(_binary_map(seed=5, size=20), TRANSFORM, CRS_UTM)
+    metadata = inventory.inventory_metadata("third run", {}, "simulated", "2019-08-01")
+    inventory.write_inventory(polygons, stem, metadata, overwrite=True)
+    assert _hidden(tmp_path) == []
+    assert _inventory_state(stem) == (len(polygons), len(polygons))
+    assert sorted(str(n) for n, _ in pyogrio.list_layers(tmp_path / "inv.gpkg")) == \
+        ["landslides", "mine"]
+
+
+def test_a_mixed_shapefile_set_is_refused(tmp_path):
+    """What an interrupted overwrite by the old writer left: the new .shp, the old .shx/.dbf."""
+    import shutil
+
+    from course_lib.obia import inventory
+    from course_lib.validation import CorruptFileError
+
+    stem = _old_inventory(tmp_path)
+    inventory.write_inventory(
+        inventory.landslide_polygons(_binary_map(seed=1, size=20), TRANSFORM, CRS_UTM),
+        tmp_path / "other", inventory.inventory_metadata("x", {}, "s", "2019"))
+    shutil.copy(tmp_path / "other.shp", stem.with_suffix(".shp"))
+    with pytest.raises(CorruptFileError, match="do not belong together"):
+        inventory.read_inventory(stem.with_suffix(".shp"))
+    assert len(inventory.read_inventory(stem.with_suffix(".gpkg"), layer="landslides")) == 3
+
+
+# --------------------------------------------------------------------------- made-up patches
+EXAMPLE_PATCHES_BODY = """
+    import os
+    _real_replace, _moves = os.replace, []
+    def _replace(*a, **k):
+        _real_replace(*a, **k)
+        _moves.append(a)
+        if len(_moves) == 3:                   # image_1, mask_1, image_2 written; mask_2 not
+            _pause()
+    os.replace = _replace
+    from course_lib.data import landslide4sense as l4s
+    l4s.write_example_patches({folder!r}, n=3, size=16, seed=2, overwrite=True)
+"""
+
+
+def test_killed_write_example_patches_leaves_whole_files(tmp_path):
+    from course_lib.data import landslide4sense as l4s
+
+    folder = l4s.write_example_patches(tmp_path / "l4s", n=3, size=16, seed=1)
+    old = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*.h5")}
+    (folder / "notes.txt").write_text("mine")
+    _run_and_kill(EXAMPLE_PATCHES_BODY.format(folder=str(folder)), None, env={})
+
+    patches = l4s.load_patches(folder)              # every file whole and readable
+    assert len(patches) == 3 and patches.made_up
+    changed = {p.relative_to(folder) for p in folder.rglob("*.h5")
+               if p.read_bytes() != old[p.relative_to(folder)]}
+    assert {str(p) for p in changed} == {"img/image_1.h5", "mask/mask_1.h5", "img/image_2.h5"}
+    assert (folder / "notes.txt").read_text() == "mine"
+    l4s.write_example_patches(folder, n=3, size=16, seed=3, overwrite=True)
+    assert not [p for p in folder.rglob(".*")]      # the killed run's temporary file is gone
+
+
+# --------------------------------------------------------------------------- study-area products
+PRODUCT_BODY = """
+    import numpy as np
+    from affine import Affine
+    from rasterio.crs import CRS
+    from course_lib.data.raster import Raster
+    from course_lib.simulator.products import write_raster_product
+    dem = Raster(np.full((1, 64, 64), 900.0, np.float32), Affine(10, 0, 345000, 0, -10, 6822000),
+                 CRS.from_epsg(32632), ("dem",))
+    write_raster_product("dem", dem, {folder!r}, overwrite=True)
+"""
+
+
+@pytest.mark.parametrize("stage", ["after_tempfile", "before_rename"])
+def test_killed_write_raster_product_keeps_the_old_product(tmp_path, stage):
+    from course_lib.simulator.products import read_raster_product, write_raster_product
+
+    old = Raster(np.full((1, 64, 64), 100.0, np.float32), TRANSFORM, CRS_UTM, ("dem",))
+    path = write_raster_product("dem", old, tmp_path)
+    _run_and_kill(PRODUCT_BODY.format(folder=str(tmp_path)), stage, env={})
+    assert _hidden(tmp_path)
+    np.testing.assert_array_equal(read_raster_product(path).data, old.data)
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        write_raster_product("dem", old, tmp_path)
+    write_raster_product("dem", old, tmp_path, overwrite=True)
+    assert _hidden(tmp_path) == []

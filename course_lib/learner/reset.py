@@ -35,6 +35,8 @@ def refusal(target: Path) -> str | None:
     >>> refusal(Path.home()) is not None, refusal(REPO_ROOT) is not None
     (True, True)
     """
+    if not isinstance(target, (str, Path)) or not str(target):
+        raise TypeError(f"target must be a folder path; got {target!r}")
     target = Path(target).resolve()
     home = Path.home().resolve()
     if target == Path(target.anchor) or target == home:

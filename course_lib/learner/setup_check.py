@@ -168,6 +168,9 @@ def check_data(root: Path | None = None) -> Result:
 
 def check_study_area(generate: bool = True) -> Result:
     """The default simulated world is cached (or is generated now when ``generate``)."""
+    if not isinstance(generate, bool):
+        raise TypeError(f"generate must be True or False (generate the world when it is not "
+                        f"cached); got {generate!r}")
     from course_lib.simulator import load_study_area
     from course_lib.simulator.products import study_area_folder
 

@@ -14,7 +14,9 @@ scikit-image, SciPy and scikit-learn, one step per module:
 * :mod:`~course_lib.obia.labels`: the 50 % rule and slides no segment captures;
 * :mod:`~course_lib.obia.classifier`: the seeded random forest, importances, spatial split;
 * :mod:`~course_lib.obia.inventory`: dissolved polygons with metadata (GeoPackage, shapefile);
-* :mod:`~course_lib.obia.assessment`: landslides found and false objects by size class.
+* :mod:`~course_lib.obia.assessment`: landslides found and false objects by size class;
+* :mod:`~course_lib.obia.checks`: the input checks the steps share (label rasters, images,
+  polygons on a grid), so a bad input gets one clear message wherever it goes in.
 
 Arrays are ``(rows, cols)`` or ``(rows, cols, bands)`` (bands last) on a north-up grid; label
 rasters use 0 for "no segment" (nodata) and 1..n for segments.

@@ -1,8 +1,10 @@
 """Scaling out: the course's functions on chunked Dask arrays, on a dask.distributed cluster.
 
 Nothing here re-implements a method (:mod:`~course_lib.scaling.lazy` reads,
-:mod:`~course_lib.scaling.chunked` computes, :mod:`~course_lib.scaling.cluster` runs). Each step applies an existing ``course_lib`` function
-to one chunk at a time:
+:mod:`~course_lib.scaling.chunked` computes, :mod:`~course_lib.scaling.cluster` runs;
+:mod:`~course_lib.scaling.checks` refuses bad input while the lazy graph is built, not deep
+inside Dask when it runs). Each step applies an existing ``course_lib`` function to one chunk
+at a time:
 
 * :func:`lazy_product` opens a study-area GeoTIFF as a Dask array that reads only the window
   each chunk needs (optionally a ``factor x factor`` **mirrored mosaic** of it, a stand-in for

@@ -403,7 +403,7 @@ def _check_product_values(name: str, data: np.ndarray) -> None:
             if np.nanmin(data) < 0:
                 raise ValueError(f"raster of {name} must be linear sigma0 (>= 0); got values down "
                                  f"to {np.nanmin(data):.3g}, which look like dB. Convert with "
-                                 "10 ** (db / 10) (course_lib.sar.db_to_linear).")
+                                 "10 ** (db / 10) (course_lib.sar.to_linear).")
     elif encoding == "probability_x100_uint8":
         validation.check_fraction(data, "raster", what="a cloud probability")
 
