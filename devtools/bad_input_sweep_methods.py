@@ -1135,7 +1135,6 @@ def _define_timeseries_cases(np, ts):
 
 
 def _define_scaling_cases(np, chunked, cluster, lazy):
-    import dask.array as da
 
     from course_lib.scaling import checks as scaling_checks
 
@@ -1398,7 +1397,6 @@ def _reset_of_a_project_folder():
 
 
 def _define_data_cases(np, l4s, online):
-    import h5py
 
     S = "course_lib.data.landslide4sense."
     imgs = F.patches.images
@@ -1592,7 +1590,6 @@ def _mixed_patches() -> Path:
 def _tampered() -> Path:
     import json
 
-    from course_lib.data import landslide4sense as l4s
 
     folder = _made_up_copy()
     registry = {"img/image_1.h5": {"sha256": "0" * 64}}

@@ -29,7 +29,8 @@ made-up patches, and :func:`write_example_patches` never writes over a real patc
 folder holding other files unless ``overwrite=True``), so made-up data cannot pass for real.
 
 Examples:
-    >>>     >>> folder = write_example_patches(tempfile.mkdtemp(), n=3, seed=1)
+    >>> import tempfile
+    >>> folder = write_example_patches(tempfile.mkdtemp(), n=3, seed=1)
     >>> patches = load_patches(folder)
     >>> patches.images.shape, patches.masks.shape, patches.band_names[-3:], patches.made_up
     ((3, 128, 128, 14), (3, 128, 128), ('B12', 'slope', 'DEM'), True)
@@ -42,7 +43,6 @@ import io
 import json
 import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path

@@ -29,7 +29,9 @@ point, after which the files are moved into place one by one. A kill before the 
 the old inventory untouched (the temporary folder is removed by the next write); a kill after
 it is finished by the next :func:`write_inventory` or :func:`read_inventory` of that stem, which
 complete the moves (roll forward). So a later read sees the old inventory or the new one,
-never the new ``.shp`` with the old ``.dbf``. :func:`read_inventory` also checks that the
+never the new ``.shp`` with the old ``.dbf``. (A GIS that opens the files directly right after
+such a kill, before any course function touched them, could still see the half-moved set:
+run ``read_inventory`` once first.) :func:`read_inventory` also checks that the
 shapefile's parts belong together (record counts and the header bounding box of ``.shp``,
 ``.shx`` and ``.dbf``) and refuses a mixed set, e.g. one left by an older writer or copied
 together by hand.
@@ -51,7 +53,7 @@ import numpy as np
 
 from course_lib import validation
 from course_lib.data.atomic import TEMP_MARKER, remove_stale_temps
-from course_lib.validation import CorruptFileError, describe, expected_message
+from course_lib.validation import CorruptFileError, expected_message
 
 __all__ = ["INVENTORY_COLUMNS", "SHAPEFILE_PARTS", "landslide_polygons", "inventory_metadata",
            "inventory_paths", "write_inventory", "check_shapefile_parts", "read_inventory"]
