@@ -39,8 +39,8 @@ from scipy import ndimage
 
 from course_lib.data.sentinel2 import SCL_CLASSES
 from course_lib.shifts import azimuth_offset, shift
-from course_lib.validation import (as_array, check_fraction, check_integer, check_mask,
-                                   check_number, check_reflectance, describe)
+from course_lib.validation import (as_array, check_bool, check_fraction, check_integer,
+                                   check_mask, check_number, check_reflectance, describe)
 
 SCL_CLOUD = (8, 9, 10)
 SCL_SHADOW = (3,)
@@ -123,23 +123,6 @@ class CloudMasks:
                 for name in ("cloud", "shadow", "snow", "nodata", "clear")}
 
 
-def _squeeze_band_axis(layer: np.ndarray, what: str) -> np.ndarray:
-    layer = as_array(layer, what, kinds="iuf", fix="Pass the classification layer's codes "
-                     "(e.g. area['s2_post_scl'].data).")
-    if layer.ndim == 4:
-        if layer.shape[1] != 1:
-            raise ValueError(f"{what} of shape {layer.shape}: expected (time, 1, rows, cols), "
-                             "one classification band.")
-        layer = layer[:, 0]
-    if layer.ndim < 2:
-        raise ValueError(f"{what} must be at least 2-D (rows, cols); got shape {layer.shape}.")
-    if not np.issubdtype(layer.dtype, np.integer):
-        if np.isnan(layer).any() or not np.all(layer == np.round(layer)):
-            raise ValueError(f"{what} must hold integer class codes; got {layer.dtype} values.")
-        layer = layer.astype(np.int32)
-    return layer
-
-
 def scl_masks(scl, cloud: Iterable[int] = SCL_CLOUD, shadow: Iterable[int] = SCL_SHADOW,
               snow: Iterable[int] = SCL_SNOW, nodata: Iterable[int] = SCL_NODATA) -> CloudMasks:
     """Cloud, shadow, snow and nodata masks from a Sentinel-2 SCL layer.
@@ -157,21 +140,7 @@ def scl_masks(scl, cloud: Iterable[int] = SCL_CLOUD, shadow: Iterable[int] = SCL
     >>> scl_masks(np.array([[10, 2]]), cloud=(8, 9)).cloud.tolist()   # cirrus kept as clear
     [[False, False]]
     """
-    codes = _squeeze_band_axis(scl, "scl")
-    unknown = np.setdiff1d(np.unique(codes), list(SCL_CLASSES))
-    if unknown.size:
-        hint = ("255 is the CFmask fill code: for Landsat use fmask_masks(fmask)."
-                if 255 in unknown else "Codes x 10? Class codes are used as they are stored."
-                if np.all(np.isin(np.unique(codes), [c * 10 for c in SCL_CLASSES])) else
-                "Is this an SCL layer (Sentinel-2 L2A scene classification)?")
-        raise ValueError(f"scl holds codes {unknown[:8].tolist()} that are not SCL classes "
-                         f"(0-11: {SCL_CLASSES}). {hint}")
-    groups = {"cloud": tuple(cloud), "shadow": tuple(shadow), "snow": tuple(snow),
-              "nodata": tuple(nodata)}
-    for name, values in groups.items():
-        bad = [v for v in values if v not in SCL_CLASSES]
-        if bad:
-            raise ValueError(f"{name} codes {bad} are not SCL classes; valid codes are 0-11.")
+    codes, groups = _check_scl(scl, cloud=cloud, shadow=shadow, snow=snow, nodata=nodata)
     return CloudMasks(**{name: np.isin(codes, values) for name, values in groups.items()})
 
 
@@ -193,21 +162,11 @@ def fmask_masks(fmask, reflectance=None, water_is_clear: bool = True) -> CloudMa
     >>> fmask_masks(np.array([[0, 1, 2, 3, 4, 255]])).clear.astype(int).tolist()
     [[1, 1, 0, 0, 0, 0]]
     """
-    codes = _squeeze_band_axis(fmask, "fmask")
-    unknown = np.setdiff1d(np.unique(codes), [0, 1, 2, 3, 4, 255])
-    if unknown.size:
-        raise ValueError(f"Fmask codes {unknown.tolist()} are not CFmask codes "
-                         "(0 clear, 1 water, 2 shadow, 3 snow, 4 cloud, 255 fill).")
-    if not isinstance(water_is_clear, (bool, np.bool_)):
-        raise TypeError(f"water_is_clear must be True or False; got {describe(water_is_clear)}.")
+    codes, values = _check_fmask(fmask, reflectance, water_is_clear)
     nodata = codes == FMASK_FILL
     if not water_is_clear:
         nodata = nodata | (codes == FMASK_WATER)
-    if reflectance is not None:
-        values = as_array(reflectance, "reflectance", kinds="f")
-        if values.ndim != codes.ndim + 1 or values.shape[:-3] + values.shape[-2:] != codes.shape:
-            raise ValueError(f"reflectance of shape {values.shape} does not match Fmask "
-                             f"{codes.shape}: expected (..., bands, rows, cols) on the same grid.")
+    if values is not None:
         nodata = nodata | np.isnan(values).any(axis=-3)
     return CloudMasks(cloud=codes == FMASK_CLOUD, shadow=codes == FMASK_SHADOW,
                       snow=codes == FMASK_SNOW, nodata=nodata)
@@ -226,38 +185,8 @@ def s2cloudless_input(bands: np.ndarray, band_names: Iterable[str] | None = None
         ValueError: wrong band count or missing bands, or digital numbers instead of
             reflectance (values > 2).
     """
-    data = as_array(bands, "bands", kinds="iuf")
-    if isinstance(band_names, str):
-        raise TypeError(f"band_names must be a sequence of names, e.g. raster.band_names; got "
-                        f"{describe(band_names)}.")
-    if data.ndim == 3:
-        data = data[None]
-    if data.ndim != 4:
-        raise ValueError(f"Expected band-first (bands, rows, cols) or (time, bands, rows, cols); "
-                         f"got shape {data.shape}.")
-    if band_names is not None:
-        names = list(band_names)
-        if len(names) != data.shape[1]:
-            raise ValueError(f"{len(names)} band names for {data.shape[1]} bands.")
-        missing = [b for b in S2CLOUDLESS_BANDS if b not in names]
-        if missing:
-            raise ValueError(f"s2cloudless needs bands {list(S2CLOUDLESS_BANDS)}; missing "
-                             f"{missing}.")
-        data = data[:, [names.index(b) for b in S2CLOUDLESS_BANDS]]
-    elif data.shape[1] != len(S2CLOUDLESS_BANDS):
-        raise ValueError(f"s2cloudless needs the 10 bands {list(S2CLOUDLESS_BANDS)}; got "
-                         f"{data.shape[1]} bands. Pass band_names to pick them from more bands.")
-    data = check_reflectance(data, "Sentinel-2 L1C input")
+    data = _check_s2cloudless_bands(bands, band_names)
     return np.ascontiguousarray(np.moveaxis(data, 1, -1), dtype=np.float32)
-
-
-def _check_s2cloudless_array(data: np.ndarray) -> np.ndarray:
-    data = np.asarray(data)
-    if data.ndim != 4 or data.shape[-1] != len(S2CLOUDLESS_BANDS):
-        raise ValueError(f"s2cloudless input must be (N, rows, cols, 10) reflectance of bands "
-                         f"{list(S2CLOUDLESS_BANDS)}; got shape {data.shape}. Use "
-                         "s2cloudless_input() to arrange band-first data.")
-    return check_reflectance(data, "Sentinel-2 L1C input").astype(np.float32, copy=False)
 
 
 def s2cloudless_probability(data: np.ndarray) -> np.ndarray:
@@ -301,7 +230,9 @@ def s2cloudless_mask(probability: np.ndarray, threshold: float = 0.4, average_ov
 
     Returns:
         Boolean mask of the shape of ``probability``, True for cloud **and where the
-        probability is NaN** (no data: not known to be clear, so it is masked too).
+        probability is NaN** (no data: not known to be clear, so it is masked too). Next to
+        nodata the averaging uses the valid pixels only (the library would take NaN as 0, a
+        clear sky, and lower the probability of the cloud beside a gap).
 
     Raises:
         ValueError: a probability outside 0-1 (e.g. in percent), a threshold outside 0-1, or
@@ -309,22 +240,20 @@ def s2cloudless_mask(probability: np.ndarray, threshold: float = 0.4, average_ov
     """
     from s2cloudless import S2PixelCloudDetector
 
-    prob = as_array(probability, "probability", ndim=(2, 3), kinds="iuf",
-                    fix="Pass (N, rows, cols) or (rows, cols) from s2cloudless_probability."
-                    ).astype(np.float32)
-    check_fraction(prob, "probability", what="a cloud probability")
-    threshold = check_number(threshold, "threshold", minimum=0, maximum=1,
-                             fix="It is a probability: 0.4, not 40.")
-    average_over = check_integer(average_over, "average_over", minimum=0,
-                                 fix="A disk radius in pixels; 0 = no averaging.")
-    dilation_size = check_integer(dilation_size, "dilation_size", minimum=0,
-                                  fix="A disk radius in pixels; 0 = no dilation.")
+    prob, threshold, average_over, dilation_size = _check_mask_inputs(
+        probability, threshold, average_over, dilation_size)
     squeeze = prob.ndim == 2
     if squeeze:
         prob = prob[None]
     nodata = np.isnan(prob)
     detector = S2PixelCloudDetector(threshold=threshold, average_over=average_over or None,
                                     dilation_size=None, all_bands=False)
+    if average_over and nodata.any():
+        # Average over the valid pixels only: NaN taken as 0 would lower the probability of
+        # every pixel near nodata and turn cloud beside a nodata gap into clear sky.
+        prob = _average_valid(prob, detector.conv_filter)
+        detector = S2PixelCloudDetector(threshold=threshold, average_over=None,
+                                        dilation_size=None, all_bands=False)
     mask = detector.get_mask_from_prob(np.nan_to_num(prob, nan=0.0)).astype(np.uint8)
     mask[nodata] = 1   # no data is not clear sky
     if dilation_size:
@@ -367,10 +296,8 @@ def project_clouds(cloud: np.ndarray, solar_azimuth: float, max_distance_m: floa
     [1, 1, 1, 0, 0]
     """
     cloud = check_mask(cloud, "cloud", ndim=2, example="cloud = probability > 0.4")
-    solar_azimuth = check_number(solar_azimuth, "solar_azimuth", units="degrees")
-    max_distance_m = check_number(max_distance_m, "max_distance_m", minimum=0, units="metres")
-    pixel_size = check_number(pixel_size, "pixel_size", minimum=0, min_inclusive=False,
-                              units="metres")
+    solar_azimuth, max_distance_m, pixel_size = _check_projection(solar_azimuth, max_distance_m,
+                                                                  pixel_size)
     away = solar_azimuth + 180.0                        # the shadow falls away from the sun
     n_steps = int(round(max_distance_m / pixel_size))
     offsets = {azimuth_offset(away, k) for k in range(1, n_steps + 1)} - {(0, 0)}
@@ -414,13 +341,7 @@ def shadow_projection_distance(sun_elevation: float,
     >>> round(shadow_projection_distance(23.0, 1000.0))
     2356
     """
-    check_number(sun_elevation, "sun_elevation", units="degrees")
-    check_number(cloud_height_m, "cloud_height_m", units="metres")
-    if not 0 < sun_elevation <= 90:
-        raise ValueError(f"sun_elevation must be in degrees, 0 < elevation <= 90; got "
-                         f"{sun_elevation!r} (a sun below the horizon casts no shadow).")
-    if not cloud_height_m > 0:
-        raise ValueError(f"cloud_height_m must be positive metres; got {cloud_height_m!r}.")
+    sun_elevation, cloud_height_m = _check_sun_and_cloud(sun_elevation, cloud_height_m)
     return float(cloud_height_m / np.tan(np.radians(sun_elevation)))
 
 
@@ -460,18 +381,9 @@ def cloud_shadow_mask(cloud: np.ndarray, nir: np.ndarray, solar_azimuth: float,
         buffer_m: BUFFER, how far the final mask reaches beyond the clouds and shadows, metres
             (the tutorial suggests 50-100 m).
     """
-    cloud = check_mask(cloud, "cloud", ndim=2, example="cloud = probability > 0.4")
-    nir = check_reflectance(nir, "nir")
-    if nir.shape != cloud.shape:
-        raise ValueError(f"nir {nir.shape} and cloud {cloud.shape} must be the same (rows, cols).")
-    nir_dark_threshold = check_number(nir_dark_threshold, "nir_dark_threshold", minimum=0,
-                                      maximum=1, fix="It is a reflectance: 0.15, not 1500.")
-    erode_m = check_number(erode_m, "erode_m", minimum=0, units="metres")
-    buffer_m = check_number(buffer_m, "buffer_m", minimum=0, units="metres")
-    if water is not None:
-        water = check_mask(water, "water", example="water = scl == 6")
-        if water.shape != cloud.shape:
-            raise ValueError(f"water {water.shape} and cloud {cloud.shape} differ in shape.")
+    cloud, nir, water = _check_shadow_layers(cloud, nir, water)
+    nir_dark_threshold, erode_m, buffer_m = _check_shadow_settings(
+        nir_dark_threshold, erode_m, buffer_m, solar_azimuth, max_distance_m, pixel_size)
     with np.errstate(invalid="ignore"):
         dark = nir < nir_dark_threshold
     if water is not None:
@@ -479,9 +391,6 @@ def cloud_shadow_mask(cloud: np.ndarray, nir: np.ndarray, solar_azimuth: float,
     projection = project_clouds(cloud, solar_azimuth, max_distance_m, pixel_size)
     shadow = projection & dark & ~cloud
     mask = cloud | shadow
-    if erode_m < 0 or buffer_m < 0:
-        raise ValueError(f"erode_m and buffer_m are radii in metres >= 0; got erode_m={erode_m}, "
-                         f"buffer_m={buffer_m}.")
     erode_px = int(round(erode_m / pixel_size))
     dilate_px = erode_px + int(round(buffer_m / pixel_size))
     if erode_px > 0:
@@ -515,11 +424,187 @@ def clear_sky_mask(scl, cloudprob=None, pixel_size: float = 10.0) -> np.ndarray:
     if cloudprob is None:
         return scl_masks(scl_data).clear
     masks = scl_masks(scl_data, cloud=())
+    prob = _check_cloudprob(cloudprob, masks.cloud.shape)
+    cloud = s2cloudless_mask(prob, **s2cloudless_settings(pixel_size))
+    return masks.clear & ~cloud
+
+
+# --------------------------------------------------------------------------- input checks
+def _squeeze_band_axis(layer: np.ndarray, what: str) -> np.ndarray:
+    layer = as_array(layer, what, kinds="iuf", fix="Pass the classification layer's codes "
+                     "(e.g. area['s2_post_scl'].data).")
+    if layer.ndim == 4:
+        if layer.shape[1] != 1:
+            raise ValueError(f"{what} of shape {layer.shape}: expected (time, 1, rows, cols), "
+                             "one classification band.")
+        layer = layer[:, 0]
+    if layer.ndim < 2:
+        raise ValueError(f"{what} must be at least 2-D (rows, cols); got shape {layer.shape}.")
+    if not np.issubdtype(layer.dtype, np.integer):
+        if np.isnan(layer).any() or not np.all(layer == np.round(layer)):
+            raise ValueError(f"{what} must hold integer class codes; got {layer.dtype} values.")
+        layer = layer.astype(np.int32)
+    return layer
+
+
+def _check_scl(scl, **groups: Iterable[int]) -> tuple[np.ndarray, dict[str, tuple[int, ...]]]:
+    """SCL codes with the band axis squeezed, all SCL classes, and the groups of codes."""
+    codes = _squeeze_band_axis(scl, "scl")
+    unknown = np.setdiff1d(np.unique(codes), list(SCL_CLASSES))
+    if unknown.size:
+        hint = ("255 is the CFmask fill code: for Landsat use fmask_masks(fmask)."
+                if 255 in unknown else "Codes x 10? Class codes are used as they are stored."
+                if np.all(np.isin(np.unique(codes), [c * 10 for c in SCL_CLASSES])) else
+                "Is this an SCL layer (Sentinel-2 L2A scene classification)?")
+        raise ValueError(f"scl holds codes {unknown[:8].tolist()} that are not SCL classes "
+                         f"(0-11: {SCL_CLASSES}). {hint}")
+    checked = {}
+    for name, values in groups.items():
+        if isinstance(values, (int, np.integer)) or not hasattr(values, "__iter__"):
+            raise TypeError(f"{name} must be a tuple of SCL codes, e.g. (8, 9, 10) or (3,); got "
+                            f"{describe(values)}.")
+        checked[name] = tuple(values)
+        bad = [v for v in checked[name] if v not in SCL_CLASSES]
+        if bad:
+            raise ValueError(f"{name} codes {bad} are not SCL classes; valid codes are 0-11.")
+    return codes, checked
+
+
+def _check_fmask(fmask, reflectance, water_is_clear) -> tuple[np.ndarray, np.ndarray | None]:
+    """CFmask codes (band axis squeezed) and the optional reflectance on their grid."""
+    codes = _squeeze_band_axis(fmask, "fmask")
+    unknown = np.setdiff1d(np.unique(codes), [0, 1, 2, 3, 4, 255])
+    if unknown.size:
+        raise ValueError(f"Fmask codes {unknown.tolist()} are not CFmask codes "
+                         "(0 clear, 1 water, 2 shadow, 3 snow, 4 cloud, 255 fill).")
+    check_bool(water_is_clear, "water_is_clear")
+    if reflectance is None:
+        return codes, None
+    values = as_array(reflectance, "reflectance", kinds="f")
+    if values.ndim != codes.ndim + 1 or values.shape[:-3] + values.shape[-2:] != codes.shape:
+        raise ValueError(f"reflectance of shape {values.shape} does not match Fmask "
+                         f"{codes.shape}: expected (..., bands, rows, cols) on the same grid.")
+    return codes, values
+
+
+def _check_s2cloudless_bands(bands, band_names) -> np.ndarray:
+    """The 10 model bands, band-first ``(N, 10, rows, cols)``, checked to be reflectance."""
+    data = as_array(bands, "bands", kinds="iuf")
+    if isinstance(band_names, str):
+        raise TypeError(f"band_names must be a sequence of names, e.g. raster.band_names; got "
+                        f"{describe(band_names)}.")
+    if data.ndim == 3:
+        data = data[None]
+    if data.ndim != 4:
+        raise ValueError(f"bands must be band-first (bands, rows, cols) or (time, bands, rows, "
+                         f"cols); got shape {data.shape}.")
+    if band_names is not None:
+        names = list(band_names)
+        if len(names) != data.shape[1]:
+            raise ValueError(f"{len(names)} band names for {data.shape[1]} bands.")
+        missing = [b for b in S2CLOUDLESS_BANDS if b not in names]
+        if missing:
+            raise ValueError(f"s2cloudless needs bands {list(S2CLOUDLESS_BANDS)}; missing "
+                             f"{missing}.")
+        data = data[:, [names.index(b) for b in S2CLOUDLESS_BANDS]]
+    elif data.shape[1] != len(S2CLOUDLESS_BANDS):
+        raise ValueError(f"s2cloudless needs the 10 bands {list(S2CLOUDLESS_BANDS)}; got "
+                         f"{data.shape[1]} bands. Pass band_names to pick them from more bands.")
+    return check_reflectance(data, "Sentinel-2 L1C input")
+
+
+def _check_s2cloudless_array(data: np.ndarray) -> np.ndarray:
+    data = np.asarray(data)
+    if data.ndim != 4 or data.shape[-1] != len(S2CLOUDLESS_BANDS):
+        raise ValueError(f"s2cloudless input must be (N, rows, cols, 10) reflectance of bands "
+                         f"{list(S2CLOUDLESS_BANDS)}; got shape {data.shape}. Use "
+                         "s2cloudless_input() to arrange band-first data.")
+    return check_reflectance(data, "Sentinel-2 L1C input").astype(np.float32, copy=False)
+
+
+def _check_mask_inputs(probability, threshold, average_over, dilation_size
+                       ) -> tuple[np.ndarray, float, int, int]:
+    """Probability (float32, 0-1, NaN = nodata), threshold and the two radii in pixels."""
+    prob = as_array(probability, "probability", ndim=(2, 3), kinds="iuf",
+                    fix="Pass (N, rows, cols) or (rows, cols) from s2cloudless_probability."
+                    ).astype(np.float32)
+    check_fraction(prob, "probability", what="a cloud probability")
+    threshold = check_number(threshold, "threshold", minimum=0, maximum=1,
+                             fix="It is a probability: 0.4, not 40.")
+    average_over = check_integer(average_over, "average_over", minimum=0,
+                                 fix="A disk radius in pixels; 0 = no averaging.")
+    dilation_size = check_integer(dilation_size, "dilation_size", minimum=0,
+                                  fix="A disk radius in pixels; 0 = no dilation.")
+    return prob, threshold, average_over, dilation_size
+
+
+def _average_valid(prob: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """The probability averaged with ``kernel`` over valid pixels only (NaN where none is)."""
+    import cv2
+
+    valid = np.isfinite(prob)
+    filled = np.where(valid, prob, 0).astype(np.float32)
+    out = np.empty_like(filled)
+    for i in range(len(prob)):
+        total = cv2.filter2D(filled[i], -1, kernel, borderType=cv2.BORDER_REFLECT)
+        weight = cv2.filter2D(valid[i].astype(np.float32), -1, kernel,
+                              borderType=cv2.BORDER_REFLECT)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[i] = np.where(weight > 1e-6, total / weight, np.nan)
+    return out
+
+
+def _check_projection(solar_azimuth, max_distance_m, pixel_size) -> tuple[float, float, float]:
+    """Sun azimuth (degrees), projection distance and pixel size (metres) as floats."""
+    solar_azimuth = check_number(solar_azimuth, "solar_azimuth", units="degrees")
+    max_distance_m = check_number(max_distance_m, "max_distance_m", minimum=0, units="metres")
+    pixel_size = check_number(pixel_size, "pixel_size", minimum=0, min_inclusive=False,
+                              units="metres")
+    return solar_azimuth, max_distance_m, pixel_size
+
+
+def _check_sun_and_cloud(sun_elevation, cloud_height_m) -> tuple[float, float]:
+    """A sun above the horizon (degrees) and a positive cloud height (metres)."""
+    sun_elevation = check_number(sun_elevation, "sun_elevation", units="degrees")
+    cloud_height_m = check_number(cloud_height_m, "cloud_height_m", units="metres")
+    if not 0 < sun_elevation <= 90:
+        raise ValueError(f"sun_elevation must be in degrees, 0 < elevation <= 90; got "
+                         f"{sun_elevation!r} (a sun below the horizon casts no shadow).")
+    if not cloud_height_m > 0:
+        raise ValueError(f"cloud_height_m must be positive metres; got {cloud_height_m!r}.")
+    return sun_elevation, cloud_height_m
+
+
+def _check_shadow_layers(cloud, nir, water) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Boolean cloud, NIR reflectance and optional boolean water, on one ``(rows, cols)`` grid."""
+    cloud = check_mask(cloud, "cloud", ndim=2, example="cloud = probability > 0.4")
+    nir = check_reflectance(nir, "nir")
+    if nir.shape != cloud.shape:
+        raise ValueError(f"nir {nir.shape} and cloud {cloud.shape} must be the same (rows, cols).")
+    if water is not None:
+        water = check_mask(water, "water", example="water = scl == 6")
+        if water.shape != cloud.shape:
+            raise ValueError(f"water {water.shape} and cloud {cloud.shape} differ in shape.")
+    return cloud, nir, water
+
+
+def _check_shadow_settings(nir_dark_threshold, erode_m, buffer_m, solar_azimuth,
+                           max_distance_m, pixel_size) -> tuple[float, float, float]:
+    """The dark-NIR threshold (reflectance) and the radii in metres; the projection's too."""
+    nir_dark_threshold = check_number(nir_dark_threshold, "nir_dark_threshold", minimum=0,
+                                      maximum=1, fix="It is a reflectance: 0.15, not 1500.")
+    erode_m = check_number(erode_m, "erode_m", minimum=0, units="metres")
+    buffer_m = check_number(buffer_m, "buffer_m", minimum=0, units="metres")
+    _check_projection(solar_azimuth, max_distance_m, pixel_size)
+    return nir_dark_threshold, erode_m, buffer_m
+
+
+def _check_cloudprob(cloudprob, shape: tuple[int, ...]) -> np.ndarray:
+    """Cloud probability as float32 ``(time, rows, cols)`` on the SCL layer's grid."""
     prob = as_array(cloudprob, "cloudprob", kinds="iuf").astype(np.float32)
     if prob.ndim == 4 and prob.shape[1] == 1:
         prob = prob[:, 0]
-    if prob.shape != masks.cloud.shape:
+    if prob.shape != shape:
         raise ValueError(f"cloudprob of shape {prob.shape} does not match the SCL layer "
-                         f"{masks.cloud.shape}: expected (time, rows, cols) on the same grid.")
-    cloud = s2cloudless_mask(prob, **s2cloudless_settings(pixel_size))
-    return masks.clear & ~cloud
+                         f"{shape}: expected (time, rows, cols) on the same grid.")
+    return prob

@@ -33,46 +33,12 @@ import numpy as np
 
 from course_lib.clouds import clear_sky_mask
 from course_lib.data.raster import check_raster
-from course_lib.validation import as_array, check_mask, check_reflectance, describe
+from course_lib.validation import (as_array, check_choice, check_mask, check_reflectance,
+                                   describe)
 
 
 class AllCloudError(ValueError):
     """Raised when a stack has no clear observation anywhere."""
-
-
-def _check_stack(stack, name: str = "stack") -> np.ndarray:
-    data = as_array(stack, name, kinds="biuf", allow_empty=True,
-                    fix="Pass reflectance (time, bands, rows, cols), e.g. raster.data.")
-    if data.ndim == 4 and data.shape[0] == 0:
-        raise ValueError(f"{name} has 0 dates (its time axis is empty, shape {data.shape}): "
-                         "nothing to composite. Widen the date window or check the filter "
-                         "that selected the dates.")
-    if data.ndim == 4 and 0 in data.shape[1:]:
-        raise ValueError(f"{name} of shape {data.shape} has no band or no pixel: check the "
-                         "band selection and the crop window.")
-    if data.ndim != 4:
-        raise ValueError(f"stack must be (time, bands, rows, cols); got shape {data.shape}. "
-                         "Add a band axis with stack[:, None] for a single band.")
-    if not np.issubdtype(data.dtype, np.floating):
-        raise TypeError(f"stack is {data.dtype}: pass reflectance as floats with NaN for nodata "
-                        "(digital numbers / 10000, or course_lib.data.sentinel2.dn_to_reflectance).")
-    return data
-
-
-def _check_clear(clear, stack: np.ndarray) -> np.ndarray | None:
-    if clear is None:
-        return None
-    clear = as_array(clear, "clear", kinds="biuf", allow_empty=True)
-    if clear.dtype != bool:
-        raise TypeError(f"clear must be a boolean mask (True = usable); got {clear.dtype}. "
-                        "From class codes build it first, e.g. clear = scl_masks(scl).clear.")
-    if clear.ndim == 4 and clear.shape[1] == 1:
-        clear = clear[:, 0]
-    expected = stack.shape[:1] + stack.shape[2:]
-    if clear.shape != expected:
-        raise ValueError(f"clear mask of shape {clear.shape} does not match the stack "
-                         f"{stack.shape}: expected (time, rows, cols) = {expected}.")
-    return clear
 
 
 def _raise_if_all_cloud(valid: np.ndarray) -> None:
@@ -97,12 +63,9 @@ def clear_count(clear: np.ndarray, stack: np.ndarray | None = None) -> np.ndarra
     >>> clear_count(np.array([[[True, False]], [[True, False]]])).tolist()
     [[2, 0]]
     """
-    clear = check_mask(clear, "clear", example="clear = scl_masks(scl).clear")
-    if stack is not None:
-        data = _check_stack(stack)
-        clear = _check_clear(clear, data) & ~np.isnan(data).any(axis=1)
-    if clear.ndim != 3:
-        raise ValueError(f"clear must be (time, rows, cols); got shape {clear.shape}.")
+    clear, data = _check_clear_count_inputs(clear, stack)
+    if data is not None:
+        clear = clear & ~np.isnan(data).any(axis=1)
     return clear.sum(axis=0, dtype=np.int32)
 
 
@@ -113,11 +76,7 @@ def mask_stack(stack, clear) -> np.ndarray:
         stack: ``(time, bands, rows, cols)``.
         clear: boolean ``(time, rows, cols)`` (or ``(time, 1, rows, cols)``).
     """
-    data = _check_stack(stack)
-    if clear is None:
-        raise TypeError("clear must be a boolean mask (time, rows, cols), True = usable; got "
-                        "None. E.g. clear = scl_masks(scl).clear.")
-    clear = _check_clear(clear, data)
+    data, clear = _check_stack_and_clear(stack, clear, clear_required=True)
     return np.where(clear[:, None], data, np.float32(np.nan)).astype(np.float32, copy=False)
 
 
@@ -131,11 +90,8 @@ def nanmedian_over_time(values: np.ndarray) -> np.ndarray:
     >>> nanmedian_over_time(np.array([[1.0, np.nan], [3.0, np.nan], [np.nan, np.nan]])).tolist()
     [2.0, nan]
     """
-    values = as_array(values, "values", min_ndim=1, kinds="f", allow_empty=True,
-                      fix="Pass floats with NaN for missing values, time on axis 0.")
-    if values.shape[0] == 0:
-        raise ValueError(f"values has 0 time steps (shape {values.shape}): there is no median "
-                         "of nothing. Widen the date window.")
+    values = _check_time_series(values, "values", kinds="f",
+                                fix="Pass floats with NaN for missing values, time on axis 0.")
     ordered = np.sort(values, axis=0)
     count = np.count_nonzero(~np.isnan(values), axis=0)
     low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[None], axis=0)[0]
@@ -161,11 +117,10 @@ def median_composite(stack, clear=None) -> np.ndarray:
     Band by band (to keep memory to one band's time series), the cloudy observations become
     NaN and :func:`nanmedian_over_time` (``np.nanmedian`` over time, faster) takes the median.
     """
-    data = _check_stack(stack)
-    clear = _check_clear(clear, data)
+    data, clear = _check_stack_and_clear(stack, clear, reflectance=True)
     out = np.empty(data.shape[1:], dtype=np.float32)
     for band in range(data.shape[1]):           # a loop over bands, not over pixels
-        values = check_reflectance(data[:, band], f"band {band}").astype(np.float32)
+        values = data[:, band].astype(np.float32)   # a copy: the cloudy values become NaN
         if clear is not None:
             values[~clear] = np.nan
         out[band] = nanmedian_over_time(values)
@@ -190,9 +145,7 @@ def argmax_over_time(score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     >>> index.tolist(), best.tolist()
     ([[1, 0, 0]], [[0.3, 0.5, -inf]])
     """
-    score = as_array(score, "score", min_ndim=1, kinds="iuf", allow_empty=True)
-    if score.shape[0] == 0:
-        raise ValueError(f"score needs a non-empty time axis first; got shape {score.shape}.")
+    score = _check_time_series(score, "score", kinds="iuf")
     index_type = np.uint8 if score.shape[0] <= 255 else np.intp
     best_value = np.full(score.shape[1:], -np.inf, dtype=np.result_type(score.dtype, np.float32))
     best_index = np.zeros(score.shape[1:], dtype=index_type)
@@ -224,10 +177,8 @@ def _ndvi_score(data: np.ndarray, red_band: int, nir_band: int,
 
     The formula of :func:`course_lib.indices.ndvi`, computed date by date into one
     preallocated array (4 MB temporaries that stay in the CPU cache, instead of several
-    whole-stack temporaries).
+    whole-stack temporaries). The bands are checked by :func:`_check_greenest_inputs`.
     """
-    check_reflectance(data[:, red_band], f"band {red_band} (red)")
-    check_reflectance(data[:, nir_band], f"band {nir_band} (NIR)")
     grid = data.shape[2:]
     score = np.empty(data.shape[:1] + grid, dtype=np.float32)
     denominator = np.empty(grid, dtype=np.float32)
@@ -256,25 +207,6 @@ def _take_dates(data: np.ndarray, index: np.ndarray) -> np.ndarray:
     flat = data.reshape(t, b, rows * cols)
     return np.take_along_axis(flat, index.reshape(1, 1, rows * cols), axis=0)[0].reshape(
         b, rows, cols)
-
-
-def _band_index(value: Any, name: str, band_names: Sequence[str] | None) -> int | None:
-    """A band index from an int, or from a band name when the stack is a Raster."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if band_names is None:
-            raise TypeError(f"{name} is the band name {value!r}, but the stack is a plain array "
-                            f"without band names: pass the index, e.g. "
-                            f"raster.band_names.index({value!r}), or pass the Raster itself.")
-        if value not in band_names:
-            raise ValueError(f"{name} {value!r} is not a band of the stack; its bands are "
-                             f"{list(band_names)}.")
-        return list(band_names).index(value)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a band index (int) or, for a Raster, a band name; got "
-                        f"{describe(value)}.")
-    return int(value)
 
 
 def _skip_incomplete_dates(data: np.ndarray, masked_score: np.ndarray, best: np.ndarray,
@@ -327,29 +259,16 @@ def greenest_pixel_composite(stack, clear=None, score=None, red_band: int | None
 
     Raises:
         AllCloudError: no clear observation with a finite score anywhere.
-        ValueError: neither ``score`` nor both band indices given, or shapes that disagree.
+        ValueError: neither ``score`` nor both band indices given, the same band for red and
+            NIR (NDVI would be 0 everywhere and the first date would always win), or shapes
+            that disagree.
     """
-    data = _check_stack(stack)
-    clear = _check_clear(clear, data)
-    names = getattr(stack, "band_names", None)
-    red_band = _band_index(red_band, "red_band", names)
-    nir_band = _band_index(nir_band, "nir_band", names)
+    data, clear, score, red_band, nir_band = _check_greenest_inputs(stack, clear, score,
+                                                                     red_band, nir_band)
     if score is None:
-        if red_band is None or nir_band is None:
-            raise ValueError("Give a score (time, rows, cols) or red_band and nir_band for NDVI.")
-        n_bands = data.shape[1]
-        if not (-n_bands <= red_band < n_bands and -n_bands <= nir_band < n_bands):
-            raise ValueError(f"red_band {red_band} / nir_band {nir_band} out of range for a "
-                             f"stack with {n_bands} bands.")
         masked_score = _ndvi_score(data, red_band, nir_band, clear)
-    else:
-        score = as_array(score, "score", kinds="iuf").astype(np.float32)
-        expected = data.shape[:1] + data.shape[2:]
-        if score.shape != expected:
-            raise ValueError(f"score of shape {score.shape} does not match the stack "
-                             f"{data.shape}: expected (time, rows, cols) = {expected}.")
+    else:   # (np.where is clear but slower than the NDVI path; only that one is benchmarked.)
         masked_score = score if clear is None else np.where(clear, score, np.float32(np.nan))
-        # (np.where is clear but slower than the NDVI path; only the NDVI path is benchmarked.)
     best, best_score = argmax_over_time(masked_score)                  # (rows, cols)
     out = _take_dates(data, best).astype(np.float32, copy=False)        # (bands, rows, cols)
     _skip_incomplete_dates(data, masked_score, best, best_score, out)
@@ -386,19 +305,11 @@ def composite_raster(raster, scl, kind: str = "median", cloudprob=None):
     """
     from dataclasses import replace
 
-    check_raster(raster, "raster", ndim=4, fix="composite_raster takes a Sentinel-2 time-series "
-                 "Raster (e.g. area['s2_post']); for plain arrays use median_composite(stack, "
-                 "clear) or greenest_pixel_composite(stack, clear, red_band=2, nir_band=3).")
-    if kind not in COMPOSITE_KINDS:
-        raise ValueError(f"kind must be one of {COMPOSITE_KINDS}; got {kind!r}.")
+    _check_composite_call(raster, kind)
     clear = clear_sky_mask(scl, cloudprob, pixel_size=float(raster.resolution))
     if kind == "median":
         data = median_composite(raster.data, clear)
     else:
-        for name in ("B04", "B08"):
-            if name not in raster.band_names:
-                raise ValueError(f"The greenest-pixel composite needs band {name} for NDVI; "
-                                 f"this raster has {raster.band_names}.")
         data = greenest_pixel_composite(raster.data, clear,
                                         red_band=raster.band_names.index("B04"),
                                         nir_band=raster.band_names.index("B08"))
@@ -412,3 +323,143 @@ def composite_raster(raster, scl, kind: str = "median", cloudprob=None):
              "clear_count_min": int(count.min()), "clear_count_max": int(count.max()),
              "never_clear_fraction": float(np.mean(count == 0))}
     return replace(raster, data=data, dates=None, attrs=attrs)
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_stack(stack, name: str = "stack", *, reflectance: bool = False) -> np.ndarray:
+    """A float ``(time, bands, rows, cols)`` stack with dates, bands and pixels; with
+    ``reflectance`` each band is checked not to be digital numbers (band by band, so the
+    check needs one band's memory)."""
+    data = as_array(stack, name, kinds="biuf", allow_empty=True,
+                    fix="Pass reflectance (time, bands, rows, cols), e.g. raster.data.")
+    if data.ndim == 4 and data.shape[0] == 0:
+        raise ValueError(f"{name} has 0 dates (its time axis is empty, shape {data.shape}): "
+                         "nothing to composite. Widen the date window or check the filter "
+                         "that selected the dates.")
+    if data.ndim == 4 and 0 in data.shape[1:]:
+        raise ValueError(f"{name} of shape {data.shape} has no band or no pixel: check the "
+                         "band selection and the crop window.")
+    if data.ndim != 4:
+        raise ValueError(f"stack must be (time, bands, rows, cols); got shape {data.shape}. "
+                         "Add a band axis with stack[:, None] for a single band.")
+    if not np.issubdtype(data.dtype, np.floating):
+        raise TypeError(f"stack is {data.dtype}: pass reflectance as floats with NaN for nodata "
+                        "(digital numbers / 10000, or course_lib.data.sentinel2.dn_to_reflectance).")
+    if reflectance:
+        for band in range(data.shape[1]):
+            check_reflectance(data[:, band], f"band {band}")
+    return data
+
+
+def _check_clear(clear, stack: np.ndarray) -> np.ndarray | None:
+    """None, or a boolean ``(time, rows, cols)`` mask on the stack's dates and grid."""
+    if clear is None:
+        return None
+    clear = as_array(clear, "clear", kinds="biuf", allow_empty=True)
+    if clear.dtype != bool:
+        raise TypeError(f"clear must be a boolean mask (True = usable); got {clear.dtype}. "
+                        "From class codes build it first, e.g. clear = scl_masks(scl).clear.")
+    if clear.ndim == 4 and clear.shape[1] == 1:
+        clear = clear[:, 0]
+    expected = stack.shape[:1] + stack.shape[2:]
+    if clear.shape != expected:
+        raise ValueError(f"clear mask of shape {clear.shape} does not match the stack "
+                         f"{stack.shape}: expected (time, rows, cols) = {expected}.")
+    return clear
+
+
+def _check_stack_and_clear(stack, clear, *, clear_required: bool = False,
+                           reflectance: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+    """The stack (:func:`_check_stack`) and its clear mask (:func:`_check_clear`)."""
+    data = _check_stack(stack, reflectance=reflectance)
+    if clear is None and clear_required:
+        raise TypeError("clear must be a boolean mask (time, rows, cols), True = usable; got "
+                        "None. E.g. clear = scl_masks(scl).clear.")
+    return data, _check_clear(clear, data)
+
+
+def _check_clear_count_inputs(clear, stack) -> tuple[np.ndarray, np.ndarray | None]:
+    """A boolean ``(time, rows, cols)`` clear mask (0/1 accepted) and the optional stack."""
+    clear = check_mask(clear, "clear", example="clear = scl_masks(scl).clear")
+    data = None
+    if stack is not None:
+        data = _check_stack(stack)
+        clear = _check_clear(clear, data)
+    if clear.ndim != 3:
+        raise ValueError(f"clear must be (time, rows, cols); got shape {clear.shape}.")
+    return clear, data
+
+
+def _check_time_series(values, name: str, *, kinds: str, fix: str | None = None) -> np.ndarray:
+    """An array with a non-empty time axis first."""
+    values = as_array(values, name, min_ndim=1, kinds=kinds, allow_empty=True, fix=fix)
+    if values.shape[0] == 0:
+        raise ValueError(f"{name} has 0 time steps (shape {values.shape}): there is nothing to "
+                         "take the median or maximum of. Widen the date window.")
+    return values
+
+
+def _check_greenest_inputs(stack, clear, score, red_band, nir_band):
+    """Stack, clear mask, score (float32, or None for NDVI) and the red and NIR band indices.
+
+    Band names are resolved on a Raster; without a score the two bands must be different
+    bands of the stack holding reflectance.
+    """
+    data, clear = _check_stack_and_clear(stack, clear)
+    names = getattr(stack, "band_names", None)
+    red_band = _band_index(red_band, "red_band", names)
+    nir_band = _band_index(nir_band, "nir_band", names)
+    if score is not None:
+        score = as_array(score, "score", kinds="iuf").astype(np.float32)
+        expected = data.shape[:1] + data.shape[2:]
+        if score.shape != expected:
+            raise ValueError(f"score of shape {score.shape} does not match the stack "
+                             f"{data.shape}: expected (time, rows, cols) = {expected}.")
+        return data, clear, score, red_band, nir_band
+    if red_band is None or nir_band is None:
+        raise ValueError("Give a score (time, rows, cols) or red_band and nir_band for NDVI.")
+    n_bands = data.shape[1]
+    if not (-n_bands <= red_band < n_bands and -n_bands <= nir_band < n_bands):
+        raise ValueError(f"red_band {red_band} / nir_band {nir_band} out of range for a "
+                         f"stack with {n_bands} bands.")
+    red_band, nir_band = red_band % n_bands, nir_band % n_bands
+    if red_band == nir_band:
+        raise ValueError(f"red_band and nir_band are both band {red_band}: the NDVI of a band "
+                         "with itself is 0 everywhere, so the first clear date would always "
+                         "win. Pass the red and the NIR band, e.g. red_band=2, nir_band=3 for "
+                         "the study area's bands (B02, B03, B04, B08, ...).")
+    check_reflectance(data[:, red_band], f"band {red_band} (red)")
+    check_reflectance(data[:, nir_band], f"band {nir_band} (NIR)")
+    return data, clear, None, red_band, nir_band
+
+
+def _band_index(value: Any, name: str, band_names: Sequence[str] | None) -> int | None:
+    """A band index from an int, or from a band name when the stack is a Raster."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if band_names is None:
+            raise TypeError(f"{name} is the band name {value!r}, but the stack is a plain array "
+                            f"without band names: pass the index, e.g. "
+                            f"raster.band_names.index({value!r}), or pass the Raster itself.")
+        if value not in band_names:
+            raise ValueError(f"{name} {value!r} is not a band of the stack; its bands are "
+                             f"{list(band_names)}.")
+        return list(band_names).index(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a band index (int) or, for a Raster, a band name; got "
+                        f"{describe(value)}.")
+    return int(value)
+
+
+def _check_composite_call(raster, kind) -> None:
+    """A Sentinel-2 time-series Raster and a known kind; B04 and B08 for the greenest pixel."""
+    check_raster(raster, "raster", ndim=4, fix="composite_raster takes a Sentinel-2 time-series "
+                 "Raster (e.g. area['s2_post']); for plain arrays use median_composite(stack, "
+                 "clear) or greenest_pixel_composite(stack, clear, red_band=2, nir_band=3).")
+    check_choice(kind, "kind", COMPOSITE_KINDS)
+    if kind == "greenest":
+        for name in ("B04", "B08"):
+            if name not in raster.band_names:
+                raise ValueError(f"The greenest-pixel composite needs band {name} for NDVI; "
+                                 f"this raster has {raster.band_names}.")

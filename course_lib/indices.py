@@ -1,8 +1,10 @@
 """Spectral indices from reflectance bands: NDVI, dNDVI, brightness, NBR, NDWI, NDSI...
 
-All functions take reflectance arrays (floats, 0-1 scale; NaN for nodata) of any shape, as long
-as the bands broadcast against each other: a single image ``(rows, cols)``, a band-first cube's
-slices, or a time series ``(time, rows, cols)``. xarray DataArrays are accepted (converted with
+All functions take reflectance arrays (floats, 0-1 scale; NaN for nodata) of any shape: a single
+image ``(rows, cols)``, a band-first cube's slices, or a time series ``(time, rows, cols)``. The
+bands must have the same shape, or one may be a single number or broadcast onto the other's
+shape (an image against a time series); a pair that would broadcast into a shape neither has,
+e.g. a ``(rows, 1)`` column and a ``(1, cols)`` row into ``(rows, cols)``, is refused. xarray DataArrays are accepted (converted with
 ``np.asarray``). Where a normalised difference has a zero denominator the result is NaN
 (undefined), never 0 or inf.
 
@@ -23,19 +25,12 @@ Examples:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
-from course_lib.validation import as_array, check_number, check_reflectance, describe
-
-
-def _check_shapes(**bands: np.ndarray) -> None:
-    try:
-        np.broadcast_shapes(*(b.shape for b in bands.values()))
-    except ValueError:
-        shapes = ", ".join(f"{k} {v.shape}" for k, v in bands.items())
-        raise ValueError(f"Band shapes do not match: {shapes}. Pass bands on one grid.") from None
+from course_lib.validation import (as_array, check_bool, check_number, check_reflectance,
+                                   describe, expected_message)
 
 
 def normalized_difference(a, b, name_a: str = "a", name_b: str = "b") -> np.ndarray:
@@ -48,9 +43,7 @@ def normalized_difference(a, b, name_a: str = "a", name_b: str = "b") -> np.ndar
     >>> normalized_difference(np.array([0.3, 0.0]), np.array([0.1, 0.0])).round(3).tolist()[0]
     0.5
     """
-    a = check_reflectance(a, name_a)
-    b = check_reflectance(b, name_b)
-    _check_shapes(**{name_a: a, name_b: b})
+    a, b = _check_bands((name_a, a), (name_b, b))
     denominator = a + b
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (a - b) / denominator
@@ -65,26 +58,28 @@ def ndvi(red, nir) -> np.ndarray:
     return normalized_difference(nir, red, "nir", "red")
 
 
-def dndvi(ndvi_pre, ndvi_post) -> np.ndarray:
+def dndvi(ndvi_pre, ndvi_post, *, check_units: bool = True) -> np.ndarray:
     """NDVI change, ``NDVI(post) - NDVI(pre)``: landslides strip vegetation, so dNDVI < 0.
 
     Both inputs are NDVI arrays on the same grid (NaN propagates).
 
+    Args:
+        ndvi_pre, ndvi_post: NDVI of each date, e.g. ``ndvi(red, nir)``, values in [-1, 1].
+        check_units: refuse inputs that look like reflectance bands rather than NDVI (see
+            Raises). Pass False for NDVI that really is never negative with a median below
+            0.35 on both dates (e.g. a large bare-rock scene without water or snow).
+
+    Raises:
+        ValueError: values outside [-1, 1] (digital numbers), shapes that differ, or, with
+            ``check_units``, inputs of 10 000 or more valid pixels each that are never negative
+            and have medians below 0.35: single reflectance bands look like that (the study
+            area's bands: medians 0.04-0.24), NDVI of a landscape with vegetation does not
+            (median 0.65 in the study area; water, snow and shadow are negative).
+
     >>> dndvi(np.array([0.8]), np.array([0.2])).round(2).tolist()
     [-0.6]
     """
-    pre = as_array(ndvi_pre, "ndvi_pre", kinds="iuf", allow_empty=True).astype(float)
-    post = as_array(ndvi_post, "ndvi_post", kinds="iuf", allow_empty=True).astype(float)
-    if pre.shape != post.shape:
-        raise ValueError(f"NDVI shapes differ: pre {pre.shape}, post {post.shape}.")
-    for name, values in (("ndvi_pre", pre), ("ndvi_post", post)):
-        with np.errstate(invalid="ignore"):
-            outside = np.abs(values) > 1 + 1e-6
-        if outside.any():
-            raise ValueError(
-                f"{name} must be NDVI values in [-1, 1]; got values up to "
-                f"{float(np.nanmax(np.abs(values))):g}. Pass ndvi(red, nir) of each date, not "
-                "reflectance or digital numbers.")
+    pre, post = _check_ndvi_pair(ndvi_pre, ndvi_post, check_units)
     return post - pre
 
 
@@ -96,10 +91,7 @@ def brightness(blue, green, red, nir) -> np.ndarray:
     >>> float(brightness(0.1, 0.2, 0.3, 0.4))
     0.25
     """
-    bands = {"blue": blue, "green": green, "red": red, "nir": nir}
-    arrays = {k: check_reflectance(v, k) for k, v in bands.items()}
-    _check_shapes(**arrays)
-    b, g, r, n = arrays.values()
+    b, g, r, n = _check_bands(("blue", blue), ("green", green), ("red", red), ("nir", nir))
     return (b + g + r + n) / 4
 
 
@@ -141,10 +133,9 @@ def savi(red, nir, soil_factor: float = 0.5) -> np.ndarray:
     >>> float(savi(0.1, 0.5).round(3))
     0.545
     """
-    red, nir = check_reflectance(red, "red"), check_reflectance(nir, "nir")
+    red, nir = _check_bands(("red", red), ("nir", nir))
     soil_factor = check_number(soil_factor, "soil_factor", minimum=0, maximum=1,
                                fix="Huete (1988) uses L = 0.5 (0 = NDVI, 1 = sparse cover).")
-    _check_shapes(red=red, nir=nir)
     denominator = nir + red + soil_factor
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (1 + soil_factor) * (nir - red) / denominator
@@ -224,15 +215,7 @@ def compute_index(name: str, bands: Mapping[str, np.ndarray]) -> np.ndarray:
     >>> round(float(compute_index("NDVI", {"B04": np.array(0.1), "B08": np.array(0.3)})), 3)
     0.5
     """
-    if not isinstance(name, str) or name not in INDEX_CATALOGUE:
-        raise KeyError(f"Unknown index {name!r}; choose from {sorted(INDEX_CATALOGUE)}.")
-    if not isinstance(bands, Mapping):
-        raise TypeError(f"bands must be a dict of Sentinel-2 band name -> reflectance, e.g. "
-                        f"{{'B04': red, 'B08': nir}}; got {describe(bands)}.")
-    info = INDEX_CATALOGUE[name]
-    missing = [b for b in info.sentinel2 if b not in bands]
-    if missing:
-        raise KeyError(f"{name} needs Sentinel-2 bands {list(info.sentinel2)}; missing {missing}.")
+    info = _check_catalogue_call(name, bands)
     return info.function(*(bands[b] for b in info.sentinel2))
 
 
@@ -276,13 +259,8 @@ def spyndex_catalogue(available: tuple[str, ...] = tuple(SPYNDEX_S2_BANDS.values
     >>> cat["NDVI"]["bands"]
     ('B08', 'B04')
     """
+    _check_names(available=available, domains=domains)
     spyndex = _spyndex()
-    for arg, value in (("available", available), ("domains", domains)):
-        if value is None and arg == "domains":
-            continue
-        if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-            raise TypeError(f"{arg} must be a tuple of names, e.g. ('B04', 'B08') or "
-                            f"('vegetation',); got {describe(value)}.")
     have = {code for code, band in SPYNDEX_S2_BANDS.items() if band in available}
     out = {}
     for name, info in spyndex.indices.items():
@@ -319,27 +297,127 @@ def compute_spyndex_index(name: str, bands: Mapping[str, np.ndarray]) -> np.ndar
     [0.5, nan]
     """
     spyndex = _spyndex()
+    params, arrays = _spyndex_params(spyndex, name, bands)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        out = np.asarray(spyndex.computeIndex(name, params=params),
+                         dtype=np.result_type(*arrays.values(), np.float32))
+    return np.where(np.isfinite(out), out, np.nan)
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_bands(*bands: tuple[str, Any]) -> list[np.ndarray]:
+    """Each ``(name, values)`` as float reflectance (DN refused), all on one grid.
+
+    Bands of the same shape pass, and so do a single number or a band that broadcasts onto
+    another's shape (an image against a time series); bands that would broadcast into a new
+    shape, e.g. ``(8, 1)`` and ``(1, 8)`` into ``(8, 8)``, are refused.
+    """
+    for name, _ in bands:
+        if not isinstance(name, str):
+            raise TypeError(expected_message("name_a/name_b", "band names (str) for messages",
+                                             name, "E.g. normalized_difference(nir, red, 'nir', "
+                                             "'red')."))
+    arrays = [check_reflectance(values, name) for name, values in bands]
+    shapes = [a.shape for a in arrays]
+    try:
+        common = np.broadcast_shapes(*shapes)
+    except ValueError:
+        common = None
+    if common is None or common not in shapes:
+        listed = ", ".join(f"{name} {shape}" for (name, _), shape in zip(bands, shapes))
+        raise ValueError(f"Band shapes do not match: {listed}. Pass bands on one grid, e.g. "
+                         "raster.band('B04') and raster.band('B08') of the same Raster.")
+    return arrays
+
+
+#: :func:`dndvi` refuses inputs that are never negative and have medians below this (with at
+#: least :data:`DNDVI_CHECK_PIXELS` valid pixels each): single reflectance bands.
+REFLECTANCE_LIKE_MEDIAN = 0.35
+DNDVI_CHECK_PIXELS = 10_000
+
+
+def _check_ndvi_pair(ndvi_pre: Any, ndvi_post: Any, check_units: Any
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Both NDVI arrays as floats on one grid, within [-1, 1], and not reflectance bands."""
+    check_bool(check_units, "check_units")
+    pre = as_array(ndvi_pre, "ndvi_pre", kinds="iuf", allow_empty=True).astype(float)
+    post = as_array(ndvi_post, "ndvi_post", kinds="iuf", allow_empty=True).astype(float)
+    if pre.shape != post.shape:
+        raise ValueError(f"NDVI shapes differ: pre {pre.shape}, post {post.shape}.")
+    looks_like_reflectance = []
+    for name, values in (("ndvi_pre", pre), ("ndvi_post", post)):
+        with np.errstate(invalid="ignore"):
+            outside = np.abs(values) > 1 + 1e-6
+        if outside.any():
+            raise ValueError(
+                f"{name} must be NDVI values in [-1, 1]; got values up to "
+                f"{float(np.nanmax(np.abs(values))):g}. Pass ndvi(red, nir) of each date, not "
+                "reflectance or digital numbers.")
+        finite = values[np.isfinite(values)]
+        looks_like_reflectance.append(finite.size >= DNDVI_CHECK_PIXELS and finite.min() >= 0
+                                      and np.median(finite) < REFLECTANCE_LIKE_MEDIAN)
+    if check_units and all(looks_like_reflectance):
+        medians = " and ".join(f"{np.nanmedian(v):.2f}" for v in (pre, post))
+        raise ValueError(
+            f"ndvi_pre and ndvi_post must be NDVI; these are never negative and their medians "
+            f"are {medians}, which looks like single reflectance bands (NDVI of a landscape "
+            "with vegetation has a median near 0.6, and water, snow and shadow are negative). "
+            "Pass ndvi(red, nir) of each date, e.g. dndvi(ndvi(pre.band('B04'), "
+            "pre.band('B08')), ndvi(post.band('B04'), post.band('B08'))); if these really are "
+            "NDVI, pass check_units=False.")
+    return pre, post
+
+
+def _check_catalogue_call(name: Any, bands: Any) -> IndexInfo:
+    """The catalogue entry of ``name``, once ``bands`` is a mapping holding its bands."""
+    if not isinstance(name, str) or name not in INDEX_CATALOGUE:
+        raise KeyError(f"Unknown index {name!r}; choose from {sorted(INDEX_CATALOGUE)}.")
+    if not isinstance(bands, Mapping):
+        raise TypeError(f"bands must be a dict of Sentinel-2 band name -> reflectance, e.g. "
+                        f"{{'B04': red, 'B08': nir}}; got {describe(bands)}.")
+    info = INDEX_CATALOGUE[name]
+    missing = [b for b in info.sentinel2 if b not in bands]
+    if missing:
+        raise KeyError(f"{name} needs Sentinel-2 bands {list(info.sentinel2)}; missing {missing}.")
+    return info
+
+
+def _check_names(**groups: Any) -> None:
+    """Each group is None (only ``domains`` may be) or a tuple of names, not one string."""
+    for arg, value in groups.items():
+        if value is None and arg == "domains":
+            continue
+        if isinstance(value, str) or not hasattr(value, "__iter__") or \
+                not all(isinstance(v, str) for v in value):
+            raise TypeError(f"{arg} must be a tuple of names, e.g. ('B04', 'B08') or "
+                            f"('vegetation',); got {describe(value)}.")
+
+
+def _spyndex_params(spyndex: Any, name: Any, bands: Any
+                    ) -> tuple[dict[str, object], dict[str, np.ndarray]]:
+    """spyndex's ``params`` for ``name`` (bands checked as reflectance, constants' defaults)
+    and the band arrays among them, checked to lie on one grid."""
     if not isinstance(bands, Mapping):
         raise TypeError(f"bands must be a dict of Sentinel-2 band name -> reflectance, e.g. "
                         f"{{'B04': red, 'B08': nir}}; got {describe(bands)}.")
     if not isinstance(name, str) or name not in spyndex.indices:
         raise KeyError(f"spyndex has no index {name!r}; see spyndex_catalogue() for the list.")
     params: dict[str, object] = {}
+    codes: list[str] = []
+    arrays: list[tuple[str, Any]] = []
     for code in spyndex.indices[name].bands:
         if code in SPYNDEX_S2_BANDS:
             band = SPYNDEX_S2_BANDS[code]
             if band not in bands:
                 raise KeyError(f"{name} needs Sentinel-2 band {band} ({code}); got "
                                f"{sorted(bands)}.")
-            params[code] = check_reflectance(bands[band], band)
+            codes.append(code)
+            arrays.append((band, bands[band]))
         elif code in spyndex.constants and spyndex.constants[code].default is not None:
             params[code] = spyndex.constants[code].default
         else:
             raise ValueError(f"{name} needs input {code!r}, which is neither a Sentinel-2 "
                              "band nor a constant with a default.")
-    arrays = {k: v for k, v in params.items() if isinstance(v, np.ndarray)}
-    _check_shapes(**arrays)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        out = np.asarray(spyndex.computeIndex(name, params=params),
-                         dtype=np.result_type(*arrays.values(), np.float32))
-    return np.where(np.isfinite(out), out, np.nan)
+    checked = dict(zip(codes, _check_bands(*arrays)))
+    params.update(checked)
+    return params, checked

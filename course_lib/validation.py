@@ -45,6 +45,10 @@ __all__ = [
     "check_number",
     "check_integer",
     "check_choice",
+    "check_bool",
+    "check_odd_window",
+    "check_crs",
+    "check_grid_in_crs",
     "check_mask",
     "check_fraction",
     "check_angle_degrees",
@@ -183,6 +187,9 @@ def check_number(value: Any, name: str, *, minimum: float | None = None,
         hint = "Pass a number, e.g. 0.5 (not a string)." if isinstance(value, str) else \
             "Pass a single number, not an array or list." if hasattr(value, "__len__") else \
             "Pass a number."
+        if fix:
+            hint = f"{hint.split(',')[0].rstrip('.')} (not a string). {fix}" \
+                if isinstance(value, str) else f"{hint} {fix}"
         raise TypeError(expected_message(name, "a number", value, hint))
     number = float(value)
     if not math.isfinite(number):
@@ -240,6 +247,114 @@ def check_choice(value: Any, name: str, choices: Iterable[Any], fix: str | None 
     if not ok:
         raise ValueError(expected_message(name, f"one of {options}", value, fix))
     return value
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """``value`` if it is ``True`` or ``False`` (numpy bools too), else a TypeError.
+
+    A string such as ``"False"`` is truthy in Python, so it is refused rather than taken.
+
+    >>> check_bool(np.True_, "mask")
+    True
+    >>> check_bool("no", "overwrite")
+    Traceback (most recent call last):
+    ...
+    TypeError: overwrite must be True or False; got str 'no'.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(expected_message(name, "True or False", value))
+    return bool(value)
+
+
+def check_odd_window(value: Any, name: str = "window", *, minimum: int = 3,
+                     fix: str | None = None) -> int:
+    """An odd window side in pixels, at least ``minimum``, so the window has a centre pixel.
+
+    >>> check_odd_window(5.0, "window")
+    5
+    >>> check_odd_window(4, "window")
+    Traceback (most recent call last):
+    ...
+    ValueError: window must be an odd number of pixels >= 3 (the window needs a centre pixel); got int 4. E.g. 3, 5 or 7.
+    """
+    fix = fix or "E.g. 3, 5 or 7."
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
+        raise TypeError(expected_message(name, f"an odd number of pixels >= {minimum}", value,
+                                         fix))
+    number = check_integer(value, name, fix=fix)
+    if number < minimum or number % 2 == 0:
+        raise ValueError(expected_message(
+            name, f"an odd number of pixels >= {minimum} (the window needs a centre pixel)",
+            value, fix))
+    return number
+
+
+def check_crs(value: Any, name: str = "crs"):
+    """``value`` as a ``rasterio.crs.CRS`` (from a CRS, an EPSG code, ``"EPSG:32632"``, WKT...).
+
+    >>> check_crs(32632, "crs").to_string()
+    'EPSG:32632'
+    >>> check_crs("UTM", "crs")
+    Traceback (most recent call last):
+    ...
+    ValueError: crs must be a coordinate reference system; got str 'UTM'. Pass raster.crs, an EPSG code such as 32632 or the string 'EPSG:32632'.
+    """
+    from rasterio.crs import CRS
+    from rasterio.errors import CRSError
+
+    fix = "Pass raster.crs, an EPSG code such as 32632 or the string 'EPSG:32632'."
+    if value is None or isinstance(value, (bool, np.bool_, float)):
+        raise TypeError(expected_message(name, "a coordinate reference system", value, fix))
+    try:
+        return CRS.from_user_input(value)
+    except (CRSError, TypeError, ValueError):
+        raise ValueError(expected_message(name, "a coordinate reference system", value,
+                                          fix)) from None
+
+
+def check_grid_in_crs(transform: Any, shape: tuple[int, int], crs: Any, name: str = "crs"
+                      ) -> None:
+    """Refuse a CRS in which the grid's coordinates cannot lie (e.g. UTM metres as degrees).
+
+    A geographic CRS (longitude and latitude, EPSG:4326) cannot hold x beyond +-540 or y beyond
+    +-90; a projected CRS cannot hold a grid whose corners fall outside the area it is defined
+    for (its ``area_of_use``, widened by 10 degrees). A CRS of the right kind but the wrong
+    zone (UTM 33N for 32N coordinates) cannot be told apart from the numbers and passes.
+
+    >>> from affine import Affine
+    >>> check_grid_in_crs(Affine(10, 0, 345000, 0, -10, 6822000), (8, 8), "EPSG:4326")
+    Traceback (most recent call last):
+    ...
+    ValueError: crs is EPSG:4326 (longitude and latitude in degrees), but the grid's corner lies at x = 345000, y = 6822000: these are metres of a projected CRS. Pass the CRS the transform belongs to, e.g. crs=area['landslide_mask'].crs (EPSG:32632 for the study area).
+    """
+    crs = check_crs(crs, name)
+    rows, cols = shape
+    xs, ys = zip(*(transform @ corner for corner in ((0, 0), (cols, 0), (0, rows),
+                                                        (cols, rows))))
+    fix = ("Pass the CRS the transform belongs to, e.g. crs=area['landslide_mask'].crs "
+           "(EPSG:32632 for the study area).")
+    if crs.is_geographic:
+        if max(abs(x) for x in xs) > 540 or max(abs(y) for y in ys) > 90:
+            raise ValueError(f"{name} is {crs.to_string()} (longitude and latitude in degrees), "
+                             f"but the grid's corner lies at x = {xs[0]:.10g}, y = {ys[0]:.10g}: "
+                             f"these are metres of a projected CRS. {fix}")
+        return
+    from pyproj import CRS as ProjCRS, Transformer
+
+    proj = ProjCRS.from_user_input(crs.to_wkt())
+    area = proj.area_of_use
+    with np.errstate(all="ignore"):
+        lon, lat = Transformer.from_crs(proj, "EPSG:4326", always_xy=True).transform(xs, ys)
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    outside = not (np.isfinite(lon).all() and np.isfinite(lat).all())
+    if area is not None and not outside:
+        outside = (lon.min() < area.west - 10 or lon.max() > area.east + 10
+                   or lat.min() < area.south - 10 or lat.max() > area.north + 10)
+    if outside:
+        where = (f"area of use {area.name}" if area is not None else "its valid area")
+        raise ValueError(f"{name} is {crs.to_string()}, but the grid's corner x = {xs[0]:.10g}, "
+                         f"y = {ys[0]:.10g} lies outside that CRS's {where}: the transform "
+                         f"belongs to another CRS. {fix}")
 
 
 def check_mask(value: Any, name: str, *, shape: tuple[int, ...] | None = None,

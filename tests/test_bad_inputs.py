@@ -1,9 +1,13 @@
-"""Bad input, tried as a trainee would (issue 15): every public function of the core modules
-gets a clear error naming the argument, or a documented correct result.
+"""Bad input, tried as a trainee would: every public function of the core modules gets a clear
+error naming the argument, or a documented correct result.
 
 Kinds of bad input: wrong type, ``None``, a list or a string where an array goes, empty,
 all-NaN, integer class codes for a boolean mask, percent for a fraction, radians for degrees,
 digital numbers for reflectance, another CRS, a missing or corrupt file, 0 dates.
+
+The section "silent cases of the first pass" holds one case per bad input that used to give a
+wrong result without a word (each failed before its fix). ``devtools/bad_input_sweep.py``
+tries several hundred more bad calls and counts how each is answered.
 
 Each :func:`bad` case asserts the exception type **and** a pattern that names the argument
 (or the problem) in the message, and that the message is not one of numpy's obscure ones.
@@ -33,6 +37,7 @@ from course_lib.data import atomic, manifest, raster, samples, sentinel2
 from course_lib.data.raster import Raster
 from course_lib.pipeline import predictions as results, sentinel1
 from course_lib.pipeline.composites import study_area_composites
+from course_lib.simulator.params import StudyAreaParams
 from course_lib.validation import CorruptFileError
 
 #: The modules the issue names: every public function must have a case here. (Strict.)
@@ -515,6 +520,104 @@ bad(raster.check_raster, lambda t, m: raster.check_raster(_series(), "r", ndim=3
     ValueError, "r must be a 3-D")
 bad(validation.check_path, lambda t, m: validation.check_path(t / "no", "path", must_exist=True),
     FileNotFoundError, "path")
+
+
+# ---- silent cases of the first pass: each of these used to return a wrong result quietly
+BIG = (np.random.default_rng(7).random((128, 128)) * 0.3 + 0.02).astype(np.float32)  # reflectance
+bad(raster.write_geotiff,
+    lambda t, m: raster.write_geotiff(Raster(REFL[None], T, None, ("B04",)), t / "a.tif"),
+    ValueError, r"raster\.crs is None.*replace\(raster, crs=", "no CRS")
+bad(results.save_prediction,
+    lambda t, m: results.save_prediction("CART", 4, BIN, T, "EPSG:4326", directory=t,
+                                         verbose=False),
+    ValueError, "crs is EPSG:4326.*metres of a projected CRS", "UTM grid saved as EPSG:4326")
+bad(results.save_prediction,
+    lambda t, m: results.save_prediction("CART", 4, TRUTH_R, crs=CRS.from_epsg(32633),
+                                         directory=t, verbose=False),
+    ValueError, "crs EPSG:32633 differs from the CRS of the prediction Raster",
+    "Raster with another crs=")
+bad(results.save_prediction,
+    lambda t, m: results.save_prediction("CART", 4, BIN, T, "UTM", directory=t, verbose=False),
+    ValueError, "crs must be a coordinate reference system", "crs not a CRS")
+good(metrics.evaluate,
+     lambda t, m: _warned(lambda: metrics.evaluate(BIN, np.full((8, 8), np.nan))),
+     lambda out: np.isnan(out[0].mcc) and "prediction is NaN (nodata) everywhere" in out[1],
+     "all-NaN prediction warns")
+good(metrics.threshold_counts,
+     lambda t, m: _warned(lambda: metrics.threshold_counts(np.full((8, 8), np.nan), BIN, 0.5)),
+     lambda out: out[0].total == 0 and "score is NaN (nodata) everywhere" in out[1],
+     "all-NaN score warns")
+good(metrics.confusion_counts,
+     lambda t, m: _warned(lambda: metrics.confusion_counts(BIN, BIN, valid=np.zeros((8, 8), bool))),
+     lambda out: out[0].total == 0 and "valid is False everywhere" in out[1],
+     "valid False everywhere warns")
+bad(indices.dndvi, lambda t, m: indices.dndvi(BIG, BIG * 0.8), ValueError,
+    "ndvi_pre and ndvi_post must be NDVI.*reflectance bands.*check_units=False",
+    "reflectance for NDVI")
+good(indices.dndvi, lambda t, m: indices.dndvi(BIG, BIG * 0.8, check_units=False),
+     lambda out: out.shape == BIG.shape, "check_units=False lets it through")
+bad(indices.normalized_difference,
+    lambda t, m: indices.normalized_difference(REFL[:, :1], REFL[:1, :]), ValueError,
+    r"Band shapes do not match: a \(8, 1\), b \(1, 8\)", "column and row broadcast")
+good(indices.normalized_difference,
+     lambda t, m: indices.normalized_difference(STACK[:, 3], STACK[0, 2]),
+     lambda out: out.shape == (3, 8, 8), "an image against a time series broadcasts")
+bad(composites.greenest_pixel_composite,
+    lambda t, m: composites.greenest_pixel_composite(STACK, red_band=2, nir_band=2), ValueError,
+    "red_band and nir_band are both band 2", "red == nir")
+bad(composites.greenest_pixel_composite,
+    lambda t, m: composites.greenest_pixel_composite(STACK, red_band=3, nir_band=-1), ValueError,
+    "both band 3", "red == nir by a negative index")
+
+
+def _cloud_beside_nodata():
+    prob = np.full((40, 40), 0.5, np.float32)
+    prob[:, :20] = np.nan
+    return clouds.s2cloudless_mask(prob, dilation_size=0)
+
+
+good(clouds.s2cloudless_mask, lambda t, m: _cloud_beside_nodata(), lambda out: out.all(),
+     "cloud beside nodata stays cloud (NaN not averaged as clear)")
+bad(sar.lee_filter, lambda t, m: sar.lee_filter(S1, window=11), ValueError,
+    r"window 11 is larger than the image \(8, 8\)", "window larger than the image")
+bad(sar.to_db, lambda t, m: sar.to_db(RNG.uniform(0, 10000, (8, 8))), ValueError,
+    "linear must be calibrated linear power.*digital numbers.*check_units=False", "DN for linear")
+good(sar.to_db, lambda t, m: sar.to_db(np.array([50.0]), check_units=False),
+     lambda out: abs(out[0] - 16.99) < 0.01, "check_units=False lets it through")
+bad(metrics.format_score, lambda t, m: metrics.format_score(73.4), ValueError,
+    r"fraction \(-1 to 1\).*percent already", "percent already")
+good(metrics.format_score, lambda t, m: metrics.format_score(73.4, percent=False),
+     lambda out: out == "73", "percent value printed as it is")
+bad(StudyAreaParams, lambda t, m: StudyAreaParams(cloud_cover=1e6), ValueError,
+    "cloud_cover must be in .*not a percent", "cloud_cover 1e6")
+bad(StudyAreaParams, lambda t, m: StudyAreaParams(origin_x="345000"), TypeError,
+    "origin_x must be a number", "string origin")
+bad(StudyAreaParams, lambda t, m: StudyAreaParams(origin_y=61.45), ValueError,
+    "origin_y must be in .*northing", "latitude for the origin")
+good(StudyAreaParams, lambda t, m: StudyAreaParams(cloud_cover=2),
+     lambda out: out.short_hash() == StudyAreaParams(cloud_cover=2.0).short_hash(),
+     "2 and 2.0 are one world")
+bad(metrics.object_metrics,
+    lambda t, m: metrics.object_metrics(BIN, REGIONS.to_crs(4326), T), ValueError,
+    r"landslides are in EPSG:4326 \(degrees\).*to_crs", "EPSG:4326 slides, UTM grid, no crs")
+bad(metrics.object_metrics,
+    lambda t, m: metrics.object_metrics(BIN, REGIONS.to_crs(32633), T), ValueError,
+    "None of the 1 landslides polygons touches the grid.*to_crs", "slides off the grid")
+bad(metrics.region_masks,
+    lambda t, m: metrics.region_masks(REGIONS.to_crs(4326), T, (8, 8)), ValueError,
+    r"regions are in EPSG:4326 \(degrees\).*to_crs", "EPSG:4326 regions, UTM grid, no crs")
+bad(metrics.metrics_by_region,
+    lambda t, m: metrics.metrics_by_region(BIN, BIN, REGIONS.to_crs(4326), T), ValueError,
+    r"regions are in EPSG:4326 \(degrees\).*to_crs", "arrays with EPSG:4326 regions")
+bad(validation.check_bool, lambda t, m: validation.check_bool("False", "overwrite"), TypeError,
+    "overwrite must be True or False", "string for a bool")
+bad(validation.check_odd_window, lambda t, m: validation.check_odd_window(4, "window"),
+    ValueError, "window must be an odd number", "even window")
+bad(validation.check_crs, lambda t, m: validation.check_crs(None), TypeError,
+    "crs must be a coordinate reference system", "None CRS")
+bad(validation.check_grid_in_crs,
+    lambda t, m: validation.check_grid_in_crs(T, (8, 8), 4326), ValueError,
+    "crs is EPSG:4326.*projected CRS", "UTM grid in degrees")
 
 
 def _warned(call):

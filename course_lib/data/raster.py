@@ -406,9 +406,14 @@ def write_geotiff(raster: Raster, path: str | os.PathLike, *, overwrite: bool = 
     killed writers are removed by the next write (:func:`remove_stale_temps`). The file gets
     the usual permissions of a new file (``0666`` minus the umask, 0644 typically). An existing
     file is kept unless ``overwrite=True``.
+
+    Raises:
+        TypeError: ``raster`` is not a Raster.
+        ValueError: a time series (4-D), or a Raster without a CRS or transform (a GeoTIFF
+            that GIS software cannot place on the map).
+        FileExistsError: ``path`` exists and ``overwrite`` is False.
     """
-    check_raster(raster, "raster", ndim=3,
-                 fix="write_geotiff writes (bands, rows, cols): write time steps one by one.")
+    _check_writable_raster(raster)
     path = check_path(path, "path")
     data = raster.data
     nodata = np.nan if np.issubdtype(data.dtype, np.floating) else None
@@ -425,3 +430,18 @@ def write_geotiff(raster: Raster, path: str | os.PathLike, *, overwrite: bool = 
                 dst.set_band_description(i, name)
             dst.update_tags(**{k: str(v) for k, v in raster.attrs.items()})
     return path
+
+
+def _check_writable_raster(raster: Any) -> None:
+    """A 3-D Raster with a CRS and an affine transform: what a GeoTIFF needs to be placed."""
+    check_raster(raster, "raster", ndim=3,
+                 fix="write_geotiff writes (bands, rows, cols): write time steps one by one.")
+    if raster.crs is None:
+        raise ValueError("raster.crs is None: the GeoTIFF would have no coordinate reference "
+                         "system and no GIS could place it. Set it first, e.g. "
+                         "dataclasses.replace(raster, crs=CRS.from_epsg(32632)) (the study "
+                         "area's UTM zone 32N), or copy it from the raster it was made from.")
+    if not isinstance(raster.transform, Affine):
+        raise TypeError(expected_message("raster.transform", "an affine.Affine pixel grid",
+                                         raster.transform, "Copy it from the raster the data "
+                                         "came from, e.g. area['dem'].transform."))

@@ -18,7 +18,9 @@ coefficient (MCC) over F1 score and accuracy in binary classification evaluation
 
 A score whose denominator is zero is **undefined** (the paper prints "-"): for example precision
 when nothing was mapped as landslide. Undefined is ``float('nan')`` here, never 0 and never an
-exception; :meth:`Scores.format` prints it as "-".
+exception; :meth:`Scores.format` prints it as "-". When no pixel at all is left to assess,
+every score is undefined and a :class:`~course_lib.metrics.pixel.NoValidPixelWarning` says
+which input removed them.
 
 One concept per module: :mod:`~course_lib.metrics.pixel` (counts and scores),
 :mod:`~course_lib.metrics.regions` (per subplot), :mod:`~course_lib.metrics.objects`
@@ -31,7 +33,7 @@ Arrays are 2-D ``(rows, cols)``; a :class:`~course_lib.data.raster.Raster` with 
 
 from course_lib.metrics.objects import ObjectScores, object_metrics, polygon_pixels
 from course_lib.metrics.pixel import (CONFUSION_CODES, FN, FP, NODATA, TN, TP, UNDEFINED,
-                                      ConfusionCounts, Scores, accuracy, confusion_counts,
+                                      ConfusionCounts, NoValidPixelWarning, Scores, accuracy, confusion_counts,
                                       confusion_map, evaluate, f1_score, mcc, precision, recall,
                                       threshold_counts, threshold_sweep)
 from course_lib.metrics.regions import WHOLE_AREA, metrics_by_region, region_masks
@@ -39,7 +41,7 @@ from course_lib.metrics.tables import format_percent, format_score, scores_frame
 
 __all__ = [
     "TN", "FP", "FN", "TP", "NODATA", "CONFUSION_CODES", "UNDEFINED", "WHOLE_AREA",
-    "ConfusionCounts", "Scores", "ObjectScores", "precision", "recall", "f1_score", "accuracy",
+    "ConfusionCounts", "Scores", "ObjectScores", "NoValidPixelWarning", "precision", "recall", "f1_score", "accuracy",
     "mcc", "confusion_counts", "evaluate", "confusion_map", "threshold_counts",
     "threshold_sweep", "region_masks", "metrics_by_region", "object_metrics", "polygon_pixels",
     "format_score",

@@ -146,11 +146,11 @@ def object_metrics(prediction: Any, landslides: "gpd.GeoDataFrame",
     if connectivity not in (1, 2):
         raise ValueError(f"connectivity must be 1 (4-neighbours) or 2 (8-neighbours); "
                          f"got {connectivity}.")
-    _check_crs(landslides, crs)
     pred, p_valid = binary_and_valid(prediction, "prediction")
     keep = p_valid & _valid_mask(valid, pred.shape)
     check_same_shape(prediction=pred, valid=keep)
     pred = pred & keep
+    _check_crs(landslides, crs, transform, pred.shape, name="landslides")
     pixel_area = abs(transform.a * transform.e - transform.b * transform.d)
 
     true_pixels = np.zeros(pred.shape, dtype=bool)

@@ -6,12 +6,17 @@ root the paper's MCC denominator lacks; Chicco and Jurman 2020, *BMC Genomics* 2
 * precision = TP / (TP + FP); recall = TP / (TP + FN); F1 = 2 TP / (2 TP + FP + FN);
 * MCC = (TP TN - FP FN) / sqrt((TP + FP)(TP + FN)(TN + FP)(TN + FN)).
 
-A score whose denominator is zero is undefined: ``float('nan')``, printed "-".
+A score whose denominator is zero is undefined: ``float('nan')``, printed "-". When no pixel at
+all is left to assess (truth or prediction NaN everywhere, ``valid`` False everywhere, or their
+valid pixels never on the same pixel) every count is 0 and every score undefined, and a
+:class:`NoValidPixelWarning` names the input that removed them: such a result is almost always
+a mistake upstream (a map computed under full cloud, a mask inverted), not a score.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Any, Iterable
 
@@ -31,6 +36,10 @@ CONFUSION_CODES: dict[str, int] = {"TN": TN, "FP": FP, "FN": FN, "TP": TP, "noda
 
 
 UNDEFINED = float("nan")
+
+
+class NoValidPixelWarning(UserWarning):
+    """No pixel is left to assess: every count is 0 and every score undefined (NaN)."""
 
 
 def _valid_mask(valid: Any, shape: tuple[int, int]) -> np.ndarray:
@@ -213,15 +222,15 @@ def confusion_counts(truth: Any, prediction: Any, valid: Any = None) -> Confusio
     Raises:
         ValueError: shapes differ, or an input is not binary.
 
+    Warns:
+        NoValidPixelWarning: no pixel is left to assess; every count is 0 and every score
+            undefined. The message names the input that removed them.
+
     >>> truth = np.array([[1, 1, 0, 0]])
     >>> confusion_counts(truth, np.array([[1, 0, 1, 0]]))
     ConfusionCounts(tp=1, fp=1, fn=1, tn=1)
     """
-    t, t_valid = binary_and_valid(truth, "truth")
-    p, p_valid = binary_and_valid(prediction, "prediction")
-    mask = _valid_mask(valid, t.shape)
-    check_same_shape(truth=t, prediction=p, valid=mask)
-    keep = t_valid & p_valid & mask
+    t, p, keep = _check_maps(truth, prediction, valid)
     t, p = t[keep], p[keep]
     tp = int(np.count_nonzero(t & p))
     fp = int(np.count_nonzero(~t & p))
@@ -243,12 +252,9 @@ def confusion_map(truth: Any, prediction: Any, valid: Any = None) -> np.ndarray:
     >>> confusion_map(np.array([[0, 0, 1, 1]]), np.array([[0, 1, 0, np.nan]])).tolist()
     [[0, 1, 2, 255]]
     """
-    t, t_valid = binary_and_valid(truth, "truth")
-    p, p_valid = binary_and_valid(prediction, "prediction")
-    mask = _valid_mask(valid, t.shape)
-    check_same_shape(truth=t, prediction=p, valid=mask)
+    t, p, keep = _check_maps(truth, prediction, valid)
     codes = (2 * t.astype(np.uint8) + p.astype(np.uint8)).astype(np.uint8)
-    codes[~(t_valid & p_valid & mask)] = NODATA
+    codes[~keep] = NODATA
     return codes
 
 
@@ -274,7 +280,45 @@ def threshold_sweep(score: Any, truth: Any, thresholds: Iterable[float], *, abov
     Raises:
         ValueError: a NaN threshold, or a threshold above 1 for a score map within 0-1 (a
             percent given for a probability: nothing would be detected).
+
+    Warns:
+        NoValidPixelWarning: no pixel left to assess (every count 0).
     """
+    s, t, keep, thresholds = _check_sweep(score, truth, thresholds, valid)
+    pos = np.sort(s[keep & t])
+    neg = np.sort(s[keep & ~t])
+    out = []
+    for thr in thresholds:
+        if above:
+            tp = pos.size - np.searchsorted(pos, thr, side="left")
+            fp = neg.size - np.searchsorted(neg, thr, side="left")
+        else:
+            tp = np.searchsorted(pos, thr, side="right")
+            fp = np.searchsorted(neg, thr, side="right")
+        out.append(ConfusionCounts(tp=int(tp), fp=int(fp), fn=int(pos.size - tp),
+                                   tn=int(neg.size - fp)))
+    return out
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_maps(truth: Any, prediction: Any, valid: Any
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Boolean truth and prediction and the pixels to assess (valid in both and in ``valid``).
+
+    Warns with :class:`NoValidPixelWarning` when no pixel is left.
+    """
+    t, t_valid = binary_and_valid(truth, "truth")
+    p, p_valid = binary_and_valid(prediction, "prediction")
+    mask = _valid_mask(valid, t.shape)
+    check_same_shape(truth=t, prediction=p, valid=mask)
+    keep = t_valid & p_valid & mask
+    _warn_if_nothing_to_assess(keep, truth=t_valid, prediction=p_valid, valid=mask)
+    return t, p, keep
+
+
+def _check_sweep(score: Any, truth: Any, thresholds: Any, valid: Any
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[float]]:
+    """Score (float64), boolean truth, the pixels to assess and the thresholds as floats."""
     s = as_2d(score, "score").astype(np.float64)
     if isinstance(thresholds, (str, bytes)) or not hasattr(thresholds, "__iter__"):
         raise TypeError(f"thresholds must be a sequence of numbers, e.g. np.linspace(0, 1, 21); "
@@ -291,16 +335,21 @@ def threshold_sweep(score: Any, truth: Any, thresholds: Iterable[float], *, abov
     mask = _valid_mask(valid, t.shape)
     check_same_shape(score=s, truth=t, valid=mask)
     keep = t_valid & mask & ~np.isnan(s)
-    pos = np.sort(s[keep & t])
-    neg = np.sort(s[keep & ~t])
-    out = []
-    for thr in thresholds:
-        if above:
-            tp = pos.size - np.searchsorted(pos, thr, side="left")
-            fp = neg.size - np.searchsorted(neg, thr, side="left")
-        else:
-            tp = np.searchsorted(pos, thr, side="right")
-            fp = np.searchsorted(neg, thr, side="right")
-        out.append(ConfusionCounts(tp=int(tp), fp=int(fp), fn=int(pos.size - tp),
-                                   tn=int(neg.size - fp)))
-    return out
+    _warn_if_nothing_to_assess(keep, score=~np.isnan(s), truth=t_valid, valid=mask)
+    return s, t, keep, thresholds
+
+
+def _warn_if_nothing_to_assess(keep: np.ndarray, **valid: np.ndarray) -> None:
+    """A :class:`NoValidPixelWarning` naming why no pixel is left, when none is."""
+    if keep.any():
+        return
+    empty = [name for name, mask in valid.items() if not mask.any()]
+    if empty:
+        why = " and ".join(f"{name} is {'False' if name == 'valid' else 'NaN (nodata)'} "
+                           "everywhere" for name in empty)
+    else:
+        why = (f"{', '.join(valid)} each have valid pixels, but never on the same pixel")
+    warnings.warn(
+        f"No pixel left to assess: {why}. Every count is 0 and every score undefined (NaN, "
+        "printed '-'). Check the map that has no data (computed under full cloud? a mask "
+        "inverted, valid=~mask?).", NoValidPixelWarning, stacklevel=4)

@@ -6,6 +6,7 @@ A pixel belongs to a region when its centre lies inside the polygon
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,16 +37,41 @@ def _check_transform(transform: Any, name: str = "transform") -> Affine:
     return transform
 
 
-def _check_crs(regions: "gpd.GeoDataFrame", crs: Any) -> None:
-    if crs is None or regions.crs is None:
-        return
+def _check_crs(regions: "gpd.GeoDataFrame", crs: Any, transform: Affine | None = None,
+               shape: tuple[int, int] | None = None, name: str = "regions") -> None:
+    """Refuse polygons on another CRS than the grid, the one mistake that counts 0 pixels.
+
+    With the grid's CRS known (``crs=``, or from a Raster) the two CRSs are compared. Without
+    it, polygons in degrees (a geographic CRS such as EPSG:4326) on a grid whose pixels are
+    wider than one unit (metres of a projected CRS) are refused, and so are polygons of which
+    none touches the grid: either way every slide or region would count 0 pixels.
+    """
     from rasterio.crs import CRS
 
-    if CRS.from_user_input(regions.crs) != CRS.from_user_input(crs):
-        raise ValueError(
-            f"The regions are in {regions.crs} but the raster is in {crs}; reproject them with "
-            "regions.to_crs(raster.crs)."
-        )
+    fix = (f"reproject them with {name}.to_crs(raster.crs) (e.g. area['landslide_mask'].crs), "
+           "and pass crs= (or a Raster) so the CRS is checked")
+    if crs is not None and regions.crs is not None:
+        if CRS.from_user_input(regions.crs) != CRS.from_user_input(crs):
+            raise ValueError(f"The {name} are in {regions.crs} but the raster is in {crs}; "
+                             f"reproject them with {name}.to_crs(raster.crs).")
+        return
+    if transform is None or shape is None:
+        return
+    pixel = math.hypot(transform.a, transform.d)
+    if regions.crs is not None and CRS.from_user_input(regions.crs).is_geographic and pixel > 1:
+        raise ValueError(f"The {name} are in {regions.crs} (degrees) but the grid's pixels are "
+                         f"{pixel:g} units wide, i.e. metres of a projected CRS: {fix}.")
+    geometries = [g for g in regions.geometry if g is not None and not g.is_empty]
+    if geometries:
+        rows, cols = shape
+        xs, ys = zip(*(transform @ c for c in ((0, 0), (cols, 0), (0, rows), (cols, rows))))
+        left, right, bottom, top = min(xs), max(xs), min(ys), max(ys)
+        if not any(g.bounds[0] < right and g.bounds[2] > left and g.bounds[1] < top
+                   and g.bounds[3] > bottom for g in geometries):
+            raise ValueError(f"None of the {len(geometries)} {name} polygons touches the grid "
+                             f"(x {left:.10g} to {right:.10g}, y {bottom:.10g} to {top:.10g}; "
+                             f"{name} are in {regions.crs}): are they on another CRS or area? "
+                             f"If so, {fix}.")
 
 
 def region_masks(regions: "gpd.GeoDataFrame", transform: Affine, shape: tuple[int, int], *,
@@ -67,15 +93,16 @@ def region_masks(regions: "gpd.GeoDataFrame", transform: Affine, shape: tuple[in
     if name_column not in regions.columns:
         raise KeyError(f"The regions have no column {name_column!r}; columns: "
                        f"{list(regions.columns)}.")
-    _check_crs(regions, crs)
+    _check_crs(regions, crs, transform, shape)
     masks: dict[str, np.ndarray] = {}
     if whole_area is not None:
         masks[whole_area] = np.ones(shape, dtype=bool)
     for name, geometry in zip(regions[name_column], regions.geometry):
         inside = geometry_mask([geometry], out_shape=shape, transform=transform, invert=True)
         if not inside.any():
-            raise ValueError(f"Region {name!r} covers no pixel of the grid; is it in the "
-                             "raster's CRS and extent?")
+            raise ValueError(f"Region {name!r} covers no pixel of the grid: is it in the "
+                             "raster's CRS and extent? If not, reproject the regions with "
+                             "regions.to_crs(raster.crs).")
         masks[str(name)] = inside
     return masks
 

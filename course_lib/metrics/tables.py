@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
@@ -18,19 +18,15 @@ if TYPE_CHECKING:  # pragma: no cover - type hints only
 def format_score(value: float | None, percent: bool = True, digits: int = 0) -> str:
     """One score as text: "-" when undefined (NaN or None), else e.g. ``'73'`` or ``'0.73'``.
 
+    Scores are fractions (-1 to 1; MCC can be negative). With ``percent=True`` a value beyond
+    that range is refused: it is in percent already and would print as ``'7340'``.
+
     >>> format_score(0.7349), format_score(float("nan")), format_score(0.7349, percent=False, digits=2)
     ('73', '-', '0.73')
     """
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        value = value[()]
+    value = _check_score(value, percent)
     if value is None:
         return "-"
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
-        raise TypeError(f"value must be one score, a number (NaN or None = undefined); got "
-                        f"{describe(value)}. For a table use course_lib.metrics.format_percent.")
-    if math.isnan(float(value)):   # any float type: numpy float32 NaN prints "-" too
-        return "-"
-    value = float(value)
     return f"{value * 100:.{digits}f}" if percent else f"{value:.{digits}f}"
 
 
@@ -74,3 +70,22 @@ def format_percent(table: pd.DataFrame, digits: int = 0) -> pd.DataFrame:
                     "the table of fractions, or divide it by 100 first.")
             out[column] = [format_score(v, True, digits) for v in values]
     return out
+
+
+def _check_score(value: Any, percent: bool) -> float | None:
+    """One score as a float, or None when undefined (None or NaN of any float type)."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
+        raise TypeError(f"value must be one score, a number (NaN or None = undefined); got "
+                        f"{describe(value)}. For a table use course_lib.metrics.format_percent.")
+    if math.isnan(float(value)):   # any float type: numpy float32 NaN prints "-" too
+        return None
+    value = float(value)
+    if percent and abs(value) > 1 + 1e-9:
+        raise ValueError(f"value must be a score as a fraction (-1 to 1) to print in percent; got "
+                         f"{value:g}, which is in percent already. Print it with "
+                         f"format_score({value:g} / 100), or format_score(value, percent=False).")
+    return value

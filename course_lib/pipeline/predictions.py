@@ -125,14 +125,37 @@ class SavedPrediction:
 
 
 def _grid_of(array: Any, transform: Any, crs: Any, name: str) -> tuple[np.ndarray, Any, Any]:
-    """2-D data plus transform and CRS, taken from a Raster when not given."""
+    """2-D data plus transform and CRS, taken from a Raster when not given, all checked.
+
+    A transform or CRS passed beside a Raster must agree with the Raster's own; a CRS in which
+    the grid's coordinates cannot lie (UTM metres given as EPSG:4326 degrees) is refused, so a
+    map is never saved where it would not overlay the truth.
+    """
+    from affine import Affine
+
     data = validation.as_2d(array, name)
     if isinstance(array, Raster):
+        if transform is not None and not (isinstance(transform, Affine)
+                                          and transform.almost_equals(array.transform)):
+            raise ValueError(f"transform {describe(transform)} differs from the transform of the "
+                             f"{name} Raster ({tuple(array.transform)[:6]}): leave transform= out "
+                             "when you pass a Raster, its own grid is used.")
+        if crs is not None and array.crs is not None and \
+                validation.check_crs(crs) != validation.check_crs(array.crs, f"{name}.crs"):
+            raise ValueError(f"crs {crs} differs from the CRS of the {name} Raster "
+                             f"({array.crs}): leave crs= out when you pass a Raster, its own CRS "
+                             "is used.")
         transform = transform if transform is not None else array.transform
         crs = crs if crs is not None else array.crs
     if transform is None or crs is None:
         raise ValueError(f"{name} is a plain array: pass transform= and crs= (e.g. "
                          "area['landslide_mask'].transform and .crs), or pass a Raster.")
+    if not isinstance(transform, Affine):
+        raise TypeError(validation.expected_message(
+            "transform", "an affine.Affine pixel grid", transform,
+            "E.g. area['landslide_mask'].transform."))
+    crs = validation.check_crs(crs)
+    validation.check_grid_in_crs(transform, data.shape, crs)
     return data, transform, crs
 
 
@@ -162,7 +185,9 @@ def save_prediction(method: str, setting: int | str, prediction: Any, transform:
         The path of the GeoTIFF.
 
     Raises:
-        ValueError: a non-binary prediction, shapes that differ, or a missing grid.
+        ValueError: a non-binary prediction, shapes that differ, a missing grid, a CRS in
+            which the grid cannot lie (e.g. ``crs="EPSG:4326"`` for a UTM transform), or a
+            transform or CRS that contradicts the prediction Raster's own.
         FileExistsError: the file name is taken by a *different* method or setting, or by
             the same one with ``overwrite=False``.
     """

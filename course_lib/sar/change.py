@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from course_lib.sar.units import _array, _check_linear
-from course_lib.validation import check_mask, check_number
+from course_lib.validation import check_choice, check_integer, check_mask, check_number
 
 
 def median_backscatter(stack: np.ndarray) -> np.ndarray:
@@ -36,17 +36,7 @@ def median_backscatter(stack: np.ndarray) -> np.ndarray:
     >>> median_backscatter(np.array([[[1.0]], [[3.0]], [[np.nan]], [[2.0]]])).tolist()
     [[2.0]]
     """
-    values = _array(stack, "stack", allow_empty=True)
-    if values.ndim >= 1 and values.shape[0] == 0:
-        raise ValueError(f"stack has 0 dates (shape {values.shape}): nothing to composite. "
-                         "Widen the date window.")
-    if values.ndim < 3:
-        raise ValueError(
-            f"median_backscatter needs (time, ..., rows, cols); got shape {values.shape}."
-        )
-    if not np.any(np.isfinite(values)):
-        raise ValueError("median_backscatter: every value is NaN, there is nothing to composite.")
-    _check_linear(values, "median_backscatter input")
+    values = _check_stack(stack)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # "All-NaN slice": documented NaN
         return np.nanmedian(values, axis=0)
@@ -67,12 +57,7 @@ def log_ratio_db(pre: np.ndarray, post: np.ndarray) -> np.ndarray:
     >>> log_ratio_db(np.array([0.1, 0.1]), np.array([0.01, 0.2])).round(2).tolist()
     [-10.0, 3.01]
     """
-    pre = _array(pre, "pre")
-    post = _array(post, "post")
-    if pre.shape != post.shape:
-        raise ValueError(f"pre {pre.shape} and post {post.shape} must have the same shape.")
-    _check_linear(pre, "log_ratio_db pre")
-    _check_linear(post, "log_ratio_db post")
+    pre, post = _check_linear_pair("log_ratio_db", pre=pre, post=post)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = post / pre
         ratio = np.where((pre > 0) & (post > 0), ratio, np.nan)
@@ -102,19 +87,11 @@ def combine_geometries(ascending: np.ndarray, descending: np.ndarray,
     >>> combine_geometries(np.array([0.1, np.nan]), np.array([0.3, 0.2])).round(3).tolist()
     [0.2, 0.2]
     """
-    asc = _array(ascending, "ascending")
-    desc = _array(descending, "descending")
-    if asc.shape != desc.shape:
-        raise ValueError(
-            f"ascending {asc.shape} and descending {desc.shape} must have the same shape; "
-            "resample both to the same grid first."
-        )
-    _check_linear(asc, "combine_geometries ascending")
-    _check_linear(desc, "combine_geometries descending")
+    check_choice(how, "how", ("mean", "stack"))
+    asc, desc = _check_linear_pair("combine_geometries", ascending=ascending,
+                                   descending=descending)
     if how == "stack":
         return np.stack([asc, desc])
-    if how != "mean":
-        raise ValueError(f"how must be 'mean' or 'stack'; got {how!r}.")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # both NaN: NaN, as documented
         return np.nanmean(np.stack([asc, desc]), axis=0)
@@ -156,16 +133,11 @@ def look_direction_edges(mask: np.ndarray, look_azimuth_deg: float,
     """
     from course_lib.shifts import azimuth_offset, shift
 
-    mask = check_mask(mask, "mask", example="mask = area['landslide_id'].data[0] == 7")
-    if mask.ndim != 2:
-        raise ValueError(f"mask must be 2-D (rows, cols); got shape {mask.shape}.")
-    check_number(look_azimuth_deg, "look_azimuth_deg", units="degrees")
-    for name, value in (("near_width", near_width), ("far_width", far_width)):
-        if int(value) != value or value < 0:
-            raise ValueError(f"{name} must be a whole number of pixels >= 0; got {value!r}.")
+    mask, look_azimuth_deg, near_width, far_width = _check_edge_inputs(
+        mask, look_azimuth_deg, near_width, far_width)
     near = np.zeros_like(mask)
     far = np.zeros_like(mask)
-    for k in range(1, max(int(near_width), int(far_width)) + 1):
+    for k in range(1, max(near_width, far_width) + 1):
         # seen_from_sensor[r, c] = mask at the pixel k steps towards the sensor
         seen_from_sensor = shift(mask, *azimuth_offset(look_azimuth_deg, k), fill=False)
         if k <= near_width:
@@ -173,3 +145,43 @@ def look_direction_edges(mask: np.ndarray, look_azimuth_deg: float,
         if k <= far_width:
             far |= ~mask & seen_from_sensor
     return near, far
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_stack(stack) -> np.ndarray:
+    """Linear power ``(time, ..., rows, cols)`` with at least one date and one valid value."""
+    values = _array(stack, "stack", allow_empty=True)
+    if values.ndim >= 1 and values.shape[0] == 0:
+        raise ValueError(f"stack has 0 dates (shape {values.shape}): nothing to composite. "
+                         "Widen the date window.")
+    if values.ndim < 3:
+        raise ValueError(f"stack must be (time, ..., rows, cols) for median_backscatter; got "
+                         f"shape {values.shape}. Add a time axis with image[None].")
+    if not np.any(np.isfinite(values)):
+        raise ValueError("stack is NaN everywhere (all-NaN): median_backscatter has nothing to "
+                         "composite. Check the masks (layover and shadow) and the date window.")
+    _check_linear(values, "median_backscatter input")
+    return values
+
+
+def _check_linear_pair(what: str, **pair) -> tuple[np.ndarray, np.ndarray]:
+    """Two linear-power arrays of the same shape (named as the caller's arguments)."""
+    (name_a, a), (name_b, b) = ((name, _array(value, name)) for name, value in pair.items())
+    if a.shape != b.shape:
+        raise ValueError(f"{name_a} {a.shape} and {name_b} {b.shape} must have the same shape; "
+                         "resample both to the same grid first.")
+    _check_linear(a, f"{what} {name_a}")
+    _check_linear(b, f"{what} {name_b}")
+    return a, b
+
+
+def _check_edge_inputs(mask, look_azimuth_deg, near_width, far_width
+                       ) -> tuple[np.ndarray, float, int, int]:
+    """A 2-D boolean mask, a look azimuth in degrees and two widths in whole pixels >= 0."""
+    mask = check_mask(mask, "mask", ndim=2, example="mask = area['landslide_id'].data[0] == 7")
+    look_azimuth_deg = check_number(look_azimuth_deg, "look_azimuth_deg", units="degrees")
+    near_width = check_integer(near_width, "near_width", minimum=0,
+                               fix="A whole number of pixels, e.g. 2.")
+    far_width = check_integer(far_width, "far_width", minimum=0,
+                              fix="A whole number of pixels, e.g. 3.")
+    return mask, look_azimuth_deg, near_width, far_width

@@ -13,17 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from course_lib.sar.units import _array, _check_linear
-from course_lib.validation import check_angle_degrees, check_number, describe
-
-
-def _check_incidence(theta: np.ndarray, name: str = "incidence_deg") -> None:
-    """Incidence angles must be degrees of a real SAR geometry (Sentinel-1 IW: 30-46)."""
-    with np.errstate(invalid="ignore"):
-        if np.any((theta < 10) | (theta > 80)):
-            raise ValueError(
-                f"{name} must be in degrees between 10 and 80 (Sentinel-1 IW: about 30 "
-                f"to 46); got values from {np.nanmin(theta):.3g} to {np.nanmax(theta):.3g}. "
-                "Values below 10 are probably radians: use np.degrees().")
+from course_lib.validation import check_angle_degrees, check_bool, check_number
 
 
 def look_azimuth_from_heading(heading_deg: float, right_looking: bool = True) -> float:
@@ -37,8 +27,7 @@ def look_azimuth_from_heading(heading_deg: float, right_looking: bool = True) ->
     (80.0, 280.0)
     """
     heading_deg = check_number(heading_deg, "heading_deg", units="degrees")
-    if not isinstance(right_looking, (bool, np.bool_)):
-        raise TypeError(f"right_looking must be True or False; got {describe(right_looking)}.")
+    check_bool(right_looking, "right_looking")
     return float((heading_deg + (90.0 if right_looking else -90.0)) % 360.0)
 
 
@@ -68,16 +57,7 @@ def range_slope_angle(slope_deg: np.ndarray, aspect_deg: np.ndarray,
     >>> round(float(range_slope_angle(30.0, 90.0, 90.0)), 6)  # an east-facing slope faces away
     -30.0
     """
-    slope = check_angle_degrees(_array(slope_deg, "slope_deg"), "slope_deg", kind="slope")
-    aspect = check_angle_degrees(_array(aspect_deg, "aspect_deg"), "aspect_deg", kind="aspect")
-    if slope.shape != aspect.shape:
-        raise ValueError(f"slope {slope.shape} and aspect {aspect.shape} must have the same shape.")
-    look = _array(look_azimuth_deg, "look_azimuth_deg").astype(np.float64)
-    try:
-        np.broadcast_shapes(look.shape, slope.shape)
-    except ValueError:
-        raise ValueError(f"look_azimuth_deg must be one angle in degrees or an array on the "
-                         f"slope's grid {slope.shape}; got shape {look.shape}.") from None
+    slope, aspect, look = _check_terrain_angles(slope_deg, aspect_deg, look_azimuth_deg)
     phi_i = np.radians(look + 180.0)
     alpha_r = np.degrees(np.arctan(np.tan(np.radians(slope)) * np.cos(phi_i - np.radians(aspect))))
     return np.where(slope == 0, 0.0, alpha_r)  # flat cells have no aspect but no slope either
@@ -93,10 +73,8 @@ def volume_scf(incidence_deg: np.ndarray | float, alpha_r_deg: np.ndarray) -> np
     >>> float(volume_scf(35.0, 0.0))
     1.0
     """
-    theta = _array(incidence_deg, "incidence_deg").astype(np.float64)
-    _check_incidence(theta)
-    theta = np.radians(theta)
-    alpha_r = np.radians(_array(alpha_r_deg, "alpha_r_deg").astype(np.float64))
+    theta, alpha_r = _check_incidence_and_alpha(incidence_deg, alpha_r_deg)
+    theta, alpha_r = np.radians(theta), np.radians(alpha_r)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.tan(np.pi / 2 - theta + alpha_r) / np.tan(np.pi / 2 - theta)
 
@@ -120,9 +98,7 @@ def layover_shadow_masks(incidence_deg: np.ndarray | float,
     >>> lay.tolist(), sha.tolist()
     ([True, False, False], [False, False, True])
     """
-    theta = _array(incidence_deg, "incidence_deg").astype(np.float64)
-    _check_incidence(theta)
-    alpha_r = _array(alpha_r_deg, "alpha_r_deg").astype(np.float64)
+    theta, alpha_r = _check_incidence_and_alpha(incidence_deg, alpha_r_deg)
     with np.errstate(invalid="ignore"):
         return alpha_r > theta, alpha_r < -(90.0 - theta)
 
@@ -171,23 +147,8 @@ def radiometric_slope_correction(sigma0: np.ndarray, slope_deg: np.ndarray,
     Raises:
         ValueError: on grids that do not match or negative (dB) sigma0.
     """
-    sigma0 = _array(sigma0, "sigma0", min_ndim=2)
-    slope = _array(slope_deg, "slope_deg")
-    aspect = _array(aspect_deg, "aspect_deg")
-    grid = sigma0.shape[-2:]
-    for name, arr in (("slope", slope), ("aspect", aspect)):
-        if arr.shape != grid:
-            raise ValueError(
-                f"{name} {arr.shape} must match the (rows, cols) {grid} of sigma0 "
-                f"{sigma0.shape}; resample it to the SAR grid first."
-            )
-    theta = _array(incidence_deg, "incidence_deg").astype(np.float64)
-    if theta.ndim and theta.shape != grid:
-        raise ValueError(f"incidence_deg {theta.shape} must be a scalar or match {grid}.")
-    _check_incidence(theta)
-    if not isinstance(mask, (bool, np.bool_)):
-        raise TypeError(f"mask must be True or False; got {describe(mask)}.")
-    _check_linear(sigma0, "radiometric_slope_correction sigma0")
+    sigma0, slope, aspect, theta = _check_correction_inputs(sigma0, slope_deg, aspect_deg,
+                                                            incidence_deg, mask)
     alpha_r = range_slope_angle(slope, aspect, look_azimuth_deg)
     scf = volume_scf(theta, alpha_r)
     layover, shadow = layover_shadow_masks(theta, alpha_r)
@@ -198,3 +159,61 @@ def radiometric_slope_correction(sigma0: np.ndarray, slope_deg: np.ndarray,
     dtype = sigma0.dtype if np.issubdtype(sigma0.dtype, np.floating) else np.float64
     return SlopeCorrection(gamma0=gamma0.astype(dtype), scf=scf, alpha_r=alpha_r,
                            layover=layover, shadow=shadow)
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_incidence(theta: np.ndarray, name: str = "incidence_deg") -> None:
+    """Incidence angles must be degrees of a real SAR geometry (Sentinel-1 IW: 30-46)."""
+    with np.errstate(invalid="ignore"):
+        if np.any((theta < 10) | (theta > 80)):
+            raise ValueError(
+                f"{name} must be in degrees between 10 and 80 (Sentinel-1 IW: about 30 "
+                f"to 46); got values from {np.nanmin(theta):.3g} to {np.nanmax(theta):.3g}. "
+                "Values below 10 are probably radians: use np.degrees().")
+
+
+def _check_terrain_angles(slope_deg, aspect_deg, look_azimuth_deg
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Slope and aspect in degrees on one grid, and a look azimuth that broadcasts onto it."""
+    slope = check_angle_degrees(_array(slope_deg, "slope_deg"), "slope_deg", kind="slope")
+    aspect = check_angle_degrees(_array(aspect_deg, "aspect_deg"), "aspect_deg", kind="aspect")
+    if slope.shape != aspect.shape:
+        raise ValueError(f"slope_deg {slope.shape} and aspect_deg {aspect.shape} must have the "
+                         "same shape (the same DEM grid).")
+    look = _array(look_azimuth_deg, "look_azimuth_deg").astype(np.float64)
+    try:
+        np.broadcast_shapes(look.shape, slope.shape)
+    except ValueError:
+        raise ValueError(f"look_azimuth_deg must be one angle in degrees or an array on the "
+                         f"slope's grid {slope.shape}; got shape {look.shape}.") from None
+    return slope, aspect, look
+
+
+def _check_incidence_and_alpha(incidence_deg, alpha_r_deg) -> tuple[np.ndarray, np.ndarray]:
+    """Incidence angles in degrees of a real SAR geometry and the range slope angle (float64)."""
+    theta = _array(incidence_deg, "incidence_deg").astype(np.float64)
+    _check_incidence(theta)
+    alpha_r = _array(alpha_r_deg, "alpha_r_deg").astype(np.float64)
+    return theta, alpha_r
+
+
+def _check_correction_inputs(sigma0, slope_deg, aspect_deg, incidence_deg, mask
+                             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Linear sigma0 and slope, aspect and incidence on its ``(rows, cols)`` grid."""
+    sigma0 = _array(sigma0, "sigma0", min_ndim=2)
+    slope = _array(slope_deg, "slope_deg")
+    aspect = _array(aspect_deg, "aspect_deg")
+    grid = sigma0.shape[-2:]
+    for name, arr in (("slope_deg", slope), ("aspect_deg", aspect)):
+        if arr.shape != grid:
+            raise ValueError(
+                f"{name} {arr.shape} must match the (rows, cols) {grid} of sigma0 "
+                f"{sigma0.shape}; resample it to the SAR grid first."
+            )
+    theta = _array(incidence_deg, "incidence_deg").astype(np.float64)
+    if theta.ndim and theta.shape != grid:
+        raise ValueError(f"incidence_deg {theta.shape} must be a scalar or match {grid}.")
+    _check_incidence(theta)
+    check_bool(mask, "mask")
+    _check_linear(sigma0, "radiometric_slope_correction sigma0")
+    return sigma0, slope, aspect, theta

@@ -10,7 +10,7 @@ import numpy as np
 from scipy import ndimage
 
 from course_lib.sar.units import S1_IW_GRDH_ENL, _array, _check_linear
-from course_lib.validation import check_number, describe
+from course_lib.validation import check_number, check_odd_window
 
 
 def _local_mean_var(image: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -58,29 +58,17 @@ def lee_filter(image: np.ndarray, window: int = 7, looks: float = S1_IW_GRDH_ENL
         float array of the same shape (float32 for float32 input, else float64).
 
     Raises:
-        ValueError: for a 1-D input, an even or < 3 window, ``looks <= 0``, or negative (dB)
-            values.
+        ValueError: for a 1-D input, an even or < 3 window, a window larger than the image,
+            ``looks <= 0``, or negative (dB) values.
 
     >>> flat = np.full((5, 5), 0.2)
     >>> bool(np.allclose(lee_filter(flat, window=3), flat))
     True
     """
-    z = _array(image, "image")
-    if isinstance(window, (bool, np.bool_)) or not isinstance(window, (int, float, np.number)):
-        raise TypeError(f"window must be an odd integer >= 3 (e.g. 5 or 7); got "
-                        f"{describe(window)}.")
-    looks = check_number(looks, "looks", minimum=0, min_inclusive=False,
-                         fix="The equivalent number of looks (ENL), e.g. 4.4 for S1 IW GRDH.")
-    if z.ndim < 2:
-        raise ValueError(f"lee_filter needs an array with (rows, cols) last; got shape {z.shape}.")
-    if int(window) != window or window < 3 or window % 2 == 0:
-        raise ValueError(f"window must be an odd integer >= 3 (e.g. 5 or 7); got {window}.")
-    if not looks > 0:
-        raise ValueError(f"looks (the ENL) must be positive; got {looks}.")
-    _check_linear(z, "lee_filter input")
+    z, window, looks = _check_filter_inputs(image, window, looks, "lee_filter")
     out_dtype = np.float32 if z.dtype == np.float32 else np.float64
     z64 = z.astype(np.float64)
-    mean_z, var_z, _ = _local_mean_var(z64, int(window))
+    mean_z, var_z, _ = _local_mean_var(z64, window)
     eta2 = 1.0 / looks
     var_x = (var_z - mean_z**2 * eta2) / (1.0 + eta2)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -170,19 +158,27 @@ def refined_lee_filter(image: np.ndarray, looks: float = S1_IW_GRDH_ENL) -> np.n
     >>> bool(np.allclose(refined_lee_filter(flat), flat))
     True
     """
-    z = _array(image, "image")
-    looks = check_number(looks, "looks", minimum=0, min_inclusive=False,
-                         fix="The equivalent number of looks (ENL), e.g. 4.4 for S1 IW GRDH.")
-    if z.ndim < 2:
-        raise ValueError(
-            f"refined_lee_filter needs (rows, cols) last; got shape {z.shape}."
-        )
-    if min(z.shape[-2:]) < 7:
-        raise ValueError(f"refined_lee_filter needs at least 7 x 7 pixels; got {z.shape[-2:]}.")
-    if not looks > 0:
-        raise ValueError(f"looks (the ENL) must be positive; got {looks}.")
-    _check_linear(z, "refined_lee_filter input")
+    z, _, looks = _check_filter_inputs(image, 7, looks, "refined_lee_filter")
     out_dtype = np.float32 if z.dtype == np.float32 else np.float64
     flat = z.reshape(-1, *z.shape[-2:]).astype(np.float64)
     out = np.stack([_refined_lee_2d(band, 1.0 / looks) for band in flat])
     return out.reshape(z.shape).astype(out_dtype)
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_filter_inputs(image, window, looks, what: str) -> tuple[np.ndarray, int, float]:
+    """Linear intensity ``(..., rows, cols)`` at least ``window`` pixels on a side, an odd
+    window >= 3 and a positive number of looks."""
+    z = _array(image, "image")
+    window = check_odd_window(window, "window", fix="E.g. 5 or 7 (the Lee filter's usual "
+                              "windows).")
+    looks = check_number(looks, "looks", minimum=0, min_inclusive=False,
+                         fix="The equivalent number of looks (ENL), e.g. 4.4 for S1 IW GRDH.")
+    if z.ndim < 2:
+        raise ValueError(f"image must have (rows, cols) last for {what}; got shape {z.shape}.")
+    if min(z.shape[-2:]) < window:
+        raise ValueError(f"window {window} is larger than the image {z.shape[-2:]}: {what} "
+                         f"needs at least {window} x {window} pixels. Filter the whole image "
+                         "(not a small crop), or use a smaller window.")
+    _check_linear(z, f"{what} input")
+    return z, window, looks

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from course_lib.validation import as_array, check_number, describe
+from course_lib.validation import as_array, check_bool, check_number, describe
 
 #: Equivalent number of looks of Sentinel-1 IW GRD high-resolution products (ESA product
 #: specification, about 4.4); the default for :func:`lee_filter`.
@@ -37,7 +37,8 @@ def _check_linear(values: np.ndarray, what: str) -> None:
         )
 
 
-def to_db(linear: np.ndarray | float, *, floor: float | None = None) -> np.ndarray:
+def to_db(linear: np.ndarray | float, *, floor: float | None = None,
+          check_units: bool = True) -> np.ndarray:
     """Convert linear backscatter power to decibels: ``10 * log10(linear)``.
 
     Args:
@@ -45,25 +46,23 @@ def to_db(linear: np.ndarray | float, *, floor: float | None = None) -> np.ndarr
         floor: optional smallest linear value kept; smaller values (including 0) are raised to
             it before the logarithm, e.g. ``floor=1e-5`` (-50 dB). Without a floor, zeros give
             NaN and a warning, never ``-inf``.
+        check_units: refuse values whose median is above 10 (+10 dB), see Raises. Pass False
+            if such values really are linear power.
 
     Returns:
         float array of dB values, NaN where the input is NaN (or 0 without a floor).
 
     Raises:
-        ValueError: if any value is negative (the input is probably already in dB).
+        ValueError: if any value is negative (the input is probably already in dB), or, with
+            ``check_units``, if the median of the values is above 10 (+10 dB): land backscatter
+            is mostly 0.001-1 (-30 to 0 dB), so these are digital numbers or amplitudes
+            (0-10000 would become +31 to +40 dB), not calibrated linear power.
 
     >>> to_db(np.array([1.0, 0.1, 0.01])).tolist()
     [0.0, -10.0, -20.0]
     """
-    values = _array(linear, "linear", allow_empty=True)
-    if values.ndim == 0:
-        values = values.astype(np.float64)
-    if not np.issubdtype(values.dtype, np.floating):
-        values = values.astype(np.float32)
-    _check_linear(values, "to_db input")
+    values, floor = _check_to_db_inputs(linear, floor, check_units)
     if floor is not None:
-        floor = check_number(floor, "floor", minimum=0, min_inclusive=False,
-                             fix="A small linear power, e.g. 1e-5 (-50 dB).")
         values = np.where(values < floor, np.asarray(floor, values.dtype), values)
     zero = values == 0
     if np.any(zero):
@@ -87,15 +86,7 @@ def to_linear(db: np.ndarray | float, *, check_units: bool = True) -> np.ndarray
     >>> to_linear(np.array([0.0, -10.0, 10.0])).tolist()
     [1.0, 0.1, 10.0]
     """
-    values = _array(db, "db", allow_empty=True)
-    if not np.issubdtype(values.dtype, np.floating):
-        values = values.astype(np.float32)
-    finite = values[np.isfinite(values)]
-    if check_units and finite.size > 100 and finite.min() >= 0 and finite.max() < 2:
-        raise ValueError(
-            f"db must be decibels; got {describe(values)} with every value in [0, 2): this "
-            "looks already linear power (dB values of land backscatter are mostly negative). "
-            "Use the values as they are, or pass check_units=False if they really are dB.")
+    values = _check_db(db, check_units)
     return np.power(np.asarray(10.0, values.dtype), values / 10.0)
 
 
@@ -109,12 +100,65 @@ def equivalent_number_of_looks(region: np.ndarray) -> float:
     >>> round(equivalent_number_of_looks(rng.gamma(4.0, 0.25, 200_000)), 1)
     4.0
     """
+    values = _check_region(region)
+    variance = values.var()
+    return float(values.mean() ** 2 / variance)
+
+
+# --------------------------------------------------------------------------- input checks
+#: :func:`to_db` refuses values whose median is above this linear power (+10 dB).
+MAX_MEDIAN_LINEAR = 10.0
+
+
+def _check_to_db_inputs(linear, floor, check_units) -> tuple[np.ndarray, float | None]:
+    """Linear power as floats (not dB, not digital numbers) and the optional positive floor."""
+    check_bool(check_units, "check_units")
+    values = _array(linear, "linear", allow_empty=True)
+    if values.ndim == 0:
+        values = values.astype(np.float64)
+    if not np.issubdtype(values.dtype, np.floating):
+        values = values.astype(np.float32)
+    _check_linear(values, "to_db input")
+    finite = values[np.isfinite(values)]
+    if check_units and finite.size and np.median(finite) > MAX_MEDIAN_LINEAR:
+        raise ValueError(
+            f"linear must be calibrated linear power (sigma0 or gamma0, mostly 0.001-1 over "
+            f"land); got {describe(values)} with a median of {float(np.median(finite)):.4g}, "
+            f"which would be {10 * np.log10(np.median(finite)):+.0f} dB. These look like digital "
+            "numbers or amplitudes: calibrate them first (sigma0 = DN**2 / A**2 with the "
+            "product's calibration table), or pass check_units=False if they really are linear "
+            "power.")
+    if floor is not None:
+        floor = check_number(floor, "floor", minimum=0, min_inclusive=False,
+                             fix="A small linear power, e.g. 1e-5 (-50 dB).")
+    return values, floor
+
+
+def _check_db(db, check_units) -> np.ndarray:
+    """Decibels as floats; more than 100 values all in [0, 2) are linear power, refused."""
+    check_bool(check_units, "check_units")
+    values = _array(db, "db", allow_empty=True)
+    if not np.issubdtype(values.dtype, np.floating):
+        values = values.astype(np.float32)
+    finite = values[np.isfinite(values)]
+    if check_units and finite.size > 100 and finite.min() >= 0 and finite.max() < 2:
+        raise ValueError(
+            f"db must be decibels; got {describe(values)} with every value in [0, 2): this "
+            "looks already linear power (dB values of land backscatter are mostly negative). "
+            "Use the values as they are, or pass check_units=False if they really are dB.")
+    return values
+
+
+def _check_region(region) -> np.ndarray:
+    """The valid (finite) linear values of a region: at least two, not all equal."""
     values = _array(region, "region", allow_empty=True).astype(np.float64)
     values = values[np.isfinite(values)]
     if values.size < 2:
-        raise ValueError("equivalent_number_of_looks needs at least two valid (non-NaN) pixels.")
+        raise ValueError("region must hold at least two valid (non-NaN) pixels for "
+                         "equivalent_number_of_looks: pick a larger homogeneous area, e.g. "
+                         "image[100:140, 200:240].")
     _check_linear(values, "equivalent_number_of_looks input")
-    variance = values.var()
-    if variance == 0:
-        raise ValueError("The region is constant (variance 0): the ENL is undefined.")
-    return float(values.mean() ** 2 / variance)
+    if values.var() == 0:
+        raise ValueError("region is constant (variance 0): the ENL is undefined. Pick an area "
+                         "of real (speckled) backscatter, not a filled or masked one.")
+    return values

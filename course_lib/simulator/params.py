@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import numbers
 from dataclasses import asdict, dataclass, fields
 
 from course_lib.config import DEFAULT_SEED
 from course_lib.data.cache import STAGE_VERSIONS
+from course_lib.validation import check_integer, check_number
 
 #: Landslides the paper mapped in its 10 x 10 km-ish study area (Ganerød et al. 2023).
 PAPER_LANDSLIDES = 120
@@ -50,6 +50,11 @@ class StudyAreaParams:
             gave the paper false positives on north-facing slopes. The default 0.5 is a
             moderate artefact (fully shaded slopes up to 1.8 times brighter in blue).
         origin_x, origin_y: UTM 32N (EPSG:32632) coordinates of the top-left corner.
+
+    Every value is checked when the parameters are made (:data:`PARAM_RANGES`): a string, a
+    percent where a multiplier goes (``cloud_cover=50``) or degrees where UTM metres go raise
+    an error naming the parameter. Numbers are stored as ``int`` and ``float``, so
+    ``cloud_cover=2`` and ``cloud_cover=2.0`` are one world with one cache folder.
     """
 
     seed: int = DEFAULT_SEED
@@ -66,35 +71,7 @@ class StudyAreaParams:
     origin_y: float = 6822000.0
 
     def __post_init__(self) -> None:
-        for name in ("seed", "size", "n_landslides"):     # numpy ints become plain ints
-            value = getattr(self, name)
-            if isinstance(value, numbers.Integral) and not isinstance(value, (bool, int)):
-                object.__setattr__(self, name, int(value))
-        if not _is_int(self.seed) or self.seed < 0:
-            raise ValueError(f"seed must be a non-negative int; got {self.seed!r}.")
-        if not _is_int(self.size) or not 64 <= self.size <= 4096:
-            raise ValueError(f"size must be an int between 64 and 4096 pixels; got {self.size!r}.")
-        if self.n_landslides is not None and (not _is_int(self.n_landslides)
-                                              or self.n_landslides < 0):
-            raise ValueError(f"n_landslides must be None (scale with the area) or an int >= 0; "
-                             f"got {self.n_landslides!r}.")
-        for name in ("resolution", "landslide_size_scale", "speckle_looks"):
-            if not _is_number(getattr(self, name)) or not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be a positive number; got "
-                                 f"{getattr(self, name)!r}.")
-        for name in ("cloud_cover", "snow_cover", "sar_landslide_contrast",
-                     "terrain_overcorrection"):
-            if not _is_number(getattr(self, name)) or not getattr(self, name) >= 0:
-                raise ValueError(f"{name} must be a number >= 0; got {getattr(self, name)!r}.")
-        if self.cloud_cover > MAX_CLOUD_COVER:
-            raise ValueError(f"cloud_cover multiplies each date's cloud fraction (1 = the shipped "
-                             f"summer, 2 = twice as cloudy), it is not a percent; got "
-                             f"{self.cloud_cover!r}. At {MAX_CLOUD_COVER} every date is already "
-                             "overcast.")
-        for name in ("origin_x", "origin_y"):
-            if not _is_number(getattr(self, name)):
-                raise ValueError(f"{name} must be a number (UTM 32N metres); got "
-                                 f"{getattr(self, name)!r}.")
+        _check_params(self)
 
     @property
     def scale(self) -> float:
@@ -136,11 +113,51 @@ class StudyAreaParams:
         return cls(**{k: v for k, v in values.items() if k in names})
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+#: The range of each number, with how to read it. Multipliers stop where the world stops
+#: changing: with ``cloud_cover`` above :data:`MAX_CLOUD_COVER` every date is overcast;
+#: ``snow_cover`` 10 puts the melt line
+#: 2.7 km lower, below the valley floor. The origin must be UTM 32N metres (the study area lies
+#: near 345000 E, 6822000 N).
+PARAM_RANGES: dict[str, tuple[float, float, str]] = {
+    "resolution": (1.0, 100.0, "the pixel size in metres, e.g. 10"),
+    "landslide_size_scale": (0.0, 5.0, "a multiplier: 0.5 = smaller slides, 2 = larger"),
+    "cloud_cover": (0.0, MAX_CLOUD_COVER, "a multiplier of each date's cloud fraction (1 = the shipped "
+                               "world, 2 = twice as cloudy), not a percent"),
+    "snow_cover": (0.0, 10.0, "a multiplier of the seasonal snow (0 = none, 1 = shipped)"),
+    "speckle_looks": (0.0, 1000.0, "the equivalent number of looks, e.g. 4.4 for S1 IW GRDH"),
+    "sar_landslide_contrast": (0.0, 10.0, "a multiplier of the landslide change in dB"),
+    "terrain_overcorrection": (0.0, 5.0, "0 = none, 0.5 = the shipped moderate artefact"),
+    "origin_x": (100_000.0, 900_000.0, "a UTM 32N easting in metres, e.g. 345000.0"),
+    "origin_y": (100_000.0, 9_400_000.0, "a UTM 32N northing in metres, e.g. 6822000.0"),
+}
+#: Numbers that must be strictly positive (the others may be 0).
+_POSITIVE = {"resolution", "landslide_size_scale", "speckle_looks"}
 
 
-def _is_number(value: object) -> bool:
-    """A finite real number (not a bool, not a string)."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and \
-        math.isfinite(float(value))
+def _check_params(params: StudyAreaParams) -> None:
+    """Check every field and store it as a plain ``int`` or ``float`` (one world, one hash)."""
+    def store(name: str, value: object) -> None:
+        object.__setattr__(params, name, value)   # the dataclass is frozen
+
+    store("seed", _check_int(params.seed, "seed", minimum=0,
+                             fix="Any whole number >= 0, e.g. 2019."))
+    store("size", _check_int(params.size, "size", minimum=64, maximum=4096,
+                             fix="Rows = columns of the grid, e.g. 256 or 1024."))
+    if params.n_landslides is not None:
+        store("n_landslides", _check_int(
+            params.n_landslides, "n_landslides", minimum=0,
+            fix="None scales the paper's 120 with the area; or a whole number, e.g. 30."))
+    for name, (low, high, what) in PARAM_RANGES.items():
+        store(name, check_number(getattr(params, name), name, minimum=low, maximum=high,
+                                 min_inclusive=name not in _POSITIVE, fix=f"It is {what}."))
+
+
+def _check_int(value: object, name: str, *, minimum: int, maximum: int | None = None,
+               fix: str) -> int:
+    """A Python or numpy int (not a float such as 100.0, not a bool) within bounds."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return check_integer(int(value), name, minimum=minimum, maximum=maximum, fix=fix)
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}. Pass a "
+                        f"whole number without a decimal point. {fix}")
+    return check_integer(value, name, minimum=minimum, maximum=maximum, fix=fix)
