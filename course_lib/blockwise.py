@@ -13,35 +13,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from course_lib.data.raster import array_of
-from course_lib.validation import check_integer, describe
+from course_lib.validation import as_array, check_integer, describe
 
 #: Pixels per prediction chunk: 2**18 pixels of 13 float32 bands is about 14 MB.
 DEFAULT_CHUNK_PIXELS = 2 ** 18
-
-
-def _stack_and_bands(stack: Any, band_names: Sequence[str]) -> tuple[np.ndarray, list[int]]:
-    """The ``(bands, rows, cols)`` array of ``stack`` and the indices of ``band_names`` in it.
-
-    A Raster is matched by band name (so extra bands or another order are fine); a plain
-    array must hold exactly ``band_names``, in that order.
-    """
-    data = array_of(stack)
-    if not isinstance(data, np.ndarray) or data.ndim != 3:
-        raise ValueError(f"stack must be a Raster or an array (bands, rows, cols); got "
-                         f"{describe(stack)}. Use layers.setting_layers(k), or add a band axis "
-                         "to a single image with image[None].")
-    names = getattr(stack, "band_names", None)
-    if names is None:
-        if data.shape[0] != len(band_names):
-            raise ValueError(f"stack has {data.shape[0]} bands but the classifier was trained on "
-                             f"{len(band_names)} ({list(band_names)}); pass a Raster with band "
-                             "names, or an array of exactly those bands in that order.")
-        return data, list(range(data.shape[0]))
-    missing = [b for b in band_names if b not in names]
-    if missing:
-        raise ValueError(f"stack lacks the bands {missing} that the classifier was trained on; "
-                         f"it has {list(names)}. Classify the stack of the same setting.")
-    return data, [list(names).index(b) for b in band_names]
 
 
 def predict_in_chunks(predict: Callable[[np.ndarray], np.ndarray], stack: Any,
@@ -68,13 +43,10 @@ def predict_in_chunks(predict: Callable[[np.ndarray], np.ndarray], stack: Any,
     >>> predict_in_chunks(lambda X: X[:, 0] * 10, x, chunk_pixels=1).tolist()
     [[10.0, nan], [30.0, 40.0]]
     """
-    if band_names is None:   # every band, in the stack's order
-        band_names = getattr(stack, "band_names", None) or [
-            str(j) for j in range(np.shape(array_of(stack))[0])]
-    data, index = _stack_and_bands(stack, band_names)
-    chunk_pixels = check_integer(chunk_pixels, "chunk_pixels", minimum=1)
+    data, index, n_outputs, chunk_pixels = _check_chunk_inputs(predict, stack, band_names,
+                                                               n_outputs, chunk_pixels)
     _, rows, cols = data.shape
-    step = max(1, int(chunk_pixels) // cols)
+    step = max(1, chunk_pixels // cols)
     out = np.full((n_outputs, rows, cols), np.nan, dtype=np.float32)
     contiguous = index == list(range(index[0], index[0] + len(index))) if index else False
     for r0 in range(0, rows, step):
@@ -84,9 +56,70 @@ def predict_in_chunks(predict: Callable[[np.ndarray], np.ndarray], stack: Any,
         ok = np.isfinite(X).all(axis=1)
         if not ok.any():
             continue
-        values = np.asarray(predict(X[ok]), dtype=np.float32)
-        values = values.reshape(int(ok.sum()), n_outputs)
+        values = _predicted(predict(X[ok]), int(ok.sum()), n_outputs)
         flat = out[:, r0:r1].reshape(n_outputs, -1)
         flat[:, ok] = values.T
         out[:, r0:r1] = flat.reshape(n_outputs, r1 - r0, cols)
     return out[0] if n_outputs == 1 else out
+
+
+# --------------------------------------------------------------------------- input checks
+def _stack_and_bands(stack: Any, band_names: Sequence[str] | None
+                     ) -> tuple[np.ndarray, list[int]]:
+    """The ``(bands, rows, cols)`` array of ``stack`` and the indices of ``band_names`` in it.
+
+    A Raster is matched by band name (so extra bands or another order are fine); a plain
+    array must hold exactly ``band_names``, in that order. None means every band, in order.
+    """
+    data = array_of(stack)
+    if isinstance(data, (list, tuple)):
+        data = as_array(data, "stack", kinds="biuf")
+    if not isinstance(data, np.ndarray) or data.ndim != 3:
+        raise ValueError(f"stack must be a Raster or an array (bands, rows, cols); got "
+                         f"{describe(stack)}. Use layers.setting_layers(k), or add a band axis "
+                         "to a single image with image[None].")
+    if band_names is None:
+        return data, list(range(data.shape[0]))
+    names = getattr(stack, "band_names", None)
+    if names is None:
+        if data.shape[0] != len(band_names):
+            raise ValueError(f"stack has {data.shape[0]} bands but the classifier was trained on "
+                             f"{len(band_names)} ({list(band_names)}); pass a Raster with band "
+                             "names, or an array of exactly those bands in that order.")
+        return data, list(range(data.shape[0]))
+    missing = [b for b in band_names if b not in names]
+    if missing:
+        raise ValueError(f"stack lacks the bands {missing} that the classifier was trained on; "
+                         f"it has {list(names)}. Classify the stack of the same setting.")
+    return data, [list(names).index(b) for b in band_names]
+
+
+def _check_chunk_inputs(predict: Any, stack: Any, band_names: Any, n_outputs: Any,
+                        chunk_pixels: Any) -> tuple[np.ndarray, list[int], int, int]:
+    """The stack and the indices of the bands to use (default: all), the number of outputs
+    and the block size, once ``predict`` is known to be callable."""
+    if not callable(predict):
+        raise TypeError(f"predict must be a function of a (pixels, bands) table, e.g. "
+                        f"model.predict or lambda X: model.predict_proba(X)[:, 1]; got "
+                        f"{describe(predict)}. Pass the method, not its result.")
+    if isinstance(band_names, str):
+        raise TypeError(f"band_names must be a sequence of names, e.g. ('pre-VV', 'dNDVI'); got "
+                        f"{describe(band_names)}.")
+    data, index = _stack_and_bands(stack, band_names)
+    n_outputs = check_integer(n_outputs, "n_outputs", minimum=1)
+    chunk_pixels = check_integer(chunk_pixels, "chunk_pixels", minimum=1)
+    return data, index, n_outputs, chunk_pixels
+
+
+def _predicted(values: Any, n_pixels: int, n_outputs: int) -> np.ndarray:
+    """``predict``'s answer as float32 ``(n_pixels, n_outputs)``, or a clear error."""
+    try:
+        values = np.asarray(values, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise TypeError(f"predict must return numbers, one (or n_outputs) per pixel; it returned "
+                        f"{describe(values)}.") from None
+    if values.size != n_pixels * n_outputs:
+        raise ValueError(f"predict returned {values.size} values for {n_pixels} pixels and "
+                         f"n_outputs={n_outputs}: it must return (pixels,) or (pixels, "
+                         f"n_outputs), e.g. model.predict_proba(X)[:, 1] for one probability.")
+    return values.reshape(n_pixels, n_outputs)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.validation import as_2d, binary_and_valid, check_integer
+from course_lib.validation import as_2d, binary_and_valid, check_odd_window
 
 
 def focal_mode(binary: Any, window: int = 3) -> np.ndarray:
@@ -38,13 +38,7 @@ def focal_mode(binary: Any, window: int = 3) -> np.ndarray:
     """
     from skimage.filters.rank import majority
 
-    fix = "Pass an odd number of pixels: 1 (no filter), 3, 5, 7..."
-    window = check_integer(window, "window", minimum=1, fix=fix)
-    if window % 2 == 0:
-        raise ValueError(f"window must be odd, so the window has a centre pixel; got {window}. "
-                         f"{fix}")
-    data = as_2d(binary, "binary")
-    ones, valid = binary_and_valid(data, "binary")
+    window, ones, valid = _check_focal_inputs(binary, window)
     out = np.where(valid, ones, np.nan).astype(np.float32)
     if window == 1 or not valid.any():
         return out
@@ -52,3 +46,12 @@ def focal_mode(binary: Any, window: int = 3) -> np.ndarray:
     mode = majority(ones.astype(np.uint8), footprint, mask=valid)
     out[valid] = mode[valid]
     return out
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_focal_inputs(binary: Any, window: Any) -> tuple[int, np.ndarray, np.ndarray]:
+    """An odd window >= 1 and the binary map split into its ones and its valid pixels."""
+    window = check_odd_window(window, "window", minimum=1,
+                              fix="Pass an odd number of pixels: 1 (no filter), 3, 5, 7...")
+    ones, valid = binary_and_valid(as_2d(binary, "binary"), "binary")
+    return window, ones, valid

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from course_lib.data.raster import Raster
+from course_lib.validation import as_array, check_choice
 
 
 def valid_mask(raster: Raster | np.ndarray) -> np.ndarray:
@@ -36,13 +37,7 @@ def valid_mask(raster: Raster | np.ndarray) -> np.ndarray:
     >>> valid_mask(np.array([[[1.0, np.nan]], [[2.0, 3.0]]])).tolist()
     [[True, False]]
     """
-    data = raster.data if isinstance(raster, Raster) else np.asarray(raster)
-    if data.ndim == 2:
-        data = data[None]
-    if data.ndim != 3:
-        raise ValueError(f"raster must be (bands, rows, cols); got shape {data.shape}.")
-    if not np.issubdtype(data.dtype, np.number):
-        raise TypeError(f"raster must hold numbers; got dtype {data.dtype}.")
+    data = _check_layers(raster)
     return np.isfinite(data).all(axis=0)
 
 
@@ -69,6 +64,46 @@ def sample_at_points(raster: Raster, points: Any, on_invalid: str = "raise") -> 
         ValueError: points on another CRS, non-point geometries, points outside the raster,
             NaN values with ``on_invalid="raise"``.
     """
+    r, c = _check_sampling_inputs(raster, points, on_invalid)
+    values = raster.data[:, r, c].T.astype(np.float64) if len(points) else np.empty(
+        (0, len(raster.band_names)))
+    table = pd.DataFrame(values, columns=list(raster.band_names), index=points.index)
+    bad = ~np.isfinite(values).all(axis=1)
+    if bad.any() and on_invalid != "keep":
+        which = {points.index[i]: [b for b, v in zip(raster.band_names, values[i])
+                                   if not np.isfinite(v)] for i in np.flatnonzero(bad)[:5]}
+        text = (f"{int(bad.sum())} of {len(points)} points have NaN in some band (no usable "
+                f"observation; see the NaN policy in course_lib.sampling), e.g. {which}")
+        if on_invalid == "raise":
+            raise ValueError(text + ". Use on_invalid='drop' to leave them out of training.")
+        warnings.warn(text + "; they are dropped.", stacklevel=2)
+    attributes = pd.DataFrame(points.drop(columns=points.geometry.name)).drop(
+        columns=[col for col in ("row", "col") if col in points.columns])
+    table = pd.concat([table, attributes], axis=1)
+    table["row"], table["col"] = r, c
+    if on_invalid == "drop":
+        table = table[~bad]
+    return table
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_layers(raster: Raster | np.ndarray) -> np.ndarray:
+    """The numbers of a Raster or array as ``(bands, rows, cols)``."""
+    data = raster.data if isinstance(raster, Raster) else as_array(
+        raster, "raster", kinds="biuf", fix="Pass a Raster or an array (bands, rows, cols).")
+    if data.ndim == 2:
+        data = data[None]
+    if data.ndim != 3:
+        raise ValueError(f"raster must be (bands, rows, cols); got shape {data.shape}.")
+    if not np.issubdtype(data.dtype, np.number):
+        raise TypeError(f"raster must hold numbers; got dtype {data.dtype}.")
+    return data
+
+
+def _check_sampling_inputs(raster: Any, points: Any, on_invalid: Any
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """The row and column of each point, once the raster, the points (Points, on the raster's
+    CRS, inside it) and ``on_invalid`` are checked."""
     import geopandas as gpd
     from rasterio.transform import rowcol
 
@@ -79,8 +114,7 @@ def sample_at_points(raster: Raster, points: Any, on_invalid: str = "raise") -> 
         raise ValueError(f"raster must be (bands, rows, cols); got shape {raster.data.shape}.")
     if not isinstance(points, gpd.GeoDataFrame):
         raise TypeError(f"points must be a GeoDataFrame of points; got {type(points).__name__}.")
-    if on_invalid not in ("raise", "drop", "keep"):
-        raise ValueError(f"on_invalid must be 'raise', 'drop' or 'keep'; got {on_invalid!r}.")
+    check_choice(on_invalid, "on_invalid", ("raise", "drop", "keep"))
     if points.crs is None or raster.crs is None:
         raise ValueError("points and raster must both have a CRS; set it with "
                          "points.set_crs(...) if you know it.")
@@ -105,22 +139,4 @@ def sample_at_points(raster: Raster, points: Any, on_invalid: str = "raise") -> 
             f"(bounds {tuple(round(b) for b in raster.bounds)}), e.g. index {first}; clip them "
             "first, e.g. points[points.within(box(*raster.bounds))]."
         )
-    values = raster.data[:, r, c].T.astype(np.float64) if len(points) else np.empty(
-        (0, len(raster.band_names)))
-    table = pd.DataFrame(values, columns=list(raster.band_names), index=points.index)
-    bad = ~np.isfinite(values).all(axis=1)
-    if bad.any() and on_invalid != "keep":
-        which = {points.index[i]: [b for b, v in zip(raster.band_names, values[i])
-                                   if not np.isfinite(v)] for i in np.flatnonzero(bad)[:5]}
-        text = (f"{int(bad.sum())} of {len(points)} points have NaN in some band (no usable "
-                f"observation; see the NaN policy in course_lib.sampling), e.g. {which}")
-        if on_invalid == "raise":
-            raise ValueError(text + ". Use on_invalid='drop' to leave them out of training.")
-        warnings.warn(text + "; they are dropped.", stacklevel=2)
-    attributes = pd.DataFrame(points.drop(columns=points.geometry.name)).drop(
-        columns=[col for col in ("row", "col") if col in points.columns])
-    table = pd.concat([table, attributes], axis=1)
-    table["row"], table["col"] = r, c
-    if on_invalid == "drop":
-        table = table[~bad]
-    return table
+    return r, c

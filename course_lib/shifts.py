@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from course_lib.validation import as_array, check_number
+
 __all__ = ["shift", "azimuth_offset", "azimuth_step"]
 
 
@@ -47,13 +49,7 @@ def shift(array: np.ndarray, drow: int, dcol: int, fill=0) -> np.ndarray:
     >>> shift(np.array([[1, 2], [3, 4]]), -1, 0, fill=9).tolist()
     [[3, 4], [9, 9]]
     """
-    array = np.asarray(array)
-    if array.ndim < 2:
-        raise ValueError(f"shift needs an array with (rows, cols) last; got shape {array.shape}.")
-    if int(drow) != drow or int(dcol) != dcol:
-        raise ValueError(f"shift moves by whole pixels; got drow={drow!r}, dcol={dcol!r} "
-                         "(round them first, e.g. with azimuth_offset).")
-    drow, dcol = int(drow), int(dcol)
+    array, drow, dcol = _check_shift(array, drow, dcol)
     out = np.full_like(array, fill)
     rows, cols = array.shape[-2:]
     if abs(drow) >= rows or abs(dcol) >= cols:
@@ -72,7 +68,8 @@ def azimuth_step(azimuth_deg: float) -> tuple[float, float]:
     >>> [round(v, 3) for v in azimuth_step(135.0)]   # south-east: down and right
     [0.707, 0.707]
     """
-    az = np.radians(float(azimuth_deg))
+    az = np.radians(check_number(azimuth_deg, "azimuth_deg", units="degrees",
+                                 fix="Degrees clockwise from north, e.g. 90.0 for east."))
     return float(-np.cos(az)), float(np.sin(az))
 
 
@@ -83,5 +80,22 @@ def azimuth_offset(azimuth_deg: float, k: float) -> tuple[int, int]:
         azimuth_deg: compass direction, degrees clockwise from north (90 = east).
         k: distance in pixels (may be fractional; the offset is rounded).
     """
+    k = check_number(k, "k", fix="A distance in pixels, e.g. 3.")
     step_r, step_c = azimuth_step(azimuth_deg)
     return int(round(k * step_r)), int(round(k * step_c))
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_shift(array, drow, dcol) -> tuple[np.ndarray, int, int]:
+    """An array with ``(rows, cols)`` last and two whole-pixel offsets."""
+    array = as_array(array, "array", kinds="biuf", allow_empty=True,
+                     fix="Pass an array (..., rows, cols).")
+    if array.ndim < 2:
+        raise ValueError(f"shift needs an array with (rows, cols) last; got shape {array.shape}.")
+    for name, value in (("drow", drow), ("dcol", dcol)):
+        number = check_number(value, name, fix="A whole number of pixels, e.g. from "
+                              "azimuth_offset(azimuth, k).")
+        if int(number) != number:
+            raise ValueError(f"shift moves by whole pixels; got drow={drow!r}, dcol={dcol!r} "
+                             "(round them first, e.g. with azimuth_offset).")
+    return array, int(drow), int(dcol)

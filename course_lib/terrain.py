@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 import numpy as np
 from scipy import ndimage
 
-from course_lib.validation import as_array, check_integer, check_number
+from course_lib.validation import as_array, check_bool, check_integer, check_number
 
 __all__ = [
     "gradient",
@@ -50,33 +50,6 @@ _KY = np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], dtype=np.float64)
 #: Pixel sizes below this many metres are taken for degrees of a geographic CRS (1 arc-second
 #: is 0.00028 degrees); the finest DEMs (drone photogrammetry) have about 1-5 cm pixels.
 MIN_RESOLUTION_M = 0.01
-
-
-def _check_resolution(resolution: float) -> float:
-    resolution = check_number(resolution, "resolution", minimum=0, min_inclusive=False,
-                              units="metres", fix="Pass the pixel size in metres, e.g. "
-                              "raster.resolution for a DEM in a metric CRS.")
-    if resolution < MIN_RESOLUTION_M:
-        raise ValueError(
-            f"resolution must be the pixel size in metres; got {resolution:g}, which looks like "
-            "degrees of a geographic CRS (EPSG:4326): slopes would all come out near 90 "
-            "degrees. Reproject the DEM to a metric CRS first (e.g. UTM with "
-            "rasterio.warp.reproject) and pass its pixel size in metres.")
-    return resolution
-
-
-def _check_dem(dem: np.ndarray, resolution: float) -> np.ndarray:
-    dem = as_array(dem, "dem", kinds="iuf", fix="Pass one band, e.g. raster.data[0].")
-    if dem.ndim != 2:
-        raise ValueError(f"The DEM must be a 2-D (rows, cols) array; got shape {dem.shape}. "
-                         "Pass one band, e.g. raster.data[0].")
-    if dem.shape[0] < 3 or dem.shape[1] < 3:
-        raise ValueError(f"The DEM needs at least 3 x 3 cells for Horn's method; got {dem.shape}.")
-    if not np.isfinite(dem).all():
-        raise ValueError("The DEM contains NaN or infinite values; fill nodata first "
-                         "(e.g. with scipy.ndimage or rasterio.fill.fillnodata).")
-    _check_resolution(resolution)
-    return dem.astype(np.float64, copy=False)
 
 
 def gradient(dem: np.ndarray, resolution: float) -> tuple[np.ndarray, np.ndarray]:
@@ -122,13 +95,6 @@ def aspect(dem: np.ndarray, resolution: float) -> np.ndarray:
     return slope_aspect(dem, resolution)[1]
 
 
-def _check_sun(sun_azimuth: float, sun_elevation: float) -> None:
-    check_number(sun_azimuth, "sun_azimuth", units="degrees clockwise from north")
-    check_number(sun_elevation, "sun_elevation", minimum=0, maximum=90, min_inclusive=False,
-                 units="degrees", fix="A sun at or below the horizon lights nothing; the "
-                 "elevation is in degrees (np.degrees() converts radians).")
-
-
 def illumination(dem: np.ndarray, resolution: float, sun_azimuth: float,
                  sun_elevation: float) -> np.ndarray:
     """cos(i): cosine of the angle between the sun and the surface normal (unclipped).
@@ -160,6 +126,7 @@ def hillshade(dem: np.ndarray, resolution: float, sun_azimuth: float = 315.0,
     north-west), which makes relief easy to read. For the *real* illumination of an image pass
     the sun position of its acquisition, e.g. from :func:`solar_position`.
     """
+    check_bool(cast_shadows, "cast_shadows")
     shade = np.clip(illumination(dem, resolution, sun_azimuth, sun_elevation), 0.0, 1.0)
     if cast_shadows:
         shade[cast_shadow(dem, resolution, sun_azimuth, sun_elevation)] = 0.0
@@ -214,13 +181,7 @@ def solar_position(when: datetime, latitude: float, longitude: float) -> tuple[f
     >>> 155 < az < 170, 45 < el < 50
     (True, True)
     """
-    if not isinstance(when, datetime):
-        raise TypeError(f"when must be a datetime.datetime (UTC); got {type(when).__name__} "
-                        f"{when!r}. E.g. datetime(2019, 7, 30, 10, 40).")
-    if when.tzinfo is not None:
-        when = when.astimezone(timezone.utc).replace(tzinfo=None)
-    check_number(latitude, "latitude", minimum=-90, maximum=90, units="degrees")
-    check_number(longitude, "longitude", minimum=-180, maximum=360, units="degrees")
+    when, latitude, longitude = _check_time_and_place(when, latitude, longitude)
     doy = when.timetuple().tm_yday
     hour = when.hour + when.minute / 60 + when.second / 3600
     g = 2 * np.pi / 365 * (doy - 1 + (hour - 12) / 24)  # fractional year, radians
@@ -283,16 +244,9 @@ def trace_flow_path(next_pixel: np.ndarray, start: tuple[int, int],
     >>> trace_flow_path(d8_next_pixel(dem), (3, 3)).tolist()
     [[3, 3], [2, 2], [1, 1], [0, 0]]
     """
-    next_pixel = as_array(next_pixel, "next_pixel", ndim=2, kinds="iu",
-                          fix="Pass the output of d8_next_pixel(dem).")
-    max_steps = check_integer(max_steps, "max_steps", minimum=0)
-    if not (isinstance(start, (tuple, list, np.ndarray)) and len(start) == 2):
-        raise TypeError(f"start must be a (row, col) pair of integers; got {start!r}.")
-    r, c = (check_integer(v, f"start[{i}]") for i, v in enumerate(start))
-    rows, cols = next_pixel.shape
+    next_pixel, (r, c), max_steps = _check_flow_inputs(next_pixel, start, max_steps)
+    cols = next_pixel.shape[1]
     flat = next_pixel.ravel()
-    if not (0 <= r < rows and 0 <= c < cols):
-        raise ValueError(f"start {start} is outside the grid of shape {next_pixel.shape}.")
     idx = r * cols + c
     path = [idx]
     for _ in range(max_steps):
@@ -302,3 +256,64 @@ def trace_flow_path(next_pixel: np.ndarray, start: tuple[int, int],
         path.append(idx)
     path_arr = np.asarray(path)
     return np.stack([path_arr // cols, path_arr % cols], axis=1)
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_resolution(resolution: float) -> float:
+    resolution = check_number(resolution, "resolution", minimum=0, min_inclusive=False,
+                              units="metres", fix="Pass the pixel size in metres, e.g. "
+                              "raster.resolution for a DEM in a metric CRS.")
+    if resolution < MIN_RESOLUTION_M:
+        raise ValueError(
+            f"resolution must be the pixel size in metres; got {resolution:g}, which looks like "
+            "degrees of a geographic CRS (EPSG:4326): slopes would all come out near 90 "
+            "degrees. Reproject the DEM to a metric CRS first (e.g. UTM with "
+            "rasterio.warp.reproject) and pass its pixel size in metres.")
+    return resolution
+
+
+def _check_dem(dem: np.ndarray, resolution: float) -> np.ndarray:
+    dem = as_array(dem, "dem", kinds="iuf", fix="Pass one band, e.g. raster.data[0].")
+    if dem.ndim != 2:
+        raise ValueError(f"The DEM must be a 2-D (rows, cols) array; got shape {dem.shape}. "
+                         "Pass one band, e.g. raster.data[0].")
+    if dem.shape[0] < 3 or dem.shape[1] < 3:
+        raise ValueError(f"The DEM needs at least 3 x 3 cells for Horn's method; got {dem.shape}.")
+    if not np.isfinite(dem).all():
+        raise ValueError("The DEM contains NaN or infinite values; fill nodata first "
+                         "(e.g. with scipy.ndimage or rasterio.fill.fillnodata).")
+    _check_resolution(resolution)
+    return dem.astype(np.float64, copy=False)
+
+
+def _check_sun(sun_azimuth: float, sun_elevation: float) -> None:
+    check_number(sun_azimuth, "sun_azimuth", units="degrees clockwise from north")
+    check_number(sun_elevation, "sun_elevation", minimum=0, maximum=90, min_inclusive=False,
+                 units="degrees", fix="A sun at or below the horizon lights nothing; the "
+                 "elevation is in degrees (np.degrees() converts radians).")
+
+
+def _check_time_and_place(when, latitude, longitude) -> tuple[datetime, float, float]:
+    """A naive UTC datetime (an aware one is converted) and a place in degrees."""
+    if not isinstance(when, datetime):
+        raise TypeError(f"when must be a datetime.datetime (UTC); got {type(when).__name__} "
+                        f"{when!r}. E.g. datetime(2019, 7, 30, 10, 40).")
+    if when.tzinfo is not None:
+        when = when.astimezone(timezone.utc).replace(tzinfo=None)
+    latitude = check_number(latitude, "latitude", minimum=-90, maximum=90, units="degrees")
+    longitude = check_number(longitude, "longitude", minimum=-180, maximum=360, units="degrees")
+    return when, latitude, longitude
+
+
+def _check_flow_inputs(next_pixel, start, max_steps) -> tuple[np.ndarray, tuple[int, int], int]:
+    """A D8 receiver grid, a ``(row, col)`` start inside it and a step limit."""
+    next_pixel = as_array(next_pixel, "next_pixel", ndim=2, kinds="iu",
+                          fix="Pass the output of d8_next_pixel(dem).")
+    max_steps = check_integer(max_steps, "max_steps", minimum=0)
+    if not (isinstance(start, (tuple, list, np.ndarray)) and len(start) == 2):
+        raise TypeError(f"start must be a (row, col) pair of integers; got {start!r}.")
+    r, c = (check_integer(v, f"start[{i}]") for i, v in enumerate(start))
+    rows, cols = next_pixel.shape
+    if not (0 <= r < rows and 0 <= c < cols):
+        raise ValueError(f"start {start} is outside the grid of shape {next_pixel.shape}.")
+    return next_pixel, (r, c), max_steps

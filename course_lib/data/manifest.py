@@ -16,9 +16,7 @@ NOT_HASHED = {MANIFEST_NAME, "README.md"}
 
 def sha256_of(path: str | os.PathLike) -> str:
     """Hex sha256 digest of a file, read in 1 MiB chunks."""
-    path = check_path(path, "path", must_exist=True)
-    if not path.is_file():
-        raise IsADirectoryError(f"path must be a file; {path} is a folder.")
+    path = _check_file(path)
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -84,3 +82,12 @@ def verify_manifest(root: Path) -> list[str]:
     problems += [f"not in manifest: {rel.as_posix()}" for rel in data_files(root)
                  if rel.as_posix() not in listed]
     return problems
+
+
+def _check_file(path) -> Path:
+    """An existing file (not a folder)."""
+    path = check_path(path, "path", must_exist=True)
+    if not path.is_file():
+        raise IsADirectoryError(f"path must be a file; {path} is a folder. Pass one of its "
+                                "files, e.g. root / 'README.md'.")
+    return path

@@ -376,9 +376,7 @@ def read_geotiff(path: str | os.PathLike, band_names: Sequence[str] | None = Non
         course_lib.validation.CorruptFileError: the file exists but is not a readable
             GeoTIFF (e.g. truncated); the message says how to make it again.
     """
-    path = check_path(path, "path")
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist.")
+    path = check_path(path, "path", must_exist=True)
     try:
         with rasterio.open(path) as ds:
             data = ds.read()

@@ -27,7 +27,7 @@ from rasterio.enums import Resampling
 
 from course_lib.config import data_dir
 from course_lib.data.raster import Raster
-from course_lib.validation import check_choice, describe
+from course_lib.validation import check_bool, check_choice, describe
 
 S2_FOLDER = "sentinel2_l1c_T33UUU_20170216"
 S2_BANDS = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10",
@@ -67,17 +67,7 @@ def load_sentinel2_l1c(bands: tuple[str, ...] = S2_BANDS, resolution: int = 10,
     Returns:
         A :class:`Raster` of shape ``(len(bands), rows, cols)`` in EPSG:32633.
     """
-    if isinstance(bands, str) or not isinstance(bands, (tuple, list)):
-        raise TypeError(f"bands must be a tuple of band names, e.g. ('B04', 'B08'); got "
-                        f"{describe(bands)}. For one band write ('B04',).")
-    if isinstance(resolution, bool):
-        raise TypeError(f"resolution must be 10, 20 or 60 (metres); got {resolution!r}.")
-    check_choice(resolution, "resolution", (10, 20, 60), fix="Pixel size in metres.")
-    if not isinstance(as_reflectance, bool):
-        raise TypeError(f"as_reflectance must be True or False; got {describe(as_reflectance)}.")
-    unknown = [b for b in bands if b not in S2_BANDS]
-    if unknown:
-        raise ValueError(f"Unknown Sentinel-2 bands {unknown}; choose from {S2_BANDS}.")
+    _check_l1c_request(bands, resolution, as_reflectance)
     folder = _sample_path(S2_FOLDER, "IMG_DATA")
     arrays = []
     for band in bands:
@@ -142,3 +132,18 @@ def load_landsat_series() -> tuple[Raster, np.ndarray]:
                            "units": "surface reflectance", "sensors": sensors,
                            "scene_ids": [s.name for s in scenes]})
     return raster, np.stack(masks)
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_l1c_request(bands, resolution, as_reflectance) -> None:
+    """Known band names as a tuple or list, a resolution of 10, 20 or 60 m, and a bool."""
+    if isinstance(bands, str) or not isinstance(bands, (tuple, list)):
+        raise TypeError(f"bands must be a tuple of band names, e.g. ('B04', 'B08'); got "
+                        f"{describe(bands)}. For one band write ('B04',).")
+    if isinstance(resolution, bool):
+        raise TypeError(f"resolution must be 10, 20 or 60 (metres); got {resolution!r}.")
+    check_choice(resolution, "resolution", (10, 20, 60), fix="Pixel size in metres.")
+    check_bool(as_reflectance, "as_reflectance")
+    unknown = [b for b in bands if b not in S2_BANDS]
+    if unknown:
+        raise ValueError(f"Unknown Sentinel-2 bands {unknown}; choose from {S2_BANDS}.")

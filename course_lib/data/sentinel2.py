@@ -74,11 +74,21 @@ def dn_to_reflectance(dn, processing_baseline: str | float) -> np.ndarray:
     >>> dn_to_reflectance(np.array([1500]), "N0400").tolist()   # as in the product name
     [0.05000000074505806]
     """
+    dn, baseline = _check_dn(dn), _baseline_number(processing_baseline)
+    offset = 1000.0 if baseline >= 4.0 else 0.0
+    out = (dn.astype(np.float32) - np.float32(offset)) / np.float32(10000)
+    return np.where(dn == 0, np.float32(np.nan), out).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_dn(dn) -> np.ndarray:
+    """Sentinel-2 digital numbers: no negative fill values, not reflectance already."""
     dn = as_array(dn, "dn", kinds="iuf", allow_empty=True)
     if dn.size and np.issubdtype(dn.dtype, np.floating) and np.isfinite(dn).any() and \
             np.nanmax(dn) <= MAX_REFLECTANCE:
-        raise ValueError("dn_to_reflectance got values <= 2, which look like reflectance "
-                         "already; pass the stored digital numbers.")
+        raise ValueError("dn must be digital numbers; got values <= 2, which look like "
+                         "reflectance already: use them as they are, or pass the stored digital "
+                         "numbers.")
     with np.errstate(invalid="ignore"):
         negative = dn < 0
     if negative.any():
@@ -87,6 +97,4 @@ def dn_to_reflectance(dn, processing_baseline: str | float) -> np.ndarray:
             f"{int(negative.sum())} negative value(s) such as {dn[negative].flat[0]!r}. -9999 is "
             "the Landsat fill value: mask it first (np.where(dn == -9999, 0, dn)), and scale "
             "Landsat with its own factor, not with this function.")
-    offset = 1000.0 if _baseline_number(processing_baseline) >= 4.0 else 0.0
-    out = (dn.astype(np.float32) - np.float32(offset)) / np.float32(10000)
-    return np.where(dn == 0, np.float32(np.nan), out).astype(np.float32)
+    return dn

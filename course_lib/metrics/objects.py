@@ -10,7 +10,7 @@ import numpy as np
 from affine import Affine
 
 from course_lib.metrics.pixel import _ratio, _valid_mask
-from course_lib.metrics.regions import _check_crs, _check_frame, _check_transform
+from course_lib.metrics.regions import _check_crs, _check_frame, _check_shape, _check_transform
 from course_lib.validation import (binary_and_valid, check_integer, check_number, check_same_shape,
                                    describe)
 
@@ -83,10 +83,7 @@ def polygon_pixels(geometry: Any, transform: Affine, shape: tuple[int, int]
     from rasterio.features import geometry_mask
     from rasterio.windows import from_bounds
 
-    if not hasattr(geometry, "bounds") or not hasattr(geometry, "geom_type"):
-        raise TypeError(f"geometry must be a shapely polygon (e.g. a row of a GeoDataFrame's "
-                        f".geometry); got {describe(geometry)}.")
-    rows, cols = shape
+    rows, cols = _check_polygon_call(geometry, transform, shape)
     window = from_bounds(*geometry.bounds, transform=transform)
     r0 = max(int(math.floor(window.row_off)) - 1, 0)
     c0 = max(int(math.floor(window.col_off)) - 1, 0)
@@ -133,24 +130,10 @@ def object_metrics(prediction: Any, landslides: "gpd.GeoDataFrame",
     """
     from scipy import ndimage
 
-    transform = transform if transform is not None else getattr(prediction, "transform", None)
-    crs = crs if crs is not None else getattr(prediction, "crs", None)
-    if transform is None:
-        raise ValueError("object_metrics needs the grid's transform: pass transform= or a "
-                         "Raster as prediction.")
-    _check_transform(transform)
-    _check_frame(landslides, "landslides")
-    check_number(min_overlap_fraction, "min_overlap_fraction", minimum=0, maximum=1,
-                 fix="It is a fraction: 0.1 means a tenth of the landslide (not 10).")
-    check_integer(min_overlap_pixels, "min_overlap_pixels", minimum=1)
-    if connectivity not in (1, 2):
-        raise ValueError(f"connectivity must be 1 (4-neighbours) or 2 (8-neighbours); "
-                         f"got {connectivity}.")
-    pred, p_valid = binary_and_valid(prediction, "prediction")
-    keep = p_valid & _valid_mask(valid, pred.shape)
-    check_same_shape(prediction=pred, valid=keep)
+    transform, pred, keep, truth_mask = _check_object_inputs(
+        prediction, landslides, transform, truth, valid, crs, min_overlap_fraction,
+        min_overlap_pixels, connectivity)
     pred = pred & keep
-    _check_crs(landslides, crs, transform, pred.shape, name="landslides")
     pixel_area = abs(transform.a * transform.e - transform.b * transform.d)
 
     true_pixels = np.zeros(pred.shape, dtype=bool)
@@ -173,10 +156,8 @@ def object_metrics(prediction: Any, landslides: "gpd.GeoDataFrame",
             n_detected += 1
             detected_px += n_valid
 
-    if truth is not None:
-        t, t_valid = binary_and_valid(truth, "truth")
-        check_same_shape(prediction=pred, truth=t)
-        true_pixels = t & t_valid
+    if truth_mask is not None:
+        true_pixels = truth_mask
     structure = ndimage.generate_binary_structure(2, connectivity)
     labels, n_objects = ndimage.label(pred, structure=structure)
     sizes = np.bincount(labels.ravel(), minlength=n_objects + 1)
@@ -191,3 +172,44 @@ def object_metrics(prediction: Any, landslides: "gpd.GeoDataFrame",
         predicted_area=float(sizes[1:].sum()) * pixel_area,
         false_detection_area=float(sizes[false].sum()) * pixel_area,
         n_unassessed=n_unassessed)
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_polygon_call(geometry: Any, transform: Any, shape: Any) -> tuple[int, int]:
+    """A shapely geometry, an affine grid and its ``(rows, cols)``."""
+    if not hasattr(geometry, "bounds") or not hasattr(geometry, "geom_type"):
+        raise TypeError(f"geometry must be a shapely polygon (e.g. a row of a GeoDataFrame's "
+                        f".geometry); got {describe(geometry)}.")
+    _check_transform(transform)
+    return _check_shape(shape)
+
+
+def _check_object_inputs(prediction: Any, landslides: Any, transform: Any, truth: Any,
+                         valid: Any, crs: Any, min_overlap_fraction: Any,
+                         min_overlap_pixels: Any, connectivity: Any
+                         ) -> tuple[Affine, np.ndarray, np.ndarray, np.ndarray | None]:
+    """The grid (from a Raster if not given), the boolean prediction, the pixels that count,
+    the true landslide pixels (or None), and the settings; slides on the grid's CRS."""
+    transform = transform if transform is not None else getattr(prediction, "transform", None)
+    crs = crs if crs is not None else getattr(prediction, "crs", None)
+    if transform is None:
+        raise ValueError("object_metrics needs the grid's transform: pass transform= or a "
+                         "Raster as prediction.")
+    _check_transform(transform)
+    _check_frame(landslides, "landslides")
+    check_number(min_overlap_fraction, "min_overlap_fraction", minimum=0, maximum=1,
+                 fix="It is a fraction: 0.1 means a tenth of the landslide (not 10).")
+    check_integer(min_overlap_pixels, "min_overlap_pixels", minimum=1)
+    if connectivity not in (1, 2):
+        raise ValueError(f"connectivity must be 1 (4-neighbours) or 2 (8-neighbours); "
+                         f"got {connectivity!r}.")
+    pred, p_valid = binary_and_valid(prediction, "prediction")
+    keep = p_valid & _valid_mask(valid, pred.shape)
+    check_same_shape(prediction=pred, valid=keep)
+    _check_crs(landslides, crs, transform, pred.shape, name="landslides")
+    truth_mask = None
+    if truth is not None:
+        t, t_valid = binary_and_valid(truth, "truth")
+        check_same_shape(prediction=pred, truth=t)
+        truth_mask = t & t_valid
+    return transform, pred, keep, truth_mask

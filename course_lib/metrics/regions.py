@@ -24,6 +24,70 @@ if TYPE_CHECKING:  # pragma: no cover - type hints only
 WHOLE_AREA = "Whole area"
 
 
+def region_masks(regions: "gpd.GeoDataFrame", transform: Affine, shape: tuple[int, int], *,
+                 name_column: str = "name", crs: Any = None,
+                 whole_area: str | None = WHOLE_AREA) -> dict[str, np.ndarray]:
+    """Boolean masks (True inside) of each named region on a pixel grid.
+
+    A pixel belongs to a region when its centre lies inside the polygon
+    (``rasterio.features.geometry_mask``). The whole grid comes first, named ``whole_area``
+    (skip it with ``whole_area=None``).
+    """
+    from rasterio.features import geometry_mask
+
+    shape = _check_region_inputs(regions, transform, shape, name_column, crs)
+    masks: dict[str, np.ndarray] = {}
+    if whole_area is not None:
+        masks[whole_area] = np.ones(shape, dtype=bool)
+    for name, geometry in zip(regions[name_column], regions.geometry):
+        inside = geometry_mask([geometry], out_shape=shape, transform=transform, invert=True)
+        if not inside.any():
+            raise ValueError(f"Region {name!r} covers no pixel of the grid: is it in the "
+                             "raster's CRS and extent? If not, reproject the regions with "
+                             "regions.to_crs(raster.crs).")
+        masks[str(name)] = inside
+    return masks
+
+
+def metrics_by_region(truth: Any, prediction: Any, regions: "gpd.GeoDataFrame | None" = None,
+                      transform: Affine | None = None, *, valid: Any = None,
+                      name_column: str = "name", crs: Any = None,
+                      whole_area: str = WHOLE_AREA) -> "pd.DataFrame":
+    """Counts and scores for the whole grid and each region (e.g. the subplots A-D).
+
+    Args:
+        truth, prediction, valid: as in :func:`confusion_counts`. If ``truth`` is a Raster its
+            transform and CRS are used when ``transform``/``crs`` are not given.
+        regions: GeoDataFrame of polygons with a ``name_column``; None for the whole area only.
+        transform: affine transform of the grid (needed with ``regions`` and array inputs).
+
+    Returns:
+        A DataFrame indexed by region name with columns tp, fp, fn, tn, n_pixels,
+        landslide_fraction, precision, recall, f1, mcc, accuracy (scores as fractions, NaN =
+        undefined).
+    """
+    import pandas as pd
+
+    transform, crs, t_shape = _truth_grid(truth, regions, transform, crs)
+    if regions is None:
+        masks = {whole_area: np.ones(t_shape, dtype=bool)}
+    else:
+        masks = region_masks(regions, transform, t_shape, name_column=name_column, crs=crs,
+                             whole_area=whole_area)
+    base = _valid_mask(valid, t_shape)
+    rows = {}
+    for name, inside in masks.items():
+        counts = confusion_counts(truth, prediction, valid=base & inside)
+        positives = counts.tp + counts.fn
+        rows[name] = {**counts.as_dict(), "n_pixels": counts.total,
+                      "landslide_fraction": _ratio(positives, counts.total),
+                      **counts.scores().as_dict()}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.index.name = "region"
+    return table
+
+
+# --------------------------------------------------------------------------- input checks
 def _check_frame(frame: Any, name: str) -> None:
     if not hasattr(frame, "geometry") or not hasattr(frame, "columns"):
         raise TypeError(f"{name} must be a GeoDataFrame of polygons (e.g. area['subplots'] or "
@@ -74,77 +138,35 @@ def _check_crs(regions: "gpd.GeoDataFrame", crs: Any, transform: Affine | None =
                              f"If so, {fix}.")
 
 
-def region_masks(regions: "gpd.GeoDataFrame", transform: Affine, shape: tuple[int, int], *,
-                 name_column: str = "name", crs: Any = None,
-                 whole_area: str | None = WHOLE_AREA) -> dict[str, np.ndarray]:
-    """Boolean masks (True inside) of each named region on a pixel grid.
-
-    A pixel belongs to a region when its centre lies inside the polygon
-    (``rasterio.features.geometry_mask``). The whole grid comes first, named ``whole_area``
-    (skip it with ``whole_area=None``).
-    """
-    from rasterio.features import geometry_mask
-
-    _check_frame(regions, "regions")
-    _check_transform(transform)
+def _check_shape(shape: Any) -> tuple[int, int]:
+    """``(rows, cols)`` as two positive ints."""
     if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
         raise TypeError(f"shape must be (rows, cols); got {shape!r}. E.g. truth.shape.")
-    shape = tuple(check_integer(v, "shape", minimum=1) for v in shape)
-    if name_column not in regions.columns:
+    rows, cols = (check_integer(v, "shape", minimum=1) for v in shape)
+    return rows, cols
+
+
+def _check_region_inputs(regions: Any, transform: Any, shape: Any, name_column: Any,
+                         crs: Any) -> tuple[int, int]:
+    """Named polygons on the grid's CRS, an affine transform and the grid's shape."""
+    _check_frame(regions, "regions")
+    _check_transform(transform)
+    shape = _check_shape(shape)
+    if not isinstance(name_column, str) or name_column not in regions.columns:
         raise KeyError(f"The regions have no column {name_column!r}; columns: "
-                       f"{list(regions.columns)}.")
+                       f"{list(regions.columns)}. Pass name_column= with the column of names.")
     _check_crs(regions, crs, transform, shape)
-    masks: dict[str, np.ndarray] = {}
-    if whole_area is not None:
-        masks[whole_area] = np.ones(shape, dtype=bool)
-    for name, geometry in zip(regions[name_column], regions.geometry):
-        inside = geometry_mask([geometry], out_shape=shape, transform=transform, invert=True)
-        if not inside.any():
-            raise ValueError(f"Region {name!r} covers no pixel of the grid: is it in the "
-                             "raster's CRS and extent? If not, reproject the regions with "
-                             "regions.to_crs(raster.crs).")
-        masks[str(name)] = inside
-    return masks
+    return shape
 
 
-def metrics_by_region(truth: Any, prediction: Any, regions: "gpd.GeoDataFrame | None" = None,
-                      transform: Affine | None = None, *, valid: Any = None,
-                      name_column: str = "name", crs: Any = None,
-                      whole_area: str = WHOLE_AREA) -> "pd.DataFrame":
-    """Counts and scores for the whole grid and each region (e.g. the subplots A-D).
-
-    Args:
-        truth, prediction, valid: as in :func:`confusion_counts`. If ``truth`` is a Raster its
-            transform and CRS are used when ``transform``/``crs`` are not given.
-        regions: GeoDataFrame of polygons with a ``name_column``; None for the whole area only.
-        transform: affine transform of the grid (needed with ``regions`` and array inputs).
-
-    Returns:
-        A DataFrame indexed by region name with columns tp, fp, fn, tn, n_pixels,
-        landslide_fraction, precision, recall, f1, mcc, accuracy (scores as fractions, NaN =
-        undefined).
-    """
-    import pandas as pd
-
+def _truth_grid(truth: Any, regions: Any, transform: Any, crs: Any
+                ) -> tuple[Affine | None, Any, tuple[int, int]]:
+    """The truth's transform and CRS (from a Raster unless given) and its shape; a
+    transform is needed as soon as there are regions."""
     transform = transform if transform is not None else getattr(truth, "transform", None)
     crs = crs if crs is not None else getattr(truth, "crs", None)
     t_shape = as_2d(truth, "truth").shape
-    if regions is None:
-        masks = {whole_area: np.ones(t_shape, dtype=bool)}
-    else:
-        if transform is None:
-            raise ValueError("Per-region metrics need the grid's transform: pass transform= or "
-                             "a Raster as truth.")
-        masks = region_masks(regions, transform, t_shape, name_column=name_column, crs=crs,
-                             whole_area=whole_area)
-    base = _valid_mask(valid, t_shape)
-    rows = {}
-    for name, inside in masks.items():
-        counts = confusion_counts(truth, prediction, valid=base & inside)
-        positives = counts.tp + counts.fn
-        rows[name] = {**counts.as_dict(), "n_pixels": counts.total,
-                      "landslide_fraction": _ratio(positives, counts.total),
-                      **counts.scores().as_dict()}
-    table = pd.DataFrame.from_dict(rows, orient="index")
-    table.index.name = "region"
-    return table
+    if regions is not None and transform is None:
+        raise ValueError("Per-region metrics need the grid's transform: pass transform= or "
+                         "a Raster as truth.")
+    return transform, crs, t_shape

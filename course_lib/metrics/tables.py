@@ -34,10 +34,7 @@ def scores_frame(scores: Mapping[str, Scores]) -> "pd.DataFrame":
     """A DataFrame with one row per named :class:`Scores` (fractions, NaN = undefined)."""
     import pandas as pd
 
-    if not isinstance(scores, Mapping) or not all(hasattr(s, "as_dict") and hasattr(s, "mcc")
-                                                  for s in scores.values()):
-        raise TypeError(f"scores must be a dict of name -> Scores (e.g. {{'CART': evaluate(truth,"
-                        f" cart)}}); got {describe(scores)}.")
+    _check_scores(scores)
     return pd.DataFrame({name: s.as_dict() for name, s in scores.items()}).T
 
 
@@ -48,28 +45,50 @@ def format_percent(table: pd.DataFrame, digits: int = 0) -> pd.DataFrame:
     >>> format_percent(pd.DataFrame({"mcc": [0.734, float("nan")], "tp": [3, 0]})).values.tolist()
     [['73', 3], ['-', 0]]
     """
+    columns = _score_columns(table)
+    out = table.copy()
+    for column, values in columns.items():
+        out[column] = [format_score(v, True, digits) for v in values]
+    return out
+
+
+#: Columns that :func:`format_percent` formats (by the last word of their name).
+SCORE_COLUMNS = ("precision", "recall", "f1", "mcc", "accuracy", "landslide_fraction")
+
+
+def _check_scores(scores: Any) -> None:
+    """A mapping of name -> Scores."""
+    if not isinstance(scores, Mapping) or not all(hasattr(s, "as_dict") and hasattr(s, "mcc")
+                                                  for s in scores.values()):
+        raise TypeError(f"scores must be a dict of name -> Scores (e.g. {{'CART': evaluate(truth,"
+                        f" cart)}}); got {describe(scores)}.")
+
+
+def _score_columns(table: Any) -> dict[Any, "pd.Series"]:
+    """The score columns of ``table`` as floats, each checked to hold fractions (-1 to 1)."""
     import pandas as pd
 
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"table must be a DataFrame of scores as fractions (e.g. from "
                         f"results_table); got {describe(table)}.")
-    out = table.copy()
-    for column in out.columns:
-        name = column.split()[-1] if isinstance(column, str) else column
-        if name in ("precision", "recall", "f1", "mcc", "accuracy", "landslide_fraction"):
-            try:
-                values = out[column].astype(float)
-            except (TypeError, ValueError):
-                raise ValueError(f"Column {column!r} of table is not numeric (already formatted "
-                                 "as text?); pass the table of fractions, e.g. from "
-                                 "results_table, not the output of format_percent.") from None
-            if (values.abs() > 1 + 1e-9).any():
-                raise ValueError(
-                    f"Column {column!r} of table holds {values.abs().max():g}: scores must be "
-                    "fractions (-1 to 1), so this table is probably in percent already. Pass "
-                    "the table of fractions, or divide it by 100 first.")
-            out[column] = [format_score(v, True, digits) for v in values]
-    return out
+    columns = {}
+    for column in table.columns:
+        name = column.split()[-1] if isinstance(column, str) and column.split() else column
+        if name not in SCORE_COLUMNS:
+            continue
+        try:
+            values = table[column].astype(float)
+        except (TypeError, ValueError):
+            raise ValueError(f"Column {column!r} of table is not numeric (already formatted "
+                             "as text?); pass the table of fractions, e.g. from "
+                             "results_table, not the output of format_percent.") from None
+        if (values.abs() > 1 + 1e-9).any():
+            raise ValueError(
+                f"Column {column!r} of table holds {values.abs().max():g}: scores must be "
+                "fractions (-1 to 1), so this table is probably in percent already. Pass "
+                "the table of fractions, or divide it by 100 first.")
+        columns[column] = values
+    return columns
 
 
 def _check_score(value: Any, percent: bool) -> float | None:

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from course_lib.composites import COMPOSITE_KINDS, composite_raster
 from course_lib.data.cache import stage_folder, stage_key
-from course_lib.validation import describe
+from course_lib.validation import check_bool, describe
 
 
 def _area_key(area) -> str | None:
@@ -59,21 +59,12 @@ def study_area_composites(area=None, params=None, kinds: Sequence[str] = COMPOSI
     from course_lib.data.raster import read_geotiff, write_geotiff
     from course_lib.validation import CorruptFileError
 
-    if isinstance(kinds, str):
-        raise TypeError(f"kinds must be a tuple of kinds, e.g. ('median',) or {COMPOSITE_KINDS};"
-                        f" got the string {kinds!r}.")
-    unknown = [k for k in kinds if k not in COMPOSITE_KINDS]
-    if unknown:
-        raise ValueError(f"Unknown composite kinds {unknown}; choose from {COMPOSITE_KINDS}.")
+    _check_options(kinds, use_cache, overwrite)
     if area is None:
         from course_lib.simulator import load_study_area
 
         area = load_study_area(params)
-    needed = ("s2_pre", "s2_post", "s2_pre_scl", "s2_post_scl")
-    if not hasattr(area, "__getitem__") or isinstance(area, (str, bytes)) or \
-            not all(name in area for name in needed):
-        raise TypeError(f"area must be the study area (load_study_area()) or a mapping with "
-                        f"{needed}; got {describe(area)}.")
+    _check_area(area)
     key = _area_key(area)
     folder = stage_folder("s2_composites", key) if (use_cache and key) else None
     results: dict[str, Any] = {}
@@ -95,3 +86,25 @@ def study_area_composites(area=None, params=None, kinds: Sequence[str] = COMPOSI
             if path is not None:
                 write_geotiff(results[name], path, overwrite=True)
     return results
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_options(kinds: Any, use_cache: Any, overwrite: Any) -> None:
+    """A tuple of known composite kinds and two bools."""
+    if isinstance(kinds, str) or not hasattr(kinds, "__iter__"):
+        raise TypeError(f"kinds must be a tuple of kinds, e.g. ('median',) or {COMPOSITE_KINDS};"
+                        f" got {describe(kinds)}.")
+    unknown = [k for k in kinds if k not in COMPOSITE_KINDS]
+    if unknown:
+        raise ValueError(f"Unknown composite kinds {unknown}; choose from {COMPOSITE_KINDS}.")
+    check_bool(use_cache, "use_cache")
+    check_bool(overwrite, "overwrite")
+
+
+def _check_area(area: Any) -> None:
+    """The study area, or a mapping with the Sentinel-2 stacks and SCL layers of both periods."""
+    needed = ("s2_pre", "s2_post", "s2_pre_scl", "s2_post_scl")
+    if not hasattr(area, "__getitem__") or isinstance(area, (str, bytes)) or \
+            not hasattr(area, "__contains__") or not all(name in area for name in needed):
+        raise TypeError(f"area must be the study area (load_study_area()) or a mapping with "
+                        f"{needed}; got {describe(area)}.")

@@ -37,6 +37,7 @@ from course_lib.data.raster import Raster
 from course_lib.paper import SETTING_BANDS, SETTINGS
 from course_lib.pipeline import sentinel1
 from course_lib.sampling import valid_mask
+from course_lib.validation import check_bool, check_odd_window
 
 __all__ = [
     "GEOMETRY_CHOICES", "S1_LAYER_NAMES", "change_layers", "setting_bands", "setting_layers",
@@ -52,25 +53,6 @@ GEOMETRY_CHOICES = ("mean", "asc", "desc", "both")
 
 #: The Sentinel-1 bands of setting 1, in the paper's order.
 S1_LAYER_NAMES = ("pre-VV", "post-VV", "diff-VV", "pre-VH", "post-VH", "diff-VH")
-
-
-def _check_geometry(geometry: Any) -> str:
-    if geometry not in GEOMETRY_CHOICES:
-        raise ValueError(f"geometry must be one of {GEOMETRY_CHOICES}; got {geometry!r}.")
-    return geometry
-
-
-def _check_setting(setting: Any) -> int:
-    if isinstance(setting, (bool, np.bool_)) or not isinstance(setting, (int, np.integer)):
-        if isinstance(setting, str) and setting in SETTINGS.values():
-            return next(k for k, v in SETTINGS.items() if v == setting)
-        raise TypeError(
-            f"setting must be the number of one of the paper's input settings, 1-4 "
-            f"({SETTINGS}); got {setting!r}."
-        )
-    if int(setting) not in SETTINGS:
-        raise ValueError(f"setting must be 1, 2, 3 or 4 (paper, Table 1); got {setting}.")
-    return int(setting)
 
 
 def setting_bands(setting: int, geometry: str = "mean") -> tuple[str, ...]:
@@ -165,11 +147,7 @@ def change_layers(area: Any = None, geometry: str = "mean", lee_window: int | No
     from course_lib.data.raster import read_geotiff, write_geotiff
     from course_lib.pipeline.composites import study_area_composites
 
-    _check_geometry(geometry)
-    if lee_window is not None and (not isinstance(lee_window, (int, np.integer))
-                                   or isinstance(lee_window, bool) or lee_window < 3
-                                   or lee_window % 2 == 0):
-        raise ValueError(f"lee_window must be None or an odd int >= 3 (pixels); got {lee_window!r}.")
+    lee_window = _check_layer_options(geometry, lee_window, use_cache, overwrite)
     if area is None:
         from course_lib.simulator import load_study_area
 
@@ -233,3 +211,35 @@ def evaluation_mask(area: Any = None) -> np.ndarray:
     judged on pixels another one could not see (module docstring, NaN policy).
     """
     return valid_mask(change_layers(area))
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_geometry(geometry: Any) -> str:
+    if geometry not in GEOMETRY_CHOICES:
+        raise ValueError(f"geometry must be one of {GEOMETRY_CHOICES}; got {geometry!r}.")
+    return geometry
+
+
+def _check_setting(setting: Any) -> int:
+    if isinstance(setting, (bool, np.bool_)) or not isinstance(setting, (int, np.integer)):
+        if isinstance(setting, str) and setting in SETTINGS.values():
+            return next(k for k, v in SETTINGS.items() if v == setting)
+        raise TypeError(
+            f"setting must be the number of one of the paper's input settings, 1-4 "
+            f"({SETTINGS}); got {setting!r}."
+        )
+    if int(setting) not in SETTINGS:
+        raise ValueError(f"setting must be 1, 2, 3 or 4 (paper, Table 1); got {setting}.")
+    return int(setting)
+
+
+def _check_layer_options(geometry: Any, lee_window: Any, use_cache: Any, overwrite: Any
+                         ) -> int | None:
+    """A known geometry, no Lee filter (None) or an odd window >= 3, and two bools."""
+    _check_geometry(geometry)
+    check_bool(use_cache, "use_cache")
+    check_bool(overwrite, "overwrite")
+    if lee_window is None:
+        return None
+    return check_odd_window(lee_window, "lee_window",
+                            fix="None (no filter, as the paper), or e.g. 5 or 7 pixels.")

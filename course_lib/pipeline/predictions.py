@@ -124,41 +124,6 @@ class SavedPrediction:
     saved_at: str = ""
 
 
-def _grid_of(array: Any, transform: Any, crs: Any, name: str) -> tuple[np.ndarray, Any, Any]:
-    """2-D data plus transform and CRS, taken from a Raster when not given, all checked.
-
-    A transform or CRS passed beside a Raster must agree with the Raster's own; a CRS in which
-    the grid's coordinates cannot lie (UTM metres given as EPSG:4326 degrees) is refused, so a
-    map is never saved where it would not overlay the truth.
-    """
-    from affine import Affine
-
-    data = validation.as_2d(array, name)
-    if isinstance(array, Raster):
-        if transform is not None and not (isinstance(transform, Affine)
-                                          and transform.almost_equals(array.transform)):
-            raise ValueError(f"transform {describe(transform)} differs from the transform of the "
-                             f"{name} Raster ({tuple(array.transform)[:6]}): leave transform= out "
-                             "when you pass a Raster, its own grid is used.")
-        if crs is not None and array.crs is not None and \
-                validation.check_crs(crs) != validation.check_crs(array.crs, f"{name}.crs"):
-            raise ValueError(f"crs {crs} differs from the CRS of the {name} Raster "
-                             f"({array.crs}): leave crs= out when you pass a Raster, its own CRS "
-                             "is used.")
-        transform = transform if transform is not None else array.transform
-        crs = crs if crs is not None else array.crs
-    if transform is None or crs is None:
-        raise ValueError(f"{name} is a plain array: pass transform= and crs= (e.g. "
-                         "area['landslide_mask'].transform and .crs), or pass a Raster.")
-    if not isinstance(transform, Affine):
-        raise TypeError(validation.expected_message(
-            "transform", "an affine.Affine pixel grid", transform,
-            "E.g. area['landslide_mask'].transform."))
-    crs = validation.check_crs(crs)
-    validation.check_grid_in_crs(transform, data.shape, crs)
-    return data, transform, crs
-
-
 def save_prediction(method: str, setting: int | str, prediction: Any, transform: Any = None,
                     crs: Any = None, score: Any = None, *, directory: str | Path | None = None,
                     tags: dict[str, Any] | None = None, verbose: bool = True,
@@ -191,24 +156,12 @@ def save_prediction(method: str, setting: int | str, prediction: Any, transform:
         FileExistsError: the file name is taken by a *different* method or setting, or by
             the same one with ``overwrite=False``.
     """
-    if not isinstance(overwrite, bool):
-        raise TypeError(f"overwrite must be True or False; got {describe(overwrite)}.")
-    if tags is not None and not isinstance(tags, dict):
-        raise TypeError(f"tags must be a dict of name -> value; got {describe(tags)}.")
-    method, setting = method_name(method), setting_name(setting)
-    data, transform, crs = _grid_of(prediction, transform, crs, "prediction")
-    binary, valid = validation.binary_and_valid(data, "prediction")
+    method, setting, binary, valid, score, transform, crs = _check_save_inputs(
+        method, setting, prediction, transform, crs, score, tags, verbose, overwrite)
     bands = [np.where(valid, binary, np.nan).astype(np.float32)]
     names = ["prediction"]
     if score is not None:
-        score_data = validation.as_2d(score, "score").astype(np.float32)
-        if np.isinf(score_data).any():
-            raise ValueError("score holds infinite values; use NaN for nodata "
-                             "(np.where(np.isfinite(score), score, np.nan)).")
-        if score_data.shape != data.shape:
-            raise ValueError(f"score has shape {score_data.shape} but prediction has "
-                             f"{data.shape}; they must be on the same grid.")
-        bands.append(score_data)
+        bands.append(score)
         names.append("score")
     path = prediction_path(method, setting, directory)
     replaced = False
@@ -344,12 +297,7 @@ def results_table(truth: Any, regions: Any = None, *, valid: Any = None,
         Predictions on another grid than ``truth`` (another shape, transform or CRS, e.g.
         saved before the study area was changed) are skipped with a warning naming the file.
     """
-    transform = transform if transform is not None else getattr(truth, "transform", None)
-    crs = crs if crs is not None else getattr(truth, "crs", None)
-    if transform is None:
-        raise ValueError("results_table needs the truth's grid to check each saved map against: "
-                         "pass a Raster (area['landslide_mask']) or transform=.")
-    shape = validation.as_2d(truth, "truth").shape
+    transform, crs, shape = _truth_grid(truth, transform, crs)
     columns = ["precision", "recall", "f1", "mcc", "tp", "fp", "fn", "tn"]
     frames = []
     for row in list_predictions(directory).itertuples():
@@ -388,16 +336,7 @@ def compare_with_paper(results: pd.DataFrame, region: str = metrics.WHOLE_AREA,
     """
     paper = PAPER_TABLE4 if paper is None else paper
     metric_names = ["precision", "recall", "f1", "mcc"]
-    for name, table in (("results", results), ("paper", paper)):
-        if not isinstance(table, pd.DataFrame):
-            raise TypeError(f"{name} must be a DataFrame (from results_table(...)); got "
-                            f"{describe(table)}.")
-    if not results.empty and "region" not in results.index.names:
-        raise ValueError("results must be indexed by (method, setting, region), as "
-                         f"results_table returns; got index levels {list(results.index.names)}.")
-    if not results.empty and region not in results.index.get_level_values("region"):
-        raise ValueError(f"region {region!r} is not in results; its regions are "
-                         f"{sorted(set(results.index.get_level_values('region')))}.")
+    _check_tables(results, paper, region, metric_names)
     if results.empty:
         ours = pd.DataFrame(columns=metric_names,
                             index=pd.MultiIndex.from_tuples([], names=["method", "setting"]))
@@ -410,3 +349,90 @@ def compare_with_paper(results: pd.DataFrame, region: str = metrics.WHOLE_AREA,
     keys = both.index.to_frame(index=False)
     table = _sort_methods_settings(keys.assign(_i=range(len(keys))))
     return both.iloc[table["_i"].to_list()]
+
+
+# --------------------------------------------------------------------------- input checks
+def _grid_of(array: Any, transform: Any, crs: Any, name: str) -> tuple[np.ndarray, Any, Any]:
+    """2-D data plus transform and CRS, taken from a Raster when not given, all checked.
+
+    A transform or CRS passed beside a Raster must agree with the Raster's own; a CRS in which
+    the grid's coordinates cannot lie (UTM metres given as EPSG:4326 degrees) is refused, so a
+    map is never saved where it would not overlay the truth.
+    """
+    from affine import Affine
+
+    data = validation.as_2d(array, name)
+    if isinstance(array, Raster):
+        if transform is not None and not (isinstance(transform, Affine)
+                                          and transform.almost_equals(array.transform)):
+            raise ValueError(f"transform {describe(transform)} differs from the transform of the "
+                             f"{name} Raster ({tuple(array.transform)[:6]}): leave transform= out "
+                             "when you pass a Raster, its own grid is used.")
+        if crs is not None and array.crs is not None and \
+                validation.check_crs(crs) != validation.check_crs(array.crs, f"{name}.crs"):
+            raise ValueError(f"crs {crs} differs from the CRS of the {name} Raster "
+                             f"({array.crs}): leave crs= out when you pass a Raster, its own CRS "
+                             "is used.")
+        transform = transform if transform is not None else array.transform
+        crs = crs if crs is not None else array.crs
+    if transform is None or crs is None:
+        raise ValueError(f"{name} is a plain array: pass transform= and crs= (e.g. "
+                         "area['landslide_mask'].transform and .crs), or pass a Raster.")
+    if not isinstance(transform, Affine):
+        raise TypeError(validation.expected_message(
+            "transform", "an affine.Affine pixel grid", transform,
+            "E.g. area['landslide_mask'].transform."))
+    crs = validation.check_crs(crs)
+    validation.check_grid_in_crs(transform, data.shape, crs)
+    return data, transform, crs
+
+
+def _check_save_inputs(method: Any, setting: Any, prediction: Any, transform: Any, crs: Any,
+                       score: Any, tags: Any, verbose: Any, overwrite: Any) -> tuple:
+    """Canonical method and setting names, the prediction as booleans and its valid pixels,
+    the score (float32 or None) and the grid, all checked (see :func:`save_prediction`)."""
+    validation.check_bool(overwrite, "overwrite")
+    validation.check_bool(verbose, "verbose")
+    if tags is not None and not isinstance(tags, dict):
+        raise TypeError(f"tags must be a dict of name -> value; got {describe(tags)}.")
+    method, setting = method_name(method), setting_name(setting)
+    data, transform, crs = _grid_of(prediction, transform, crs, "prediction")
+    binary, valid = validation.binary_and_valid(data, "prediction")
+    if score is not None:
+        score = validation.as_2d(score, "score").astype(np.float32)
+        if np.isinf(score).any():
+            raise ValueError("score holds infinite values; use NaN for nodata "
+                             "(np.where(np.isfinite(score), score, np.nan)).")
+        if score.shape != data.shape:
+            raise ValueError(f"score has shape {score.shape} but prediction has "
+                             f"{data.shape}; they must be on the same grid.")
+    return method, setting, binary, valid, score, transform, crs
+
+
+def _truth_grid(truth: Any, transform: Any, crs: Any) -> tuple[Any, Any, tuple[int, int]]:
+    """The truth's transform and CRS (from a Raster unless given) and its shape."""
+    transform = transform if transform is not None else getattr(truth, "transform", None)
+    crs = crs if crs is not None else getattr(truth, "crs", None)
+    if transform is None:
+        raise ValueError("results_table needs the truth's grid to check each saved map against: "
+                         "pass a Raster (area['landslide_mask']) or transform=.")
+    return transform, crs, validation.as_2d(truth, "truth").shape
+
+
+def _check_tables(results: Any, paper: Any, region: Any, metric_names: list[str]) -> None:
+    """Both tables are DataFrames; the results are indexed like results_table's and hold
+    ``region``; the paper's table has the metric columns."""
+    for name, table in (("results", results), ("paper", paper)):
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError(f"{name} must be a DataFrame (from results_table(...)); got "
+                            f"{describe(table)}.")
+    missing = [m for m in metric_names if m not in paper.columns]
+    if missing:
+        raise ValueError(f"paper must have the columns {metric_names} (as PAPER_TABLE4); it "
+                         f"lacks {missing}.")
+    if not results.empty and "region" not in results.index.names:
+        raise ValueError("results must be indexed by (method, setting, region), as "
+                         f"results_table returns; got index levels {list(results.index.names)}.")
+    if not results.empty and region not in results.index.get_level_values("region"):
+        raise ValueError(f"region {region!r} is not in results; its regions are "
+                         f"{sorted(set(results.index.get_level_values('region')))}.")

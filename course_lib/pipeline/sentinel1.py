@@ -10,7 +10,7 @@ import numpy as np
 
 from course_lib.sar import (S1_IW_GRDH_ENL, lee_filter, median_backscatter,
                             radiometric_slope_correction)
-from course_lib.validation import describe
+from course_lib.validation import check_bool, check_choice, check_odd_window, describe
 
 #: The orbit geometries of the study area.
 GEOMETRIES = ("asc", "desc")
@@ -39,16 +39,7 @@ def study_area_s1_composite(area, geometry: str, period: str, slope_correction: 
         lee_window: if given, Lee-filter every date with this window and the single-date ENL
             (``speckle_looks``, default :data:`S1_IW_GRDH_ENL`) before the median.
     """
-    if geometry not in GEOMETRIES:
-        raise ValueError(f"geometry must be one of {GEOMETRIES}; got {geometry!r}.")
-    if period not in ("pre", "post"):
-        raise ValueError(f"period must be 'pre' or 'post'; got {period!r}.")
-    needed = (f"s1_{geometry}_{period}",) + (
-        (f"incidence_{geometry}", "slope", "aspect") if slope_correction else ())
-    if isinstance(area, (str, bytes)) or not hasattr(area, "__getitem__") or \
-            not all(name in area for name in needed):
-        raise TypeError(f"area must be the study area (load_study_area()) or a mapping with "
-                        f"{needed}; got {describe(area)}.")
+    _check_s1_request(area, geometry, period, slope_correction, lee_window)
     stack = area[f"s1_{geometry}_{period}"]
     data = stack.data
     if slope_correction:
@@ -60,3 +51,20 @@ def study_area_s1_composite(area, geometry: str, period: str, slope_correction: 
         looks = float(stack.attrs.get("speckle_looks", S1_IW_GRDH_ENL))
         data = lee_filter(data, window=lee_window, looks=looks)    # every date on its own
     return median_backscatter(data).astype(np.float32)
+
+
+# --------------------------------------------------------------------------- input checks
+def _check_s1_request(area, geometry, period, slope_correction, lee_window) -> None:
+    """A known geometry and period, a bool, an optional odd Lee window, and an area holding
+    the layers these need."""
+    check_choice(geometry, "geometry", GEOMETRIES)
+    check_choice(period, "period", ("pre", "post"))
+    check_bool(slope_correction, "slope_correction")
+    if lee_window is not None:
+        check_odd_window(lee_window, "lee_window", fix="None (no filter), or e.g. 5 or 7 pixels.")
+    needed = (f"s1_{geometry}_{period}",) + (
+        (f"incidence_{geometry}", "slope", "aspect") if slope_correction else ())
+    if isinstance(area, (str, bytes)) or not hasattr(area, "__getitem__") or \
+            not hasattr(area, "__contains__") or not all(name in area for name in needed):
+        raise TypeError(f"area must be the study area (load_study_area()) or a mapping with "
+                        f"{needed}; got {describe(area)}.")
