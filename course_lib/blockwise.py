@@ -117,7 +117,8 @@ def _predicted(values: Any, n_pixels: int, n_outputs: int) -> np.ndarray:
         values = np.asarray(values, dtype=np.float32)
     except (TypeError, ValueError):
         raise TypeError(f"predict must return numbers, one (or n_outputs) per pixel; it returned "
-                        f"{describe(values)}.") from None
+                        f"{describe(values)}. Return numbers, e.g. lambda X: "
+                        "model.predict_proba(X)[:, 1].") from None
     if values.size != n_pixels * n_outputs:
         raise ValueError(f"predict returned {values.size} values for {n_pixels} pixels and "
                          f"n_outputs={n_outputs}: it must return (pixels,) or (pixels, "

@@ -82,10 +82,9 @@ def s2cloudless_settings(pixel_size: float, threshold: float = S2CLOUDLESS_THRES
     >>> s2cloudless_settings(10)
     {'threshold': 0.4, 'average_over': 24, 'dilation_size': 12}
     """
-    pixel_size = check_number(pixel_size, "pixel_size", minimum=0, min_inclusive=False,
-                              units="metres")
+    pixel_size = _check_pixel_size(pixel_size)
     threshold = check_number(threshold, "threshold", minimum=0, maximum=1,
-                             fix="It is a probability: 0.4, not 40.")
+                             fix="It is a probability: pass 0.4, not 40.")
     return {"threshold": threshold,
             "average_over": int(round(S2CLOUDLESS_AVERAGE_M / pixel_size)),
             "dilation_size": int(round(S2CLOUDLESS_DILATION_M / pixel_size))}
@@ -318,6 +317,14 @@ class CloudShadowResult:
     mask: np.ndarray
 
 
+#: Sun elevations below this many degrees are taken for radians (pi / 2 = 1.57 is the highest
+#: sun in radians); such a low sun casts shadows over 80 km long and no optical image is taken.
+MIN_SUN_ELEVATION = 2.0
+#: Cloud heights below this many metres are taken for kilometres (a cloud that low is fog).
+MIN_CLOUD_HEIGHT_M = 100.0
+_SCL_GROUP_EXAMPLES = {"cloud": "(8, 9, 10)", "shadow": "(3,)", "snow": "(11,)",
+                       "nodata": "(0, 1)"}
+
 #: CLD_PRJ_DIST of the Earth Engine tutorial: 1 km, the shadow reach of a cloud 1 km above the
 #: ground with the sun 45 degrees high. Too short for high clouds or a low sun: derive it with
 #: :func:`shadow_projection_distance` from the scene's sun elevation instead.
@@ -436,13 +443,17 @@ def _squeeze_band_axis(layer: np.ndarray, what: str) -> np.ndarray:
     if layer.ndim == 4:
         if layer.shape[1] != 1:
             raise ValueError(f"{what} of shape {layer.shape}: expected (time, 1, rows, cols), "
-                             "one classification band.")
+                             f"one classification band. Pick that band, e.g. {what}[:, [0]].")
         layer = layer[:, 0]
     if layer.ndim < 2:
-        raise ValueError(f"{what} must be at least 2-D (rows, cols); got shape {layer.shape}.")
+        raise ValueError(f"{what} must be at least 2-D (rows, cols); got shape {layer.shape}. "
+                         "Pass the whole layer, e.g. area['s2_post_scl'].data, not one row.")
     if not np.issubdtype(layer.dtype, np.integer):
         if np.isnan(layer).any() or not np.all(layer == np.round(layer)):
-            raise ValueError(f"{what} must hold integer class codes; got {layer.dtype} values.")
+            raise ValueError(f"{what} must hold integer class codes; got {layer.dtype} values "
+                             f"such as {layer.flat[0]!r}. Pass the layer as stored (integers), "
+                             "e.g. area['s2_post_scl'].data; NaN has no class (SCL and CFmask "
+                             "have their own nodata codes).")
         layer = layer.astype(np.int32)
     return layer
 
@@ -453,20 +464,23 @@ def _check_scl(scl, **groups: Iterable[int]) -> tuple[np.ndarray, dict[str, tupl
     unknown = np.setdiff1d(np.unique(codes), list(SCL_CLASSES))
     if unknown.size:
         hint = ("255 is the CFmask fill code: for Landsat use fmask_masks(fmask)."
-                if 255 in unknown else "Codes x 10? Class codes are used as they are stored."
+                if 255 in unknown else "Codes x 10? Divide them by 10: class codes are used "
+                "as they are stored."
                 if np.all(np.isin(np.unique(codes), [c * 10 for c in SCL_CLASSES])) else
-                "Is this an SCL layer (Sentinel-2 L2A scene classification)?")
+                "Is this an SCL layer (Sentinel-2 L2A scene classification)? Check the "
+                "product you read.")
         raise ValueError(f"scl holds codes {unknown[:8].tolist()} that are not SCL classes "
                          f"(0-11: {SCL_CLASSES}). {hint}")
     checked = {}
     for name, values in groups.items():
-        if isinstance(values, (int, np.integer)) or not hasattr(values, "__iter__"):
+        if isinstance(values, (int, np.integer, str)) or not hasattr(values, "__iter__"):
             raise TypeError(f"{name} must be a tuple of SCL codes, e.g. (8, 9, 10) or (3,); got "
                             f"{describe(values)}.")
         checked[name] = tuple(values)
         bad = [v for v in checked[name] if v not in SCL_CLASSES]
         if bad:
-            raise ValueError(f"{name} codes {bad} are not SCL classes; valid codes are 0-11.")
+            raise ValueError(f"{name} codes {bad} are not SCL classes; valid codes are 0-11. "
+                             f"Pass a tuple of them, e.g. {name}={_SCL_GROUP_EXAMPLES[name]}.")
     return codes, checked
 
 
@@ -480,10 +494,13 @@ def _check_fmask(fmask, reflectance, water_is_clear) -> tuple[np.ndarray, np.nda
     check_bool(water_is_clear, "water_is_clear")
     if reflectance is None:
         return codes, None
-    values = as_array(reflectance, "reflectance", kinds="f")
+    values = as_array(reflectance, "reflectance", kinds="f",
+                      fix="Pass scaled reflectance as floats (NaN for nodata), e.g. the "
+                      "Raster's data from load_landsat_series().")
     if values.ndim != codes.ndim + 1 or values.shape[:-3] + values.shape[-2:] != codes.shape:
         raise ValueError(f"reflectance of shape {values.shape} does not match Fmask "
-                         f"{codes.shape}: expected (..., bands, rows, cols) on the same grid.")
+                         f"{codes.shape}: expected (..., bands, rows, cols) on the same grid. "
+                         "Pass the reflectance of the same scenes as the CFmask layer.")
     return codes, values
 
 
@@ -501,7 +518,8 @@ def _check_s2cloudless_bands(bands, band_names) -> np.ndarray:
     if band_names is not None:
         names = list(band_names)
         if len(names) != data.shape[1]:
-            raise ValueError(f"{len(names)} band names for {data.shape[1]} bands.")
+            raise ValueError(f"band_names has {len(names)} names for {data.shape[1]} bands: "
+                             "pass one name per band, e.g. raster.band_names.")
         missing = [b for b in S2CLOUDLESS_BANDS if b not in names]
         if missing:
             raise ValueError(f"s2cloudless needs bands {list(S2CLOUDLESS_BANDS)}; missing "
@@ -530,11 +548,13 @@ def _check_mask_inputs(probability, threshold, average_over, dilation_size
                     ).astype(np.float32)
     check_fraction(prob, "probability", what="a cloud probability")
     threshold = check_number(threshold, "threshold", minimum=0, maximum=1,
-                             fix="It is a probability: 0.4, not 40.")
+                             fix="It is a probability: pass 0.4, not 40.")
     average_over = check_integer(average_over, "average_over", minimum=0,
-                                 fix="A disk radius in pixels; 0 = no averaging.")
+                                 fix="Pass a disk radius in whole pixels, e.g. 4 (0 = no "
+                                 "averaging).")
     dilation_size = check_integer(dilation_size, "dilation_size", minimum=0,
-                                  fix="A disk radius in pixels; 0 = no dilation.")
+                                  fix="Pass a disk radius in whole pixels, e.g. 2 (0 = no "
+                                  "dilation).")
     return prob, threshold, average_over, dilation_size
 
 
@@ -556,11 +576,26 @@ def _average_valid(prob: np.ndarray, kernel: np.ndarray) -> np.ndarray:
 
 def _check_projection(solar_azimuth, max_distance_m, pixel_size) -> tuple[float, float, float]:
     """Sun azimuth (degrees), projection distance and pixel size (metres) as floats."""
-    solar_azimuth = check_number(solar_azimuth, "solar_azimuth", units="degrees")
-    max_distance_m = check_number(max_distance_m, "max_distance_m", minimum=0, units="metres")
-    pixel_size = check_number(pixel_size, "pixel_size", minimum=0, min_inclusive=False,
-                              units="metres")
+    solar_azimuth = check_number(solar_azimuth, "solar_azimuth", units="degrees",
+                                 fix="The scene's mean solar azimuth in degrees clockwise from "
+                                 "north, e.g. 150.0 (in the metadata).")
+    max_distance_m = check_number(max_distance_m, "max_distance_m", minimum=0, units="metres",
+                                  fix="Pass a distance in metres, e.g. 1000, or "
+                                  "shadow_projection_distance(sun_elevation).")
+    pixel_size = _check_pixel_size(pixel_size)
     return solar_azimuth, max_distance_m, pixel_size
+
+
+def _check_pixel_size(pixel_size) -> float:
+    """A pixel size in metres of a Sentinel-2 band (not degrees)."""
+    pixel_size = check_number(pixel_size, "pixel_size", minimum=0, min_inclusive=False,
+                              units="metres", fix="Pass the pixel size in metres, e.g. 10 for "
+                              "Sentinel-2's 10 m bands.")
+    if pixel_size < 1:
+        raise ValueError(f"pixel_size must be in metres; got {pixel_size:g}, which looks like "
+                         "degrees of a geographic CRS. Pass the pixel size in metres, e.g. 10 "
+                         "(reproject the image to UTM first if it is in EPSG:4326).")
+    return pixel_size
 
 
 def _check_sun_and_cloud(sun_elevation, cloud_height_m) -> tuple[float, float]:
@@ -569,9 +604,20 @@ def _check_sun_and_cloud(sun_elevation, cloud_height_m) -> tuple[float, float]:
     cloud_height_m = check_number(cloud_height_m, "cloud_height_m", units="metres")
     if not 0 < sun_elevation <= 90:
         raise ValueError(f"sun_elevation must be in degrees, 0 < elevation <= 90; got "
-                         f"{sun_elevation!r} (a sun below the horizon casts no shadow).")
+                         f"{sun_elevation!r} (a sun below the horizon casts no shadow). Pass the "
+                         "scene's mean sun elevation (in its metadata), e.g. 45.0.")
+    if sun_elevation < MIN_SUN_ELEVATION:
+        raise ValueError(f"sun_elevation must be in degrees; got {sun_elevation:g}, which looks "
+                         f"like radians: convert with np.degrees(sun_elevation). (A sun below "
+                         f"{MIN_SUN_ELEVATION:g} degrees casts shadows over 80 km long, and "
+                         "optical satellites do not image then.)")
     if not cloud_height_m > 0:
-        raise ValueError(f"cloud_height_m must be positive metres; got {cloud_height_m!r}.")
+        raise ValueError(f"cloud_height_m must be positive metres; got {cloud_height_m!r}. "
+                         "Pass the height of the cloud base in metres, e.g. 3000.")
+    if cloud_height_m < MIN_CLOUD_HEIGHT_M:
+        raise ValueError(f"cloud_height_m must be in metres; got {cloud_height_m:g}, which looks "
+                         f"like kilometres: multiply by 1000 (a cloud below "
+                         f"{MIN_CLOUD_HEIGHT_M:g} m is fog, and casts no separate shadow).")
     return sun_elevation, cloud_height_m
 
 
@@ -580,11 +626,13 @@ def _check_shadow_layers(cloud, nir, water) -> tuple[np.ndarray, np.ndarray, np.
     cloud = check_mask(cloud, "cloud", ndim=2, example="cloud = probability > 0.4")
     nir = check_reflectance(nir, "nir")
     if nir.shape != cloud.shape:
-        raise ValueError(f"nir {nir.shape} and cloud {cloud.shape} must be the same (rows, cols).")
+        raise ValueError(f"nir {nir.shape} and cloud {cloud.shape} must be the same (rows, cols). "
+                         "Pass the NIR band of the scene the cloud mask was made from.")
     if water is not None:
         water = check_mask(water, "water", example="water = scl == 6")
         if water.shape != cloud.shape:
-            raise ValueError(f"water {water.shape} and cloud {cloud.shape} differ in shape.")
+            raise ValueError(f"water {water.shape} and cloud {cloud.shape} differ in shape. "
+                             "Pass the water mask of the same scene, e.g. scl == 6.")
     return cloud, nir, water
 
 
@@ -592,9 +640,11 @@ def _check_shadow_settings(nir_dark_threshold, erode_m, buffer_m, solar_azimuth,
                            max_distance_m, pixel_size) -> tuple[float, float, float]:
     """The dark-NIR threshold (reflectance) and the radii in metres; the projection's too."""
     nir_dark_threshold = check_number(nir_dark_threshold, "nir_dark_threshold", minimum=0,
-                                      maximum=1, fix="It is a reflectance: 0.15, not 1500.")
-    erode_m = check_number(erode_m, "erode_m", minimum=0, units="metres")
-    buffer_m = check_number(buffer_m, "buffer_m", minimum=0, units="metres")
+                                      maximum=1, fix="Pass a reflectance, e.g. 0.15 (not 1500).")
+    erode_m = check_number(erode_m, "erode_m", minimum=0, units="metres",
+                           fix="Pass a radius in metres, e.g. 40 (0 = no erosion).")
+    buffer_m = check_number(buffer_m, "buffer_m", minimum=0, units="metres",
+                            fix="Pass a distance in metres, e.g. 50.")
     _check_projection(solar_azimuth, max_distance_m, pixel_size)
     return nir_dark_threshold, erode_m, buffer_m
 
@@ -606,5 +656,6 @@ def _check_cloudprob(cloudprob, shape: tuple[int, ...]) -> np.ndarray:
         prob = prob[:, 0]
     if prob.shape != shape:
         raise ValueError(f"cloudprob of shape {prob.shape} does not match the SCL layer "
-                         f"{shape}: expected (time, rows, cols) on the same grid.")
+                         f"{shape}: expected (time, rows, cols) on the same grid. Pass the "
+                         "probability of the same dates, e.g. area['s2_post_cloudprob'].")
     return prob

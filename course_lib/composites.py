@@ -32,9 +32,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from course_lib.clouds import clear_sky_mask
-from course_lib.data.raster import check_raster
-from course_lib.validation import (as_array, check_choice, check_mask, check_reflectance,
-                                   describe)
+from course_lib.data.raster import array_of, check_raster
+from course_lib.validation import (as_array, check_band_first, check_bool, check_choice,
+                                   check_mask, check_reflectance, describe)
 
 
 class AllCloudError(ValueError):
@@ -264,7 +264,8 @@ def greenest_pixel_composite(stack, clear=None, score=None, red_band: int | None
             that disagree.
     """
     data, clear, score, red_band, nir_band = _check_greenest_inputs(stack, clear, score,
-                                                                     red_band, nir_band)
+                                                                     red_band, nir_band,
+                                                                     return_index)
     if score is None:
         masked_score = _ndvi_score(data, red_band, nir_band, clear)
     else:   # (np.where is clear but slower than the NDVI path; only that one is benchmarked.)
@@ -305,7 +306,7 @@ def composite_raster(raster, scl, kind: str = "median", cloudprob=None):
     """
     from dataclasses import replace
 
-    _check_composite_call(raster, kind)
+    _check_composite_call(raster, scl, kind)
     clear = clear_sky_mask(scl, cloudprob, pixel_size=float(raster.resolution))
     if kind == "median":
         data = median_composite(raster.data, clear)
@@ -345,6 +346,7 @@ def _check_stack(stack, name: str = "stack", *, reflectance: bool = False) -> np
     if not np.issubdtype(data.dtype, np.floating):
         raise TypeError(f"stack is {data.dtype}: pass reflectance as floats with NaN for nodata "
                         "(digital numbers / 10000, or course_lib.data.sentinel2.dn_to_reflectance).")
+    check_band_first(data, name, band_axis=1)
     if reflectance:
         for band in range(data.shape[1]):
             check_reflectance(data[:, band], f"band {band}")
@@ -386,7 +388,8 @@ def _check_clear_count_inputs(clear, stack) -> tuple[np.ndarray, np.ndarray | No
         data = _check_stack(stack)
         clear = _check_clear(clear, data)
     if clear.ndim != 3:
-        raise ValueError(f"clear must be (time, rows, cols); got shape {clear.shape}.")
+        raise ValueError(f"clear must be (time, rows, cols); got shape {clear.shape}. For one "
+                         "date add a time axis, e.g. clear[None].")
     return clear, data
 
 
@@ -399,13 +402,14 @@ def _check_time_series(values, name: str, *, kinds: str, fix: str | None = None)
     return values
 
 
-def _check_greenest_inputs(stack, clear, score, red_band, nir_band):
+def _check_greenest_inputs(stack, clear, score, red_band, nir_band, return_index):
     """Stack, clear mask, score (float32, or None for NDVI) and the red and NIR band indices.
 
     Band names are resolved on a Raster; without a score the two bands must be different
     bands of the stack holding reflectance.
     """
     data, clear = _check_stack_and_clear(stack, clear)
+    check_bool(return_index, "return_index")
     names = getattr(stack, "band_names", None)
     red_band = _band_index(red_band, "red_band", names)
     nir_band = _band_index(nir_band, "nir_band", names)
@@ -421,7 +425,8 @@ def _check_greenest_inputs(stack, clear, score, red_band, nir_band):
     n_bands = data.shape[1]
     if not (-n_bands <= red_band < n_bands and -n_bands <= nir_band < n_bands):
         raise ValueError(f"red_band {red_band} / nir_band {nir_band} out of range for a "
-                         f"stack with {n_bands} bands.")
+                         f"stack with {n_bands} bands. Pass indices 0-{n_bands - 1} of the red and "
+                         "NIR bands along the stack's band axis.")
     red_band, nir_band = red_band % n_bands, nir_band % n_bands
     if red_band == nir_band:
         raise ValueError(f"red_band and nir_band are both band {red_band}: the NDVI of a band "
@@ -448,12 +453,13 @@ def _band_index(value: Any, name: str, band_names: Sequence[str] | None) -> int 
         return list(band_names).index(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be a band index (int) or, for a Raster, a band name; got "
-                        f"{describe(value)}.")
+                        f"{describe(value)}. Pass an int, e.g. {name}=2.")
     return int(value)
 
 
-def _check_composite_call(raster, kind) -> None:
-    """A Sentinel-2 time-series Raster and a known kind; B04 and B08 for the greenest pixel."""
+def _check_composite_call(raster, scl, kind) -> None:
+    """A Sentinel-2 time-series Raster, its SCL layer's dates and a known kind (the greenest
+    pixel needs B04 and B08)."""
     check_raster(raster, "raster", ndim=4, fix="composite_raster takes a Sentinel-2 time-series "
                  "Raster (e.g. area['s2_post']); for plain arrays use median_composite(stack, "
                  "clear) or greenest_pixel_composite(stack, clear, red_band=2, nir_band=3).")
@@ -462,4 +468,10 @@ def _check_composite_call(raster, kind) -> None:
         for name in ("B04", "B08"):
             if name not in raster.band_names:
                 raise ValueError(f"The greenest-pixel composite needs band {name} for NDVI; "
-                                 f"this raster has {raster.band_names}.")
+                                 f"this raster has {raster.band_names}. Use kind='median', or "
+                                 "a raster with bands B04 and B08.")
+    codes = array_of(scl)
+    if isinstance(codes, np.ndarray) and codes.ndim >= 3 and len(codes) != len(raster.data):
+        raise ValueError(f"scl has {len(codes)} dates but the raster has {len(raster.data)}: "
+                         "pass the SCL layer of the same acquisitions, e.g. area['s2_post_scl'] "
+                         "with area['s2_post'].")

@@ -133,9 +133,10 @@ def savi(red, nir, soil_factor: float = 0.5) -> np.ndarray:
     >>> float(savi(0.1, 0.5).round(3))
     0.545
     """
-    red, nir = _check_bands(("red", red), ("nir", nir))
     soil_factor = check_number(soil_factor, "soil_factor", minimum=0, maximum=1,
-                               fix="Huete (1988) uses L = 0.5 (0 = NDVI, 1 = sparse cover).")
+                               fix="Use L = 0.5 as Huete (1988) did (0 = NDVI, 1 = sparse "
+                               "cover).")
+    red, nir = _check_bands(("red", red), ("nir", nir))
     denominator = nir + red + soil_factor
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (1 + soil_factor) * (nir - red) / denominator
@@ -312,12 +313,23 @@ def _check_bands(*bands: tuple[str, Any]) -> list[np.ndarray]:
     another's shape (an image against a time series); bands that would broadcast into a new
     shape, e.g. ``(8, 1)`` and ``(1, 8)`` into ``(8, 8)``, are refused.
     """
-    for name, _ in bands:
+    for name, values in bands:
         if not isinstance(name, str):
             raise TypeError(expected_message("name_a/name_b", "band names (str) for messages",
                                              name, "E.g. normalized_difference(nir, red, 'nir', "
                                              "'red')."))
+        names = getattr(values, "band_names", None)
+        if names is not None and len(names) > 1:
+            raise ValueError(f"{name} must be one band; got a Raster with {len(names)} bands "
+                             f"{tuple(names)}. Pick one, e.g. raster.band({names[0]!r}).")
     arrays = [check_reflectance(values, name) for name, values in bands]
+    if len(arrays) == 2 and arrays[0].size > 1 and arrays[0].shape == arrays[1].shape and \
+            np.array_equal(arrays[0], arrays[1], equal_nan=True) and \
+            np.nanmax(np.abs(arrays[0]), initial=0) > 0:
+        (name_a, _), (name_b, _) = bands
+        raise ValueError(f"{name_a} and {name_b} are the same array: the index would be 0 "
+                         f"everywhere. Pass the two bands, e.g. raster.band('B08') for NIR and "
+                         "raster.band('B04') for red.")
     shapes = [a.shape for a in arrays]
     try:
         common = np.broadcast_shapes(*shapes)
@@ -326,7 +338,7 @@ def _check_bands(*bands: tuple[str, Any]) -> list[np.ndarray]:
     if common is None or common not in shapes:
         listed = ", ".join(f"{name} {shape}" for (name, _), shape in zip(bands, shapes))
         raise ValueError(f"Band shapes do not match: {listed}. Pass bands on one grid, e.g. "
-                         "raster.band('B04') and raster.band('B08') of the same Raster.")
+                         "two bands of the same Raster: raster.band(name).")
     return arrays
 
 
@@ -343,7 +355,8 @@ def _check_ndvi_pair(ndvi_pre: Any, ndvi_post: Any, check_units: Any
     pre = as_array(ndvi_pre, "ndvi_pre", kinds="iuf", allow_empty=True).astype(float)
     post = as_array(ndvi_post, "ndvi_post", kinds="iuf", allow_empty=True).astype(float)
     if pre.shape != post.shape:
-        raise ValueError(f"NDVI shapes differ: pre {pre.shape}, post {post.shape}.")
+        raise ValueError(f"NDVI shapes differ: ndvi_pre {pre.shape}, ndvi_post {post.shape}. Put "
+                         "both dates on the same grid (crop or resample one to the other).")
     looks_like_reflectance = []
     for name, values in (("ndvi_pre", pre), ("ndvi_post", post)):
         with np.errstate(invalid="ignore"):
@@ -378,7 +391,11 @@ def _check_catalogue_call(name: Any, bands: Any) -> IndexInfo:
     info = INDEX_CATALOGUE[name]
     missing = [b for b in info.sentinel2 if b not in bands]
     if missing:
-        raise KeyError(f"{name} needs Sentinel-2 bands {list(info.sentinel2)}; missing {missing}.")
+        example = ", ".join(f"{b!r}: {role}" for b, role in zip(info.sentinel2, info.roles))
+        raise KeyError(f"{name} needs Sentinel-2 bands {list(info.sentinel2)}; missing {missing}. "
+                       f"Pass a dict keyed by Sentinel-2 band names, e.g. {{{example}}}.")
+    for band in info.sentinel2:
+        check_reflectance(bands[band], band)
     return info
 
 
@@ -401,7 +418,8 @@ def _spyndex_params(spyndex: Any, name: Any, bands: Any
         raise TypeError(f"bands must be a dict of Sentinel-2 band name -> reflectance, e.g. "
                         f"{{'B04': red, 'B08': nir}}; got {describe(bands)}.")
     if not isinstance(name, str) or name not in spyndex.indices:
-        raise KeyError(f"spyndex has no index {name!r}; see spyndex_catalogue() for the list.")
+        raise KeyError(f"spyndex has no index {name!r}; pick one of spyndex_catalogue() (the "
+                       "indices your bands can compute), e.g. 'NDVI'.")
     params: dict[str, object] = {}
     codes: list[str] = []
     arrays: list[tuple[str, Any]] = []
@@ -410,7 +428,8 @@ def _spyndex_params(spyndex: Any, name: Any, bands: Any
             band = SPYNDEX_S2_BANDS[code]
             if band not in bands:
                 raise KeyError(f"{name} needs Sentinel-2 band {band} ({code}); got "
-                               f"{sorted(bands)}.")
+                               f"{sorted(bands)}. Add it, e.g. bands[{band!r}] = "
+                               f"raster.band({band!r}).")
             codes.append(code)
             arrays.append((band, bands[band]))
         elif code in spyndex.constants and spyndex.constants[code].default is not None:

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from course_lib.data.raster import Raster
-from course_lib.validation import as_array, check_choice
+from course_lib.validation import as_array, check_band_first, check_choice
 
 
 def valid_mask(raster: Raster | np.ndarray) -> np.ndarray:
@@ -94,9 +94,11 @@ def _check_layers(raster: Raster | np.ndarray) -> np.ndarray:
     if data.ndim == 2:
         data = data[None]
     if data.ndim != 3:
-        raise ValueError(f"raster must be (bands, rows, cols); got shape {data.shape}.")
+        raise ValueError(f"raster must be (bands, rows, cols); got shape {data.shape}. For a "
+                         "time series pick one date first, e.g. raster.data[0].")
     if not np.issubdtype(data.dtype, np.number):
         raise TypeError(f"raster must hold numbers; got dtype {data.dtype}.")
+    check_band_first(data, "raster")
     return data
 
 
@@ -111,9 +113,12 @@ def _check_sampling_inputs(raster: Any, points: Any, on_invalid: Any
         raise TypeError(f"raster must be a course_lib Raster (e.g. layers.setting_layers(2)); "
                         f"got {type(raster).__name__}.")
     if raster.data.ndim != 3:
-        raise ValueError(f"raster must be (bands, rows, cols); got shape {raster.data.shape}.")
+        raise ValueError(f"raster must be (bands, rows, cols); got shape {raster.data.shape}. "
+                         "Pick one date or composite the series first (composite_raster).")
     if not isinstance(points, gpd.GeoDataFrame):
-        raise TypeError(f"points must be a GeoDataFrame of points; got {type(points).__name__}.")
+        raise TypeError(f"points must be a GeoDataFrame of points; got {type(points).__name__}. "
+                        "Make one, e.g. gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), "
+                        "crs=raster.crs).")
     check_choice(on_invalid, "on_invalid", ("raise", "drop", "keep"))
     if points.crs is None or raster.crs is None:
         raise ValueError("points and raster must both have a CRS; set it with "

@@ -91,7 +91,8 @@ def _check_shift(array, drow, dcol) -> tuple[np.ndarray, int, int]:
     array = as_array(array, "array", kinds="biuf", allow_empty=True,
                      fix="Pass an array (..., rows, cols).")
     if array.ndim < 2:
-        raise ValueError(f"shift needs an array with (rows, cols) last; got shape {array.shape}.")
+        raise ValueError(f"shift needs an array with (rows, cols) last; got shape {array.shape}. "
+                         "For a profile add an axis, e.g. profile[None].")
     for name, value in (("drow", drow), ("dcol", dcol)):
         number = check_number(value, name, fix="A whole number of pixels, e.g. from "
                               "azimuth_offset(azimuth, k).")

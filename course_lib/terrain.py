@@ -278,7 +278,8 @@ def _check_dem(dem: np.ndarray, resolution: float) -> np.ndarray:
         raise ValueError(f"The DEM must be a 2-D (rows, cols) array; got shape {dem.shape}. "
                          "Pass one band, e.g. raster.data[0].")
     if dem.shape[0] < 3 or dem.shape[1] < 3:
-        raise ValueError(f"The DEM needs at least 3 x 3 cells for Horn's method; got {dem.shape}.")
+        raise ValueError(f"The DEM needs at least 3 x 3 cells for Horn's method; got {dem.shape}. "
+                         "Pass a larger area (crop with a margin around the area of interest).")
     if not np.isfinite(dem).all():
         raise ValueError("The DEM contains NaN or infinite values; fill nodata first "
                          "(e.g. with scipy.ndimage or rasterio.fill.fillnodata).")
@@ -287,10 +288,18 @@ def _check_dem(dem: np.ndarray, resolution: float) -> np.ndarray:
 
 
 def _check_sun(sun_azimuth: float, sun_elevation: float) -> None:
-    check_number(sun_azimuth, "sun_azimuth", units="degrees clockwise from north")
-    check_number(sun_elevation, "sun_elevation", minimum=0, maximum=90, min_inclusive=False,
-                 units="degrees", fix="A sun at or below the horizon lights nothing; the "
-                 "elevation is in degrees (np.degrees() converts radians).")
+    """A sun position in degrees, above the horizon; both angles as small as radians are
+    refused (a sun due north and lower than 1.6 degrees is a polar-night curiosity)."""
+    azimuth = check_number(sun_azimuth, "sun_azimuth", units="degrees clockwise from north",
+                           fix="E.g. 150.0 for the south-south-east (solar_position() gives it).")
+    elevation = check_number(sun_elevation, "sun_elevation", minimum=0, maximum=90,
+                             min_inclusive=False, units="degrees",
+                             fix="A sun at or below the horizon lights nothing; the elevation "
+                             "is in degrees (np.degrees() converts radians).")
+    if 0 <= azimuth <= 2 * np.pi and elevation <= np.pi / 2:
+        raise ValueError(f"sun_azimuth and sun_elevation must be in degrees; got {azimuth:.3g} "
+                         f"and {elevation:.3g}, which look like radians. Convert both with "
+                         "np.degrees(...).")
 
 
 def _check_time_and_place(when, latitude, longitude) -> tuple[datetime, float, float]:
@@ -300,8 +309,11 @@ def _check_time_and_place(when, latitude, longitude) -> tuple[datetime, float, f
                         f"{when!r}. E.g. datetime(2019, 7, 30, 10, 40).")
     if when.tzinfo is not None:
         when = when.astimezone(timezone.utc).replace(tzinfo=None)
-    latitude = check_number(latitude, "latitude", minimum=-90, maximum=90, units="degrees")
-    longitude = check_number(longitude, "longitude", minimum=-180, maximum=360, units="degrees")
+    latitude = check_number(latitude, "latitude", minimum=-90, maximum=90, units="degrees",
+                            fix="Degrees north, e.g. 61.45 for Jølster (latitude comes first, "
+                            "then longitude).")
+    longitude = check_number(longitude, "longitude", minimum=-180, maximum=360, units="degrees",
+                             fix="Degrees east, e.g. 6.3 for Jølster.")
     return when, latitude, longitude
 
 
@@ -311,9 +323,11 @@ def _check_flow_inputs(next_pixel, start, max_steps) -> tuple[np.ndarray, tuple[
                           fix="Pass the output of d8_next_pixel(dem).")
     max_steps = check_integer(max_steps, "max_steps", minimum=0)
     if not (isinstance(start, (tuple, list, np.ndarray)) and len(start) == 2):
-        raise TypeError(f"start must be a (row, col) pair of integers; got {start!r}.")
+        raise TypeError(f"start must be a (row, col) pair of integers; got {start!r}. E.g. "
+                        "start=(10, 20).")
     r, c = (check_integer(v, f"start[{i}]") for i, v in enumerate(start))
     rows, cols = next_pixel.shape
     if not (0 <= r < rows and 0 <= c < cols):
-        raise ValueError(f"start {start} is outside the grid of shape {next_pixel.shape}.")
+        raise ValueError(f"start {start} is outside the grid of shape {next_pixel.shape}. "
+                         f"Pass a (row, col) with row 0-{rows - 1} and col 0-{cols - 1}.")
     return next_pixel, (r, c), max_steps

@@ -20,7 +20,7 @@ Examples:
     >>> check_number("0.5", "threshold")
     Traceback (most recent call last):
     ...
-    TypeError: threshold must be a number; got str '0.5'. Pass a number, e.g. 0.5 (not a string).
+    TypeError: threshold must be a number; got str '0.5'. Pass a number, not a string: threshold=0.5.
     >>> check_mask(np.array([[0, 6], [6, 4]]), "water", example="water = scl == 6")
     Traceback (most recent call last):
     ...
@@ -53,6 +53,7 @@ __all__ = [
     "check_fraction",
     "check_angle_degrees",
     "check_same_shape",
+    "check_band_first",
     "check_path",
     "as_2d",
     "binary_and_valid",
@@ -146,25 +147,36 @@ def as_array(value: Any, name: str, *, ndim: int | Sequence[int] | None = None,
         array = np.asarray(data)
     except (TypeError, ValueError) as err:   # ragged lists
         raise TypeError(expected_message(name, "a numeric array", value,
-                                 f"It cannot be made into an array ({err}).")) from None
+                                 f"It cannot be made into an array ({err}). Give every row "
+                                 "the same length, or pass a numpy array.")) from None
     if array.dtype.kind not in kinds:
         wanted = {"b": "bool", "i": "integer", "u": "unsigned integer", "f": "float"}
         allowed = " or ".join(dict.fromkeys(wanted[k] for k in kinds if k in wanted))
         hint = ("It holds non-numbers (strings or objects); pass numbers."
-                if array.dtype.kind in "OUSV" else fix)
+                if array.dtype.kind in "OUSV" else fix or f"Convert it first, e.g. "
+                f"{name}.astype(np.float32).")
         raise TypeError(expected_message(name, f"an array of {allowed} values", value, hint))
     dims = (ndim,) if isinstance(ndim, int) else tuple(ndim) if ndim is not None else None
     if dims is not None and array.ndim not in dims:
         expected = " or ".join(f"{d}-D" for d in dims)
-        raise ValueError(expected_message(name, f"a {expected} array", value, fix))
+        raise ValueError(expected_message(name, f"a {expected} array", value,
+                                          fix or _axis_fix(name, array.ndim, max(dims))))
     if min_ndim is not None and array.ndim < min_ndim:
         raise ValueError(expected_message(name, f"an array with at least {min_ndim} dimensions",
-                                  value, fix))
+                                  value, fix or _axis_fix(name, array.ndim, min_ndim)))
     if not allow_empty and array.size == 0:
         raise ValueError(expected_message(name, "a non-empty array", value, fix or
                                   "It has no element: check the selection or date window "
                                   "that made it."))
     return array
+
+
+def _axis_fix(name: str, ndim: int, wanted: int) -> str:
+    """How to get from ``ndim`` to ``wanted`` dimensions, for messages."""
+    if ndim > wanted:
+        return (f"Pick one slice first, e.g. {name}[0] (one date or one band), or check that "
+                "the axes are in the documented order.")
+    return f"Add an axis, e.g. {name}[None], or pass the whole array, not one row of it."
 
 
 def check_number(value: Any, name: str, *, minimum: float | None = None,
@@ -184,13 +196,7 @@ def check_number(value: Any, name: str, *, minimum: float | None = None,
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
-        hint = "Pass a number, e.g. 0.5 (not a string)." if isinstance(value, str) else \
-            "Pass a single number, not an array or list." if hasattr(value, "__len__") else \
-            "Pass a number."
-        if fix:
-            hint = f"{hint.split(',')[0].rstrip('.')} (not a string). {fix}" \
-                if isinstance(value, str) else f"{hint} {fix}"
-        raise TypeError(expected_message(name, "a number", value, hint))
+        raise TypeError(expected_message(name, "a number", value, _number_fix(name, value, fix)))
     number = float(value)
     if not math.isfinite(number):
         raise ValueError(expected_message(name, "a finite number", value, fix or
@@ -208,8 +214,23 @@ def check_number(value: Any, name: str, *, minimum: float | None = None,
                         f"{'>=' if min_inclusive else '>'} {minimum:g}") + unit
         else:
             expected = f"{'<=' if max_inclusive else '<'} {maximum:g}{unit}"
-        raise ValueError(expected_message(name, expected, value, fix))
+        raise ValueError(expected_message(name, expected, value,
+                                          fix or f"Pass a value {expected}."))
     return number
+
+
+def _number_fix(name: str, value: Any, fix: str | None) -> str:
+    """How to pass a number instead of ``value`` (a string, a sequence or another object)."""
+    if isinstance(value, str):
+        try:
+            hint = f"Pass a number, not a string: {name}={float(value):g}."
+        except ValueError:
+            hint = "Pass a number, not a string."
+        return f"{hint} {fix}" if fix else hint
+    if hasattr(value, "__len__"):
+        hint = "Pass a single number, not an array or list."
+        return f"{hint} {fix}" if fix else hint
+    return fix or "Pass a number, e.g. 0.5."
 
 
 def check_integer(value: Any, name: str, *, minimum: int | None = None,
@@ -221,15 +242,23 @@ def check_integer(value: Any, name: str, *, minimum: int | None = None,
     >>> check_integer(-1, "average_over", minimum=0)
     Traceback (most recent call last):
     ...
-    ValueError: average_over must be an integer in [0, inf]; got int -1.
+    ValueError: average_over must be an integer in [0, inf]; got int -1. Pass a whole number in that range, e.g. average_over=0.
     """
     number = check_number(value, name, fix=fix)
     if number != int(number):
-        raise ValueError(expected_message(name, "a whole number", value, fix))
+        raise ValueError(expected_message(name, "a whole number", value,
+                                          fix or f"Round it, e.g. {name}={round(number)}."))
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         low = "-inf" if minimum is None else str(minimum)
         high = "inf" if maximum is None else str(maximum)
-        raise ValueError(expected_message(name, f"an integer in [{low}, {high}]", value, fix))
+        example = int(number)
+        if minimum is not None:
+            example = max(example, minimum)
+        if maximum is not None:
+            example = min(example, maximum)
+        raise ValueError(expected_message(name, f"an integer in [{low}, {high}]", value,
+                                          fix or f"Pass a whole number in that range, e.g. "
+                                          f"{name}={example}."))
     return int(number)
 
 
@@ -259,10 +288,12 @@ def check_bool(value: Any, name: str) -> bool:
     >>> check_bool("no", "overwrite")
     Traceback (most recent call last):
     ...
-    TypeError: overwrite must be True or False; got str 'no'.
+    TypeError: overwrite must be True or False; got str 'no'. Pass overwrite=True or overwrite=False (in Python any non-empty string, 'no' included, counts as True).
     """
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(expected_message(name, "True or False", value))
+        raise TypeError(expected_message(name, "True or False", value,
+                                         f"Pass {name}=True or {name}=False (in Python any "
+                                         "non-empty string, 'no' included, counts as True)."))
     return bool(value)
 
 
@@ -473,6 +504,30 @@ def check_same_shape(**arrays: Any) -> None:
                          "resample one to the other).")
 
 
+def check_band_first(array: np.ndarray, name: str, *, band_axis: int = -3) -> None:
+    """Refuse an array that looks band-last, ``(..., rows, cols, bands)``.
+
+    The course's arrays are band-first, ``(bands, rows, cols)``. Band-last data (as matplotlib
+    and Keras like it) has a handful of values on the last axis and many on the band axis: at
+    most 16 "columns" and at least four times as many "rows" and "bands". Real images are
+    never that narrow.
+
+    >>> check_band_first(np.zeros((64, 64, 4)), "stack")
+    Traceback (most recent call last):
+    ...
+    ValueError: stack of shape (64, 64, 4) looks band-last (..., rows, cols, bands): 4 columns but 64 bands. The course's arrays are band-first (bands, rows, cols): move the band axis with np.moveaxis(stack, -1, -3).
+    """
+    shape = np.shape(array)
+    if len(shape) < 3:
+        return
+    last, rows, bands = shape[-1], shape[-2], shape[band_axis]
+    if last <= 16 and min(rows, bands) >= 4 * last:
+        raise ValueError(f"{name} of shape {shape} looks band-last (..., rows, cols, bands): "
+                         f"{last} columns but {bands} bands. The course's arrays are band-first "
+                         f"(bands, rows, cols): move the band axis with "
+                         f"np.moveaxis({name}, -1, {band_axis}).")
+
+
 def check_path(value: Any, name: str, *, must_exist: bool = False, fix: str | None = None
                ) -> Path:
     """``value`` as a :class:`~pathlib.Path`; FileNotFoundError if it must exist and does not.
@@ -480,13 +535,17 @@ def check_path(value: Any, name: str, *, must_exist: bool = False, fix: str | No
     >>> check_path(3, "path")
     Traceback (most recent call last):
     ...
-    TypeError: path must be a file path (str or pathlib.Path); got int 3.
+    TypeError: path must be a file path (str or pathlib.Path); got int 3. Pass a path, e.g. 'outputs/map.tif' or pathlib.Path('outputs') / 'map.tif'.
     """
     if not isinstance(value, (str, os.PathLike)) or (isinstance(value, str) and not value):
-        raise TypeError(expected_message(name, "a file path (str or pathlib.Path)", value, fix))
+        raise TypeError(expected_message(name, "a file path (str or pathlib.Path)", value,
+                                         fix or "Pass a path, e.g. 'outputs/map.tif' or "
+                                         "pathlib.Path('outputs') / 'map.tif'."))
     path = Path(value)
     if must_exist and not path.exists():
-        raise FileNotFoundError(f"{name}: {path} does not exist." + (f" {fix}" if fix else ""))
+        raise FileNotFoundError(
+            f"{name}: {path} does not exist. " + (fix or f"Check the spelling and the folder "
+                                                  f"(a relative path starts in {Path.cwd()})."))
     return path
 
 
@@ -586,6 +645,12 @@ def check_reflectance(array, name: str = "band") -> np.ndarray:
         with np.errstate(invalid="ignore"):
             n_high = int(np.count_nonzero(values > MAX_REFLECTANCE))
         if n_high > DN_FRACTION * values.size:
+            top = float(np.nanmax(values))
+            if top <= 100:
+                raise ValueError(
+                    f"{name} has {100 * n_high / values.size:.0f} % of values > "
+                    f"{MAX_REFLECTANCE:g}, up to {top:.3g}: these look like reflectance in "
+                    "percent. Divide by 100 first.")
             raise ValueError(
                 f"{name} has {100 * n_high / values.size:.0f} % of values > "
                 f"{MAX_REFLECTANCE:g}: these look like digital numbers (reflectance x 10000). "

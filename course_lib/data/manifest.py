@@ -28,7 +28,8 @@ def _check_root(root: Path) -> Path:
     root = check_path(root, "root", must_exist=True,
                       fix="Pass the data folder, e.g. course_lib.config.data_dir().")
     if not root.is_dir():
-        raise NotADirectoryError(f"root must be a folder; {root} is a file.")
+        raise NotADirectoryError(f"root must be a folder; {root} is a file. Pass its folder, "
+                                 "e.g. root.parent.")
     return root
 
 

@@ -20,7 +20,8 @@ from affine import Affine
 from rasterio.crs import CRS
 
 from course_lib.data.atomic import atomic_write
-from course_lib.validation import CorruptFileError, check_path, expected_message
+from course_lib.validation import (CorruptFileError, check_bool, check_choice, check_path,
+                                   expected_message)
 
 if TYPE_CHECKING:
     import xarray
@@ -352,8 +353,13 @@ def check_raster(value: Any, name: str, *, ndim: int | Sequence[int] | None = No
     if dims is not None and value.data.ndim not in dims:
         expected = " or ".join(f"{d}-D" for d in dims)
         shapes = {3: "(bands, rows, cols)", 4: "(time, bands, rows, cols)"}
+        default = ("Pick one date first, e.g. dataclasses.replace(r, data=r.data[0], "
+                   "dates=None), or composite the series (composite_raster)."
+                   if value.data.ndim == 4 else "Pass a time series (time, bands, rows, cols), "
+                   "e.g. area['s2_post'].")
         raise ValueError(expected_message(name, f"a {expected} Raster "
-                                  f"{' or '.join(shapes.get(d, '') for d in dims)}", value, fix))
+                                  f"{' or '.join(shapes.get(d, '') for d in dims)}", value,
+                                  fix or default))
     return value
 
 
@@ -373,13 +379,16 @@ def read_geotiff(path: str | os.PathLike, band_names: Sequence[str] | None = Non
 
     Raises:
         FileNotFoundError: no file at ``path``.
+        IsADirectoryError: ``path`` is a folder.
+        ValueError: ``band_names`` without one name per band of the file.
         course_lib.validation.CorruptFileError: the file exists but is not a readable
             GeoTIFF (e.g. truncated); the message says how to make it again.
     """
-    path = check_path(path, "path", must_exist=True)
+    path = _check_readable(path, band_names)
     try:
         with rasterio.open(path) as ds:
             data = ds.read()
+            _check_band_count(band_names, ds.count, path)
             names = band_names or [d or f"band_{i + 1}" for i, d in enumerate(ds.descriptions)]
             if ds.nodata is not None and np.issubdtype(data.dtype, np.floating):
                 data[data == ds.nodata] = np.nan
@@ -406,13 +415,14 @@ def write_geotiff(raster: Raster, path: str | os.PathLike, *, overwrite: bool = 
     file is kept unless ``overwrite=True``.
 
     Raises:
-        TypeError: ``raster`` is not a Raster.
-        ValueError: a time series (4-D), or a Raster without a CRS or transform (a GeoTIFF
-            that GIS software cannot place on the map).
+        TypeError: ``raster`` is not a Raster, or holds booleans (GeoTIFF has no bool type).
+        ValueError: a time series (4-D), a Raster without a CRS or transform (a GeoTIFF that
+            GIS software cannot place on the map), or an unknown ``compress``.
         FileExistsError: ``path`` exists and ``overwrite`` is False.
+        NotADirectoryError, PermissionError: ``path`` lies under a file, or in a folder that
+            cannot be written.
     """
-    _check_writable_raster(raster)
-    path = check_path(path, "path")
+    path = _check_write_call(raster, path, overwrite, compress)
     data = raster.data
     nodata = np.nan if np.issubdtype(data.dtype, np.floating) else None
     profile = dict(driver="GTiff", width=data.shape[2], height=data.shape[1], count=data.shape[0],
@@ -430,8 +440,52 @@ def write_geotiff(raster: Raster, path: str | os.PathLike, *, overwrite: bool = 
     return path
 
 
+#: Compressions of GDAL's GeoTIFF driver (``compress=``).
+GTIFF_COMPRESSIONS = ("deflate", "lzw", "zstd", "lzma", "packbits", "jpeg", "webp", "lerc",
+                      "none")
+
+
+def _check_readable(path: Any, band_names: Any) -> Path:
+    """An existing file (not a folder) and, if given, a sequence of band names."""
+    path = check_path(path, "path", must_exist=True)
+    if path.is_dir():
+        raise IsADirectoryError(f"path: {path} is a folder, not a GeoTIFF. Pass one of its "
+                                "files, e.g. sorted(path.glob('*.tif'))[0].")
+    if band_names is not None and (isinstance(band_names, str) or
+                                   not hasattr(band_names, "__len__")):
+        raise TypeError(expected_message("band_names", "a sequence of names, one per band",
+                                         band_names, "For one band write ('B04',)."))
+    return path
+
+
+def _check_band_count(band_names: Any, count: int, path: Path) -> None:
+    """One name per band of the file."""
+    if band_names is not None and len(band_names) != count:
+        raise ValueError(f"band_names has {len(band_names)} names but {path.name} has {count} "
+                         "band(s): pass one name per band, or leave band_names out to use the "
+                         "file's band descriptions.")
+
+
+def _check_write_call(raster: Any, path: Any, overwrite: Any, compress: Any) -> Path:
+    """A Raster a GeoTIFF can hold, a path in a folder that can be written, and the options."""
+    _check_writable_raster(raster)
+    path = check_path(path, "path")
+    check_bool(overwrite, "overwrite")
+    check_choice(compress.lower() if isinstance(compress, str) else compress, "compress",
+                 GTIFF_COMPRESSIONS, fix="'deflate' (the default) suits every course raster.")
+    folder = next((p for p in path.parents if p.exists()), None)
+    if folder is not None and not folder.is_dir():
+        raise NotADirectoryError(f"path: {folder} is a file, so {path} cannot be made inside it. "
+                                 "Choose another folder, e.g. course_lib.config.output_dir().")
+    if folder is not None and not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(f"path: {folder} is a read-only folder, so {path.name} cannot be "
+                              "written there. Choose a folder you can write to, e.g. "
+                              "course_lib.config.output_dir().")
+    return path
+
+
 def _check_writable_raster(raster: Any) -> None:
-    """A 3-D Raster with a CRS and an affine transform: what a GeoTIFF needs to be placed."""
+    """A 3-D Raster with a CRS, an affine transform and a dtype GeoTIFF has."""
     check_raster(raster, "raster", ndim=3,
                  fix="write_geotiff writes (bands, rows, cols): write time steps one by one.")
     if raster.crs is None:
@@ -443,3 +497,6 @@ def _check_writable_raster(raster: Any) -> None:
         raise TypeError(expected_message("raster.transform", "an affine.Affine pixel grid",
                                          raster.transform, "Copy it from the raster the data "
                                          "came from, e.g. area['dem'].transform."))
+    if raster.data.dtype == bool:
+        raise TypeError("raster.data is boolean, which GeoTIFF cannot store. Convert it first, "
+                        "e.g. dataclasses.replace(raster, data=raster.data.astype(np.uint8)).")

@@ -198,11 +198,12 @@ def _check_object_inputs(prediction: Any, landslides: Any, transform: Any, truth
     _check_transform(transform)
     _check_frame(landslides, "landslides")
     check_number(min_overlap_fraction, "min_overlap_fraction", minimum=0, maximum=1,
-                 fix="It is a fraction: 0.1 means a tenth of the landslide (not 10).")
+                 fix="Pass a fraction, e.g. 0.1 for a tenth of the landslide (not 10).")
     check_integer(min_overlap_pixels, "min_overlap_pixels", minimum=1)
-    if connectivity not in (1, 2):
+    if connectivity not in (1, 2) or isinstance(connectivity, bool):
         raise ValueError(f"connectivity must be 1 (4-neighbours) or 2 (8-neighbours); "
-                         f"got {connectivity!r}.")
+                         f"got {connectivity!r}. Pass connectivity=2 to join diagonal "
+                         "neighbours (8-connectivity), 1 for edge neighbours only.")
     pred, p_valid = binary_and_valid(prediction, "prediction")
     keep = p_valid & _valid_mask(valid, pred.shape)
     check_same_shape(prediction=pred, valid=keep)

@@ -23,7 +23,8 @@ from typing import Any, Iterable
 import numpy as np
 
 from course_lib.metrics.tables import format_score
-from course_lib.validation import as_2d, binary_and_valid, check_number, check_same_shape, describe
+from course_lib.validation import (as_2d, binary_and_valid, check_bool, check_number,
+                                   check_same_shape, describe)
 
 #: Codes of :func:`confusion_map`: ``2 * truth + prediction``, and 255 for nodata.
 TN, FP, FN, TP = 0, 1, 2, 3
@@ -125,9 +126,11 @@ class ConfusionCounts:
         for name in ("tp", "fp", "fn", "tn"):
             value = getattr(self, name)
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-                raise TypeError(f"{name} must be a pixel count (an int); got {describe(value)}.")
+                raise TypeError(f"{name} must be a pixel count (an int); got {describe(value)}. "
+                                "Use confusion_counts(truth, prediction) to count them.")
             if value < 0:
-                raise ValueError(f"{name} must be >= 0; got {value}.")
+                raise ValueError(f"{name} must be >= 0; got {value}. Use "
+                                 "confusion_counts(truth, prediction) to count them.")
 
     @property
     def total(self) -> int:
@@ -284,7 +287,7 @@ def threshold_sweep(score: Any, truth: Any, thresholds: Iterable[float], *, abov
     Warns:
         NoValidPixelWarning: no pixel left to assess (every count 0).
     """
-    s, t, keep, thresholds = _check_sweep(score, truth, thresholds, valid)
+    s, t, keep, thresholds = _check_sweep(score, truth, thresholds, above, valid)
     pos = np.sort(s[keep & t])
     neg = np.sort(s[keep & ~t])
     out = []
@@ -316,9 +319,12 @@ def _check_maps(truth: Any, prediction: Any, valid: Any
     return t, p, keep
 
 
-def _check_sweep(score: Any, truth: Any, thresholds: Any, valid: Any
+def _check_sweep(score: Any, truth: Any, thresholds: Any, above: Any, valid: Any
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[float]]:
-    """Score (float64), boolean truth, the pixels to assess and the thresholds as floats."""
+    """Score (float64), boolean truth, the pixels to assess and the thresholds as floats,
+    on the score's scale (a percent threshold for a 0-1 score, or fractions for a score in
+    percent, detect nothing or everything)."""
+    check_bool(above, "above")
     s = as_2d(score, "score").astype(np.float64)
     if isinstance(thresholds, (str, bytes)) or not hasattr(thresholds, "__iter__"):
         raise TypeError(f"thresholds must be a sequence of numbers, e.g. np.linspace(0, 1, 21); "
@@ -331,6 +337,12 @@ def _check_sweep(score: Any, truth: Any, thresholds: Any, valid: Any
             raise ValueError(
                 f"threshold must be on the score's scale, 0-1 for this score map; got {high[0]:g}"
                 f". Nothing would be detected (TP = FP = 0). Percent? Use {high[0] / 100:g}.")
+    if finite.size and finite.min() >= 0 and 1 < finite.max() <= 100 and thresholds and \
+            all(0 < t <= 1 for t in thresholds):
+        raise ValueError(
+            f"score holds values up to {finite.max():.4g} (percent?) but every threshold is a "
+            "fraction (0-1): almost every pixel would be detected. Divide the score by 100, or "
+            "give thresholds on its scale.")
     t, t_valid = binary_and_valid(truth, "truth")
     mask = _valid_mask(valid, t.shape)
     check_same_shape(score=s, truth=t, valid=mask)

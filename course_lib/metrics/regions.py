@@ -142,7 +142,8 @@ def _check_shape(shape: Any) -> tuple[int, int]:
     """``(rows, cols)`` as two positive ints."""
     if not (isinstance(shape, (tuple, list)) and len(shape) == 2):
         raise TypeError(f"shape must be (rows, cols); got {shape!r}. E.g. truth.shape.")
-    rows, cols = (check_integer(v, "shape", minimum=1) for v in shape)
+    rows, cols = (check_integer(v, "shape", minimum=1, fix="Pass the grid's (rows, cols), e.g. "
+                                "truth.shape.") for v in shape)
     return rows, cols
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
-from course_lib.validation import describe
+from course_lib.validation import check_bool, check_integer, describe
 
 if TYPE_CHECKING:  # pragma: no cover - type hints only
     import pandas as pd
@@ -24,7 +24,7 @@ def format_score(value: float | None, percent: bool = True, digits: int = 0) -> 
     >>> format_score(0.7349), format_score(float("nan")), format_score(0.7349, percent=False, digits=2)
     ('73', '-', '0.73')
     """
-    value = _check_score(value, percent)
+    value = _check_score(value, percent, digits)
     if value is None:
         return "-"
     return f"{value * 100:.{digits}f}" if percent else f"{value:.{digits}f}"
@@ -91,8 +91,12 @@ def _score_columns(table: Any) -> dict[Any, "pd.Series"]:
     return columns
 
 
-def _check_score(value: Any, percent: bool) -> float | None:
-    """One score as a float, or None when undefined (None or NaN of any float type)."""
+def _check_score(value: Any, percent: Any, digits: Any) -> float | None:
+    """One score as a float, or None when undefined (None or NaN of any float type); the
+    format's options checked."""
+    check_bool(percent, "percent")
+    check_integer(digits, "digits", minimum=0, maximum=10, fix="Pass a whole number of "
+                  "decimals, e.g. digits=1.")
     if isinstance(value, np.ndarray) and value.ndim == 0:
         value = value[()]
     if value is None:

@@ -107,4 +107,5 @@ def _check_area(area: Any) -> None:
     if not hasattr(area, "__getitem__") or isinstance(area, (str, bytes)) or \
             not hasattr(area, "__contains__") or not all(name in area for name in needed):
         raise TypeError(f"area must be the study area (load_study_area()) or a mapping with "
-                        f"{needed}; got {describe(area)}.")
+                        f"{needed}; got {describe(area)}. Pass area=load_study_area() "
+                        "(from course_lib.simulator), or leave area out for the default.")

@@ -226,10 +226,11 @@ def _check_setting(setting: Any) -> int:
             return next(k for k, v in SETTINGS.items() if v == setting)
         raise TypeError(
             f"setting must be the number of one of the paper's input settings, 1-4 "
-            f"({SETTINGS}); got {setting!r}."
+            f"({SETTINGS}); got {setting!r}. Pass an int, e.g. setting=2."
         )
     if int(setting) not in SETTINGS:
-        raise ValueError(f"setting must be 1, 2, 3 or 4 (paper, Table 1); got {setting}.")
+        raise ValueError(f"setting must be 1, 2, 3 or 4 (paper, Table 1); got {setting}. Pass "
+                         "one of them, e.g. setting=2.")
     return int(setting)
 
 

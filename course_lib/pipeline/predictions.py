@@ -66,7 +66,8 @@ def method_name(method: str) -> str:
     ('U-Net', 'CART', 'dNDVI threshold')
     """
     if not isinstance(method, str) or not method.strip():
-        raise ValueError(f"method must be a non-empty name such as {METHODS}; got {method!r}.")
+        raise ValueError(f"method must be a non-empty name such as {METHODS}; got {method!r}. "
+                         "Pass a name, e.g. method='CART'.")
     for known in METHODS:
         if _key(known) == _key(method):
             return known
@@ -83,10 +84,12 @@ def setting_name(setting: int | str) -> str:
     """
     if isinstance(setting, (int, np.integer)) and not isinstance(setting, bool):
         if int(setting) not in SETTINGS:
-            raise ValueError(f"The paper has settings 1-4; got {setting}. Names: {SETTINGS}.")
+            raise ValueError(f"setting: the paper has settings 1-4; got {setting}. Pass 1, 2, 3 "
+                             f"or 4, or one of the names {list(SETTINGS.values())}.")
         return SETTINGS[int(setting)]
     if not isinstance(setting, str) or not setting.strip():
-        raise ValueError(f"setting must be 1-4 or a non-empty name; got {setting!r}.")
+        raise ValueError(f"setting must be 1-4 or a non-empty name; got {setting!r}. Pass e.g. "
+                         "setting=4 (an int) or a name such as 'S2 only (5)'.")
     match = re.fullmatch(r"\s*setting\s*([1-4])\s*", setting, flags=re.IGNORECASE)
     if match:
         return SETTINGS[int(match.group(1))]
@@ -394,10 +397,15 @@ def _check_save_inputs(method: Any, setting: Any, prediction: Any, transform: An
     validation.check_bool(overwrite, "overwrite")
     validation.check_bool(verbose, "verbose")
     if tags is not None and not isinstance(tags, dict):
-        raise TypeError(f"tags must be a dict of name -> value; got {describe(tags)}.")
+        raise TypeError(f"tags must be a dict of name -> value; got {describe(tags)}. E.g. "
+                        "tags={'note': 'v13'}.")
     method, setting = method_name(method), setting_name(setting)
     data, transform, crs = _grid_of(prediction, transform, crs, "prediction")
     binary, valid = validation.binary_and_valid(data, "prediction")
+    if not valid.any():
+        raise ValueError("prediction is NaN (nodata) everywhere: there is no pixel to assess. "
+                         "Check the map before saving it (a classifier run on all-NaN layers? "
+                         "the wrong setting's stack?).")
     if score is not None:
         score = validation.as_2d(score, "score").astype(np.float32)
         if np.isinf(score).any():
@@ -405,7 +413,8 @@ def _check_save_inputs(method: Any, setting: Any, prediction: Any, transform: An
                              "(np.where(np.isfinite(score), score, np.nan)).")
         if score.shape != data.shape:
             raise ValueError(f"score has shape {score.shape} but prediction has "
-                             f"{data.shape}; they must be on the same grid.")
+                             f"{data.shape}; they must be on the same grid. Pass the score map "
+                             "the prediction was thresholded from.")
     return method, setting, binary, valid, score, transform, crs
 
 
@@ -425,7 +434,8 @@ def _check_tables(results: Any, paper: Any, region: Any, metric_names: list[str]
     for name, table in (("results", results), ("paper", paper)):
         if not isinstance(table, pd.DataFrame):
             raise TypeError(f"{name} must be a DataFrame (from results_table(...)); got "
-                            f"{describe(table)}.")
+                            f"{describe(table)}. Pass the table results_table(truth) returns"
+                            f"{'' if name == 'results' else ', or leave paper out for Table 4'}.")
     missing = [m for m in metric_names if m not in paper.columns]
     if missing:
         raise ValueError(f"paper must have the columns {metric_names} (as PAPER_TABLE4); it "
@@ -435,4 +445,5 @@ def _check_tables(results: Any, paper: Any, region: Any, metric_names: list[str]
                          f"results_table returns; got index levels {list(results.index.names)}.")
     if not results.empty and region not in results.index.get_level_values("region"):
         raise ValueError(f"region {region!r} is not in results; its regions are "
-                         f"{sorted(set(results.index.get_level_values('region')))}.")
+                         f"{sorted(set(results.index.get_level_values('region')))}. Pass one of "
+                         "them (results_table(truth, regions) adds the subplots).")

@@ -67,4 +67,5 @@ def _check_s1_request(area, geometry, period, slope_correction, lee_window) -> N
     if isinstance(area, (str, bytes)) or not hasattr(area, "__getitem__") or \
             not hasattr(area, "__contains__") or not all(name in area for name in needed):
         raise TypeError(f"area must be the study area (load_study_area()) or a mapping with "
-                        f"{needed}; got {describe(area)}.")
+                        f"{needed}; got {describe(area)}. Pass area=load_study_area() "
+                        "(from course_lib.simulator), or leave area out for the default.")

@@ -179,7 +179,9 @@ def _check_edge_inputs(mask, look_azimuth_deg, near_width, far_width
                        ) -> tuple[np.ndarray, float, int, int]:
     """A 2-D boolean mask, a look azimuth in degrees and two widths in whole pixels >= 0."""
     mask = check_mask(mask, "mask", ndim=2, example="mask = area['landslide_id'].data[0] == 7")
-    look_azimuth_deg = check_number(look_azimuth_deg, "look_azimuth_deg", units="degrees")
+    look_azimuth_deg = check_number(look_azimuth_deg, "look_azimuth_deg", units="degrees",
+                                    fix="Degrees clockwise from north, e.g. "
+                                    "look_azimuth_from_heading(-10.0) = 80.0.")
     near_width = check_integer(near_width, "near_width", minimum=0,
                                fix="A whole number of pixels, e.g. 2.")
     far_width = check_integer(far_width, "far_width", minimum=0,

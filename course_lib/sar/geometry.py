@@ -26,7 +26,9 @@ def look_azimuth_from_heading(heading_deg: float, right_looking: bool = True) ->
     >>> look_azimuth_from_heading(-10.0), look_azimuth_from_heading(190.0)
     (80.0, 280.0)
     """
-    heading_deg = check_number(heading_deg, "heading_deg", units="degrees")
+    heading_deg = check_number(heading_deg, "heading_deg", units="degrees",
+                               fix="The satellite's heading in degrees clockwise from north, "
+                               "e.g. -10.0 (ascending over Norway) or 190.0 (descending).")
     check_bool(right_looking, "right_looking")
     return float((heading_deg + (90.0 if right_looking else -90.0)) % 360.0)
 
@@ -179,13 +181,15 @@ def _check_terrain_angles(slope_deg, aspect_deg, look_azimuth_deg
     aspect = check_angle_degrees(_array(aspect_deg, "aspect_deg"), "aspect_deg", kind="aspect")
     if slope.shape != aspect.shape:
         raise ValueError(f"slope_deg {slope.shape} and aspect_deg {aspect.shape} must have the "
-                         "same shape (the same DEM grid).")
+                         "same shape (the same DEM grid). Compute both from one DEM, e.g. "
+                         "course_lib.terrain.slope_aspect(dem, resolution).")
     look = _array(look_azimuth_deg, "look_azimuth_deg").astype(np.float64)
     try:
         np.broadcast_shapes(look.shape, slope.shape)
     except ValueError:
         raise ValueError(f"look_azimuth_deg must be one angle in degrees or an array on the "
-                         f"slope's grid {slope.shape}; got shape {look.shape}.") from None
+                         f"slope's grid {slope.shape}; got shape {look.shape}. Pass one angle, "
+                         "e.g. look_azimuth_from_heading(-10.0).") from None
     return slope, aspect, look
 
 
@@ -212,7 +216,8 @@ def _check_correction_inputs(sigma0, slope_deg, aspect_deg, incidence_deg, mask
             )
     theta = _array(incidence_deg, "incidence_deg").astype(np.float64)
     if theta.ndim and theta.shape != grid:
-        raise ValueError(f"incidence_deg {theta.shape} must be a scalar or match {grid}.")
+        raise ValueError(f"incidence_deg {theta.shape} must be a scalar or match {grid}. Pass "
+                         "one angle (e.g. 38.0) or the incidence layer on the SAR grid.")
     _check_incidence(theta)
     check_bool(mask, "mask")
     _check_linear(sigma0, "radiometric_slope_correction sigma0")

@@ -175,10 +175,14 @@ def _check_filter_inputs(image, window, looks, what: str) -> tuple[np.ndarray, i
     looks = check_number(looks, "looks", minimum=0, min_inclusive=False,
                          fix="The equivalent number of looks (ENL), e.g. 4.4 for S1 IW GRDH.")
     if z.ndim < 2:
-        raise ValueError(f"image must have (rows, cols) last for {what}; got shape {z.shape}.")
+        raise ValueError(f"image must have (rows, cols) last for {what}; got shape {z.shape}. "
+                         "Pass an image (rows, cols) or a stack (..., rows, cols), not a profile.")
     if min(z.shape[-2:]) < window:
+        band_last = (" It looks band-last (rows, cols, bands): move the bands first with "
+                     "np.moveaxis(image, -1, 0)." if z.ndim >= 3 and z.shape[-1] <= 4
+                     and z.shape[-3] >= window else "")
         raise ValueError(f"window {window} is larger than the image {z.shape[-2:]}: {what} "
                          f"needs at least {window} x {window} pixels. Filter the whole image "
-                         "(not a small crop), or use a smaller window.")
+                         f"(not a small crop), or use a smaller window.{band_last}")
     _check_linear(z, f"{what} input")
     return z, window, looks

@@ -119,19 +119,25 @@ class StudyAreaParams:
 #: 2.7 km lower, below the valley floor. The origin must be UTM 32N metres (the study area lies
 #: near 345000 E, 6822000 N).
 PARAM_RANGES: dict[str, tuple[float, float, str]] = {
-    "resolution": (1.0, 100.0, "the pixel size in metres, e.g. 10"),
-    "landslide_size_scale": (0.0, 5.0, "a multiplier: 0.5 = smaller slides, 2 = larger"),
-    "cloud_cover": (0.0, MAX_CLOUD_COVER, "a multiplier of each date's cloud fraction (1 = the shipped "
-                               "world, 2 = twice as cloudy), not a percent"),
-    "snow_cover": (0.0, 10.0, "a multiplier of the seasonal snow (0 = none, 1 = shipped)"),
-    "speckle_looks": (0.0, 1000.0, "the equivalent number of looks, e.g. 4.4 for S1 IW GRDH"),
-    "sar_landslide_contrast": (0.0, 10.0, "a multiplier of the landslide change in dB"),
-    "terrain_overcorrection": (0.0, 5.0, "0 = none, 0.5 = the shipped moderate artefact"),
-    "origin_x": (100_000.0, 900_000.0, "a UTM 32N easting in metres, e.g. 345000.0"),
-    "origin_y": (100_000.0, 9_400_000.0, "a UTM 32N northing in metres, e.g. 6822000.0"),
+    "resolution": (1.0, 100.0, "Pass the pixel size in metres, e.g. 10."),
+    "landslide_size_scale": (0.0, 5.0, "Pass a multiplier, e.g. 0.5 for smaller slides or 2 "
+                                       "for larger."),
+    "cloud_cover": (0.0, MAX_CLOUD_COVER, "Pass a multiplier of each date's cloud fraction, "
+                                          "e.g. 2.0 for twice as cloudy (1 = the shipped "
+                                          "world), not a percent."),
+    "snow_cover": (0.0, 10.0, "Pass a multiplier of the seasonal snow, e.g. 0 for none (1 = "
+                              "the shipped world)."),
+    "speckle_looks": (0.0, 1000.0, "Pass the equivalent number of looks, e.g. 4.4 for "
+                                   "Sentinel-1 IW GRDH."),
+    "sar_landslide_contrast": (0.0, 10.0, "Pass a multiplier of the landslide change in dB, "
+                                          "e.g. 0.5 for a fainter signal."),
+    "terrain_overcorrection": (0.0, 5.0, "Pass e.g. 0 for none or 0.5 for the shipped "
+                                         "moderate artefact."),
+    "origin_x": (100_000.0, 900_000.0, "Pass a UTM 32N easting in metres, e.g. 345000.0."),
+    "origin_y": (100_000.0, 9_400_000.0, "Pass a UTM 32N northing in metres, e.g. 6822000.0."),
 }
 #: Numbers that must be strictly positive (the others may be 0).
-_POSITIVE = {"resolution", "landslide_size_scale", "speckle_looks"}
+_POSITIVE = {"landslide_size_scale", "speckle_looks"}
 
 
 def _check_params(params: StudyAreaParams) -> None:
@@ -149,7 +155,7 @@ def _check_params(params: StudyAreaParams) -> None:
             fix="None scales the paper's 120 with the area; or a whole number, e.g. 30."))
     for name, (low, high, what) in PARAM_RANGES.items():
         store(name, check_number(getattr(params, name), name, minimum=low, maximum=high,
-                                 min_inclusive=name not in _POSITIVE, fix=f"It is {what}."))
+                                 min_inclusive=name not in _POSITIVE, fix=what))
 
 
 def _check_int(value: object, name: str, *, minimum: int, maximum: int | None = None,
