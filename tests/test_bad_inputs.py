@@ -721,3 +721,42 @@ def test_the_strict_list_is_not_empty_and_exemptions_are_real():
         module_name, name = qualified.rsplit(".", 1)
         assert name in found.get(module_name, []), f"stale exemption {qualified}"
 
+
+# --------------------------------------------------------------------------- the sweep
+def test_the_sweep_classifies_answers_by_their_origin_name_and_fix(tmp_path):
+    """The sweep's classifier is strict: a library's error, a message that does not name the
+    argument, or one with no fix is obscure; a wrong result without a word is silent."""
+    from devtools import bad_input_sweep as sweep
+
+    context = sweep.Context(tmp=tmp_path, readonly=tmp_path)
+    library = sweep.Call("t", "numpy's own error", lambda c: np.ones(2) @ np.ones(3), ("x",))
+    unnamed = sweep.Call("t", "no name", lambda c: validation.check_number("a", "threshold"),
+                         ("window",))
+    clear = sweep.Call("t", "clear", lambda c: validation.check_number("a", "threshold"),
+                       ("threshold",))
+    silent = sweep.Call("t", "silent", lambda c: np.zeros(3), ("x",),
+                        wrong=lambda out: not out.any(), detect="all zero")
+    accepted = sweep.Call("t", "accepted", lambda c: np.ones(3), ("x",),
+                          wrong=lambda out: not out.all())
+    kinds = {call.label: sweep.classify(call, context) for call in
+             (library, unnamed, clear, silent, accepted)}
+    assert kinds["numpy's own error"].kind == "obscure"
+    assert "raised inside" in kinds["numpy's own error"].reason
+    assert kinds["no name"].kind == "obscure" and "names none" in kinds["no name"].reason
+    assert kinds["clear"].kind == "clear"
+    assert kinds["silent"].kind == "silent" and kinds["silent"].reason == "all zero"
+    assert kinds["accepted"].kind == "accepted"
+
+
+def test_bad_input_sweep_meets_its_targets():
+    """At least 250 plausible bad calls; at most 5 silent and 15 obscure answers."""
+    from devtools import bad_input_sweep as sweep
+
+    outcomes = sweep.run_sweep()
+    total = sweep.counts(outcomes)
+    listed = [f"{o.kind}: {o.call.module} {o.call.label}: {o.answer[:120]}" for o in outcomes
+              if o.kind in ("silent", "obscure")]
+    assert len(outcomes) - total["skipped"] >= 250
+    assert total["silent"] <= sweep.TARGETS["silent"], listed
+    assert total["obscure"] <= sweep.TARGETS["obscure"], listed
+    assert len({o.call.module for o in outcomes}) >= 20   # every core module is tried
