@@ -39,6 +39,7 @@ import re
 import stat
 import subprocess
 import tempfile
+import textwrap
 import traceback
 import warnings
 from collections import Counter
@@ -1408,7 +1409,8 @@ def report(outcomes: list[Outcome]) -> str:
         lines.append("")
     lines += ["## Every call", "", "| module | bad call | outcome | answer |", "|---|---|---|---|"]
     lines += [f"| {o.call.module} | {_escape(o.call.label)} | {o.kind} | "
-              f"{_escape(o.answer)[:160]} |" for o in outcomes]
+              f"{textwrap.shorten(_escape(o.answer), 200, placeholder=' ...')} |"
+              for o in outcomes]
     return "\n".join(lines) + "\n"
 
 
