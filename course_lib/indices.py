@@ -24,6 +24,7 @@ Examples:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -65,16 +66,15 @@ def dndvi(ndvi_pre, ndvi_post, *, check_units: bool = True) -> np.ndarray:
 
     Args:
         ndvi_pre, ndvi_post: NDVI of each date, e.g. ``ndvi(red, nir)``, values in [-1, 1].
-        check_units: refuse inputs that look like reflectance bands rather than NDVI (see
-            Raises). Pass False for NDVI that really is never negative with a median below
-            0.35 on both dates (e.g. a large bare-rock scene without water or snow).
+        check_units: warn when the inputs look like reflectance bands rather than NDVI:
+            10 000 or more valid pixels each, never negative, medians below 0.35 on both
+            dates. Single reflectance bands look like that (the study area's bands: medians
+            0.04-0.24); NDVI of a landscape with vegetation does not (median 0.65 in the study
+            area; water, snow and shadow are negative), but NDVI of a dry scene without water
+            or snow can, hence a warning and not an error. False silences it.
 
     Raises:
-        ValueError: values outside [-1, 1] (digital numbers), shapes that differ, or, with
-            ``check_units``, inputs of 10 000 or more valid pixels each that are never negative
-            and have medians below 0.35: single reflectance bands look like that (the study
-            area's bands: medians 0.04-0.24), NDVI of a landscape with vegetation does not
-            (median 0.65 in the study area; water, snow and shadow are negative).
+        ValueError: values outside [-1, 1] (digital numbers) or shapes that differ.
 
     >>> dndvi(np.array([0.8]), np.array([0.2])).round(2).tolist()
     [-0.6]
@@ -370,14 +370,16 @@ def _check_ndvi_pair(ndvi_pre: Any, ndvi_post: Any, check_units: Any
         looks_like_reflectance.append(finite.size >= DNDVI_CHECK_PIXELS and finite.min() >= 0
                                       and np.median(finite) < REFLECTANCE_LIKE_MEDIAN)
     if check_units and all(looks_like_reflectance):
+        # A warning, not an error: NDVI of an arid scene without water or snow looks the same.
         medians = " and ".join(f"{np.nanmedian(v):.2f}" for v in (pre, post))
-        raise ValueError(
-            f"ndvi_pre and ndvi_post must be NDVI; these are never negative and their medians "
+        warnings.warn(
+            f"ndvi_pre and ndvi_post should be NDVI; these are never negative and their medians "
             f"are {medians}, which looks like single reflectance bands (NDVI of a landscape "
             "with vegetation has a median near 0.6, and water, snow and shadow are negative). "
             "Pass ndvi(red, nir) of each date, e.g. dndvi(ndvi(pre.band('B04'), "
             "pre.band('B08')), ndvi(post.band('B04'), post.band('B08'))); if these really are "
-            "NDVI, pass check_units=False.")
+            "NDVI (e.g. a dry scene without water or snow), pass check_units=False.",
+            UserWarning, stacklevel=3)
     return pre, post
 
 
