@@ -43,8 +43,9 @@ from course_lib.unet.normalise import (BandStats, channels_last, fit_band_stats,
                                        valid_pixels)
 from course_lib.unet.predict import predict_scene, taper_window
 from course_lib.unet.threshold import ThresholdChoice, choose_threshold, scores_by_threshold
-from course_lib.unet.tiling import (BlockedSplit, blocked_split, random_tile_split, shared_pixels,
-                                    tile_coverage, tile_origins, tile_starts)
+from course_lib.splits import (BlockedSplit, blocked_split, evaluation_split, tile_origins,
+                               tile_starts)
+from course_lib.unet.tiling import random_tile_split, shared_pixels, tile_coverage
 from course_lib.unet.trained import TrainedUNet, load_unet, save_unet
 
 _LAZY = {
@@ -103,7 +104,7 @@ __all__ = [
     "chip_windows", "load_chip_folder",
     "split_chips", "write_chip", "BandStats", "channels_last", "fit_band_stats", "normalise",
     "valid_pixels", "predict_scene", "taper_window", "ThresholdChoice", "choose_threshold",
-    "scores_by_threshold", "BlockedSplit", "blocked_split", "random_tile_split",
+    "scores_by_threshold", "BlockedSplit", "blocked_split", "evaluation_split", "random_tile_split",
     "shared_pixels", "tile_coverage", "tile_origins", "tile_starts", "TrainedUNet",
     "save_unet", "load_unet",
     "import_keras_quietly", *_LAZY,
