@@ -5,7 +5,8 @@ SALaD describes each segment by the object means of five layers (Amatya et al. 2
 and two grey-level co-occurrence (GLCM; Haralick, Shanmugam and Dinstein 1973, *IEEE SMC*
 3(6):610-621) textures of the red band, the **GLCM mean** and the **GLCM homogeneity**
 (inverse difference moment, ``sum P(i,j) / (1 + (i-j)^2)``), each from a 7 x 7 window, 32 grey
-levels, averaged over the 0, 45, 90 and 135 degree directions at distance 1. The course adds
+levels between 0 and the band's maximum, averaged over the 0, 45, 90 and 135 degree
+directions at distance 1. The course adds
 dNDVI and the Sentinel-1 change layers where a setting has them, and shape features that
 SALaD lacks (area, elongation, the long axis against the downslope direction): debris flows
 are long and run downhill, clear-cuts are blocky and follow property lines.
@@ -85,7 +86,10 @@ def _window_sum(values: np.ndarray, r_lo: int, r_hi: int, c_lo: int, c_hi: int) 
     the window clipped at the array's edges (an integral image; Crow 1984)."""
     rows, cols = values.shape
     integral = np.zeros((rows + 1, cols + 1), dtype=np.float64)
-    integral[1:, 1:] = values.cumsum(axis=0).cumsum(axis=1)
+    # float64 before summing: a float32 running sum over a million pixels keeps about 7
+    # digits of ~10^6, i.e. errors of 0.1 in a window's sum of about 40
+    np.cumsum(np.asarray(values, dtype=np.float64), axis=0, out=integral[1:, 1:])
+    np.cumsum(integral[1:, 1:], axis=1, out=integral[1:, 1:])
     r = np.arange(rows)
     c = np.arange(cols)
     r0, r1 = np.clip(r + r_lo, 0, rows), np.clip(r + r_hi + 1, 0, rows)
@@ -117,10 +121,13 @@ def glcm_texture(band: np.ndarray, *, levels: int = 32, window: int = 7, distanc
         window: odd window size (SALaD: 7).
         distance: pixel distance of the pairs (1).
         angles: directions in degrees (0, 45, 90, 135).
-        value_range: quantisation range (default: the band's min and max).
+        value_range: quantisation range. Default, as SALaD: from 0 to the band's maximum
+            (from the minimum instead when the band has negative values, e.g. dNDVI).
 
     Returns:
-        ``(glcm_mean, glcm_homogeneity)``, float32 arrays; the mean is in grey levels.
+        ``(glcm_mean, glcm_homogeneity)``, float64 arrays; the mean is in grey levels. They
+        equal scikit-image's ``graycoprops`` of each window within 1e-6 (the window sums are
+        accumulated in float64; ``tests/test_obia.py`` checks windows of the full study area).
     """
     window = validation.check_integer(window, "window", minimum=1)
     if window % 2 == 0:
@@ -129,7 +136,12 @@ def glcm_texture(band: np.ndarray, *, levels: int = 32, window: int = 7, distanc
                                         fix="Pairs are 1 pixel apart in SALaD.")
     angles = _check_angles(angles)
     validation.as_array(band, "band", ndim=2, fix="Pass one 2-D band, e.g. the red band.")
-    q = quantize(band, levels, value_range).astype(np.float32)
+    if value_range is None:
+        values = np.asarray(band, dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        if finite.size:
+            value_range = (min(0.0, float(finite.min())), float(finite.max()))
+    q = quantize(band, levels, value_range).astype(np.float64)
     ok = q >= 0
     rows, cols = q.shape
     half = window // 2
@@ -163,8 +175,7 @@ def glcm_texture(band: np.ndarray, *, levels: int = 32, window: int = 7, distanc
     # directions without a pair in the window (a one-pixel-wide strip between nodata) are
     # left out of the average, as an empty GLCM has no properties
     with np.errstate(invalid="ignore", divide="ignore"):
-        return ((mean_sum / n_directions).astype(np.float32),
-                (homog_sum / n_directions).astype(np.float32))
+        return mean_sum / n_directions, homog_sum / n_directions
 
 
 def _check_angles(angles: Any) -> list[float]:
@@ -335,7 +346,8 @@ def object_features(labels: Any, layers: Mapping[str, Any], *, red: np.ndarray |
             ``GLCM homogeneity`` (object means of the per-pixel texture). None skips them.
         resolution: pixel size in metres, for the shape features.
         aspect: optional downslope aspect (degrees) for the orientation features.
-        glcm_levels, glcm_window, glcm_range: see :func:`glcm_texture`.
+        glcm_levels, glcm_window, glcm_range: see :func:`glcm_texture` (``glcm_range`` None:
+            0 to the band's maximum, as SALaD).
 
     Returns:
         a DataFrame indexed by segment label 1..n.
