@@ -504,3 +504,53 @@ def test_scl_is_imperfect_like_a_real_one(area):
     # The cloud probability is high on true clouds and low on clear ground.
     prob = area["s2_post_cloudprob"].data[:, 0]
     assert prob[cloud].mean() > 0.5 > 0.2 > prob[~cloud & (truth[:, 1] == 0)].mean()
+
+
+# --- the knobs of other worlds (notebook 06: globally vs locally trained) ---------------------
+
+def test_later_knobs_at_their_defaults_leave_the_world_and_its_folder_as_they_were():
+    import dataclasses
+    import json
+
+    default = StudyAreaParams()
+    assert "valley_axis" not in default.to_dict() and "treeline_shift_m" not in default.to_dict()
+    # the hash of the fields that existed before the knobs, as generator v13 computed it
+    old_fields = {f.name: getattr(default, f.name) for f in dataclasses.fields(default)
+                  if f.name not in ("valley_axis", "treeline_shift_m")}
+    payload = json.dumps({"version": GENERATOR_VERSION, **old_fields}, sort_keys=True)
+    assert default.short_hash() == hashlib.sha256(payload.encode()).hexdigest()[:10]
+    turned = StudyAreaParams(valley_axis="north-south")
+    assert turned.short_hash() != default.short_hash()
+    assert StudyAreaParams.from_dict(turned.to_dict()) == turned
+    with pytest.raises(ValueError, match="valley_axis"):
+        StudyAreaParams(valley_axis="diagonal")
+    with pytest.raises(ValueError, match="treeline_shift_m"):
+        StudyAreaParams(treeline_shift_m=900.0)
+
+
+def test_valley_axis_turns_the_slopes_to_face_east_and_west():
+    kw = dict(size=128, n_landslides=3, cloud_cover=0.2)
+    plain = generate_in_memory(StudyAreaParams(**kw))
+    turned = generate_in_memory(StudyAreaParams(valley_axis="north-south", **kw))
+    np.testing.assert_array_equal(turned["dem"].data[0], np.rot90(plain["dem"].data[0], -1))
+
+    def facing(area):
+        aspect, slope = area["aspect"].data[0], area["slope"].data[0]
+        steep = slope > 20
+        north_south = (np.abs(aspect - 180) < 45) | (aspect < 45) | (aspect > 315)
+        return (north_south & steep).sum() / steep.sum()
+
+    assert facing(plain) > 0.5 > facing(turned)      # the long walls now face east and west
+
+
+def test_treeline_shift_changes_the_land_cover_mix():
+    kw = dict(size=128, n_landslides=3, cloud_cover=0.2)
+    low = generate_in_memory(StudyAreaParams(treeline_shift_m=-150.0, **kw))
+    high = generate_in_memory(StudyAreaParams(treeline_shift_m=150.0, **kw))
+
+    def share(area, codes):
+        return np.isin(area["landcover"].data[0], codes).mean()
+
+    forest = (LANDCOVER_CODES["spruce_forest"], LANDCOVER_CODES["birch_forest"])
+    assert share(high, forest) > share(low, forest) + 0.05
+    assert share(high, (LANDCOVER_CODES["bare_rock"],)) < share(low, (LANDCOVER_CODES["bare_rock"],))

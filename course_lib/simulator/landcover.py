@@ -69,6 +69,10 @@ def make_landcover(land: Landscape, slope_deg: np.ndarray, aspect_deg: np.ndarra
     treeline = 650 + 60 * n1 + 70 * south
     rockline = 1120 + 90 * n2 + 50 * south
     snowline = 1430 + 70 * n3 - 160 * north
+    if params.treeline_shift_m:       # another climate: every vegetation belt moves together
+        treeline = treeline + params.treeline_shift_m
+        rockline = rockline + params.treeline_shift_m
+        snowline = snowline + params.treeline_shift_m
 
     # Zones follow the smoothed terrain: pixel-scale roughness does not flip a pixel from
     # scrub to rock (real boundaries follow soils and snow beds over tens of metres).

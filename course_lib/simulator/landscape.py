@@ -94,8 +94,37 @@ def _downslope_streaks(rng: np.random.Generator, z: np.ndarray, along_px: float,
     return (total / np.sqrt(np.maximum(norm, 1e-6))).astype(np.float32)
 
 
+def turned(land: Landscape, quarter_turns: int) -> Landscape:
+    """The landscape turned by ``quarter_turns`` x 90 degrees clockwise (a square grid).
+
+    Every layer turns together, so the valley, its lake, roads and town keep their shapes
+    while the slopes face other directions (``StudyAreaParams.valley_axis``).
+    """
+    k = -int(quarter_turns) % 4           # np.rot90 turns anticlockwise
+    if k == 0:
+        return land
+    n = land.dem.shape[0]
+    r, c = land.town_center
+    for _ in range(k):                    # (r, c) -> (n - 1 - c, r): one anticlockwise turn
+        r, c = n - 1 - c, r
+    layers = {name: np.ascontiguousarray(np.rot90(getattr(land, name), k))
+              for name in ("dem", "lake", "river", "floor", "road", "town",
+                           "effective_elevation", "valley_edge_m")}
+    return Landscape(town_center=(r, c), **layers)
+
+
 def make_landscape(params: StudyAreaParams, rng: np.random.Generator) -> Landscape:
-    """Generate the DEM and the water / floor / road / town masks."""
+    """Generate the DEM and the water / floor / road / town masks.
+
+    With ``params.valley_axis == "north-south"`` the finished landscape is turned a quarter
+    turn clockwise (:func:`turned`), after every random draw, so it is the same valley facing
+    another way.
+    """
+    land = _make_landscape(params, rng)
+    return turned(land, 1) if params.valley_axis == "north-south" else land
+
+
+def _make_landscape(params: StudyAreaParams, rng: np.random.Generator) -> Landscape:
     n = params.size
     shape = (n, n)
     s = params.scale

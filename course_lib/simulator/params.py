@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, fields
 
 from course_lib.config import DEFAULT_SEED
 from course_lib.data.cache import STAGE_VERSIONS
-from course_lib.validation import check_integer, check_number
+from course_lib.validation import check_choice, check_integer, check_number
 
 #: Landslides the paper mapped in its 10 x 10 km-ish study area (Ganerød et al. 2023).
 PAPER_LANDSLIDES = 120
@@ -21,6 +21,13 @@ MAX_CLOUD_COVER = 12.5
 #: The generator's version (:data:`course_lib.data.cache.STAGE_VERSIONS`), part of
 #: :meth:`StudyAreaParams.short_hash`, so a new generator never reuses an old world's files.
 GENERATOR_VERSION = str(STAGE_VERSIONS["study_area"])
+
+
+#: The orientations of the main valley (:attr:`StudyAreaParams.valley_axis`).
+VALLEY_AXES: tuple[str, ...] = ("west-east", "north-south")
+
+#: Knobs added after generator version 13, with the defaults that leave a world unchanged.
+LATER_KNOBS: dict[str, object] = {"valley_axis": "west-east", "treeline_shift_m": 0.0}
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,18 @@ class StudyAreaParams:
             gave the paper false positives on north-facing slopes. The default 0.5 is a
             moderate artefact (fully shaded slopes up to 1.8 times brighter in blue).
         origin_x, origin_y: UTM 32N (EPSG:32632) coordinates of the top-left corner.
+        valley_axis: ``"west-east"`` (the default, as Jølstravatnet: the long valley walls
+            face north and south) or ``"north-south"`` (the landscape turned a quarter turn
+            clockwise: the walls face east and west, so the morning sun, the radar's look
+            directions and the shadows meet the slopes differently).
+        treeline_shift_m: raises (+) or lowers (-) the tree line, rock line and snow line, in
+            metres of the default world: another land-cover mix, as between valleys near the
+            coast of western Norway (low tree lines) and valleys far inland (higher ones). 0
+            (the default) leaves the world as it was.
+
+    The last two knobs came after generator version 13; at their defaults they are left out of
+    :meth:`to_dict` and :meth:`short_hash`, so the worlds made before them keep their cache
+    folders and their files byte for byte.
 
     Every value is checked when the parameters are made (:data:`PARAM_RANGES`): a string, a
     percent where a multiplier goes (``cloud_cover=50``) or degrees where UTM metres go raise
@@ -69,6 +88,8 @@ class StudyAreaParams:
     terrain_overcorrection: float = 0.5
     origin_x: float = 345000.0
     origin_y: float = 6822000.0
+    valley_axis: str = "west-east"
+    treeline_shift_m: float = 0.0
 
     def __post_init__(self) -> None:
         _check_params(self)
@@ -92,8 +113,18 @@ class StudyAreaParams:
         return max(1, int(round(PAPER_LANDSLIDES * self.scale**2)))
 
     def to_dict(self) -> dict:
-        """Plain dict of the parameters (JSON-serialisable)."""
-        return asdict(self)
+        """Plain dict of the parameters (JSON-serialisable); later knobs only when changed.
+
+        >>> "valley_axis" in StudyAreaParams().to_dict()
+        False
+        >>> StudyAreaParams(valley_axis="north-south").to_dict()["valley_axis"]
+        'north-south'
+        """
+        values = asdict(self)
+        for name, default in LATER_KNOBS.items():
+            if values[name] == default:
+                del values[name]
+        return values
 
     def short_hash(self) -> str:
         """10 hex digits identifying these parameters and the generator version.
@@ -135,6 +166,9 @@ PARAM_RANGES: dict[str, tuple[float, float, str]] = {
                                          "moderate artefact."),
     "origin_x": (100_000.0, 900_000.0, "Pass a UTM 32N easting in metres, e.g. 345000.0."),
     "origin_y": (100_000.0, 9_400_000.0, "Pass a UTM 32N northing in metres, e.g. 6822000.0."),
+    "treeline_shift_m": (-400.0, 400.0, "Pass metres of the default world, e.g. 200.0 for the "
+                                        "tree, rock and snow lines 200 m higher (tree lines in "
+                                        "western Norway lie between about 500 and 1100 m)."),
 }
 #: Numbers that must be strictly positive (the others may be 0).
 _POSITIVE = {"landslide_size_scale", "speckle_looks"}
@@ -156,6 +190,8 @@ def _check_params(params: StudyAreaParams) -> None:
     for name, (low, high, what) in PARAM_RANGES.items():
         store(name, check_number(getattr(params, name), name, minimum=low, maximum=high,
                                  min_inclusive=name not in _POSITIVE, fix=what))
+    check_choice(params.valley_axis, "valley_axis", VALLEY_AXES,
+                 "'west-east' is the course's valley; 'north-south' turns it a quarter turn.")
 
 
 def _check_int(value: object, name: str, *, minimum: int, maximum: int | None = None,
