@@ -180,10 +180,31 @@ def test_within_segment_variance_is_area_weighted():
 
 
 def test_choose_plateau_first_above_threshold():
-    radius, threshold = scale.choose_plateau([2, 4, 6, 8, 10], [0.0, 0.5, 1.6, 1.7, 1.65])
     f = np.array([0.0, 0.5, 1.6, 1.7, 1.65])
-    assert threshold == pytest.approx(f.max() - f.std())
+    radius, threshold = scale.choose_plateau([2, 4, 6, 8, 10], f)
+    assert threshold == pytest.approx(f.max() - f.std(ddof=1))       # SALaD: sample std
     assert radius == 6
+    # the rule changes the choice where F rises slowly: population std sets a higher bar
+    slow = [0.0, 1.05, 1.5, 1.6, 1.7]          # thresholds 1.000 (sample), 1.074 (population)
+    assert scale.choose_plateau([2, 4, 6, 8, 10], slow)[0] == 4
+    assert scale.choose_plateau([2, 4, 6, 8, 10], slow, ddof=0)[0] == 6
+    with pytest.raises(ValueError, match="ddof"):
+        scale.choose_plateau([2, 4, 6], [0.0, 1.0, 2.0], ddof=2)
+
+
+def test_plateau_objective_scores_the_layer_it_is_given():
+    """SALaD scores v and I on the brightness layer: a layer constant within each block gives
+    zero within-segment variance whatever the segmentation, unlike the 8-bit stretch."""
+    image = blocks_image(6)
+    rows, cols = image.shape[:2]
+    flat = np.repeat(np.repeat(np.arange(4.0).reshape(2, 2), rows // 2, 0), cols // 2, 1)
+    on_image = scale.plateau_objective(image, [4, 12, 24], spatial_radius=5, min_size=6)
+    on_layer = scale.plateau_objective(image, [4, 12, 24], spatial_radius=5, min_size=6,
+                                       score_layer=flat[:rows, :cols])
+    assert on_layer.params["transformation"] == "r" and on_layer.params["ddof"] == 1
+    assert not np.allclose(on_image.table["variance"], on_layer.table["variance"])
+    with pytest.raises(ValueError, match="score_layer"):
+        scale.plateau_objective(image, [4, 12, 24], score_layer=np.zeros((3, 3)))
 
 
 def test_plateau_objective_table():
@@ -334,6 +355,36 @@ def test_uncaptured_slides_are_reported():
 
 
 # --- classifier ----------------------------------------------------------------------------
+
+def test_a_tie_is_not_a_landslide_as_in_scikit_learn():
+    """SALaD classifies with RandomForestClassifier.predict: a 0.5 tie goes to class 0."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    x = np.array([[0.0], [1.0], [0.0], [1.0]])
+    forest = RandomForestClassifier(n_estimators=2, random_state=0, bootstrap=False,
+                                    max_features=None).fit(x, [0, 1, 1, 0])   # 50/50 leaves
+    p = classifier.landslide_probability(forest, pd.DataFrame(x))
+    assert (p == 0.5).all()
+    assert (classifier.landslide_class(p) == forest.predict(x)).all()
+    assert classifier.landslide_class([0.49, 0.5, 0.51]).tolist() == [0.0, 0.0, 1.0]
+
+
+def test_segments_are_split_by_the_test_blocks():
+    from course_lib import splits
+
+    rng = np.random.default_rng(0)
+    truth = (rng.random((512, 512)) < 0.02).astype(np.uint8)
+    split = splits.evaluation_split(truth)
+    lab = (np.arange(512)[:, None] // 32 * 16 + np.arange(512)[None, :] // 32 + 1)
+    lab[250:260, :] = lab.max() + 1                     # one long segment across blocks
+    part = classifier.split_segments_by_region(lab, split.region("test"))
+    assert set(part) == {"inside", "outside", "across"}
+    assert part.iloc[-1] == "across"
+    outside = np.flatnonzero(part == "outside") + 1
+    assert not np.isin(lab[split.region("test")], outside).any()
+    with pytest.raises(ValueError, match="region"):
+        classifier.split_segments_by_region(lab, np.ones((5, 5), bool))
+
 
 def _toy_features(seed=0, n=120):
     rng = np.random.default_rng(seed)
@@ -495,6 +546,10 @@ def test_segmentation_explorer_callback():
     probability = np.where(truth == 1, 0.9, 0.1)
     probability[0, 0] = np.nan
     assert obia_plots.plot_probability_map(probability, truth, split_x=20).axes
+    region = np.zeros(np.shape(probability), bool)
+    region[: region.shape[0] // 2] = True
+    fig = obia_plots.plot_probability_map(probability, truth, held_out=region)
+    assert len(fig.axes[0].collections) >= 2          # the truth and the held-out outlines
 
 
 def test_boundary_overlay_blends_boundaries_and_draws_the_truth_on_top():

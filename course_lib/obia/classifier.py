@@ -10,9 +10,14 @@ importances come two ways (scikit-learn user guide, "Permutation feature importa
 * **permutation** (drop in a score when one feature's values are shuffled, on held-out data):
   slower, honest about what the model uses on data it has not seen.
 
-Also here: :func:`split_segments_by_column`, a spatial train/test split of segments, because
-neighbouring segments are alike and a random split would leak (Roberts et al. 2017,
-*Ecography* 40:913-929).
+A segment is a landslide when the forest's probability is **above** 0.5
+(:func:`landslide_class`): a tie of exactly 0.5 (250 of 500 trees) is "not landslide", as
+scikit-learn's ``predict`` decides it (the first class wins a tie), which is what SALaD runs.
+
+Also here: :func:`split_segments_by_region` (the segments inside, outside or across the test
+blocks of :func:`course_lib.splits.evaluation_split`) and :func:`split_segments_by_column`, two
+spatial train/test splits of segments, because neighbouring segments are alike and a random
+split would leak (Roberts et al. 2017, *Ecography* 40:913-929).
 """
 
 from __future__ import annotations
@@ -29,8 +34,9 @@ from course_lib import validation
 from course_lib.config import DEFAULT_SEED
 from course_lib.obia.checks import as_labels
 
-__all__ = ["check_features", "train_random_forest", "landslide_probability", "importances",
-           "segment_values_to_pixels", "split_segments_by_column"]
+__all__ = ["check_features", "train_random_forest", "landslide_probability", "landslide_class",
+           "importances", "segment_values_to_pixels", "split_segments_by_region",
+           "split_segments_by_column"]
 
 
 def check_features(features: Any, name: str = "features") -> pd.DataFrame:
@@ -178,6 +184,20 @@ def landslide_probability(model: RandomForestClassifier, features: Any) -> np.nd
     return model.predict_proba(table)[:, column]
 
 
+def landslide_class(probability: Any, threshold: float = 0.5) -> np.ndarray:
+    """1 where the probability is **above** ``threshold``, else 0 (float64; NaN stays NaN).
+
+    A tie goes to "not landslide", as ``RandomForestClassifier.predict`` (and so SALaD)
+    decides it.
+
+    >>> landslide_class([0.2, 0.5, 0.502, float("nan")]).tolist()
+    [0.0, 0.0, 1.0, nan]
+    """
+    p = np.asarray(probability, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(p), np.nan, (p > threshold).astype(np.float64))
+
+
 def importances(model: RandomForestClassifier, features: Any, y: Any, *, n_repeats: int = 5,
                 scoring: str = "matthews_corrcoef", seed: int = DEFAULT_SEED,
                 n_jobs: int = 1) -> pd.DataFrame:
@@ -304,4 +324,30 @@ def split_segments_by_column(labels: np.ndarray, column: int, gap: int = 0) -> p
     first = np.asarray(ndimage.minimum(cols, labels, index))
     last = np.asarray(ndimage.maximum(cols, labels, index))
     side = np.where(last < column - gap, "west", np.where(first >= column + gap, "east", "gap"))
+    return pd.Series(side, index=pd.RangeIndex(1, n + 1, name="segment"), name="part")
+
+
+def split_segments_by_region(labels: np.ndarray, region: Any) -> pd.Series:
+    """Where each segment lies against a region (e.g. the test blocks): ``"inside"``,
+    ``"outside"`` or ``"across"`` (some pixels on each side).
+
+    A model scored on ``region`` may train on the ``"outside"`` segments only; the segments
+    across its edge are used for neither training nor (as whole segments) testing.
+
+    Returns:
+        a Series indexed by segment 1..n.
+
+    >>> split_segments_by_region(np.array([[1, 2, 2, 3]]), np.array([[0, 0, 1, 1]], bool)).tolist()
+    ['outside', 'across', 'inside']
+    """
+    labels = np.asarray(labels)
+    region = np.asarray(region)
+    if region.shape != labels.shape or region.dtype != bool:
+        raise ValueError(f"region must be a boolean mask of the labels' shape {labels.shape}; "
+                         f"got {region.dtype} {region.shape}. E.g. split.region('test').")
+    n = int(labels.max())
+    flat = labels.ravel()
+    size = np.bincount(flat, minlength=n + 1)[1:]
+    in_region = np.bincount(flat, weights=region.ravel(), minlength=n + 1)[1:]
+    side = np.where(in_region == 0, "outside", np.where(in_region == size, "inside", "across"))
     return pd.Series(side, index=pd.RangeIndex(1, n + 1, name="segment"), name="part")

@@ -12,11 +12,14 @@ radii and scoring each segmentation with two numbers (Espindola et al. 2006, *IJ
 
 Both are normalised over the radii tried and added:
 ``F = (v_max - v) / (v_max - v_min) + (I_max - I) / (I_max - I_min)``; the chosen radius is the
-**first** (smallest) ``hr`` with ``F > max(F) - std(F)``: the start of the plateau of good
-scores, erring towards smaller segments (over-segmentation) as SALaD prefers.
+**first** (smallest) ``hr`` with ``F > max(F) - std(F)`` (sample standard deviation): the start
+of the plateau of good scores, erring towards smaller segments (over-segmentation) as SALaD
+prefers.
 
-For a multi-band image v and I are computed per band (on the 8-bit stretch used for the
-segmentation, so every band has the same 0-255 scale) and averaged over the bands.
+As SALaD: v and I are computed on one layer, the **brightness** (pass it as ``score_layer``),
+Moran's I with **row-standardised** weights (PySAL's default), the plateau rule with the
+**sample** standard deviation, radii 2-30. Without ``score_layer``, v and I are computed per
+band of the 8-bit stretch used for the segmentation and averaged over the bands.
 
 Moran's I here is a sparse-matrix version (:func:`morans_i`) rather than ``esda.Moran``:
 building a ``libpysal`` weights object means polygonising every segmentation and a Python
@@ -179,13 +182,20 @@ def segment_morans_i(image: np.ndarray, labels: np.ndarray, queen: bool = True,
                           for b in range(image.shape[-1])]))
 
 
-def choose_plateau(radii: Sequence[float], objective: Sequence[float]) -> tuple[float, float]:
-    """The first radius whose objective exceeds ``max(F) - std(F)`` (population std).
+def choose_plateau(radii: Sequence[float], objective: Sequence[float], ddof: int = 1
+                   ) -> tuple[float, float]:
+    """The first radius whose objective exceeds ``max(F) - std(F)``.
 
-    Returns ``(chosen radius, threshold)``. NaN objectives are ignored.
+    Args:
+        radii: the range radii, increasing.
+        objective: F at each radius; NaN values are ignored.
+        ddof: 1 for the sample standard deviation (as SALaD; pandas' ``Series.std``), 0 for
+            the population one (numpy's ``np.std``).
+
+    Returns ``(chosen radius, threshold)``.
 
     >>> choose_plateau([2, 4, 6, 8], [0.2, 1.0, 1.9, 2.0])  # doctest: +ELLIPSIS
-    (6, 1.267...)
+    (6, 1.153...)
     """
     if isinstance(radii, (str, bytes)) or not hasattr(radii, "__len__"):
         raise TypeError(validation.expected_message(
@@ -197,7 +207,10 @@ def choose_plateau(radii: Sequence[float], objective: Sequence[float]) -> tuple[
     ok = np.isfinite(f)
     if not ok.any():
         raise ValueError("The objective is undefined (NaN) at every radius; try a wider range.")
-    threshold = float(np.max(f[ok]) - np.std(f[ok]))
+    if ddof not in (0, 1):
+        raise ValueError(f"ddof must be 0 (population) or 1 (sample, SALaD); got {ddof!r}.")
+    spread = float(np.std(f[ok], ddof=ddof)) if ok.sum() > ddof else 0.0
+    threshold = float(np.max(f[ok]) - spread)
     index = int(np.flatnonzero(ok & (f > threshold))[0]) if (ok & (f > threshold)).any() \
         else int(np.nanargmax(f))
     return radii[index], threshold
@@ -231,16 +244,21 @@ class POFResult:
 
 def plateau_objective(image: Any, range_radii: Sequence[float], *, method: str = "mean-shift",
                       spatial_radius: float = 10, min_size: int = 10, valid: Any = None,
-                      nodata: str = "raise", queen: bool = True, transformation: str = "b",
+                      nodata: str = "raise", queen: bool = True, transformation: str = "r",
+                      ddof: int = 1, score_layer: Any = None,
                       percentiles: tuple[float, float] = (2.0, 98.0)) -> POFResult:
     """Segment at each range radius, score v and I, and choose the radius (see module doc).
 
     Args:
         image: ``(rows, cols, 3)`` bands last, as for :func:`~course_lib.obia.segmentation.segment`
             (use a representative crop: the POF runs one segmentation per radius).
-        range_radii: increasing radii to try, e.g. ``range(2, 33, 2)`` (SALaD's range).
+        range_radii: increasing radii to try, e.g. ``range(2, 31, 2)`` (SALaD's range).
         method, spatial_radius, min_size, valid, nodata, percentiles: passed to ``segment``.
-        queen, transformation: contiguity and weights of Moran's I.
+        queen, transformation: contiguity and weights of Moran's I (``"r"``, row-standardised:
+            PySAL's default, which SALaD uses; ``"b"`` binary, as Espindola et al. 2006).
+        ddof: standard deviation of the plateau rule (1 sample, as SALaD; 0 population).
+        score_layer: the 2-D layer ``(rows, cols)`` on which v and I are computed (SALaD: the
+            brightness layer). None: the 8-bit stretch of ``image``, averaged over its bands.
 
     Returns:
         a :class:`POFResult`.
@@ -259,21 +277,33 @@ def plateau_objective(image: Any, range_radii: Sequence[float], *, method: str =
     if any(b <= a for a, b in zip(radii, radii[1:])):
         raise ValueError(f"range_radii must increase; got {radii}.")
     array, mask = check_image(image, valid, nodata=nodata)
-    image8 = to_uint8(array, mask, percentiles).astype(np.float64)
+    if score_layer is None:
+        scored = to_uint8(array, mask, percentiles).astype(np.float64)
+    else:
+        scored = np.asarray(score_layer, dtype=np.float64)
+        if scored.shape != array.shape[:2]:
+            raise ValueError(f"score_layer has shape {scored.shape} but image has "
+                             f"{array.shape[:2]}; pass the layer cropped like the image.")
+        if not np.isfinite(scored[mask]).all():
+            raise ValueError("score_layer is NaN or infinite on pixels that are segmented; "
+                             "pass valid= covering it (e.g. valid & np.isfinite(layer)).")
+        scored = np.where(mask, scored, 0.0)
     rows = []
     for radius in radii:
         seg = segment(array, method, spatial_radius=spatial_radius, range_radius=radius,
                       min_size=min_size, valid=mask, percentiles=percentiles)
         rows.append({"range_radius": radius, "n_segments": seg.n_segments,
-                     "variance": within_segment_variance(image8, seg.labels),
-                     "morans_i": segment_morans_i(image8, seg.labels, queen, transformation),
+                     "variance": within_segment_variance(scored, seg.labels),
+                     "morans_i": segment_morans_i(scored, seg.labels, queen, transformation),
                      "seconds": seg.seconds})
     table = pd.DataFrame(rows)
     table["v_norm"] = _normalise_down(table["variance"].to_numpy())
     table["i_norm"] = _normalise_down(table["morans_i"].to_numpy())
     table["objective"] = table["v_norm"] + table["i_norm"]
-    chosen, threshold = choose_plateau(radii, table["objective"].to_numpy())
+    chosen, threshold = choose_plateau(radii, table["objective"].to_numpy(), ddof=ddof)
     return POFResult(table=table, chosen=chosen, threshold=threshold,
                      params={"method": method, "spatial_radius": spatial_radius,
                              "min_size": min_size, "queen": queen,
-                             "transformation": transformation})
+                             "transformation": transformation, "ddof": ddof,
+                             "score_layer": "given" if score_layer is not None else
+                             "8-bit stretch, mean over bands"})

@@ -314,7 +314,8 @@ def merge_small_regions(labels: np.ndarray, values: np.ndarray, min_size: int) -
 
 
 def mean_shift_smooth(image8: np.ndarray, spatial_radius: float, range_radius: float,
-                      max_level: int = 0, max_iter: int = 5, epsilon: float = 1.0) -> np.ndarray:
+                      max_level: int = 0, max_iter: int = 100, epsilon: float = 0.1
+                      ) -> np.ndarray:
     """OpenCV mean-shift filtering of a 3-band uint8 image (LSMS step 1).
 
     Args:
@@ -322,7 +323,10 @@ def mean_shift_smooth(image8: np.ndarray, spatial_radius: float, range_radius: f
         spatial_radius: radius of the spatial window, pixels.
         range_radius: radius of the colour window, 8-bit units.
         max_level: OpenCV's Gaussian-pyramid levels (0 = full resolution only).
-        max_iter, epsilon: stopping rule of the mode search (OpenCV's defaults).
+        max_iter, epsilon: stopping rule of the mode search: at most ``max_iter`` steps, or
+            until the mode moves less than ``epsilon``. The defaults are those of OTB's
+            ``MeanShiftSmoothing`` (100 and 0.1), which SALaD runs; OpenCV's own (5 and 1)
+            stop earlier. On the course's 1024 x 1024 area they cost 4.5 s against 4.2 s.
     """
     import cv2
 

@@ -174,8 +174,18 @@ def plot_importances(table: pd.DataFrame) -> Figure:
 
 def plot_probability_map(probability: np.ndarray, truth: np.ndarray | None = None,
                          extent: Sequence[float] | None = None, split_x: float | None = None,
-                         title: str = "") -> Figure:
-    """The landslide probability of every segment, with truth outlines and the split line."""
+                         title: str = "", held_out: np.ndarray | None = None) -> Figure:
+    """The landslide probability of every segment, with truth outlines and the split.
+
+    Args:
+        probability: per pixel, NaN = nodata.
+        truth: the reference mask, outlined in sky blue.
+        extent: the raster's extent, for map coordinates.
+        split_x: x of a north-south split line (dashed), if the split is one.
+        title: the title.
+        held_out: boolean mask of the held-out pixels (e.g. ``split.region("test")``),
+            outlined in white: the blocks the forest never trained on.
+    """
     from matplotlib import colormaps
 
     fig = Figure(figsize=(7, 6.2), layout="constrained")
@@ -188,6 +198,8 @@ def plot_probability_map(probability: np.ndarray, truth: np.ndarray | None = Non
                      linewidth=0.6)
     if split_x is not None:
         ax.axvline(split_x, color="white", ls="--", lw=1.5)
+    if held_out is not None:
+        draw_outline(ax, np.asarray(held_out, bool), extent, color="white", linewidth=1.8)
     fig.colorbar(im, ax=ax, shrink=0.8, label="landslide probability (grey = nodata)")
     ax.set_title(title, fontsize=10)
     return fig
