@@ -142,6 +142,20 @@ class BlockedSplit:
         """Number of tiles per set."""
         return {name: len(t) for name, t in self.tiles.items()}
 
+    def blocks(self, name: str) -> list[tuple[slice, slice]]:
+        """The ``(rows, cols)`` slices of each block of one set, e.g. to predict only there.
+
+        >>> split = blocked_split((512, 512), block=256, seed=1)
+        >>> len(split.blocks("train")) + len(split.blocks("val")) + len(split.blocks("test"))
+        4
+        """
+        if name not in SET_CODES:
+            raise ValueError(f"name must be one of {SET_NAMES}; got {name!r}.")
+        rows, cols = self.shape
+        return [(slice(int(i) * self.block, min((int(i) + 1) * self.block, rows)),
+                 slice(int(j) * self.block, min((int(j) + 1) * self.block, cols)))
+                for i, j in zip(*np.nonzero(self.block_map == SET_CODES[name]))]
+
     def held_out(self, valid: Any = None) -> np.ndarray:
         """The pixels every method is scored on: the test blocks (and ``valid``, if given).
 

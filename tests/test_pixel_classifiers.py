@@ -356,3 +356,41 @@ def test_classify_at_points_samples_trains_without_nan_points_and_maps():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pc.classify_at_points(raster, points, focal_window=1, quiet=True)
+
+
+# ------------------------------------------------------------------ spread over seeds and points
+
+
+def test_predict_blocks_equals_the_whole_area_prediction_on_the_blocks():
+    raster, klass, table = fake_world(seed=3)
+    fit = pc.fit_pixel_classifier(table, BANDS, on_nan="drop")
+    blocks = [(slice(0, 20), slice(20, 40)), (slice(20, 40), slice(40, 60))]
+    for window in (1, 3, 5):
+        whole = fit.predict_landslides(raster, focal_window=window)
+        part = pc.predict_blocks(fit, raster, blocks, focal_window=window)
+        inside = np.zeros(whole.shape, bool)
+        for rs, cs in blocks:
+            inside[rs, cs] = True
+        np.testing.assert_array_equal(part[inside], whole[inside])
+        assert np.isnan(part[~inside]).all()
+
+
+def test_seed_and_resample_runs_score_every_run_on_the_held_out_pixels():
+    raster, klass, table = fake_world(seed=4)
+    truth = (klass == 0).astype(np.uint8)
+    blocks = [(slice(0, 20), slice(20, 60))]
+    valid = np.zeros(truth.shape, bool)
+    valid[0:20, 20:60] = True
+    seeds = pc.seed_runs(table, raster, truth, valid, blocks, seeds=[0, 1, 2])
+    assert list(seeds.index) == [0, 1, 2] and list(seeds.columns) == ["mcc", "precision",
+                                                                      "recall", "f1"]
+    from course_lib import metrics
+    one = pc.fit_pixel_classifier(table, BANDS, pc.make_cart(random_state=1), on_nan="drop")
+    expected = metrics.evaluate(truth, one.predict_landslides(raster, focal_window=3),
+                                valid=valid).mcc
+    assert seeds.loc[1, "mcc"] == pytest.approx(expected)
+    again = pc.resample_runs(table, raster, truth, valid, blocks, n_resamples=3, seed=5)
+    assert len(again) == 3 and again.equals(pc.resample_runs(table, raster, truth, valid,
+                                                             blocks, n_resamples=3, seed=5))
+    with pytest.raises(TypeError, match="stack"):
+        pc.predict_blocks(one, "stack.tif", blocks)

@@ -24,7 +24,8 @@ which input removed them.
 
 One concept per module: :mod:`~course_lib.metrics.pixel` (counts and scores),
 :mod:`~course_lib.metrics.regions` (per subplot), :mod:`~course_lib.metrics.objects`
-(landslide by landslide), :mod:`~course_lib.metrics.tables` (text and tables).
+(landslide by landslide), :mod:`~course_lib.metrics.tables` (text and tables),
+:mod:`~course_lib.metrics.spread` (scores over seeds, and the rankings that hold in every run).
 
 Arrays are 2-D ``(rows, cols)``; a :class:`~course_lib.data.raster.Raster` with a single band
 ``(1, rows, cols)`` is accepted wherever an array is. Pure functions, no plotting (see
@@ -37,6 +38,8 @@ from course_lib.metrics.pixel import (CONFUSION_CODES, FN, FP, NODATA, TN, TP, U
                                       confusion_map, evaluate, f1_score, mcc, precision, recall,
                                       threshold_counts, threshold_sweep)
 from course_lib.metrics.regions import WHOLE_AREA, metrics_by_region, region_masks
+from course_lib.metrics.spread import (first_and_last, format_spread, order_counts,
+                                       rankings_that_hold, spread_summary, wins)
 from course_lib.metrics.tables import format_percent, format_score, scores_frame
 
 __all__ = [
@@ -47,4 +50,6 @@ __all__ = [
     "format_score",
     "format_percent",
     "scores_frame",
+    "spread_summary", "wins", "rankings_that_hold", "order_counts", "first_and_last",
+    "format_spread",
 ]
