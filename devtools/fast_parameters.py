@@ -14,10 +14,11 @@ from __future__ import annotations
 #: writes into a Python cell as they are; a tuple would arrive as a string).
 FAST_PARAMETERS: dict[str, dict[str, object]] = {
     "02_change_images": {"PANEL_INCHES": 2.0},
-    "03_salad_obia": {"RADII": [4, 8, 16, 24, 32], "N_TREES": 60, "IMPORTANCE_REPEATS": 1,
+    "03_salad_obia": {"RADII": [4, 8, 16, 24, 30], "N_TREES": 60, "IMPORTANCE_REPEATS": 1,
                       "EXERCISE_TREES": 30},
-    "04_cart": {"N_RESAMPLES": 2, "FOREST_TREES": 10},
+    "04_cart": {"N_SEEDS": 3, "N_RESAMPLES": 2, "FOREST_TREES": 10},
     "05_unet": {"STEPS_PER_EPOCH": 2, "EPOCHS": 1, "N_CHIPS": 16},
+    "06_evaluation": {"WORLD_SIZE": 256, "TRANSFER_SEEDS": 2, "UNET_STEPS": 3},
     "07_time_series_backdating": {"SIM_SIZE": 24, "N_FEW": 4},
     "09_real_data_online": {"USE_NETWORK": False, "RESOLUTION": 40, "STAC_LIMIT": 6,
                             "N_L4S_TRAIN": 12, "N_EXAMPLE_PATCHES": 8, "UNET_BUDGET_S": 20,

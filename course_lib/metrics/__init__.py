@@ -39,7 +39,7 @@ from course_lib.metrics.pixel import (CONFUSION_CODES, FN, FP, NODATA, TN, TP, U
                                       threshold_counts, threshold_sweep)
 from course_lib.metrics.regions import WHOLE_AREA, metrics_by_region, region_masks
 from course_lib.metrics.spread import (first_and_last, format_spread, order_counts,
-                                       rankings_that_hold, spread_summary, wins)
+                                       rankings_that_hold, separated, spread_summary, wins)
 from course_lib.metrics.tables import format_percent, format_score, scores_frame
 
 __all__ = [
@@ -50,6 +50,6 @@ __all__ = [
     "format_score",
     "format_percent",
     "scores_frame",
-    "spread_summary", "wins", "rankings_that_hold", "order_counts", "first_and_last",
+    "spread_summary", "wins", "rankings_that_hold", "separated", "order_counts", "first_and_last",
     "format_spread",
 ]

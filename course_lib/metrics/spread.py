@@ -16,7 +16,7 @@ method, a setting), values are scores (fractions, NaN = undefined).
 from __future__ import annotations
 
 from itertools import permutations
-from typing import Any
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -85,6 +85,31 @@ def rankings_that_hold(runs: pd.DataFrame) -> list[str]:
             both = values[[a, b]].dropna()
             if len(both) and (both[a] > both[b]).all():
                 out.append(f"{a} > {b} ({len(both)} of {len(both)} runs)")
+    return out
+
+
+def separated(samples: Mapping[str, Sequence[float]]) -> list[str]:
+    """"A > B" for each pair whose runs do not overlap: every run of A above every run of B.
+
+    For contenders whose runs are not paired (different methods, each with its own seeds or
+    with a single run), this is the strict reading of "A beats B for every seed tried".
+    Undefined (NaN) runs are ignored; a contender without a defined run is left out.
+
+    >>> separated({"OBIA": [0.71, 0.70], "CART": [0.60, 0.55, 0.61], "U-Net": [0.65]})
+    ['OBIA > U-Net (2 and 1 runs)', 'OBIA > CART (2 and 3 runs)', 'U-Net > CART (1 and 3 runs)']
+    """
+    if not isinstance(samples, Mapping) or not samples:
+        raise TypeError(f"samples must be a dict of name -> scores (one per run); got "
+                        f"{describe(samples)}.")
+    clean = {str(k): np.asarray(v, dtype=float)[np.isfinite(np.asarray(v, dtype=float))]
+             for k, v in samples.items()}
+    clean = {k: v for k, v in clean.items() if v.size}
+    order = sorted(clean, key=lambda k: -clean[k].mean())
+    out = []
+    for i, a in enumerate(order):
+        for b in order[i + 1:]:
+            if clean[a].min() > clean[b].max():
+                out.append(f"{a} > {b} ({clean[a].size} and {clean[b].size} runs)")
     return out
 
 
