@@ -15,7 +15,8 @@ The package has layers, each importing only the ones below it (checked by import
    :mod:`~course_lib.terrain`, :mod:`~course_lib.metrics`, :mod:`~course_lib.sampling` (values at
    points, the NaN policy), :mod:`~course_lib.blockwise` (a per-pixel model over a whole
    stack), :mod:`~course_lib.postprocess` (the one focal-mode filter), :mod:`~course_lib.shifts`,
-   :mod:`~course_lib.splits` (the one evaluation split every method is scored on);
+   :mod:`~course_lib.splits` (the one evaluation split every method is scored on),
+   :mod:`~course_lib.transfer` (per-scene standardisation, for models applied to another scene);
    and the methods built on them, which never import each other: :mod:`~course_lib.obia`,
    :mod:`~course_lib.cart`, :mod:`~course_lib.unet`, :mod:`~course_lib.timeseries`,
    :mod:`~course_lib.scaling` (the same methods on Dask arrays).

@@ -16,6 +16,17 @@
 # seasons with a **harmonic regression**, and call a **break** when the observations leave the
 # model for several dates in a row, as CCDC does (Zhu and Woodcock 2014).
 #
+# > **CCDC in the paper: a globally trained model.** Ganerød, Lindsay et al. (2023) tested
+# > three models trained elsewhere next to their locally trained CART and U-Net (notebook 06,
+# > section 8). One was CCDC, whose results for all Landsat data are precomputed in Google
+# > Earth Engine (Arévalo et al. 2020): viewed on SWIR1 for July-August 2019, it outlined the
+# > large Vassenden landslide precisely (within Landsat's 30 m) and one smaller debris flow,
+# > and missed the large slides at Årnes and Slåtten on north-facing slopes and all the small
+# > ones. The app gave no downloadable map, so the paper has no pixel scores for it (its
+# > Table 4 holds the local models only). The paper still saw its promise: run on NDVI, with
+# > Sentinel-2 and perhaps Sentinel-1, CCDC could monitor landslides continuously and date
+# > them (its sections 5.1 and 5.3). This notebook builds that detector yourself, on NDVI.
+#
 # ## Overview
 #
 # ### Learning objectives
@@ -366,4 +377,7 @@ print(f"breaks: {both} with either direction, {down.has_break.sum()} with direct
 # * Foga, S., et al. (2017). Cloud detection algorithm comparison and validation for
 #   operational Landsat data products. *Remote Sensing of Environment*, 194, 379-390 (CFmask).
 # * Ganerød, A. J., Lindsay, E., et al. (2023). *Remote Sensing*, 15(4), 895 (the Jølster
-#   event this course follows).
+#   event this course follows; CCDC in its sections 3.1 (i), 4.1 and 5.1).
+# * Arévalo, P., Bullock, E. L., Woodcock, C. E., & Olofsson, P. (2020). A suite of tools for
+#   continuous land change monitoring in Google Earth Engine. *Frontiers in Climate*, 2,
+#   576740.

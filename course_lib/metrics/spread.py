@@ -78,7 +78,7 @@ def rankings_that_hold(runs: pd.DataFrame) -> list[str]:
     ['b > c (2 of 2 runs)', 'a > c (2 of 2 runs)']
     """
     values = _runs(runs)
-    order = values.mean().sort_values(ascending=False).index
+    order = values.mean().sort_values(ascending=False, kind="stable").index
     out = []
     for i, a in enumerate(order):
         for b in order[i + 1:]:

@@ -273,3 +273,142 @@ def plot_comparison(table: Any, metric: str = "mcc", *, title: str | None = None
     fig.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
     ax.set_title(title or f"{metric.upper()}: course vs paper ('-' = not run or undefined)")
     return fig
+
+
+def plot_runs(runs: Any, *, metric: str = "MCC", title: str | None = None) -> Figure:
+    """Every run's score as a dot, one row per contender, one marker per kind of run.
+
+    Args:
+        runs: ``{kind: DataFrame}``, e.g. ``{"tree seed": by_seed, "resampled points":
+            by_points}``, each one row per run and one column per contender (fractions).
+        metric: the score's name, for the axis.
+        title: the figure title.
+
+    The mean of all runs of a contender is a black tick: the spread shows how much one run
+    can be trusted.
+    """
+    import pandas as pd
+
+    if not isinstance(runs, dict) or not runs or not all(
+            isinstance(t, pd.DataFrame) for t in runs.values()):
+        raise TypeError("runs must be a dict of kind -> DataFrame (one row per run, one column "
+                        f"per contender); got {validation.describe(runs)}.")
+    names = list(dict.fromkeys(c for t in runs.values() for c in t.columns))
+    fig = Figure(figsize=(7.5, 0.55 * len(names) + 1.4), layout="constrained")
+    ax = fig.subplots()
+    markers = ("o", "s", "^", "D")
+    colours = (OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["bluish green"],
+               OKABE_ITO["reddish purple"])
+    offsets = np.linspace(-0.15, 0.15, len(runs)) if len(runs) > 1 else [0.0]
+    for (kind, table), dy, marker, colour in zip(runs.items(), offsets, markers, colours):
+        for i, name in enumerate(names):
+            if name not in table:
+                continue
+            values = table[name].astype(float).dropna().to_numpy() * 100
+            ax.scatter(values, np.full(values.size, i + dy), marker=marker, s=22, alpha=0.7,
+                       color=colour, label=kind if i == 0 else None)
+    for i, name in enumerate(names):
+        every = np.concatenate([t[name].astype(float).dropna().to_numpy() for t in runs.values()
+                                if name in t]) * 100
+        if every.size:
+            ax.plot([every.mean()] * 2, [i - 0.3, i + 0.3], color="black", lw=2)
+    ax.set_yticks(range(len(names)), names)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{metric} (%), one mark per run; black: mean")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="best", fontsize="small")
+    ax.set_title(title or f"{metric} of every run")
+    return fig
+
+
+def plot_fair_race(table: Any, *, title: str | None = None) -> Figure:
+    """The methods on the same held-out pixels, with their spread, the whole-area score and the
+    paper's.
+
+    Args:
+        table: DataFrame indexed by (method, setting) with fractions in columns
+            ``held-out mcc`` and optionally ``runs min`` / ``runs max`` (the range over seeds,
+            drawn as a whisker), ``whole-area mcc`` (drawn as a hollow diamond: includes
+            training areas) and ``paper mcc`` (an orange bar: the paper's Table 4, whole area).
+        title: the figure title.
+
+    Undefined (NaN) values are not drawn.
+    """
+    import pandas as pd
+
+    if not isinstance(table, pd.DataFrame) or "held-out mcc" not in table.columns:
+        raise TypeError("table must be a DataFrame with a 'held-out mcc' column, indexed by "
+                        f"(method, setting); got {validation.describe(table)}.")
+    labels = ([f"{m}\n{s}" for m, s in table.index] if table.index.nlevels == 2
+              else [str(i) for i in table.index])
+    y = np.arange(len(labels))
+    fig = Figure(figsize=(8.5, 0.55 * len(labels) + 1.5), layout="constrained")
+    ax = fig.subplots()
+    held = table["held-out mcc"].astype(float).to_numpy() * 100
+    ax.barh(y - 0.18, np.nan_to_num(held), height=0.36, color=OKABE_ITO["blue"],
+            label="held-out pixels (this course)")
+    if {"runs min", "runs max"} <= set(table.columns):
+        low = table["runs min"].astype(float).to_numpy() * 100
+        high = table["runs max"].astype(float).to_numpy() * 100
+        ok = np.isfinite(low) & np.isfinite(high) & (high > low)
+        ax.hlines(y[ok] - 0.18, low[ok], high[ok], color="black", lw=2,
+                  label="range over the runs tried")
+    if "whole-area mcc" in table.columns:
+        whole = table["whole-area mcc"].astype(float).to_numpy() * 100
+        ok = np.isfinite(whole)
+        ax.scatter(whole[ok], y[ok] - 0.18, marker="D", s=40, facecolors="white",
+                   edgecolors="black", zorder=3, label="whole area (includes training areas)")
+    if "paper mcc" in table.columns:
+        paper = table["paper mcc"].astype(float).to_numpy() * 100
+        ok = np.isfinite(paper)
+        ax.barh(y[ok] + 0.18, paper[ok], height=0.36, color=OKABE_ITO["orange"],
+                label="paper, Table 4 (whole area, its own split)")
+    for yi, v in zip(y, held):
+        ax.text((0 if np.isnan(v) else max(v, 0)) + 1, yi - 0.18, metrics.format_score(v / 100),
+                va="center", fontsize="small")
+    ax.set_yticks(y, labels, fontsize="small")
+    ax.invert_yaxis()
+    ax.set_xlim(min(0, np.nanmin(np.r_[held, 0])) - 2, 105)
+    ax.set_xlabel("MCC (%)")
+    fig.legend(loc="outside lower center", ncols=2, fontsize="small", frameon=False)
+    ax.set_title(title or "Every method on the same held-out pixels")
+    return fig
+
+
+def plot_worlds(worlds: Any, *, title: str | None = None) -> Figure:
+    """Land cover of several simulated worlds side by side, landslides and test blocks outlined.
+
+    Args:
+        worlds: ``{name: (landcover codes (rows, cols), truth 0/1, test-block mask)}``; the
+            panels share one colour key (``course_lib.simulator.LANDCOVER_COLORS``).
+        title: the figure title.
+    """
+    from matplotlib.colors import BoundaryNorm as _Norm
+
+    from course_lib.simulator import LANDCOVER_CLASSES, LANDCOVER_COLORS
+    from course_lib.viz.outlines import draw_outline
+
+    if not isinstance(worlds, dict) or not worlds:
+        raise TypeError("worlds must be a dict of name -> (landcover, truth, test blocks); got "
+                        f"{validation.describe(worlds)}.")
+    codes = sorted(LANDCOVER_CLASSES)
+    cmap = ListedColormap([LANDCOVER_COLORS[c] for c in codes])
+    norm = _Norm(np.arange(codes[0] - 0.5, codes[-1] + 1.5), cmap.N)
+    fig = Figure(figsize=(4.2 * len(worlds), 4.9), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(worlds)))
+    for ax, (name, (landcover, truth, test)) in zip(axes, worlds.items()):
+        ax.imshow(np.asarray(landcover), cmap=cmap, norm=norm, interpolation="nearest")
+        draw_outline(ax, np.asarray(truth) == 1, None, color=OKABE_ITO["vermillion"],
+                     linewidth=0.7)
+        draw_outline(ax, np.asarray(test, bool), None, color="black", linewidth=1.6)
+        ax.set_title(f"{name}\n{np.shape(landcover)[0]} x {np.shape(landcover)[1]} px",
+                     fontsize="small")
+        ax.set_axis_off()
+    handles = [Patch(facecolor=LANDCOVER_COLORS[c], edgecolor="k", linewidth=0.3,
+                     label=LANDCOVER_CLASSES[c].replace("_", " ")) for c in codes]
+    handles += [Patch(facecolor="none", edgecolor=OKABE_ITO["vermillion"], label="landslides"),
+                Patch(facecolor="none", edgecolor="black", linewidth=1.6, label="test blocks")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=6, fontsize="x-small",
+               frameon=False)
+    fig.suptitle(title or "Three simulated valleys", fontsize="medium")
+    return fig
