@@ -68,6 +68,9 @@ COVERED_ELSEWHERE = {
     "course_lib.learner.setup_check": "tests/test_setup_check.py",
     "course_lib.obia": "its own tests", "course_lib.cart": "its own tests",
     "course_lib.unet": "its own tests", "course_lib.timeseries": "its own tests",
+    "course_lib.splits": "tests/test_splits.py",
+    "course_lib.transfer": "tests/test_comparison.py",
+    "course_lib.metrics.spread": "tests/test_comparison.py",
 }
 
 #: Public functions of strict modules deliberately without a bad-input case, with the reason.

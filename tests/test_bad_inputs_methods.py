@@ -33,7 +33,7 @@ from affine import Affine
 from rasterio.crs import CRS
 
 from course_lib import timeseries as ts
-from course_lib.cart import explain, models, training
+from course_lib.cart import explain, models, spread, training
 from course_lib.data import landslide4sense as l4s, online
 from course_lib.data.raster import Raster
 from course_lib.learner import reset, selfcheck, setup_check
@@ -48,7 +48,8 @@ STRICT_MODULES = [
     "course_lib.obia.checks", "course_lib.obia.segmentation", "course_lib.obia.scale",
     "course_lib.obia.features", "course_lib.obia.labels", "course_lib.obia.classifier",
     "course_lib.obia.inventory", "course_lib.obia.assessment", "course_lib.cart.models",
-    "course_lib.cart.training", "course_lib.cart.explain", "course_lib.timeseries",
+    "course_lib.cart.training", "course_lib.cart.explain", "course_lib.cart.spread",
+    "course_lib.timeseries",
     "course_lib.scaling.checks", "course_lib.scaling.chunked", "course_lib.scaling.cluster",
     "course_lib.scaling.lazy", "course_lib.learner.selfcheck", "course_lib.learner.setup_check",
     "course_lib.learner.reset", "course_lib.data.landslide4sense", "course_lib.data.online",
@@ -250,6 +251,13 @@ bad(features.glcm_texture, lambda t: features.glcm_texture(IMG[..., 0], angles=[
 bad(features.shape_features,
     lambda t: features.shape_features(LABELS, aspect=np.radians(RNG.uniform(0, 360, (24, 24)))),
     ValueError, r"np\.degrees\(aspect\)", "aspect in radians")
+bad(classifier.landslide_class, lambda t: classifier.landslide_class(VALUES * 100), ValueError,
+    "probability must be a probability", "percent probabilities")
+good(classifier.landslide_class, lambda t: classifier.landslide_class([0.5, 0.51]),
+     lambda out, t: out.tolist() == [0.0, 1.0], "a tie is not a landslide")
+bad(classifier.split_segments_by_region,
+    lambda t: classifier.split_segments_by_region(LABELS, np.ones((5, 5), bool)), ValueError,
+    "region has shape", "a region on another grid")
 bad(classifier.train_random_forest,
     lambda t: classifier.train_random_forest(pd.DataFrame({"a": VALUES}), FRACTION * 0.9 + 0.05,
                                              n_estimators=3),
@@ -321,6 +329,18 @@ good(training.training_arrays, lambda t: training.training_arrays(_table(), "B04
      lambda out, t: out[0].shape == (8, 1), "one band name as a string")
 bad(training.classify_stack, lambda t: training.classify_stack(_table(), _stack().data),
     TypeError, "stack must be a Raster", "numpy stack")
+bad(spread.predict_blocks,
+    lambda t: spread.predict_blocks(training.fit_pixel_classifier(_table(), ["B02", "B03"]),
+                                    _stack(), [0, 12]),
+    TypeError, r"blocks must be .*split\.blocks", "block indices for blocks")
+bad(spread.seed_runs,
+    lambda t: spread.seed_runs(_table(), _stack(), TRUTH, TRUTH > 0,
+                               [(slice(0, 12), slice(0, 12))], seeds=[0.5]),
+    ValueError, "seeds must be a whole number", "fractional seeds")
+bad(spread.resample_runs,
+    lambda t: spread.resample_runs(_table(), _stack(), TRUTH, TRUTH > 0,
+                                   [(slice(0, 12), slice(0, 12))], n_resamples=0),
+    ValueError, "n_resamples", "no resample")
 bad(explain.band_separability,
     lambda t: explain.band_separability(_stack(), TRUTH, valid=np.full((24, 24), 4)),
     ValueError, "valid must be a boolean mask", "class codes for valid")

@@ -54,6 +54,7 @@ def predict_blocks(classifier: PixelClassifier, stack: Any,
     if not isinstance(data, np.ndarray) or data.ndim != 3:
         raise TypeError(f"stack must be a Raster or a (bands, rows, cols) array; got "
                         f"{describe(stack)}.")
+    blocks = _check_blocks(blocks)
     focal_window = check_integer(focal_window, "focal_window", minimum=1)
     names = list(getattr(stack, "band_names", classifier.band_names))
     index = [names.index(b) for b in classifier.band_names]
@@ -67,6 +68,20 @@ def predict_blocks(classifier: PixelClassifier, stack: Any,
         binary = classifier.predict_landslides(window, focal_window=focal_window)
         out[rs, cs] = binary[rs.start - r0: rs.stop - r0, cs.start - c0: cs.stop - c0]
     return out
+
+
+def _check_blocks(blocks: Any) -> list[tuple[slice, slice]]:
+    """A list of ``(rows, cols)`` slice pairs, as ``split.blocks("test")`` gives."""
+    try:
+        pairs = [tuple(b) for b in blocks]
+    except TypeError:
+        pairs = None
+    if not pairs or not all(len(b) == 2 and all(isinstance(x, slice) for x in b)
+                            for b in pairs):
+        raise TypeError(f"blocks must be a non-empty list of (rows, cols) slice pairs; got "
+                        f"{describe(blocks)}. Use split.blocks('test') of "
+                        "splits.evaluation_split.")
+    return pairs
 
 
 def _scores(truth: Any, prediction: np.ndarray, valid: np.ndarray) -> dict[str, float]:
@@ -92,13 +107,15 @@ def seed_runs(table: pd.DataFrame, stack: Any, truth: Any, valid: np.ndarray,
         one row per seed (index ``seed``), columns mcc, precision, recall, f1 (fractions).
     """
     band_names = list(band_names if band_names is not None else stack.band_names)
+    seeds = [check_integer(seed, "seeds", minimum=0, fix="Tree seeds are whole numbers >= 0, "
+                           "e.g. range(20).") for seed in seeds]
     rows = {}
     with warnings.catch_warnings():   # the points left out for NaN are the same every run
         warnings.simplefilter("ignore", UserWarning)
         for seed in seeds:
-            fit = fit_pixel_classifier(table, band_names, make_cart(random_state=int(seed)),
+            fit = fit_pixel_classifier(table, band_names, make_cart(random_state=seed),
                                        on_nan=on_nan)
-            rows[int(seed)] = _scores(truth, predict_blocks(fit, stack, blocks,
+            rows[seed] = _scores(truth, predict_blocks(fit, stack, blocks,
                                                             focal_window=focal_window), valid)
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "seed"

@@ -193,7 +193,11 @@ def landslide_class(probability: Any, threshold: float = 0.5) -> np.ndarray:
     >>> landslide_class([0.2, 0.5, 0.502, float("nan")]).tolist()
     [0.0, 0.0, 1.0, nan]
     """
-    p = np.asarray(probability, dtype=np.float64)
+    threshold = validation.check_number(threshold, "threshold", minimum=0.0, maximum=1.0,
+                                        fix="A probability, e.g. 0.5 (SALaD).")
+    p = validation.check_fraction(validation.as_array(probability, "probability", kinds="fiu",
+                                                      allow_empty=True).astype(np.float64),
+                                  "probability", what="a probability (0-1)")
     with np.errstate(invalid="ignore"):
         return np.where(np.isnan(p), np.nan, (p > threshold).astype(np.float64))
 
@@ -340,11 +344,9 @@ def split_segments_by_region(labels: np.ndarray, region: Any) -> pd.Series:
     >>> split_segments_by_region(np.array([[1, 2, 2, 3]]), np.array([[0, 0, 1, 1]], bool)).tolist()
     ['outside', 'across', 'inside']
     """
-    labels = np.asarray(labels)
-    region = np.asarray(region)
-    if region.shape != labels.shape or region.dtype != bool:
-        raise ValueError(f"region must be a boolean mask of the labels' shape {labels.shape}; "
-                         f"got {region.dtype} {region.shape}. E.g. split.region('test').")
+    labels = as_labels(labels)
+    region = validation.check_mask(region, "region", shape=labels.shape,
+                                   example="region = split.region('test')")
     n = int(labels.max())
     flat = labels.ravel()
     size = np.bincount(flat, minlength=n + 1)[1:]
