@@ -424,9 +424,10 @@ display(by_size.assign(recall=[metrics.format_score(v) for v in by_size["recall"
 #
 # The score above is one forest, grown with one seed. Another seed draws other bootstrap
 # samples and other features at each split, so it gives a slightly different map: over ten
-# forest seeds the held-out MCC moved by about one percentage point (`bench/comparison.md`,
-# which also lists the seeds). That is small next to the differences between methods in
-# notebook 06, but it is why this notebook does not quote the score to a tenth of a point.
+# forest seeds the held-out MCC stayed within 1.5 percentage points (`bench/comparison.md`
+# lists every seed; each forest takes about half a minute, too long to repeat here). That is
+# small next to the differences between methods in notebook 06, but it is why this notebook
+# does not quote the score to a tenth of a point.
 
 # %%
 display(obia_plots.plot_probability_map(

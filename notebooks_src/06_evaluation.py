@@ -417,8 +417,13 @@ shown = metrics.format_percent(race[["held-out mcc", "held-out precision", "held
 shown.insert(4, "MCC over the runs tried: mean (range)", spread)
 shown = shown.rename(columns={"whole-area mcc": "whole-area MCC (includes training areas)",
                               "paper mcc": "paper's MCC (Table 4, whole area)"})
-print("Every saved map on the held-out pixels (%):")
-print(shown.to_string())
+display(shown)
+print("Held-out MCC of every saved map (%), the runs its notebook tried, and the whole area "
+      "(includes training areas):")
+for (method, setting), row in race.iterrows():
+    print(f"  {method} / {setting}: {metrics.format_score(row['held-out mcc'], digits=1)} "
+          f"[runs: {spread[(method, setting)]}]; whole area "
+          f"{metrics.format_score(row['whole-area mcc'], digits=1)}")
 
 # each method's best setting (highest mean over its runs), and the rankings that survive
 best = {}
@@ -700,26 +705,29 @@ del models, both
 freed = unet.clear_compiled_models()   # the compiled training steps, kept for reuse until now
 
 # %% [markdown]
-# What to read in these numbers (they are printed above; one more look at the spreads before
-# any sentence):
+# What to read in these numbers:
 #
-# * **CART** is where the spread is known: the last lines of the CART cell list what held for
-#   every tree seed. Compare the local row with the Jølster row on each valley. A tree's
-#   thresholds are in the units of the scene it learned from (dB, NDVI change); when the new
-#   valley's land cover and slopes shift those values, the thresholds miss, which is the
-#   paper's finding in miniature. Per-scene standardisation moves every band of a scene to
-#   the same footing, which helps when a whole scene is shifted and cannot help when the
-#   landslides themselves look different (radar on slopes that face another way).
-# * **The U-Net** ran once per recipe (several seeds of each would not fit this notebook's
-#   budget on one CPU), so read its lines as one draw each. Its local model
-#   learns from a small valley's few landslides in a few dozen steps; a network trained on a
-#   larger, similar world may do better there, which is not the paper's result, and is the
-#   point: "global" models fail when the world they learned is unlike the new one (the
-#   paper's were trained on other continents, sensors and processing levels), not because
-#   they are global. `bench/comparison.md` repeats these runs with other seeds.
+# * **CART** is where the spread is known: the lines under the CART table say, for each
+#   valley, whether the tree trained on the valley's own points beat each tree trained on
+#   Jølster for every seed tried. A tree's thresholds are in the units of the scene it
+#   learned from (dB, NDVI change); when another valley's land cover and slopes shift those
+#   values, the thresholds miss: the paper's finding in miniature. Per-scene standardisation
+#   moves every band of a scene to the same footing, which can help when a whole scene is
+#   shifted, and cannot when the landslides themselves look different (radar on slopes that
+#   face another way). Compare its row with the plain Jølster row.
+# * **The U-Net** ran once per recipe here (several seeds would not fit this notebook's budget
+#   on one CPU); `bench/comparison.md` repeats the four recipes with three training seeds. In
+#   every one of them, each network trained on Jølster beat the one trained on valley B's own
+#   blocks: the local network learns from a small valley's few landslides in a few dozen
+#   steps, the Jølster one from four times as many pixels of a similar world. Per-scene
+#   statistics and a second valley did not help in every seed (one seed's per-scene run
+#   collapsed). So the answer to "globally or locally trained?" depends on the method, on how
+#   much local truth there is, and on how alike the worlds are: the paper's global models were
+#   trained on other continents, sensors and processing levels, and failed for that, not
+#   because they were global.
 # * **Several worlds** give a model more than one way a landslide can look; the paper's
-#   recommendation was the same: retrain the global models "with more Norwegian landslide
-#   data" (its section 5.1).
+#   recommendation for its global models was the same: retrain them "with more Norwegian
+#   landslide data" (its section 5.1).
 
 # %% [markdown]
 # ## Exercises
