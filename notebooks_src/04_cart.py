@@ -508,7 +508,7 @@ show(ep.plot_runs({"tree seed": by_seed, "resampled points": by_points},
 # Compare the order of the settings and the size of the gaps, not the digits.
 
 # %%
-cart_results = predictions.results_table(truth, subplots, valid=held_out)
+cart_results = predictions.results_table(truth, valid=held_out)
 cart_results = cart_results.xs("CART", level="method", drop_level=False)
 comparison = predictions.compare_with_paper(cart_results).loc[["CART"]]
 display(metrics.format_percent(comparison))

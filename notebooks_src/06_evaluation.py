@@ -496,9 +496,10 @@ display(metrics.format_percent(mcc_by_subplot.rename(columns=lambda c: f"{c} mcc
 # >   Slåtten (north-facing) and all the small ones. No pixel scores: its results could not be
 # >   downloaded. Notebook 07 builds a CCDC-like detector yourself.
 # > * **Tehrani et al. (2021)**, k-means segmentation and a random forest trained on 29
-# >   regions: it segmented part of the Vassenden slide and the Slåtten deposits, but
-# >   classified **no** segment as a landslide.
-# > * **Prakash et al. (2021)**, a CNN trained around the Pacific Ring of Fire: MCC 4 %
+# >   locations around the world: it segmented part of the Vassenden slide and the Slåtten
+# >   deposits, but classified **no** segment as a landslide.
+# > * **Prakash et al. (2021)**, a CNN trained on seven densely vegetated locations around the
+# >   Pacific Ring of Fire: MCC 4 %
 # >   (Level-1C), 9 % (Level-2A) and 7 % (greenest-pixel composite) over the whole area (its
 # >   Table 3); 51 % at best in one subplot (Årnes, Level-2A), with false positives on
 # >   north-facing slopes from the Level-2A terrain over-correction.
