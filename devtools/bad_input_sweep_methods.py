@@ -1256,8 +1256,8 @@ def _define_scaling_cases(np, chunked, cluster, lazy):
     case(S + "suggested_workers", "wanted as a string",
          lambda: cluster.suggested_workers("2"), "wanted")
     case(S + "suggested_workers", "wanted 0", lambda: cluster.suggested_workers(0), "wanted")
-    case(S + "timed_compute", "scheduler misspelt",
-         lambda: cluster.timed_compute(F.dbinary, scheduler="fast"), "scheduler")
+    case(S + "measure", "scheduler misspelt",
+         lambda: cluster.measure(F.dbinary, scheduler="fast"), "scheduler")
     case(S + "same_results", "None", lambda: cluster.same_results(None, None), "a")
     case(S + "same_results", "two arrays instead of two lists",
          lambda: cluster.same_results(np.zeros((2, 2)), np.zeros((2, 2))), "a",

@@ -39,7 +39,8 @@ from course_lib.data.raster import Raster
 from course_lib.learner import reset, selfcheck, setup_check
 from course_lib.obia import assessment, classifier, features, inventory, labels, scale
 from course_lib.obia import segmentation as seg
-from course_lib.scaling import chunked, cluster, lazy
+from course_lib.scaling import checks as scaling_checks
+from course_lib.scaling import chunked, cluster, landslides, lazy
 from course_lib.simulator import StudyAreaParams, products
 from course_lib.validation import CorruptFileError
 
@@ -51,7 +52,7 @@ STRICT_MODULES = [
     "course_lib.cart.training", "course_lib.cart.explain", "course_lib.cart.spread",
     "course_lib.timeseries",
     "course_lib.scaling.checks", "course_lib.scaling.chunked", "course_lib.scaling.cluster",
-    "course_lib.scaling.lazy", "course_lib.learner.selfcheck", "course_lib.learner.setup_check",
+    "course_lib.scaling.landslides", "course_lib.scaling.lazy", "course_lib.learner.selfcheck", "course_lib.learner.setup_check",
     "course_lib.learner.reset", "course_lib.data.landslide4sense", "course_lib.data.online",
     "course_lib.simulator.products", "course_lib.simulator.params",
 ]
@@ -110,6 +111,25 @@ def _table() -> pd.DataFrame:
     table = pd.DataFrame({b: stack.data[i, rows, cols] for i, b in enumerate(stack.band_names)})
     table["class_name"] = ["landslide"] * 4 + ["water", "forest", "water", "forest"]
     return table
+
+
+def _setting4_tree():
+    """A CART on setting-4 layer names (the landslide map's classifier), fitted on noise."""
+    names = ("post-R", "post-G", "post-B", "post-NIR", "dNDVI")
+    table = pd.DataFrame(RNG.random((12, 5)), columns=list(names))
+    table["class_name"] = ["landslide", "forest", "water"] * 4
+    return training.fit_pixel_classifier(table, names)
+
+
+def _landslide_inputs():
+    """The six products of the landslide map as small Dask arrays (never clear: SCL 0, no data)."""
+    import dask.array as da
+
+    stack = da.from_array(np.full((2, 6, 16, 16), 0.1, "f4"), chunks=(2, 6, 8, 8))
+    scl = da.from_array(np.zeros((2, 1, 16, 16), np.uint8), chunks=(2, 1, 8, 8))
+    prob = da.from_array(np.zeros((2, 1, 16, 16), "f4"), chunks=(2, 1, 8, 8))
+    return {f"s2_{p}{k}": v for p in ("pre", "post")
+            for k, v in (("", stack), ("_scl", scl), ("_cloudprob", prob))}
 
 
 def _inventory(t: Path, layer: str = "landslides") -> Path:
@@ -357,6 +377,69 @@ bad(cluster.start_cluster, lambda t: cluster.start_cluster(n_workers=0), ValueEr
     "n_workers", "0 workers (no cluster started)")
 bad(lazy.lazy_product, lambda t: lazy.lazy_product(t / "no.tif"), FileNotFoundError,
     "no.tif does not exist", "missing file")
+bad(lazy.lazy_dataarray, lambda t: lazy.lazy_dataarray("s2_pre"), FileNotFoundError,
+    "s2_pre does not exist", "a product name instead of a path")
+bad(lazy.read_product, lambda t: lazy.read_product(t / "no.tif", factor=0), ValueError,
+    "factor must be a positive int", "factor 0")
+bad(chunked.cloud_mask_reach, lambda t: chunked.cloud_mask_reach("10"), TypeError,
+    "pixel_size must be a number", "pixel size as a string")
+bad(chunked.clear_sky_mask,
+    lambda t: chunked.clear_sky_mask(np.full((2, 1, 8, 8), 4, np.uint8),
+                                     np.full((2, 1, 8, 8), 40, np.uint8)),
+    TypeError, "cloudprob must be a probability 0-1 as floats", "cloud probability in percent")
+bad(chunked.clear_sky_mask,
+    lambda t: chunked.clear_sky_mask(np.full((2, 1, 8, 8), 4, np.uint8),
+                                     np.zeros((3, 1, 8, 8), np.float32)),
+    ValueError, "cloudprob .* must have the shape of scl", "cloud probability of other dates")
+bad(landslides.landslide_chunk,
+    lambda t: landslides.landslide_chunk(np.zeros((2, 6, 8, 8), "f4"), np.ones((2, 8, 8), bool),
+                                         np.zeros((2, 6, 8, 8), "f4"), np.ones((2, 8, 8), bool),
+                                         models.make_cart()),
+    TypeError, "classifier must be a fitted pixel classifier", "an unwrapped estimator")
+bad(landslides.landslide_maps,
+    lambda t: landslides.landslide_maps({"s2_pre": np.zeros((2, 6, 8, 8), "f4")}, _setting4_tree()),
+    ValueError, "inputs lacks the products", "two periods' products missing")
+bad(landslides.landslide_graph,
+    lambda t: landslides.landslide_graph({}, training.fit_pixel_classifier(_table(), "B04")),
+    ValueError, "inputs lacks the products", "no inputs")
+bad(landslides.landslide_graph,
+    lambda t: landslides.landslide_graph(_landslide_inputs(), training.fit_pixel_classifier(
+        _table(), ["B04", "B08"])),
+    ValueError, r"classifier was trained on \['B04', 'B08'\]", "a classifier of other layers")
+bad(landslides.landslide_graph,
+    lambda t: landslides.landslide_graph(_landslide_inputs(), _setting4_tree(), focal_window=4),
+    ValueError, "focal_window must be odd", "an even window")
+good(landslides.landslide_graph,
+     lambda t: landslides.landslide_graph(_landslide_inputs(), _setting4_tree()).compute(
+         scheduler="synchronous"),
+     lambda out, t: out.shape == (3, 16, 16) and np.isnan(out).all(),
+     "never clear: NaN, not AllCloudError")
+bad(scaling_checks.check_cloud_inputs,
+    lambda t: scaling_checks.check_cloud_inputs(np.full((2, 1, 8, 8), 4.0), None, 10),
+    ValueError, "scl must be SCL codes", "SCL codes as floats")
+bad(scaling_checks.check_products,
+    lambda t: scaling_checks.check_products(["s2_pre"], ("s2_pre",)), TypeError,
+    "inputs must be a dict", "a list of names")
+bad(scaling_checks.check_classifier,
+    lambda t: scaling_checks.check_classifier(None, ("dNDVI",)), TypeError,
+    "classifier must be a fitted pixel classifier", "None")
+bad(cluster.scaling_workload, lambda t: cluster.scaling_workload(cpus=0), ValueError, "cpus",
+    "0 CPUs")
+bad(cluster.scaling_workload, lambda t: cluster.scaling_workload(factor=1.5), ValueError,
+    "factor must be a whole number", "a fractional mosaic")
+bad(cluster.start_cluster, lambda t: cluster.start_cluster(n_workers=1, trim_memory="no"),
+    TypeError, "trim_memory must be True or False", "trim_memory as a string")
+bad(cluster.measure, lambda t: cluster.measure(np.ones(3)), TypeError,
+    "measure needs lazy arrays", "a computed array")
+bad(cluster.measure, lambda t: cluster.measure(), TypeError, "got nothing", "nothing to measure")
+bad(cluster.task_counts, lambda t: cluster.task_counts(np.ones(3)), TypeError,
+    "array must be a lazy Dask array", "a computed array")
+bad(cluster.task_overhead, lambda t: cluster.task_overhead(n_tasks=0), ValueError, "n_tasks",
+    "no tasks")
+bad(cluster.warm_up, lambda t: cluster.warm_up("tcp://127.0.0.1:8786"), TypeError,
+    "client must be a dask.distributed Client", "an address instead of a Client")
+good(cluster.release_freed_memory, lambda t: cluster.release_freed_memory(),
+     lambda out, t: isinstance(out, bool), "takes no argument; True where glibc trims")
 
 # ---- Landslide4Sense: made-up data never passes for real
 bad(l4s.write_example_patches,

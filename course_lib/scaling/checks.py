@@ -16,7 +16,8 @@ from course_lib import validation
 from course_lib.validation import describe, expected_message
 
 __all__ = ["as_dask", "check_band_names", "check_reflectance_dtype", "check_model",
-           "check_window", "check_cluster_args", "check_scheduler"]
+           "check_window", "check_cluster_args", "check_scheduler", "check_cloud_inputs",
+           "check_products", "check_classifier"]
 
 #: Schedulers ``dask.compute`` knows by name (None = the active Client, else threads).
 SCHEDULERS = ("sync", "synchronous", "single-threaded", "threads", "threading", "processes",
@@ -117,3 +118,53 @@ def check_scheduler(scheduler: Any) -> None:
     if scheduler not in SCHEDULERS:
         raise ValueError(f"scheduler must be None (the active Client) or one of {SCHEDULERS}; "
                          f"got {describe(scheduler)}.")
+
+
+def check_cloud_inputs(scl: Any, cloudprob: Any, pixel_size: Any) -> tuple[Any, Any]:
+    """SCL codes and an optional cloud probability of the same shape, as Dask arrays."""
+    scl = as_dask(scl, "scl", 4, "(time, 1, rows, cols) SCL codes")
+    if scl.dtype.kind not in "iu" or scl.shape[1] != 1:
+        raise ValueError(f"scl must be SCL codes (integers), (time, 1, rows, cols); got "
+                         f"{scl.dtype} {tuple(scl.shape)}. E.g. lazy_product(folder / "
+                         "'s2_pre_scl.tif').")
+    validation.check_number(pixel_size, "pixel_size", minimum=0, min_inclusive=False,
+                            units="m", fix="The study area's pixels are 10 m.")
+    if cloudprob is None:
+        return scl, None
+    cloudprob = as_dask(cloudprob, "cloudprob", 4, "(time, 1, rows, cols) cloud probability")
+    if cloudprob.dtype.kind != "f":
+        raise TypeError(f"cloudprob must be a probability 0-1 as floats; got {cloudprob.dtype}. "
+                        "lazy_product decodes the study area's s2_<period>_cloudprob.tif for "
+                        "you (stored as percent in uint8).")
+    if tuple(cloudprob.shape) != tuple(scl.shape):
+        raise ValueError(f"cloudprob {tuple(cloudprob.shape)} must have the shape of scl "
+                         f"{tuple(scl.shape)}: the same dates and grid (same period).")
+    return scl, cloudprob.rechunk(scl.chunks)
+
+
+def check_products(inputs: Any, names: Sequence[str]) -> dict[str, Any]:
+    """A mapping holding every product in ``names`` (Dask, NumPy or xarray arrays)."""
+    if not hasattr(inputs, "keys") or not hasattr(inputs, "__getitem__"):
+        raise TypeError(expected_message("inputs", "a dict of the study-area products by name",
+                                         inputs, f"e.g. {{name: lazy_product(folder / "
+                                         f"f'{{name}}.tif') for name in {tuple(names)}}}."))
+    missing = [n for n in names if n not in inputs]
+    if missing:
+        raise ValueError(f"inputs lacks the products {missing}; it has {list(inputs.keys())}. "
+                         f"The landslide map needs {list(names)}.")
+    return {n: inputs[n] for n in names}
+
+
+def check_classifier(classifier: Any, layer_names: Sequence[str]) -> None:
+    """A fitted pixel classifier (``cart.PixelClassifier``) trained on some of ``layer_names``."""
+    if not hasattr(classifier, "predict_landslides") or not hasattr(classifier, "band_names"):
+        raise TypeError(expected_message("classifier", "a fitted pixel classifier", classifier,
+                                         "e.g. cart.fit_pixel_classifier(table, "
+                                         "stack.band_names) on setting 4's layers, as in "
+                                         "notebook 04."))
+    unknown = [b for b in classifier.band_names if b not in layer_names]
+    if unknown:
+        raise ValueError(f"classifier was trained on {list(classifier.band_names)}, but the "
+                         f"landslide map makes only {list(layer_names)} (the paper's setting "
+                         f"4); {unknown} are not among them. Train it on "
+                         "layers.setting_layers(4).")

@@ -1,8 +1,9 @@
 """The course's methods on chunked Dask arrays: each step applies an existing function per chunk.
 
 Per-pixel steps (composites, dNDVI, a classifier) need no neighbours and run with
-:func:`dask.array.map_blocks`; steps that look at neighbours (a focal filter, a U-Net) run with
-:func:`dask.array.map_overlap`, which reads a margin from the neighbouring chunks.
+:func:`dask.array.map_blocks`; steps that look at neighbours (the cloud-probability mask, a
+focal filter, a U-Net) run with :func:`dask.array.map_overlap`, which reads a margin from the
+neighbouring chunks.
 """
 
 from __future__ import annotations
@@ -18,12 +19,73 @@ from course_lib.config import available_cpus  # noqa: F401 (part of this module'
 from course_lib.scaling import checks
 
 
-def _composite_block(stack: np.ndarray, scl: np.ndarray, kind: str, red: int, nir: int
+def cloud_mask_reach(pixel_size: float = 10.0) -> int:
+    """How far (pixels) the cloud-probability mask looks around a pixel: its ``map_overlap`` margin.
+
+    :func:`course_lib.clouds.clear_sky_mask` averages the cloud probability over a disk of
+    240 m and dilates the thresholded mask by 120 m (s2cloudless's post-processing, Zupanc
+    2017; :func:`course_lib.clouds.s2cloudless_settings`), so a pixel's answer depends on
+    the probability up to 240 + 120 = 360 m away: 36 pixels at 10 m.
+
+    >>> cloud_mask_reach(10.0), cloud_mask_reach(20.0)
+    (36, 18)
+    """
+    from course_lib.clouds import s2cloudless_settings
+
+    settings = s2cloudless_settings(pixel_size)
+    return settings["average_over"] + settings["dilation_size"]
+
+
+def _clear_block(scl: np.ndarray, cloudprob: np.ndarray | None, pixel_size: float) -> np.ndarray:
+    from course_lib.clouds import clear_sky_mask as whole_clear_sky_mask
+
+    return whole_clear_sky_mask(scl, cloudprob, pixel_size=pixel_size)[:, None]
+
+
+def _clear_block_stacked(both: np.ndarray, pixel_size: float) -> np.ndarray:
+    """:func:`_clear_block` of SCL codes and cloud probability stacked as two float32 bands."""
+    return _clear_block(both[:, :1].astype(np.uint8), both[:, 1:], pixel_size)
+
+
+def clear_sky_mask(scl, cloudprob=None, pixel_size: float = 10.0):
+    """:func:`course_lib.clouds.clear_sky_mask` chunk by chunk (lazy): the course's cloud mask.
+
+    Without ``cloudprob`` the mask is per pixel (SCL's cloud, shadow, snow and nodata classes)
+    and runs with ``map_blocks``. With it, clouds come from the cloud probability as the paper
+    masked them (s2cloudless: averaged, thresholded at 0.4, dilated), which looks at
+    neighbours: every chunk is read with a margin of :func:`cloud_mask_reach` pixels (36 at
+    10 m) from the adjacent chunks (``map_overlap``); at the image's own edges nothing is
+    added, so each chunk sees exactly what the whole-image mask sees and the result equals
+    ``clouds.clear_sky_mask`` of the whole image.
+
+    Args:
+        scl: ``(time, 1, rows, cols)`` SCL codes (Dask or NumPy).
+        cloudprob: optional ``(time, 1, rows, cols)`` cloud probability 0-1, chunked like
+            ``scl`` (e.g. ``lazy_product(folder / "s2_pre_cloudprob.tif")``).
+        pixel_size: metres (the study area: 10).
+
+    Returns:
+        ``(time, 1, rows, cols)`` bool, True where the observation is usable (the layout of the
+        SCL it comes from).
+    """
+    import dask.array as da
+
+    scl, cloudprob = checks.check_cloud_inputs(scl, cloudprob, pixel_size)
+    if cloudprob is None:
+        return da.map_blocks(_clear_block, scl, None, float(pixel_size), dtype=bool,
+                             meta=np.empty((0, 0, 0, 0), bool))
+    reach = cloud_mask_reach(pixel_size)
+    # One overlap of both layers (SCL codes 0-11 are exact in float32) instead of two: each
+    # overlap adds about ten small tasks per chunk (the neighbours' strips and their joining).
+    both = da.concatenate([scl.astype(np.float32), cloudprob], axis=1).rechunk({1: -1})
+    return _map_overlap_bands(functools.partial(_clear_block_stacked, pixel_size=float(pixel_size)),
+                              both, reach, "none", bool)
+
+
+def _composite_block(stack: np.ndarray, clear: np.ndarray, kind: str, red: int, nir: int
                      ) -> np.ndarray:
-    from course_lib.clouds import scl_masks
     from course_lib.composites import AllCloudError, greenest_pixel_composite, median_composite
 
-    clear = scl_masks(scl).clear
     try:
         if kind == "median":
             return median_composite(stack, clear).astype(np.float32)
@@ -33,14 +95,20 @@ def _composite_block(stack: np.ndarray, scl: np.ndarray, kind: str, red: int, ni
 
 
 def composite(stack, scl, kind: str = "median", band_names: Sequence[str] = (
-        "B02", "B03", "B04", "B08", "B11", "B12")):
-    """Per-chunk median or greenest-pixel composite after SCL masking (lazy).
+        "B02", "B03", "B04", "B08", "B11", "B12"), cloudprob=None, pixel_size: float = 10.0):
+    """Per-chunk median or greenest-pixel composite after cloud masking (lazy).
+
+    The mask is :func:`clear_sky_mask`: with ``cloudprob`` the course's (and the paper's)
+    cloud-probability mask, as :func:`course_lib.pipeline.composites.study_area_composites`
+    makes it, so the result equals the course's composite; without it SCL's cloud classes.
 
     Args:
         stack: ``(time, bands, rows, cols)`` reflectance (Dask or NumPy).
         scl: ``(time, 1, rows, cols)`` SCL codes, chunked like ``stack`` along rows/cols.
         kind: ``"median"`` or ``"greenest"`` (NDVI from B04 and B08).
         band_names: the names of ``stack``'s bands.
+        cloudprob: optional ``(time, 1, rows, cols)`` cloud probability 0-1.
+        pixel_size: metres, for the cloud mask's averaging and dilation.
 
     Returns:
         ``(bands, rows, cols)`` float32, NaN where never clear (a chunk that is never clear
@@ -59,9 +127,10 @@ def composite(stack, scl, kind: str = "median", band_names: Sequence[str] = (
         raise ValueError(f"scl must be the SCL codes (integers) of the same dates and grid, "
                          f"(time, 1, rows, cols) = ({stack.shape[0]}, 1, {stack.shape[2]}, "
                          f"{stack.shape[3]}); got {scl.dtype} {tuple(scl.shape)}.")
-    scl = scl.rechunk({0: -1, 1: -1, 2: stack.chunks[2], 3: stack.chunks[3]})
+    clear = clear_sky_mask(scl, cloudprob, pixel_size)
+    clear = clear.rechunk({0: -1, 1: -1, 2: stack.chunks[2], 3: stack.chunks[3]})
     stack = stack.rechunk({0: -1, 1: -1})
-    return da.map_blocks(_composite_block, stack, scl, kind, names.index("B04"),
+    return da.map_blocks(_composite_block, stack, clear, kind, names.index("B04"),
                          names.index("B08"), drop_axis=0, dtype=np.float32,
                          meta=np.empty((0, 0, 0), np.float32))
 
@@ -127,8 +196,6 @@ def predict_overlapping(predict_tile: Callable[[np.ndarray], np.ndarray], image,
             ``scipy.ndimage``'s default mode; ``"none"`` adds nothing, for predictors that
             handle the edge themselves).
     """
-    import dask.array as da
-
     if not callable(predict_tile):
         raise TypeError(f"predict_tile must be a function f(tile) -> map; got "
                         f"{type(predict_tile).__name__}. E.g. trained.predict or "
@@ -142,9 +209,35 @@ def predict_overlapping(predict_tile: Callable[[np.ndarray], np.ndarray], image,
         raise ValueError(f"depth must be a non-negative int; got {depth!r}.")
     if depth > min(min(c) for c in image.chunks[1:]):
         raise ValueError(f"depth {depth} is larger than the smallest chunk; use larger chunks.")
-    return da.map_overlap(predict_tile, image, depth={0: 0, 1: depth, 2: depth},
-                          boundary={0: "none", 1: boundary, 2: boundary}, trim=True,
-                          dtype=np.float32, chunks=((1,), *image.chunks[1:]))
+    return _map_overlap_bands(predict_tile, image, depth, boundary, np.float32)
+
+
+def _map_overlap_bands(func: Callable[[np.ndarray], np.ndarray], image, depth: int,
+                       boundary, dtype):
+    """``map_overlap`` over the last two axes of a function that returns ONE band.
+
+    Written out in its three steps (overlap, map_blocks, trim), so that the output's chunks
+    are known before trimming: map_overlap's own ``chunks=`` means the chunks WITH their
+    margins, which differ chunk by chunk where the image's edges get none.
+    """
+    import dask.array as da
+    from dask.array.overlap import overlap, trim_internal
+
+    lead = image.ndim - 2
+    depths = {a: 0 for a in range(lead)}
+    for axis in (lead, lead + 1):
+        if image.shape[axis] <= depth:      # an image narrower than the reach: one chunk,
+            image = image.rechunk({axis: -1})  # which sees all there is, needs no margin
+            depths[axis] = 0
+        else:
+            depths[axis] = depth
+    bounds = {**{a: "none" for a in range(lead)}, lead: boundary, lead + 1: boundary}
+    padded = overlap(image, depth=depths, boundary=bounds)
+    chunks = (*padded.chunks[:lead - 1], (1,) * len(padded.chunks[lead - 1]),
+              *padded.chunks[lead:])
+    tiles = da.map_blocks(func, padded, dtype=dtype, chunks=chunks,
+                          meta=np.empty((0,) * image.ndim, dtype))
+    return trim_internal(tiles, depths, bounds)
 
 
 def _focal_mode_block(block: np.ndarray, window: int) -> np.ndarray:

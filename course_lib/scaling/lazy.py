@@ -128,6 +128,20 @@ def product_layout(path: str | os.PathLike) -> dict[str, Any]:
     return json.loads(tags["course_product"])
 
 
+#: How the study area stores each kind of product, and the divisor that decodes it (the same
+#: division as the simulator's reader): reflectance x 10000 in uint16, cloud probability x 100
+#: in uint8; ``raw`` products (SCL codes) are used as stored.
+DIVISORS = {"raw": None, "reflectance_x10000_uint16": 10000.0, "probability_x100_uint8": 100.0}
+
+
+def _divisor(path: Any, layout: dict[str, Any]) -> float | None:
+    """The divisor decoding a product of this layout, or a clear error for another encoding."""
+    if layout["encoding"] not in DIVISORS:
+        raise ValueError(f"{path}: encoding {layout['encoding']!r} is not supported here; "
+                         f"the lazy reader decodes {list(DIVISORS)}.")
+    return DIVISORS[layout["encoding"]]
+
+
 def lazy_product(path: str | os.PathLike, factor: int = 1, chunk: int = DEFAULT_CHUNK):
     """A study-area product as a lazy Dask array, optionally as a mirrored mosaic.
 
@@ -138,23 +152,96 @@ def lazy_product(path: str | os.PathLike, factor: int = 1, chunk: int = DEFAULT_
 
     Returns:
         a ``dask.array.Array`` shaped ``(time, bands, rows, cols)`` for time series (with the
-        reflectance decoded to float32) or ``(bands, rows, cols)``.
+        reflectance and the cloud probability decoded to float32 0-1) or
+        ``(bands, rows, cols)``.
     """
     import dask.array as da
 
-    if not isinstance(factor, (int, np.integer)) or factor < 1:
-        raise ValueError(f"factor must be a positive int (copies along each axis); got "
-                         f"{factor!r}.")
+    _check_factor(factor)
     if not isinstance(chunk, (int, np.integer)) or chunk < 16:
         raise ValueError(f"chunk must be an int of at least 16 pixels; got {chunk!r}.")
     layout = product_layout(path)
-    divisor = {"reflectance_x10000_uint16": 10000.0}.get(layout["encoding"])
-    if layout["encoding"] not in ("raw", "reflectance_x10000_uint16"):
-        raise ValueError(f"{path}: encoding {layout['encoding']!r} is not supported here.")
-    source = MirroredGeoTIFF(path, factor, divisor)
+    source = MirroredGeoTIFF(path, factor, _divisor(path, layout))
     array = da.from_array(source, chunks=(source.bands, chunk, chunk), lock=False,
                           asarray=True, name=f"read-{Path(path).stem}-x{factor}-{chunk}")
     shape = layout["shape"]
     if len(shape) == 4:
         array = array.reshape(shape[0], shape[1], *array.shape[1:])
     return array
+
+
+def read_product(path: str | os.PathLike, factor: int = 1) -> np.ndarray:
+    """A study-area product (or its ``factor x factor`` mirrored mosaic) read at once.
+
+    The same windows and the same decoding as :func:`lazy_product`, in one NumPy array: the
+    whole-array baseline that the chunked graph is compared with. It needs the whole array in
+    memory (a 4-date, 6-band stack of the x2 mosaic is 400 MB as float32).
+
+    Args:
+        path: a product GeoTIFF of the simulated study area.
+        factor: ``factor x factor`` mirrored copies (1 = the file itself).
+
+    Returns:
+        ``(time, bands, rows, cols)`` or ``(bands, rows, cols)``, decoded as
+        :func:`lazy_product` decodes it.
+    """
+    _check_factor(factor)
+    layout = product_layout(path)
+    source = MirroredGeoTIFF(path, factor, _divisor(path, layout))
+    data = source[:, :, :]
+    shape = layout["shape"]
+    return data.reshape(shape[0], shape[1], *data.shape[1:]) if len(shape) == 4 else data
+
+
+def lazy_dataarray(path: str | os.PathLike, factor: int = 1, chunk: int = DEFAULT_CHUNK):
+    """:func:`lazy_product` as a georeferenced, Dask-backed ``xarray.DataArray``.
+
+    The layout of :meth:`course_lib.data.raster.Raster.to_xarray` (and of rioxarray and
+    odc-stac): dimensions ``(time, band, y, x)`` or ``(band, y, x)``, the band names and dates
+    as coordinates, ``x``/``y`` the map coordinates of the pixel centres, the CRS and transform
+    written the way rioxarray reads them (``da.rio.crs``, ``da.rio.transform()``), NaN declared
+    as the nodata of float data. The only difference from ``Raster.to_xarray`` is that the
+    values are a Dask array: nothing is read until it is computed, and
+    ``Raster.from_xarray(da)`` (or ``.compute()``) reads only what a selection keeps.
+
+    The mosaic keeps the file's top-left corner and pixel size and extends ``factor`` times to
+    the east and south: a stand-in grid for a larger region, not a real place.
+
+    Args:
+        path: a product GeoTIFF of the simulated study area.
+        factor: ``factor x factor`` mirrored copies (1 = the file itself).
+        chunk: chunk size in pixels along ``y`` and ``x``.
+
+    Returns:
+        a Dask-backed ``xarray.DataArray`` named after the product.
+    """
+    import rioxarray  # noqa: F401  (registers the .rio accessor)
+    import xarray as xr
+    from rioxarray.rioxarray import affine_to_coords
+
+    array = lazy_product(path, factor=factor, chunk=chunk)
+    layout = product_layout(path)
+    with _open(_existing_geotiff(path)) as ds:
+        transform, crs = ds.transform, ds.crs
+    rows, cols = array.shape[-2:]
+    coords: dict[str, Any] = {"band": list(layout["band_names"]),
+                              **affine_to_coords(transform, cols, rows)}
+    dims = ["band", "y", "x"]
+    if array.ndim == 4:
+        dims.insert(0, "time")
+        if layout.get("dates"):
+            coords["time"] = np.array(layout["dates"], dtype="datetime64[D]")
+    out = xr.DataArray(array, dims=dims, coords=coords, name=layout.get("name"),
+                       attrs={"description": layout.get("description", ""),
+                              "mosaic_factor": int(factor)})
+    out.rio.write_crs(crs, inplace=True)
+    out.rio.write_transform(transform, inplace=True)
+    if np.issubdtype(array.dtype, np.floating):
+        out.rio.write_nodata(np.nan, encoded=True, inplace=True)
+    return out
+
+
+def _check_factor(factor: Any) -> None:
+    if isinstance(factor, bool) or not isinstance(factor, (int, np.integer)) or factor < 1:
+        raise ValueError(f"factor must be a positive int (copies along each axis); got "
+                         f"{factor!r}.")
