@@ -20,6 +20,7 @@ FAST_PARAMETERS: dict[str, dict[str, object]] = {
     "05_unet": {"STEPS_PER_EPOCH": 2, "EPOCHS": 1, "N_CHIPS": 16},
     "06_evaluation": {"WORLD_SIZE": 256, "TRANSFER_SEEDS": 2, "UNET_STEPS": 3},
     "07_time_series_backdating": {"SIM_SIZE": 24, "N_FEW": 4},
+    "08_scaling_out": {"FACTOR": 1, "TREES": 5},
     "09_real_data_online": {"USE_NETWORK": False, "RESOLUTION": 40, "STAC_LIMIT": 6,
                             "N_L4S_TRAIN": 12, "N_EXAMPLE_PATCHES": 8, "UNET_BUDGET_S": 20,
                             "UNET_EPOCHS": 2, "UNET_STEPS_PER_EPOCH": 2},
