@@ -1,44 +1,53 @@
 """Benchmark: at what work per chunk do two Dask workers on two cores beat one process?
 
-The workload is notebook 08's landslide map, made heavy enough per chunk to be worth
-distributing: on a ``factor x factor`` mirrored mosaic of the simulated study area,
+The workload is notebook 08's landslide map (``course_lib.scaling.landslide_graph``), made
+heavy enough per chunk to be worth distributing: on a ``factor x factor`` mirrored mosaic of
+the simulated study area,
 
-1. greenest-pixel composites (SCL-masked) of the pre- and post-event dates,
-2. dNDVI, and the paper's setting-4 layers (post-event R, G, B, NIR and dNDVI),
+1. the course's clear-sky masks (``clouds.clear_sky_mask``: the cloud probability averaged,
+   thresholded and dilated as s2cloudless does, SCL's shadow, snow and nodata), through
+   ``map_overlap`` with the mask's 36-pixel reach;
+2. greenest-pixel composites of the pre- and post-event dates, dNDVI, and the paper's setting-4
+   layers (post-event R, G, B, NIR and dNDVI), as ``pipeline.layers.setting_layers(4)`` makes
+   them;
 3. a pixel classifier on those layers: a **random forest** of ``--trees`` trees (the default)
-   or the course's CART (``--model cart``, light work like notebook 08's today), trained on
-   the default area's training points (eight classes; the 9 with a NaN layer are dropped,
-   121 remain), the seven other classes merged into "not landslide" (``predict_landslides``),
-4. the 3 x 3 focal mode (``pixel_classifiers.focal_mode``) as the salt-and-pepper clean-up,
-   through ``dask.array.map_overlap`` with a 1-pixel margin and ``boundary="none"`` (pixels
-   outside the image do not vote, as in ``focal_mode`` itself).
+   or notebook 04's CART (``--model cart``), trained as notebook 04 trains it
+   (``cart.fit_pixel_classifier`` on the 130 training points sampled from
+   ``setting_layers(4)``; eight classes, the seven others merged into "not landslide");
+4. the 3 x 3 focal mode (``postprocess.focal_mode``) through ``map_overlap`` with a 1-pixel
+   margin and ``boundary="none"`` (pixels outside the image do not vote).
+
+Steps 2-3 are fused into one task per chunk (``scaling.landslide_chunk``). Every step is the
+course's own function, called through ``course_lib.scaling``; this script only measures.
 
 It runs the same workload in several set-ups, each in a fresh Python process, and checks the
 results against the first one:
 
-* ``numpy``: one process, the course's plain functions on whole NumPy arrays (the mosaic read
-  at once with ``scaling.MirroredGeoTIFF``); the baseline;
+* ``numpy``: one process, the course's plain functions on whole NumPy arrays
+  (``scaling.landslide_maps`` on the mosaic read at once with ``scaling.read_product``);
+  the baseline;
 * ``sync``: the Dask graph with the synchronous scheduler (one process, one chunk at a time:
-  what notebook 08 calls "one process"), optional;
-* ``1x1``: a ``LocalCluster`` of 1 worker process x 1 thread;
+  what notebook 08 runs on one CPU), optional;
+* ``1x1``: a ``LocalCluster`` of 1 worker process x 1 thread (``scaling.start_cluster``);
 * ``2x1``: 2 worker processes x 1 thread;
 * ``1x2``: 1 worker process x 2 threads (do the steps release the GIL?), optional.
 
 BLAS / OpenMP thread pools are capped to 1 thread in every process (the variables below are
 set before NumPy is imported and inherited by the workers), so each set-up uses exactly as
-many cores as it has worker threads. Seeds are fixed (the forest's ``random_state``).
+many cores as it has worker threads. Seeds are fixed (the classifiers' ``random_state``).
 
 Reported per set-up: wall time of the whole computation (reading the GeoTIFFs to having the
-three maps in this process; the cluster's start-up and the workers' imports are timed apart),
-min and median over ``--repeats``, the speed-up against ``numpy``, the peak memory of the
-process plus all its children (psutil, sampled every 20 ms while computing) and each
-process's own peak (``ru_maxrss``), and the CPU the rest of the machine used meanwhile
-(other users' jobs; from ``/proc/stat``), so that a slow repeat on a busy machine shows.
+three maps in this process; the cluster's start-up and the workers' imports,
+``scaling.warm_up``, are timed apart), min and median over ``--repeats``, the speed-up
+against ``numpy``, the peak memory of the process plus all its children
+(``scaling.measure``) and each process's own peak (``ru_maxrss``), minor page faults, and
+the CPU the rest of the machine used meanwhile (other users' jobs; from ``/proc/stat``), so
+that a slow repeat on a busy machine shows.
 
 Usage (from the repository root, with the study area already generated)::
 
-    .venv/bin/python bench/dask_speedup.py                     # ~2.5 min on 2 free cores
-    .venv/bin/python bench/dask_speedup.py --model cart        # notebook 08's light work
+    .venv/bin/python bench/dask_speedup.py                     # ~3 min on 2 free cores
+    .venv/bin/python bench/dask_speedup.py --model cart        # notebook 04's CART
     taskset -c 0 .venv/bin/python bench/dask_speedup.py --factor 1   # as on Binder: 1 CPU
     .venv/bin/python bench/dask_speedup.py --record bench/dask_speedup_runs.jsonl
 
@@ -66,7 +75,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from datetime import datetime, timezone
@@ -80,170 +88,57 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # --------------------------------------------------------------------------------------------
-# The course's functions, at their current module paths. Only this block (and the names used
-# below) needs updating when the package is restructured; the glue stays in this script.
+# The course's functions: the workload lives in course_lib.scaling; only the glue is here.
 # --------------------------------------------------------------------------------------------
-# scaling: MirroredGeoTIFF, product_layout, lazy_product, start_cluster
-from course_lib import scaling
-from course_lib.clouds import scl_masks
-from course_lib.composites import AllCloudError, greenest_pixel_composite
+from course_lib import cart, sampling, scaling
 from course_lib.config import DEFAULT_SEED, available_cpus
-from course_lib.indices import dndvi, ndvi
-from course_lib.pixel_classifiers import (
-    fit_pixel_classifier,
-    focal_mode,
-    make_cart,
-    make_random_forest,
-)
 
-BANDS = ("B02", "B03", "B04", "B08", "B11", "B12")      # the study area's S2 bands, in order
-RED, NIR = BANDS.index("B04"), BANDS.index("B08")
-SETTING4 = ("B04", "B03", "B02", "B08")                 # post-event R, G, B, NIR (+ dNDVI)
-FEATURES = tuple(f"post_{b}" for b in SETTING4) + ("dNDVI",)
-PRODUCTS = ("s2_pre", "s2_pre_scl", "s2_post", "s2_post_scl")
+PRODUCTS = scaling.LANDSLIDE_PRODUCTS
 CONFIGS = {  # name: (workers, threads per worker); None = not a cluster
     "numpy": None, "sync": None, "1x1": (1, 1), "2x1": (2, 1), "1x2": (1, 2)}
 MB = 1e6
-#: Environment of the worker processes' memory allocator (glibc), over dask's defaults.
-#: dask.distributed sets MALLOC_TRIM_THRESHOLD_=65536 so that workers hand freed memory back
-#: to the system at once; it also makes every large NumPy temporary a fresh mmap (page faults).
-WORKER_MALLOC = {"dask": {}, "glibc": {"MALLOC_TRIM_THRESHOLD_": None},
-                 "main-arena": {"MALLOC_TRIM_THRESHOLD_": None, "MALLOC_ARENA_MAX": 1}}
-
-
-# --------------------------------------------------------------------------------------------
-# The workload: the same functions on a whole array or on one chunk
-# --------------------------------------------------------------------------------------------
-def composite(stack: np.ndarray, scl: np.ndarray) -> np.ndarray:
-    """Greenest-pixel composite after SCL masking; NaN (not AllCloudError) if never clear."""
-    clear = scl_masks(scl).clear
-    try:
-        return greenest_pixel_composite(stack, clear, red_band=RED, nir_band=NIR)
-    except AllCloudError:   # a chunk that is never clear anywhere
-        return np.full(stack.shape[1:], np.nan, dtype=np.float32)
-
-
-def setting4_layers(pre, pre_scl, post, post_scl) -> np.ndarray:
-    """``(5, rows, cols)`` float32: post-event R, G, B, NIR and dNDVI (per pixel)."""
-    pre_c, post_c = composite(pre, pre_scl), composite(post, post_scl)
-    change = dndvi(ndvi(pre_c[RED], pre_c[NIR]), ndvi(post_c[RED], post_c[NIR]))
-    rgbn = post_c[[BANDS.index(b) for b in SETTING4]]
-    return np.concatenate([rgbn, change[None].astype(np.float32)]).astype(np.float32)
-
-
-def landslide_block(pre, pre_scl, post, post_scl, classifier) -> np.ndarray:
-    """``(2, rows, cols)`` float32: dNDVI and the classifier's landslide map (1 / 0 / NaN)
-    before the clean-up. Applied to the whole mosaic (baseline) or to one chunk (Dask)."""
-    layers = setting4_layers(pre, pre_scl, post, post_scl)
-    binary = classifier.predict_landslides(layers, focal_window=1)
-    return np.stack([layers[-1], binary]).astype(np.float32)
-
-
-def clean_tile(tile: np.ndarray, window: int) -> np.ndarray:
-    """``focal_mode`` of a ``(1, rows, cols)`` tile (with its margin), same shape."""
-    return focal_mode(tile[0], window)[None]
+#: The workers' memory allocator (glibc): ``dask`` keeps dask.distributed's
+#: MALLOC_TRIM_THRESHOLD_=65536 (``start_cluster(trim_memory=True)``), ``glibc`` keeps glibc's
+#: defaults (``trim_memory=False``, notebook 08's choice), ``main-arena`` also sends every
+#: thread's allocations to glibc's main arena (MALLOC_ARENA_MAX=1).
+WORKER_MALLOC = {"dask": (True, {}), "glibc": (False, {}),
+                 "main-arena": (False, {"MALLOC_ARENA_MAX": 1})}
 
 
 def read_whole(folder: Path, factor: int) -> dict[str, np.ndarray]:
-    """The four products of the mosaic as NumPy arrays ``(time, bands, rows, cols)``, read at
-    once with the same reader (and decoding) as ``scaling.lazy_product``."""
-    out = {}
-    for name in PRODUCTS:
-        path = folder / f"{name}.tif"
-        layout = scaling.product_layout(path)
-        divisor = 10000.0 if layout["encoding"] == "reflectance_x10000_uint16" else None
-        source = scaling.MirroredGeoTIFF(path, factor, divisor)
-        dates, bands = layout["shape"][:2]
-        out[name] = source[:, :, :].reshape(dates, bands, *source.shape[1:])
-    return out
+    """The six products of the mosaic as NumPy arrays, read at once."""
+    return {name: scaling.read_product(folder / f"{name}.tif", factor) for name in PRODUCTS}
 
 
-def numpy_pipeline(folder: Path, factor: int, classifier, window: int) -> list[np.ndarray]:
+def numpy_pipeline(folder: Path, factor: int, classifier, window: int) -> np.ndarray:
     """The baseline: every step once, on whole arrays, in this process."""
-    data = read_whole(folder, factor)
-    both = landslide_block(*(data[name] for name in PRODUCTS), classifier)
-    del data
-    cleaned = focal_mode(both[1], window)[None]
-    return [both[0:1], both[1:2], cleaned]
+    return scaling.landslide_maps(read_whole(folder, factor), classifier, window)
 
 
 def dask_pipeline(folder: Path, factor: int, chunk: int, classifier, window: int):
-    """The same steps as a Dask graph: one fused task per chunk for the per-pixel steps
-    (reading, composites, dNDVI, classifier), then ``map_overlap`` for the focal mode.
-
-    Returns lazy ``(1, rows, cols)`` arrays: dNDVI, landslide map, cleaned landslide map.
-    """
-    import dask.array as da
-
-    arrays = [scaling.lazy_product(folder / f"{name}.tif", factor=factor, chunk=chunk)
-              for name in PRODUCTS]
-    rows, cols = arrays[0].chunks[2:]
-    both = da.map_blocks(landslide_block, *arrays, classifier=classifier, drop_axis=0,
-                         chunks=((2,), rows, cols), dtype=np.float32,
-                         meta=np.empty((0, 0, 0), np.float32))
-    binary = both[1:2]
-    reach = window // 2
-    cleaned = da.map_overlap(clean_tile, binary, depth={0: 0, 1: reach, 2: reach},
-                             boundary="none", trim=True, window=window, dtype=np.float32,
-                             meta=np.empty((0, 0, 0), np.float32))
-    return [both[0:1], binary, cleaned]
+    """The same steps as a Dask graph (lazy ``(3, rows, cols)``: dNDVI, map, cleaned map)."""
+    inputs = {name: scaling.lazy_product(folder / f"{name}.tif", factor=factor, chunk=chunk)
+              for name in PRODUCTS}
+    return scaling.landslide_graph(inputs, classifier, window)
 
 
-def train_classifier(folder: Path, model: str, trees: int):
-    """The classifier, fitted on the default area's training points (eight classes), on the
-    setting-4 layers made by the same functions. Seeded."""
-    import geopandas as gpd
+def train_classifier(model: str, trees: int):
+    """The classifier, fitted as notebook 04 fits its CART: the 130 training points sampled from
+    ``setting_layers(4)`` (points with NaN left out), eight classes. Seeded."""
+    from course_lib.pipeline import layers
+    from course_lib.simulator import load_study_area
 
-    data = read_whole(folder, 1)
-    layers = setting4_layers(*(data[name] for name in PRODUCTS))
-    points = gpd.read_file(folder / "training_points.gpkg")
-    table = points[["class_name"]].copy()
-    values = layers[:, points["row"].to_numpy(), points["col"].to_numpy()].T
-    for j, name in enumerate(FEATURES):
-        table[name] = values[:, j]
-    estimator = (make_random_forest(trees, random_state=DEFAULT_SEED) if model == "rf"
-                 else make_cart(random_state=DEFAULT_SEED))
-    return fit_pixel_classifier(table, FEATURES, estimator, on_nan="drop")
+    area = load_study_area()
+    stack = layers.setting_layers(4, area)
+    table = sampling.sample_at_points(stack, area["training_points"], on_invalid="keep")
+    estimator = (cart.make_random_forest(trees, random_state=DEFAULT_SEED) if model == "rf"
+                 else cart.make_cart(random_state=DEFAULT_SEED))
+    return cart.fit_pixel_classifier(table, stack.band_names, estimator, on_nan="drop")
 
 
 # --------------------------------------------------------------------------------------------
 # Measuring: peak memory of a process tree, CPU used by others
 # --------------------------------------------------------------------------------------------
-class PeakMemory:
-    """Samples the RSS of this process and all its children (workers, nannies) in a thread."""
-
-    def __init__(self, interval: float = 0.02):
-        self.interval, self.me = interval, psutil.Process()
-        self.peak_total, self.peak_by_pid = 0, {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def sample(self) -> None:
-        total = 0
-        for proc in [self.me] + self.me.children(recursive=True):
-            try:
-                rss = proc.memory_info().rss
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                continue
-            total += rss
-            self.peak_by_pid[proc.pid] = max(self.peak_by_pid.get(proc.pid, 0), rss)
-        self.peak_total = max(self.peak_total, total)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.sample()
-
-    def __enter__(self):
-        self.sample()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.sample()
-
-
 def machine_busy_s() -> tuple[float, float]:
     """CPU seconds the whole machine spent busy (all cores), and stolen by the hypervisor."""
     t = psutil.cpu_times()
@@ -301,18 +196,6 @@ def two_core_check(n: int = 4_000_000) -> dict:
     return {"alone_s": alone, "both_s": both, "throughput": 2 * alone / both}
 
 
-def _warm_up() -> int:
-    """Import what the tasks need, in a worker (timed as start-up, not as computation)."""
-    import rasterio  # noqa: F401
-    import skimage.filters.rank  # noqa: F401
-    import sklearn.ensemble  # noqa: F401
-
-    import course_lib.clouds
-    import course_lib.composites
-    import course_lib.pixel_classifiers  # noqa: F401
-    return os.getpid()
-
-
 def _own_page_faults() -> int:
     """Minor page faults of this process so far (memory mapped and touched afresh)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
@@ -338,38 +221,37 @@ def run_child(args) -> dict:
     client = cluster = None
     if cluster_shape:
         n_workers, threads = cluster_shape
-        overrides = {f"distributed.nanny.pre-spawn-environ.{name}": value
-                     for name, value in WORKER_MALLOC[args.worker_malloc].items()}
-        import distributed  # noqa: F401  (loads its config defaults before we override them)
+        trim, extra = WORKER_MALLOC[args.worker_malloc]
+        import distributed  # noqa: F401  (loads its config defaults before we add to them)
 
-        dask.config.set(overrides)   # for this process's life (it runs one set-up)
+        dask.config.set({f"distributed.nanny.pre-spawn-environ.{name}": value
+                         for name, value in extra.items()})   # for this process's life
         start = time.perf_counter()
-        client, cluster = scaling.start_cluster(n_workers=n_workers, memory_limit=args.memory_limit,
-                                                threads_per_worker=threads)
+        client, cluster = scaling.start_cluster(n_workers=n_workers,
+                                                memory_limit=args.memory_limit,
+                                                threads_per_worker=threads, trim_memory=trim)
         client.wait_for_workers(n_workers)
-        client.run(_warm_up)
+        scaling.warm_up(client)
         result["startup_s"] = time.perf_counter() - start
     busy0, steal0 = machine_busy_s()
     own0 = tree_cpu_s()
     faults0 = (sum(client.run(_own_page_faults).values()) if client is not None
                else _own_page_faults())
-    with PeakMemory() as memory:
-        start = time.perf_counter()
-        if config == "numpy":
-            maps = numpy_pipeline(folder, args.factor, classifier, args.focal_window)
-        else:
-            graph = dask_pipeline(folder, args.factor, args.chunk, classifier, args.focal_window)
-            result["tasks"] = len(dict(graph[2].__dask_graph__())) + 2
-            result["chunks"] = int(graph[0].npartitions)
-            maps = list(dask.compute(*graph, scheduler="synchronous" if config == "sync"
-                                     else None))
-        wall = time.perf_counter() - start
+    if config == "numpy":
+        measured = scaling.measure(lambda: numpy_pipeline(folder, args.factor, classifier,
+                                                          args.focal_window))
+    else:
+        graph = dask_pipeline(folder, args.factor, args.chunk, classifier, args.focal_window)
+        result["tasks"] = sum(scaling.task_counts(graph).values())
+        result["chunks"] = int(np.prod(graph.numblocks[1:]))
+        measured = scaling.measure(graph, scheduler="synchronous" if config == "sync" else None)
+    wall = measured.seconds
     busy1, steal1 = machine_busy_s()
     own1 = tree_cpu_s()
     result.update(wall_s=wall, cpu_s=own1 - own0,
                   other_cores=max(0.0, (busy1 - busy0) - (own1 - own0)) / wall,
                   steal_cores=(steal1 - steal0) / wall,
-                  peak_total_mb=memory.peak_total / MB, process_peak_mb=_own_peak_mb(),
+                  peak_total_mb=measured.peak_mb, process_peak_mb=_own_peak_mb(),
                   loadavg_after=os.getloadavg())
     if config == "numpy" or config == "sync":
         result["page_faults"] = _own_page_faults() - faults0
@@ -381,14 +263,14 @@ def run_child(args) -> dict:
         result["worker_malloc_env"] = next(iter(env.values()))
         client.close()
         cluster.close()
-    np.savez(args.child_out, *maps)
+    np.save(args.child_out, np.asarray(measured.results[0]))
     return result
 
 
 # --------------------------------------------------------------------------------------------
 # The driver
 # --------------------------------------------------------------------------------------------
-def compare(reference: list[np.ndarray], maps: list[np.ndarray]) -> dict:
+def compare(reference: np.ndarray, maps: np.ndarray) -> dict:
     """Equality of the three maps, NaN equal to NaN; if not identical, how far apart."""
     out = {"identical": True, "max_abs_diff": 0.0, "differing_pixels": 0}
     for a, b in zip(reference, maps):
@@ -464,10 +346,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-limit", default="1GB", help="per worker")
     parser.add_argument("--worker-malloc", choices=list(WORKER_MALLOC), default="glibc",
                         help="glibc (default): the workers keep glibc's defaults, like the "
-                             "baseline process; dask: dask's MALLOC_TRIM_THRESHOLD_=65536, "
-                             "as scaling.start_cluster gives today; "
-                             "main-arena: glibc's defaults and MALLOC_ARENA_MAX=1 (the task "
-                             "thread allocates from the main arena, as the baseline does)")
+                             "baseline process (start_cluster(trim_memory=False), as notebook "
+                             "08 starts them); dask: dask's MALLOC_TRIM_THRESHOLD_=65536 "
+                             "(trim_memory=True); main-arena: glibc's defaults and "
+                             "MALLOC_ARENA_MAX=1 (the task thread allocates from the main "
+                             "arena, as the baseline does)")
     parser.add_argument("--wait-idle", type=float, default=0.0, metavar="SECONDS",
                         help="before each run, wait (at most this long) until other programs "
                              "use less than a quarter of a core for 3 s")
@@ -486,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_child(args)))
         return 0
 
-    from course_lib.data.study_area.products import study_area_folder
+    from course_lib.simulator.products import study_area_folder
 
     cpus = available_cpus()
     configs = (args.configs.split(",") if args.configs
@@ -498,13 +381,12 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(timezone.utc)
     print(f"{uptime()}\n{cpus} CPU(s) available; set-ups {configs}; {args.repeats} repeat(s)")
     if cpus < 2:
-        print("One CPU: Dask cannot be faster here; it bounds memory (one chunk at a time per "
-              "worker) instead. A second worker would only share the same core.")
+        print(scaling.scaling_workload(cpus, factor=args.factor, trees=args.trees).reason)
 
     begin = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="dask_speedup_") as tmp:
         start = time.perf_counter()
-        classifier = train_classifier(folder, args.model, args.trees)
+        classifier = train_classifier(args.model, args.trees)
         model_path = Path(tmp) / "classifier.pkl"
         model_path.write_bytes(pickle.dumps(classifier))
         size = model_path.stat().st_size
@@ -528,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
         for repeat in range(args.repeats):
             order = configs[repeat % len(configs):] + configs[:repeat % len(configs)]
             for config in order:   # each set-up takes its turn to go first
-                out = Path(tmp) / f"{config}-{repeat}.npz"
+                out = Path(tmp) / f"{config}-{repeat}.npy"
                 command = [sys.executable, str(Path(__file__).resolve()), "--child", config,
                            "--child-model", str(model_path), "--child-out", str(out),
                            "--folder", str(folder), "--factor", str(args.factor),
@@ -541,8 +423,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(done.stderr[-3000:], file=sys.stderr)
                     raise SystemExit(f"set-up {config} failed (exit {done.returncode})")
                 run = json.loads(done.stdout.strip().splitlines()[-1])
-                with np.load(out) as saved:
-                    maps = [saved[f"arr_{i}"] for i in range(3)]
+                maps = np.load(out)
                 out.unlink()
                 if reference is None:
                     reference, run["reference"] = maps, True
