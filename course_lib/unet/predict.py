@@ -39,11 +39,24 @@ def taper_window(tile: int, floor: float = 1e-3) -> np.ndarray:
     return np.outer(w, w).astype(np.float32)
 
 
+def check_tta(tta: Any) -> Any:
+    """``tta`` as one of False, ``"flips"``, ``"d4"`` (True means ``"flips"``), else ValueError.
+
+    >>> check_tta(True), check_tta(None), check_tta("d4")
+    ('flips', False, 'd4')
+    """
+    try:
+        known = tta in TTA_CHOICES or tta is True
+    except TypeError:
+        known = False
+    if not known or isinstance(tta, (int, float)) and not isinstance(tta, bool):
+        raise ValueError(f"tta must be False (none), 'flips' (4 flips averaged; True means "
+                         f"this) or 'd4' (all 8 symmetries); got {tta!r}.")
+    return "flips" if tta is True else (tta or False)
+
+
 def _tta_list(tta: Any) -> list[tuple[int, bool]]:
-    key = tta if tta in TTA_CHOICES else ("flips" if tta is True else tta)
-    if key not in TTA_CHOICES:
-        raise ValueError(f"tta must be False, True/'flips' or 'd4'; got {tta!r}.")
-    return TTA_CHOICES[key]
+    return TTA_CHOICES[check_tta(tta)]
 
 
 def predict_scene(model: Any, image: np.ndarray, *, tile: int = 128, stride: int = 64,
@@ -93,3 +106,63 @@ def predict_scene(model: Any, image: np.ndarray, *, tile: int = 128, stride: int
             total[r:r + tile, c:c + tile] += p * window
             weight[r:r + tile, c:c + tile] += window
     return (total / weight)[:rows, :cols].astype(np.float32)
+
+
+def prediction_windows(shape: tuple[int, int], region: np.ndarray | None,
+                       tile: int) -> list[tuple[int, int, int, int]]:
+    """``(r0, r1, c0, c1)`` windows to predict to cover ``region`` (all of ``shape`` if None).
+
+    With a region (e.g. the validation blocks of a scene) only a window around each connected
+    part of it, with a margin of a quarter tile for context, is predicted, not the whole scene.
+    """
+    from scipy import ndimage
+
+    rows, cols = shape
+    if region is None:
+        return [(0, rows, 0, cols)]
+    labels, _ = ndimage.label(region[:rows, :cols])
+    margin = tile // 4
+    out = []
+    for box in ndimage.find_objects(labels):
+        out.append((max(box[0].start - margin, 0), min(box[0].stop + margin, rows),
+                    max(box[1].start - margin, 0), min(box[1].stop + margin, cols)))
+    return out
+
+
+def count_tiles(shape: tuple[int, int], region: np.ndarray | None, tile: int,
+                stride: int) -> int:
+    """How many tiles :func:`predict_sample` feeds the network for one sample (one TTA
+    variant): what a prediction costs, for time estimates."""
+    total = 0
+    for r0, r1, c0, c1 in prediction_windows(shape, region, tile):
+        total += len(tile_origins((max(r1 - r0, tile), max(c1 - c0, tile)), tile, stride))
+    return total
+
+
+def predict_sample(model: Any, sample: Any, *, tile: int = 128, stride: int | None = None,
+                   tta: Any = False, batch_size: int = 8) -> np.ndarray:
+    """Blended probabilities of a :class:`~course_lib.unet.dataset.Sample`'s region.
+
+    The sample's image is standardised window by window (it stays as stored). The result has
+    the sample's unpadded size and is NaN where the label is -1 (ignored pixels: NaN inputs)
+    or outside the region.
+
+    Args:
+        model: a Keras model (``predict_on_batch``).
+        sample: the sample (its ``region``, if any, limits what is predicted).
+        tile, stride, tta, batch_size: see :func:`predict_scene` (stride default half a tile).
+    """
+    rows, cols = sample.shape
+    step = stride or tile // 2
+    region = None if sample.region is None else sample.region[:rows, :cols]
+    prob = np.full((rows, cols), np.nan, np.float32)
+    for r0, r1, c0, c1 in prediction_windows((rows, cols), region, tile):
+        part = predict_scene(model, sample.window(r0, r1, c0, c1), tile=tile, stride=step,
+                             batch_size=batch_size, tta=tta)
+        if region is None:
+            prob[r0:r1, c0:c1] = part
+        else:
+            inside = region[r0:r1, c0:c1]
+            prob[r0:r1, c0:c1][inside] = part[inside]
+    prob[sample.label[:rows, :cols] < 0] = np.nan
+    return prob

@@ -12,7 +12,30 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course_lib.validation import as_array, check_choice, check_fraction
+
 METRICS = ("mcc", "f1")
+
+
+def _checked(probability: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities in [0, 1] and labels in {0, 1} (-1 / NaN = ignored), flattened."""
+    p = as_array(probability, "probability", kinds="biuf", allow_empty=True).astype(
+        np.float64).ravel()
+    t = as_array(truth, "truth", kinds="biuf", allow_empty=True).astype(np.float64).ravel()
+    check_fraction(p, "probability", what="a probability",
+                   fix="Percent? Divide by 100. A logit or a score? Pass probabilities "
+                       "(model.predict_proba gives them).")
+    values = np.unique(t[np.isfinite(t)])
+    extra = values[~np.isin(values, (-1.0, 0.0, 1.0))]
+    if extra.size:
+        fix = ("A 0/255 mask? Convert it with truth = (mask > 0)." if set(extra.tolist()) ==
+               {255.0} else "Make a binary mask first, e.g. truth = (codes == landslide_code).")
+        raise ValueError(f"truth must hold 0/1 labels (-1 or NaN = ignored); found the values "
+                         f"{values[:6].tolist()}. {fix}")
+    if p.shape != t.shape:
+        raise ValueError(f"probability has {p.size} pixels but truth {t.size}; they must be "
+                         "the same pixels.")
+    return p, t
 
 
 @dataclass
@@ -45,17 +68,14 @@ def scores_by_threshold(probability: np.ndarray, truth: np.ndarray,
     >>> scores_by_threshold(p, t, np.array([0.5, 0.95])).tolist()
     [1.0, nan]
     """
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {METRICS}; got {metric!r}.")
-    p = np.asarray(probability, dtype=np.float64).ravel()
-    t = np.asarray(truth, dtype=np.float64).ravel()
-    if p.shape != t.shape:
-        raise ValueError(f"probability has {p.size} pixels but truth {t.size}.")
+    check_choice(metric, "metric", METRICS)
+    p, t = _checked(probability, truth)
     ok = np.isfinite(p) & ((t == 0) | (t == 1))
     if valid is not None:
         ok &= np.asarray(valid, dtype=bool).ravel()
     p, t = p[ok], t[ok] == 1
-    thr = np.asarray(thresholds, dtype=np.float64)
+    thr = check_fraction(as_array(thresholds, "thresholds", ndim=1, kinds="iuf").astype(
+        np.float64), "thresholds", what="probabilities")
     order = np.sort(thr)
     # number of positives / negatives with p >= threshold, via sorted searches
     pos, neg = np.sort(p[t]), np.sort(p[~t])
@@ -81,8 +101,10 @@ def choose_threshold(probability: np.ndarray, truth: np.ndarray, *, metric: str 
     """The threshold that maximises MCC (or F1) on validation pixels.
 
     Args:
-        probability: predicted probabilities (any shape).
-        truth: 0/1 labels of the same shape (-1 or NaN = ignored).
+        probability: predicted probabilities in [0, 1] (any shape; NaN = no prediction); a
+            percent is refused with the fix.
+        truth: 0/1 labels of the same shape (-1 or NaN = ignored). A 0/255 mask or class
+            codes are refused with the fix (255 would otherwise be taken for "ignore").
         metric: ``"mcc"`` (default, the paper's headline score) or ``"f1"``.
         valid: optional boolean mask of the pixels to use (e.g. the validation blocks).
         thresholds: candidates (default 0.02, 0.03, ..., 0.98).
@@ -95,8 +117,8 @@ def choose_threshold(probability: np.ndarray, truth: np.ndarray, *, metric: str 
     >>> choose_threshold(p, t).threshold
     0.21
     """
-    grid = np.round(np.arange(0.02, 0.985, 0.01), 2) if thresholds is None else np.asarray(
-        thresholds, dtype=float)
+    grid = np.round(np.arange(0.02, 0.985, 0.01), 2) if thresholds is None else as_array(
+        thresholds, "thresholds", ndim=1, kinds="iuf").astype(float)
     scores = scores_by_threshold(probability, truth, grid, metric, valid)
     if np.isnan(scores).all():
         return ThresholdChoice(0.5, float("nan"), metric, grid, scores)

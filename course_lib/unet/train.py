@@ -1,23 +1,37 @@
-"""Train a U-Net on streamed tiles within a time budget, with the levers that help small data.
+"""Train a U-Net on streamed tiles for a number of steps or a time budget, with the levers that
+help small data.
 
 :func:`train_unet` does, in order:
 
-1. seeds Python, NumPy and TensorFlow (``keras.utils.set_random_seed``);
-2. builds the U-Net (:func:`course_lib.unet.model.build_unet`) and compiles it with Adam and
+1. checks every option and sample before anything is built;
+2. seeds Python, NumPy and TensorFlow (``keras.utils.set_random_seed``);
+3. builds the U-Net (:func:`course_lib.unet.model.build_unet`) and compiles it with Adam and
    the BCE + Dice loss;
-3. streams random, augmented training tiles (:class:`course_lib.unet.dataset.TileDataset`) and
-   fixed validation tiles;
-4. sets the learning rate at every step: a linear **warm-up** then **cosine decay** (Goyal et
-   al. 2017, arXiv 1706.02677; Loshchilov and Hutter 2017, *SGDR*, ICLR) over the *progress*
-   of training, the larger of the share of steps done and the share of the time budget used,
-   so the schedule ends on time whichever limit comes first (the time counts from the end of
-   the first step, which builds the graph: otherwise a 60 s budget would spend its 5 %
-   warm-up, 3 s, inside that one step and train at the peak rate from the second);
-5. stops at ``epochs`` or before the next step would overrun ``time_budget_s`` (with the
-   validation pass estimated from the previous one);
-6. keeps the weights of the epoch with the lowest validation loss;
-7. predicts the validation images (blended tiles) and chooses the MCC-optimal threshold
-   (:func:`course_lib.unet.threshold.choose_threshold`).
+4. trains on random, augmented, standardised tiles (:class:`course_lib.unet.dataset.TileDataset`)
+   **until its length is reached**: ``steps`` (the same result on every machine) or, without
+   ``steps``, the time budget ``time_budget_s`` (as many steps as fit). With both, the steps
+   decide and the time budget is a **safety cap**: if it ends training first, the run says so
+   (``info["stop_reason"] == "time budget"``, and a printed note) because the result then
+   depends on the machine's speed;
+5. sets the learning rate at every step: a linear **warm-up** then **cosine decay** (Goyal et
+   al. 2017, arXiv 1706.02677; Loshchilov and Hutter 2017, *SGDR*, ICLR) over exactly that
+   length: the share of the steps done, or, with a time budget only, the share of the
+   training time used (counted from the end of the first step, which builds the graph:
+   otherwise a 60 s budget would spend its 5 % warm-up, 3 s, inside that one step);
+6. validates ``validations`` times, evenly over the run (and at its end), by predicting
+   **every validation pixel** as a scene is predicted (blended tiles; ``val_stride``), and
+   keeps the weights with the lowest validation loss (BCE + Dice over all those pixels: a
+   choice that is not the noise of a few dozen tiles);
+7. predicts the validation samples once more with the kept weights **as the model will be
+   used** (stride of half a tile and the test-time augmentation ``tta``) and chooses the
+   MCC-optimal threshold on them (:func:`course_lib.unet.threshold.choose_threshold`). The
+   model remembers that ``tta`` and predicts with it by default.
+
+With a time budget, steps stop early enough for the last validation and the threshold pass to
+fit in it too (their time is estimated from the tiles they predict and measured after the
+first validation), so ``train_unet(..., time_budget_s=15 * 60)`` returns after about 15
+minutes. Interrupting the kernel during training (the stop button) keeps what was learnt: the
+run validates, chooses the threshold and returns with ``stop_reason == "interrupted"``.
 
 Building the training step's graph is the slowest step of all: TensorFlow traces some
 8,700 operations in Python, 6-15 s on one CPU, which a 10-second budget cannot afford. So
@@ -26,9 +40,6 @@ later run with the same architecture reuses its graph: its weights are set to th
 freshly initialised ones and the optimizer's state to zero, which gives the same updates as a
 new model (tested). The returned model is always a separate copy, so a later training never
 changes an earlier result. :func:`clear_compiled_models` frees them.
-
-Exact repeatability needs a fixed number of steps: with a time budget the number of steps
-depends on the machine's speed, so two runs on a busy machine may stop at different steps.
 """
 
 from __future__ import annotations
@@ -36,16 +47,21 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import InitVar, asdict, dataclass, field, fields, replace
 from typing import Any, Sequence
 
 import numpy as np
 
 from course_lib.unet.augment import Augmentation
-from course_lib.unet.dataset import IGNORE, Sample, TileDataset, fixed_tiles
+from course_lib.unet.dataset import Sample, TileDataset, samples_from_chips
 from course_lib.unet.normalise import BandStats
-from course_lib.unet.threshold import choose_threshold
+from course_lib.unet.predict import check_tta, count_tiles, predict_sample
+from course_lib.unet.threshold import METRICS, choose_threshold, scores_by_threshold
 from course_lib.unet.trained import TrainedUNet
+from course_lib.validation import check_choice, check_integer, check_number, expected_message
+
+#: Former default length (epochs x steps_per_epoch), used when only ``epochs`` is given.
+FORMER_STEPS_PER_EPOCH = 25
 
 
 @dataclass
@@ -69,9 +85,14 @@ class TrainConfig:
             at a peak rate of 3e-3, 0.5 lifted the study-area MCC from 0.50 to 0.59-0.60 (two
             seeds) in the same 180 CPU-seconds, and from 0.24 to 0.52 in 60 s
             (``bench/unet.md``; with the 1e-2 peak rate the gain is within seed noise).
-        steps_per_epoch: training steps between validations.
-        epochs: maximum number of epochs.
-        time_budget_s: wall-clock limit for training (None = no limit).
+        steps: training steps (the same result on every machine); None = as many as the
+            time budget allows.
+        time_budget_s: seconds for the whole call (training, validations, threshold); with
+            ``steps`` a safety cap, without it the length of training. One of the two is
+            needed.
+        validations: how many times the model is validated, evenly over the run (the last
+            one at its end); the weights with the lowest validation loss are kept.
+        validate_every: validate every this many steps instead (and at the end).
         peak_lr: learning rate after warm-up (1e-2: in one minute on one CPU it gave MCC
             0.55 on the study area's test blocks against 0.24 for 3e-3 and 0.53 for
             3e-2, ``bench/unet.md``).
@@ -79,10 +100,11 @@ class TrainConfig:
         final_lr_fraction: the cosine ends at ``peak_lr`` times this.
         schedule: ``"cosine"`` (warm-up + cosine) or ``"constant"``.
         augmentation: see :class:`~course_lib.unet.augment.Augmentation`.
-        val_stride: stride of the validation tiles.
-        max_val_tiles: cap on validation tiles per epoch (seeded subset).
+        val_stride: stride of the validation predictions during training (None = one tile:
+            every pixel once, the cheapest full pass).
         threshold_metric: ``"mcc"`` or ``"f1"``.
-        tta: test-time augmentation used when choosing the threshold.
+        tta: test-time augmentation with which the threshold is chosen and the model
+            predicts by default: False, ``"flips"`` or ``"d4"``.
         seed: random seed.
         jit_compile: XLA compilation of the training step (False, True or Keras' ``"auto"``).
             Measured on one quiet CPU (``bench/unet.md``, 180 CPU-seconds): XLA made 3.4
@@ -96,7 +118,9 @@ class TrainConfig:
         reuse_compiled: reuse the compiled training step of an earlier run with the same
             architecture (module docstring); False builds and compiles a new model every
             time. Runs with dropout never reuse (the dropout's random state would carry over).
-        verbose: print one line per epoch.
+        verbose: print one line per validation and why training stopped.
+        epochs, steps_per_epoch: the former names, still accepted: ``steps_per_epoch`` is
+            ``validate_every``, and ``epochs`` sets ``steps = epochs x steps_per_epoch``.
     """
 
     tile: int = 128
@@ -111,16 +135,16 @@ class TrainConfig:
     bn_momentum: float = 0.9
     batch_size: int = 8
     positive_fraction: float = 0.5
-    steps_per_epoch: int = 25
-    epochs: int = 40
+    steps: int | None = None
     time_budget_s: float | None = None
+    validations: int = 8
+    validate_every: int | None = None
     peak_lr: float = 1e-2
     warmup: float = 0.05
     final_lr_fraction: float = 0.02
     schedule: str = "cosine"
     augmentation: Augmentation = field(default_factory=Augmentation)
-    val_stride: int = 64
-    max_val_tiles: int | None = 64
+    val_stride: int | None = None
     threshold_metric: str = "mcc"
     tta: Any = False
     seed: int = 2019
@@ -128,27 +152,71 @@ class TrainConfig:
     clock: str = "wall"
     reuse_compiled: bool = True
     verbose: bool = True
+    epochs: InitVar[int | None] = None
+    steps_per_epoch: InitVar[int | None] = None
 
-    def __post_init__(self) -> None:
-        if self.clock not in ("wall", "process"):
-            raise ValueError(f"clock must be 'wall' or 'process'; got {self.clock!r}.")
-        if self.schedule not in ("cosine", "constant"):
-            raise ValueError(f"schedule must be 'cosine' or 'constant'; got {self.schedule!r}.")
-        if self.architecture not in ("unet", "mobilenet_v2"):
-            raise ValueError("architecture must be 'unet' or 'mobilenet_v2'; "
-                             f"got {self.architecture!r}.")
+    def __post_init__(self, epochs: int | None, steps_per_epoch: int | None) -> None:
+        if steps_per_epoch is not None:
+            self.validate_every = check_integer(steps_per_epoch, "steps_per_epoch", minimum=1)
+        if epochs is not None:
+            epochs = check_integer(epochs, "epochs", minimum=1,
+                                   fix="Or give the length directly: steps=... .")
+            if self.steps is not None:
+                raise ValueError(f"steps ({self.steps}) and epochs ({epochs}) both set the "
+                                 "length of training; give steps only.")
+            self.steps = epochs * (self.validate_every or FORMER_STEPS_PER_EPOCH)
+        self._check()
+
+    def _check(self) -> None:
+        """Every option's type and range, with the fix (raised before any model is built)."""
+        check_choice(self.architecture, "architecture", ("unet", "mobilenet_v2"))
+        check_choice(self.schedule, "schedule", ("cosine", "constant"))
+        check_choice(self.clock, "clock", ("wall", "process"))
+        check_choice(self.threshold_metric, "threshold_metric", METRICS)
+        check_choice(self.jit_compile, "jit_compile", (False, True, "auto"))
+        self.tta = check_tta(self.tta)
+        for name in ("train_encoder", "batch_norm", "reuse_compiled", "verbose"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(expected_message(name, "True or False", getattr(self, name)))
+        for name, low in (("tile", 16), ("depth", 1), ("base_filters", 1), ("batch_size", 1),
+                          ("validations", 1), ("seed", 0)):
+            if isinstance(getattr(self, name), bool):
+                raise TypeError(expected_message(name, "an int", getattr(self, name)))
+            check_integer(getattr(self, name), name, minimum=low)
+        for name in ("steps", "validate_every", "val_stride"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                      or value < 1):
+                raise ValueError(expected_message(name, "a positive int or None", value))
+        if self.time_budget_s is not None:
+            check_number(self.time_budget_s, "time_budget_s", minimum=0, min_inclusive=False,
+                         units="s", fix="Seconds, e.g. time_budget_s=15 * 60, or None with "
+                                        "steps=....")
+        for name, low, high, hi_incl in (("dropout", 0, 1, False), ("bn_momentum", 0, 1, False),
+                                         ("positive_fraction", 0, 1, True),
+                                         ("warmup", 0, 1, False),
+                                         ("final_lr_fraction", 0, 1, True)):
+            check_number(getattr(self, name), name, minimum=low, maximum=high,
+                         max_inclusive=hi_incl)
+        check_number(self.peak_lr, "peak_lr", minimum=0, min_inclusive=False)
+        check_number(self.encoder_alpha, "encoder_alpha", minimum=0, min_inclusive=False)
+        if not isinstance(self.augmentation, Augmentation):
+            raise TypeError(expected_message(
+                "augmentation", "an Augmentation", self.augmentation,
+                "Use unet.Augmentation() (flips, rotations, jitter: the default), "
+                "unet.Augmentation.none(), or e.g. unet.Augmentation(gain=0.2)."))
+        if self.encoder_weights is not None and not isinstance(self.encoder_weights, str):
+            raise TypeError(expected_message("encoder_weights", "None, 'imagenet' or a file "
+                                             "path", self.encoder_weights))
         if self.architecture == "mobilenet_v2" and self.tile % 32:
             raise ValueError(f"tile ({self.tile}) must be a multiple of 32 for the "
                              "MobileNetV2 encoder (it halves the size five times).")
         if self.tile % (2 ** self.depth):
             raise ValueError(f"tile ({self.tile}) must be a multiple of 2**depth "
                              f"({2 ** self.depth}).")
-        if self.time_budget_s is not None and self.time_budget_s <= 0:
-            raise ValueError(f"time_budget_s must be positive or None; got {self.time_budget_s}.")
-        for name in ("batch_size", "steps_per_epoch", "epochs"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int; got {value!r}.")
+        if self.val_stride is not None and self.val_stride > self.tile:
+            raise ValueError(f"val_stride ({self.val_stride}) larger than tile ({self.tile}) "
+                             "would leave pixels out; use val_stride <= tile or None.")
 
 
 def learning_rate(progress: float, cfg: TrainConfig) -> float:
@@ -184,6 +252,8 @@ def build_model(n_bands: int, cfg: TrainConfig) -> Any:
     """The uncompiled network ``cfg`` describes, for ``n_bands`` input bands."""
     from course_lib.unet.model import build_mobilenet_unet, build_unet
 
+    if not isinstance(cfg, TrainConfig):
+        raise TypeError(expected_message("cfg", "a TrainConfig", cfg))
     if cfg.architecture == "mobilenet_v2":
         return build_mobilenet_unet(n_bands, alpha=cfg.encoder_alpha,
                                     weights=cfg.encoder_weights,
@@ -231,250 +301,341 @@ def _compiled_model(n_bands: int, cfg: TrainConfig, initial: Any) -> tuple[Any, 
     return model, reused
 
 
-def _callbacks(cfg: TrainConfig, total_steps: int):
-    import keras
+class Control:
+    """The clock, the schedule and the stopping rule of one training run (no Keras inside).
 
-    class Control(keras.callbacks.Callback):
-        """Learning-rate schedule, time budget, best weights and progress lines."""
-
-        def __init__(self) -> None:
-            super().__init__()
-            self.now = time.perf_counter if cfg.clock == "wall" else time.process_time
-            self.step = 0
-            self.best = math.inf
-            self.best_weights = None
-            self.best_epoch = -1
-            self.history: dict[str, list[float]] = {"loss": [], "val_loss": [], "lr": [],
-                                                    "seconds": [], "steps": [], "step_lr": []}
-            self.stop_reason = "epochs"
-            self.step_times: list[float] = []
-            self.val_seconds = 0.0
-            self.train_seconds = 0.0
-            self.first_step_end: float | None = None
-
-        def _elapsed(self) -> float:
-            return self.now() - self.t0
-
-        def _progress(self) -> float:
-            p = self.step / total_steps
-            if cfg.time_budget_s and self.first_step_end is not None:
-                start = self.first_step_end
-                p = max(p, (self._elapsed() - start) / max(cfg.time_budget_s - start, 1e-9))
-            return p
-
-        def on_train_begin(self, logs=None) -> None:
-            self.t0 = self.now()
-
-        def on_train_batch_begin(self, batch, logs=None) -> None:
-            rate = learning_rate(self._progress(), cfg)
-            self.model.optimizer.learning_rate = rate
-            self.history["step_lr"].append(rate)
-            self.t_batch = self.now()
-
-        def on_train_batch_end(self, batch, logs=None) -> None:
-            self.step += 1
-            if self.first_step_end is None:
-                self.first_step_end = self._elapsed()
-            dt = self.now() - self.t_batch
-            self.train_seconds += dt
-            self.step_times.append(dt)
-            if cfg.time_budget_s:
-                # the first step includes building the graph: leave it out of the estimate
-                # (after it, assume the next step is quick; the second step's time tells)
-                times = self.step_times[1:]
-                recent = float(np.median(times[-10:])) if times else 0.0
-                if self._elapsed() + recent + self.val_seconds > cfg.time_budget_s:
-                    self.stop_reason = "time budget"
-                    self.model.stop_training = True
-
-        def on_test_begin(self, logs=None) -> None:
-            self.t_val = self.now()
-
-        def on_test_end(self, logs=None) -> None:
-            self.val_seconds = self.now() - self.t_val
-
-        def on_epoch_end(self, epoch, logs=None) -> None:
-            logs = logs or {}
-            loss, val = float(logs.get("loss", np.nan)), float(logs.get("val_loss", np.nan))
-            lr = float(np.asarray(self.model.optimizer.learning_rate))
-            h = self.history
-            h["loss"].append(loss), h["val_loss"].append(val), h["lr"].append(lr)
-            h["seconds"].append(round(self._elapsed(), 2)), h["steps"].append(self.step)
-            marker = ""
-            if np.isfinite(val) and val < self.best:
-                self.best, self.best_epoch = val, epoch
-                self.best_weights = self.model.get_weights()
-                marker = "  * best so far"
-            if cfg.verbose:
-                print(f"epoch {epoch + 1:3d}  steps {self.step:5d}  loss {loss:.3f}  "
-                      f"val_loss {val:.3f}  lr {lr:.1e}  {self._elapsed():6.1f} s{marker}",
-                      flush=True)
-
-        def on_train_end(self, logs=None) -> None:
-            if self.best_weights is not None:
-                self.model.set_weights(self.best_weights)
-
-    return Control()
-
-
-def _fit(model: Any, train_data: TileDataset, val_data: TileDataset, epochs: int,
-         control: Any) -> None:
-    """``model.fit`` with one callback, as a plain loop of ``train_on_batch`` calls.
-
-    Keras' ``fit`` turns a ``PyDataset`` into a ``tf.data`` pipeline whose threads cost, on
-    one CPU, about 0.4 s per step of 0.7 s (measured in ``bench/unet.md``); calling
-    ``train_on_batch`` / ``test_on_batch`` on the batches gives the same updates (the
-    tiles are still cut batch by batch) at 1.6 times the steps per second.
+    Args:
+        cfg: the configuration (``steps``, ``time_budget_s``, ``validations``, ...).
+        val_tiles: tiles one validation pass predicts (for its time estimate).
+        final_tiles: tiles the threshold pass predicts (all TTA variants).
     """
-    control.set_model(model)
-    model.stop_training = False
-    control.on_train_begin()
 
-    def mean_loss(losses: list[tuple[float, int]]) -> float:
-        """The epoch's loss as Keras reports it: the batches' losses weighted by their size."""
-        total = sum(n for _, n in losses)
-        return sum(v * n for v, n in losses) / total if total else float("nan")
+    def __init__(self, cfg: TrainConfig, val_tiles: int = 0, final_tiles: int = 0) -> None:
+        self.cfg = cfg
+        self.now = time.perf_counter if cfg.clock == "wall" else time.process_time
+        self.step = 0
+        self.step_times: list[float] = []
+        self.first_step_end: float | None = None
+        self.val_tiles, self.final_tiles = val_tiles, final_tiles
+        self.seconds_per_tile: float | None = None   # measured by the first validation
+        self.validated_at: list[int] = []
+        self.stop_reason = ""
+        self.t0 = self.now()
 
-    for epoch in range(epochs):
-        losses: list[tuple[float, int]] = []
-        for index in range(len(train_data)):
-            control.on_train_batch_begin(index)
-            x, y = train_data[index]
-            losses.append((float(model.train_on_batch(x, y)), len(x)))
-            control.on_train_batch_end(index)
-            if model.stop_training:
-                break
-        train_data.on_epoch_end()
-        control.on_test_begin()
-        val_losses = []
-        for index in range(len(val_data)):
-            x, y = val_data[index]
-            n = len(x)
-            if n < val_data.batch_size:   # pad with ignored pixels: one batch shape, no retracing
-                pad = val_data.batch_size - n
-                x = np.concatenate([x, np.zeros((pad, *x.shape[1:]), x.dtype)])
-                y = np.concatenate([y, np.full((pad, *y.shape[1:]), IGNORE, y.dtype)])
-            val_losses.append((float(model.test_on_batch(x, y)), n))
-        control.on_test_end()
-        control.on_epoch_end(epoch, {"loss": mean_loss(losses),
-                                     "val_loss": mean_loss(val_losses)})
-        if model.stop_training:
-            break
-    control.on_train_end()
+    def start(self) -> None:
+        """Start the clock (training begins)."""
+        self.t0 = self.now()
+
+    def elapsed(self) -> float:
+        """Seconds on the run's clock since :meth:`start`."""
+        return self.now() - self.t0
+
+    def _tile_seconds(self) -> float:
+        """Seconds to predict one tile: measured, or estimated from the training steps
+        (a forward pass is about a third of a training step; half, to be safe)."""
+        if self.seconds_per_tile is not None:
+            return self.seconds_per_tile
+        times = self.step_times[1:]
+        step = float(np.median(times[-10:])) if times else 0.0
+        return 0.5 * step / self.cfg.batch_size
+
+    def reserve(self) -> float:
+        """Seconds to keep free at the end: a last validation and the threshold pass."""
+        last = 0 if self.validated_at and self.validated_at[-1] == self.step else self.val_tiles
+        return (last + self.final_tiles) * self._tile_seconds()
+
+    def progress(self) -> float:
+        """Share of training done (0-1): of the steps, or of the training time."""
+        cfg = self.cfg
+        if cfg.steps is not None:
+            return self.step / cfg.steps
+        if cfg.time_budget_s is None or self.first_step_end is None:
+            return 0.0
+        start = self.first_step_end
+        end = cfg.time_budget_s - self.reserve()
+        return (self.elapsed() - start) / max(end - start, 1e-9)
+
+    def learning_rate(self) -> float:
+        """The rate of the next step."""
+        return learning_rate(self.progress(), self.cfg)
+
+    def step_done(self, seconds: float) -> None:
+        """Record a step of ``seconds``."""
+        self.step += 1
+        self.step_times.append(seconds)
+        if self.first_step_end is None:
+            self.first_step_end = self.elapsed()
+
+    def validation_due(self) -> bool:
+        """Validate now? (evenly over the run, or every ``validate_every`` steps)."""
+        cfg = self.cfg
+        if cfg.validate_every:
+            return self.step % cfg.validate_every == 0
+        k = len(self.validated_at) + 1                    # the next validation's number
+        if cfg.steps is not None:
+            return self.step >= math.ceil(k * cfg.steps / cfg.validations)
+        return self.progress() >= k / cfg.validations
+
+    def validation_done(self, seconds: float) -> None:
+        """Record a validation pass of ``seconds`` (measures the time per tile)."""
+        self.validated_at.append(self.step)
+        if self.val_tiles:
+            self.seconds_per_tile = seconds / self.val_tiles
+
+    def should_stop(self) -> bool:
+        """Stop before the next step? Sets :attr:`stop_reason`."""
+        cfg = self.cfg
+        if cfg.steps is not None and self.step >= cfg.steps:
+            self.stop_reason = "steps"
+            return True
+        if cfg.time_budget_s is not None and self.step >= 1:
+            times = self.step_times[1:]   # the first step builds the graph: not a guide
+            next_step = float(np.median(times[-10:])) if times else 0.0
+            if self.elapsed() + next_step + self.reserve() > cfg.time_budget_s:
+                self.stop_reason = "time budget"
+                return True
+        return False
 
 
-def train_unet(train: Sequence[Sample], val: Sequence[Sample], stats: BandStats,
+def _loss_and_score(probs: list[np.ndarray], labels: list[np.ndarray],
+                    metric: str) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """BCE + Dice over all validation pixels (as :func:`~course_lib.unet.model.bce_dice_loss`,
+    in numpy), the best score over thresholds, and the pooled probabilities and labels."""
+    p = np.concatenate([x.ravel() for x in probs])
+    t = np.concatenate([y.ravel() for y in labels])
+    ok = np.isfinite(p) & (t >= 0)
+    p, t = p[ok].astype(np.float64), t[ok].astype(np.float64)
+    if p.size == 0:
+        return float("nan"), float("nan"), p, t
+    q = np.clip(p, 1e-6, 1 - 1e-6)
+    bce = float(-np.mean(t * np.log(q) + (1 - t) * np.log(1 - q)))
+    dice = 1.0 - (2.0 * float(np.dot(t, p)) + 1.0) / (float(t.sum()) + float(p.sum()) + 1.0)
+    grid = np.round(np.arange(0.02, 0.985, 0.01), 2)
+    scores = scores_by_threshold(p, t, grid, metric)
+    best = float(np.nanmax(scores)) if np.isfinite(scores).any() else float("nan")
+    return bce + dice, best, p, t
+
+
+def _as_samples(items: Any, stats: BandStats, tile: int, name: str) -> list[Sample]:
+    """Samples as they are; chips (anything with ``image`` and ``mask``) made into samples."""
+    if isinstance(items, (Sample, str, bytes)) or not isinstance(items, (list, tuple)):
+        raise TypeError(expected_message(name, "a list of samples or chips", items,
+                                         f"E.g. {name}=parts['{name}'] (chips) or "
+                                         f"[unet.make_sample(...)]."))
+    if not items:
+        raise ValueError(f"{name} is empty: pass at least one {name} sample or chip"
+                         + (" (the best weights and the threshold are chosen on it)."
+                            if name == "val" else "."))
+    if all(isinstance(s, Sample) for s in items):
+        return list(items)
+    if all(hasattr(s, "image") and hasattr(s, "mask") for s in items):
+        return samples_from_chips(items, stats, tile=tile)
+    kinds = sorted({type(s).__name__ for s in items})
+    raise TypeError(expected_message(name, "a list of Sample or Chip objects", items,
+                                     f"It holds {kinds}."))
+
+
+def _config(config: Any, changes: dict[str, Any]) -> TrainConfig:
+    if config is not None and not isinstance(config, TrainConfig):
+        raise TypeError(expected_message(
+            "config", "a TrainConfig or None", config,
+            "Pass options as keywords, e.g. train_unet(train, val, stats, steps=500), or "
+            "config=unet.TrainConfig(steps=500)" + (
+                "; a dict d works as train_unet(train, val, stats, **d)."
+                if isinstance(config, dict) else ".")))
+    cfg = config or TrainConfig()
+    if not changes:
+        return cfg
+    allowed = {f.name for f in fields(TrainConfig)} | {"epochs", "steps_per_epoch"}
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise TypeError(f"unknown training options {unknown}; TrainConfig has "
+                        f"{sorted(allowed)}.")
+    base = {f.name: getattr(cfg, f.name) for f in fields(TrainConfig)}
+    if "epochs" in changes and "steps" not in changes:
+        base["steps"] = None      # epochs give the length
+    return TrainConfig(**{**base, **changes})
+
+
+def _stop_note(control: Control, cfg: TrainConfig) -> str:
+    if control.stop_reason == "steps":
+        return f"reached its {cfg.steps:,} steps"
+    if control.stop_reason == "interrupted":
+        return f"interrupted after {control.step:,} steps; the weights learnt so far are kept"
+    if cfg.steps is not None:
+        return (f"the time budget of {cfg.time_budget_s:g} s (a safety cap) ended training "
+                f"after {control.step:,} of {cfg.steps:,} steps: the learning-rate schedule "
+                "was cut short, so the result depends on this machine's speed. Give more "
+                "time, or fewer steps")
+    return f"used its time budget of {cfg.time_budget_s:g} s: {control.step:,} steps"
+
+
+def train_unet(train: Sequence[Any], val: Sequence[Any], stats: BandStats,
                config: TrainConfig | None = None, **changes: Any) -> TrainedUNet:
     """Train a U-Net and choose its threshold on the validation samples.
 
     Args:
         train: training samples (:func:`course_lib.unet.dataset.make_sample`), e.g. the scene
-            with ``region=split.region("train")``, or a list of chips.
-        val: validation samples (labels used for the best epoch and the threshold).
-        stats: the normalisation the samples were made with (stored with the model).
+            with ``region=split.region("train")``, or a list of chips
+            (:func:`course_lib.data.chips.load_chip_folder`; made into samples with ``stats``).
+        val: validation samples or chips (the kept weights and the threshold are chosen on
+            them).
+        stats: the normalisation (:func:`course_lib.unet.normalise.fit_band_stats`; stored
+            with the model).
         config: a :class:`TrainConfig`; keyword arguments override its fields, e.g.
-            ``train_unet(tr, va, stats, time_budget_s=180, epochs=30)``.
+            ``train_unet(tr, va, stats, steps=400)`` or ``time_budget_s=15 * 60``.
 
     Returns:
-        a :class:`~course_lib.unet.trained.TrainedUNet` with ``history`` and ``info``
-        (``steps``, ``train_seconds``, ``steps_per_second``, ``stop_reason``, ``best_epoch``,
-        ``val_score`` at the threshold, ``n_params``, the config).
-    """
-    import keras
+        a :class:`~course_lib.unet.trained.TrainedUNet` with ``history`` (per validation:
+        ``loss``, ``val_loss``, ``val_score``, ``lr``, ``seconds``, ``steps``; per step:
+        ``step_lr``) and ``info`` (``steps``, ``stop_reason`` (``"steps"``, ``"time
+        budget"`` or ``"interrupted"``) and ``stop_note``, ``best_step``, ``val_score`` at
+        the threshold, ``steps_per_second``, ``n_params``, the config...).
 
-    cfg = config or TrainConfig()
-    if changes:
-        unknown = sorted(set(changes) - set(TrainConfig.__dataclass_fields__))
-        if unknown:
-            raise TypeError(f"unknown training options {unknown}; see TrainConfig.")
-        cfg = TrainConfig(**{**asdict(cfg), **changes,
-                             "augmentation": changes.get("augmentation", cfg.augmentation)})
-    if not train:
-        raise ValueError("train is empty: pass at least one training sample.")
-    if not val:
-        raise ValueError("val is empty: pass at least one validation sample (the best epoch "
-                         "and the threshold are chosen on it).")
+    Raises:
+        TypeError, ValueError: a bad option or sample, before anything is built.
+    """
+    cfg = _config(config, changes)
+    if not isinstance(stats, BandStats):
+        raise TypeError(expected_message("stats", "a BandStats", stats,
+                                         "Make it with unet.fit_band_stats(images, band_names)."))
+    if cfg.steps is None and cfg.time_budget_s is None:
+        raise ValueError("train_unet needs a length: steps=... (the same result on every "
+                         "machine) or time_budget_s=... (seconds; as many steps as fit), "
+                         "or both (the steps, with the time as a safety cap).")
+    train = _as_samples(train, stats, cfg.tile, "train")
+    val = _as_samples(val, stats, cfg.tile, "val")
     n_bands = len(stats.band_names)
     for s in [*train, *val]:
         if s.image.shape[-1] != n_bands:
             raise ValueError(f"sample {s.name!r} has {s.image.shape[-1]} bands, stats "
                              f"{n_bands} ({stats.band_names}).")
+    import keras
+
     keras.utils.set_random_seed(cfg.seed)
     result_model = build_model(n_bands, cfg)
     model, reused = _compiled_model(n_bands, cfg, result_model)
-    train_data = TileDataset(train, batch_size=cfg.batch_size, steps=cfg.steps_per_epoch,
-                             tile=cfg.tile, augmentation=cfg.augmentation, seed=cfg.seed,
+    train_data = TileDataset(train, batch_size=cfg.batch_size, steps=1, tile=cfg.tile,
+                             augmentation=cfg.augmentation, seed=cfg.seed,
                              positive_fraction=cfg.positive_fraction)
-    val_tiles = fixed_tiles(val, cfg.tile, cfg.val_stride, cfg.max_val_tiles, cfg.seed)
-    val_data = TileDataset(val, batch_size=cfg.batch_size, tile=cfg.tile, tiles=val_tiles)
-    control = _callbacks(cfg, cfg.epochs * cfg.steps_per_epoch)
-    t0 = time.perf_counter()
-    _fit(model, train_data, val_data, cfg.epochs, control)
-    fit_seconds = time.perf_counter() - t0
+    val_stride = cfg.val_stride or cfg.tile
+    variants = {False: 1, "flips": 4, "d4": 8}[cfg.tta]
+    val_tiles = sum(count_tiles(s.shape, s.region, cfg.tile, val_stride) for s in val)
+    final_tiles = variants * sum(count_tiles(s.shape, s.region, cfg.tile, cfg.tile // 2)
+                                 for s in val)
+    control = Control(cfg, val_tiles, final_tiles)
+    history: dict[str, list[float]] = {"loss": [], "val_loss": [], "val_score": [], "lr": [],
+                                       "seconds": [], "steps": [], "step_lr": []}
+    best = {"loss": math.inf, "weights": None, "step": 0, "index": 0}
+    losses: list[float] = []
+    val_seconds: list[float] = []
+
+    def validate() -> None:
+        t = control.now()
+        probs = [predict_sample(model, s, tile=cfg.tile, stride=val_stride) for s in val]
+        loss, score, _, _ = _loss_and_score(probs, [s.label for s in val],
+                                            cfg.threshold_metric)
+        seconds = control.now() - t
+        control.validation_done(seconds)
+        val_seconds.append(seconds)
+        train_loss = float(np.mean(losses)) if losses else float("nan")
+        losses.clear()
+        lr = history["step_lr"][-1] if history["step_lr"] else float("nan")
+        for key, value in (("loss", train_loss), ("val_loss", loss), ("val_score", score),
+                           ("lr", lr), ("seconds", round(control.elapsed(), 2)),
+                           ("steps", control.step)):
+            history[key].append(value)
+        marker = ""
+        if np.isfinite(loss) and loss < best["loss"]:
+            best.update(loss=loss, weights=model.get_weights(), step=control.step,
+                        index=len(history["val_loss"]))
+            marker = "  * best so far"
+        if cfg.verbose:
+            total = f"/{cfg.steps:,}" if cfg.steps else ""
+            print(f"step {control.step:6,d}{total}  loss {train_loss:.3f}  val_loss {loss:.3f}  "
+                  f"val {cfg.threshold_metric.upper()} {score:.3f}  lr {lr:.1e}  "
+                  f"{control.elapsed():6.1f} s{marker}", flush=True)
+
+    t_fit = time.perf_counter()
+    control.start()
+    try:
+        while not control.should_stop():
+            rate = control.learning_rate()
+            model.optimizer.learning_rate = rate
+            history["step_lr"].append(rate)
+            t = control.now()
+            x, y = train_data[control.step]
+            losses.append(float(model.train_on_batch(x, y)))
+            control.step_done(control.now() - t)
+            if control.validation_due():
+                validate()
+    except KeyboardInterrupt:
+        control.stop_reason = "interrupted"
+        print(f"\ninterrupted at step {control.step}: validating and choosing the threshold "
+              "with the weights learnt so far (interrupt again to abandon them)", flush=True)
+    if control.step and (not control.validated_at or control.validated_at[-1] != control.step):
+        validate()
+    train_seconds = float(sum(control.step_times))
+    if best["weights"] is not None:
+        model.set_weights(best["weights"])
     if model is not result_model:
         result_model.set_weights(model.get_weights())
-    trained = TrainedUNet(model=result_model, stats=stats, tile=cfg.tile,
-                          history=control.history)
-    # Threshold on the validation samples, predicted as a scene would be.
-    probs, labels = [], []
-    for s in val:
-        p = trained_predict_sample(trained, s, tta=cfg.tta)
-        probs.append(p.ravel()), labels.append(s.label[:p.shape[0], :p.shape[1]].ravel())
-    choice = choose_threshold(np.concatenate(probs), np.concatenate(labels),
-                              metric=cfg.threshold_metric)
-    trained.threshold = choice.threshold
+    # The threshold, on the validation samples predicted as the model will be used.
+    t = control.now()
+    probs = [predict_sample(model, s, tile=cfg.tile, stride=cfg.tile // 2, tta=cfg.tta)
+             for s in val]
+    _, _, p, labels = _loss_and_score(probs, [s.label for s in val], cfg.threshold_metric)
+    choice = choose_threshold(p, labels, metric=cfg.threshold_metric)
+    threshold_seconds = control.now() - t
+    fit_seconds = time.perf_counter() - t_fit
+    note = _stop_note(control, cfg)
+    if cfg.verbose:
+        print(f"stopped: {note}. Kept the weights of step {best['step']:,} (lowest validation "
+              f"loss); threshold {choice.threshold:.2f} chosen on {p.size:,} validation pixels "
+              f"with tta={cfg.tta!r} (validation {cfg.threshold_metric.upper()} "
+              f"{choice.score:.3f}).", flush=True)
+    trained = TrainedUNet(model=result_model, stats=stats, tile=cfg.tile, history=history,
+                          threshold=choice.threshold, tta=cfg.tta)
     cfg_dict = asdict(cfg)
+    steps_after_first = control.step_times[1:]
     trained.info = {
-        "steps": control.step, "fit_seconds": round(fit_seconds, 2), "clock": cfg.clock,
-        "budget_seconds_used": round(control.now() - control.t0, 2),
-        "train_seconds": round(control.train_seconds, 2),
+        "steps": control.step, "planned_steps": cfg.steps, "fit_seconds": round(fit_seconds, 2),
+        "clock": cfg.clock, "budget_seconds_used": round(control.elapsed(), 2),
+        "train_seconds": round(train_seconds, 2),
         # steps per second after the first step (which includes building the graph)
-        "steps_per_second": round((control.step - 1) / max(sum(control.step_times[1:]), 1e-9), 3)
-        if control.step > 1 else float("nan"),
+        "steps_per_second": round(len(steps_after_first) / max(sum(steps_after_first), 1e-9), 3)
+        if steps_after_first else float("nan"),
         "first_step_seconds": round(control.step_times[0], 2) if control.step_times else None,
-        "max_step_seconds": round(max(control.step_times[1:] or control.step_times or [0]), 3),
-        "val_seconds": round(control.val_seconds, 2),
-        "stop_reason": control.stop_reason, "best_epoch": control.best_epoch + 1,
-        "best_val_loss": control.best, "val_score": choice.score,
-        "threshold_metric": choice.metric, "n_params": int(model.count_params()),
-        "reused_compiled_model": reused,
+        "max_step_seconds": round(max(steps_after_first or control.step_times or [0]), 3),
+        "validations": len(val_seconds),
+        "val_seconds": round(float(np.mean(val_seconds)), 2) if val_seconds else 0.0,
+        "threshold_seconds": round(threshold_seconds, 2),
+        "stop_reason": control.stop_reason, "stop_note": note,
+        "best_step": best["step"], "best_epoch": best["index"],
+        "best_val_loss": best["loss"], "val_score": choice.score,
+        "threshold_metric": choice.metric, "tta": cfg.tta, "val_pixels": int(p.size),
+        "n_params": int(model.count_params()), "reused_compiled_model": reused,
         "config": cfg_dict,
     }
     return trained
 
 
-def trained_predict_sample(trained: TrainedUNet, sample: Sample, tta: Any = False,
+def trained_predict_sample(trained: TrainedUNet, sample: Sample, tta: Any = None,
                            stride: int | None = None) -> np.ndarray:
     """Blended probabilities of a sample's region (the whole sample when it has none).
 
-    The sample is already standardised. With a region (e.g. the validation blocks of a
-    scene) only a window around each connected part of it is predicted, with a margin of a
-    quarter tile for context, not the whole scene. The result is cropped to the sample's
-    unpadded size and is NaN where the label is -1 (ignored pixels) or outside the region.
+    See :func:`course_lib.unet.predict.predict_sample`; ``tta=None`` uses the model's own
+    (the one its threshold was chosen with).
     """
-    from scipy import ndimage
+    if not isinstance(trained, TrainedUNet):
+        raise TypeError(expected_message("trained", "a TrainedUNet", trained,
+                                         "Train one with unet.train_unet(...)."))
+    if not isinstance(sample, Sample):
+        raise TypeError(expected_message("sample", "a Sample", sample,
+                                         "Make one with unet.make_sample(image, mask, stats)."))
+    return predict_sample(trained.model, sample, tile=trained.tile, stride=stride,
+                          tta=trained.tta if tta is None else tta)
 
-    from course_lib.unet.predict import predict_scene
 
-    rows, cols = sample.shape
-    step = stride or trained.tile // 2
-    if sample.region is None:
-        prob = predict_scene(trained.model, sample.image, tile=trained.tile, stride=step,
-                             tta=tta)[:rows, :cols]
-    else:
-        prob = np.full((rows, cols), np.nan, np.float32)
-        region = sample.region[:rows, :cols]
-        labels, _ = ndimage.label(region)
-        margin = trained.tile // 4
-        for box in ndimage.find_objects(labels):
-            r0, r1 = max(box[0].start - margin, 0), min(box[0].stop + margin, rows)
-            c0, c1 = max(box[1].start - margin, 0), min(box[1].stop + margin, cols)
-            part = predict_scene(trained.model, sample.image[r0:r1, c0:c1], tile=trained.tile,
-                                 stride=step, tta=tta)
-            inside = region[r0:r1, c0:c1]
-            prob[r0:r1, c0:c1][inside] = part[inside]
-    bad = sample.label[:rows, :cols] < 0
-    if sample.region is not None:
-        bad |= ~sample.region[:rows, :cols]
-    prob[bad] = np.nan
-    return prob
+__all__ = ["TrainConfig", "Control", "learning_rate", "train_unet", "trained_predict_sample",
+           "clear_compiled_models", "build_model"]
