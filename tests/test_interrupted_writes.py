@@ -471,3 +471,148 @@ def test_killed_write_raster_product_keeps_the_old_product(tmp_path, stage):
         write_raster_product("dem", old, tmp_path)
     write_raster_product("dem", old, tmp_path, overwrite=True)
     assert _hidden(tmp_path) == []
+
+
+# --------------------------------------------------------------------------- chips and models
+CHIP_BODY = """
+    import numpy as np
+    from course_lib.data.chips import write_chip
+    img = np.full((300, 300, 3), {value}, np.uint8)
+    mask = np.zeros((300, 300), np.uint8)
+    mask[100:200, 100:200] = 1
+    write_chip(img, mask, {images!r}, {masks!r}, "c1", fmt={fmt!r}, overwrite=True)
+"""
+
+#: write_chip's stages: the first temporary file created, the data half written into a
+#: GeoTIFF, the mask renamed but not yet the image (os.replace's second call).
+CHIP_PAUSES = {
+    "after_tempfile": PAUSES["after_tempfile"],
+    "mid_write": PAUSES["mid_write"].replace("import rasterio, course_lib.data.raster as _raster",
+                                             "import rasterio, course_lib.data.chips as _c")
+                                    .replace("_raster.rasterio.open = _open",
+                                             "rasterio.open = _open"),
+    "between_renames": """
+        import os
+        _real_replace = os.replace
+        _calls = []
+        def _replace(*a, **k):
+            _calls.append(a)
+            if len(_calls) == 2:
+                _pause()
+            return _real_replace(*a, **k)
+        os.replace = _replace
+    """,
+}
+
+
+def _run_chip_child(body: str, stage: str) -> None:
+    code = PAUSE_HELPER + textwrap.dedent(CHIP_PAUSES[stage]) + textwrap.dedent(body)
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, cwd=REPO,
+                             env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        line = child.stdout.readline()
+        assert line.strip() == "READY", f"child did not reach {stage}: {line!r} " \
+            f"{child.stderr.read() if child.poll() is not None else ''}"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+@pytest.mark.parametrize("fmt, stage", [("png", "after_tempfile"), ("tif", "mid_write"),
+                                        ("png", "between_renames"),
+                                        ("tif", "between_renames")])
+def test_killed_write_chip_leaves_the_old_chip_or_none(tmp_path, fmt, stage):
+    """A kill while write_chip replaces a chip leaves the old chip or no chip, never a
+    truncated file nor a pair that mixes old and new; the loader skips an unpaired mask with
+    a warning; the next write cleans up and works."""
+    from course_lib.data.chips import load_chip_folder, write_chip
+
+    images, masks = tmp_path / "images", tmp_path / "masks"
+    old = np.full((300, 300, 3), 40, np.uint8)
+    write_chip(old, np.ones((300, 300), np.uint8), images, masks, "c1", fmt=fmt)
+    write_chip(old, np.zeros((300, 300), np.uint8), images, masks, "c2", fmt=fmt)
+    _run_chip_child(CHIP_BODY.format(value=200, images=str(images), masks=str(masks), fmt=fmt),
+                    stage)
+    assert _hidden(images) or _hidden(masks), "the kill should have left a temporary file"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        chips = {c.name: c for c in load_chip_folder(images, masks, verbose=False)}
+    if "c1" in chips:                                    # the old chip, whole
+        assert (chips["c1"].image == 40).all() and chips["c1"].mask.all()
+    else:                                                # no chip; its mask flagged
+        assert stage == "between_renames"
+        assert any("without an image" in str(w.message) and "c1" in str(w.message)
+                   for w in caught)
+    assert (chips["c2"].image == 40).all()              # other chips untouched
+    # the next write works (an orphan mask is replaced) and removes the leftovers
+    write_chip(np.full((300, 300, 3), 90, np.uint8), np.zeros((300, 300), np.uint8), images,
+               masks, "c1", fmt=fmt, overwrite=True)
+    assert _hidden(images) == [] and _hidden(masks) == []
+    chips = {c.name: c for c in load_chip_folder(images, masks, verbose=False)}
+    assert (chips["c1"].image == 90).all() and not chips["c1"].mask.any()
+
+
+def test_write_chip_is_atomic_without_a_kill(tmp_path):
+    """The ordinary failures: an existing chip is kept (overwrite=False), one folder for
+    images and masks gets distinct names, and an orphan mask does not block a new chip."""
+    from course_lib.data.chips import load_chip_folder, write_chip
+
+    img = np.full((20, 30, 3), 7, np.uint8)
+    ip, mp = write_chip(img, np.ones((20, 30)), tmp_path, tmp_path, "c1")
+    assert (ip.name, mp.name) == ("c1.png", "c1_mask.png")
+    with pytest.raises(FileExistsError, match="overwrite=True"):
+        write_chip(img * 2, np.zeros((20, 30)), tmp_path, tmp_path, "c1")
+    chips = load_chip_folder(tmp_path, tmp_path, verbose=False)
+    assert len(chips) == 1 and chips[0].mask.all() and (chips[0].image == 7).all()
+    ip.unlink()                                          # as a kill between the renames
+    write_chip(img, np.zeros((20, 30)), tmp_path, tmp_path, "c1")
+    assert not load_chip_folder(tmp_path, tmp_path, verbose=False)[0].mask.any()
+
+
+SAVE_UNET_BODY = """
+    import numpy as np
+    from course_lib import unet
+    keras = unet.import_keras_quietly()
+    from course_lib.unet.model import build_unet
+    keras.utils.set_random_seed(1)
+    model = unet.TrainedUNet(model=build_unet(2, depth=1, base_filters=2),
+                             stats=unet.BandStats(("a", "b"), [0, 0], [1, 1]), threshold=0.7)
+    import zipfile
+    _real_write = zipfile.ZipFile.writestr
+    def _writestr(self, *a, **k):
+        _real_write(self, *a, **k)
+        _pause()                       # in the middle of writing the archive
+    zipfile.ZipFile.writestr = _writestr
+    unet.save_unet(model, {path!r}, overwrite=True)
+"""
+
+
+def test_killed_save_unet_keeps_the_old_model_and_the_next_save_cleans_up(tmp_path):
+    from course_lib import unet
+
+    keras = unet.import_keras_quietly()
+    from course_lib.unet.model import build_unet
+
+    folder = tmp_path / "models"
+    path = folder / "unet.keras"
+    keras.utils.set_random_seed(0)
+    first = unet.TrainedUNet(model=build_unet(2, depth=1, base_filters=2),
+                             stats=unet.BandStats(("a", "b"), [0, 0], [1, 1]), threshold=0.3)
+    unet.save_unet(first, path)
+    _run_and_kill(SAVE_UNET_BODY.format(path=str(path)), None, env={}, timeout=300)
+    leftovers = _hidden(folder)
+    assert leftovers and all(".tmp-" in p.name for p in leftovers)
+    assert unet.load_unet(path).threshold == 0.3         # the earlier model, whole
+    # the next save removes the killed save's temporary file
+    unet.save_unet(first, path, overwrite=True)
+    assert _hidden(folder) == []
+    # a model file cut short is refused with its path and the fix
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    from course_lib.validation import CorruptFileError
+
+    with pytest.raises(CorruptFileError, match=r"unet.keras is not a complete model file"):
+        unet.load_unet(path)

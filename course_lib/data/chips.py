@@ -242,8 +242,11 @@ def _mask_key(stem: str) -> str:
 def _check_mask_band(mask_band: Any) -> None:
     if mask_band is None or mask_band == "alpha":
         return
-    check_integer(mask_band, "mask_band",
-                  fix="Use None (one band), a band number from 0, or 'alpha'.")
+    if isinstance(mask_band, bool) or not isinstance(mask_band, (int, np.integer)):
+        raise ValueError(expected_message("mask_band", "None, a band number (0 = the first) or "
+                                          "'alpha'", mask_band,
+                                          "E.g. mask_band=0 for the red channel of an RGB "
+                                          "mask, or 'alpha' for its transparency."))
 
 
 def describe_chips(chips: Sequence[Chip]) -> str:

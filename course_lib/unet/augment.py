@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course_lib.validation import expected_message
+
 
 @dataclass(frozen=True)
 class Augmentation:
@@ -52,12 +54,24 @@ def d4_transform(array: np.ndarray, k: int, flip: bool) -> np.ndarray:
     >>> d4_transform(a, 1, False).tolist()
     [[1, 3], [0, 2]]
     """
+    _check_d4(array, k, flip)
     out = np.flip(array, axis=1) if flip else array
     return np.rot90(out, k=k, axes=(0, 1))
 
 
+def _check_d4(array: np.ndarray, k: int, flip: bool) -> None:
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)):
+        raise TypeError(expected_message("k", "an int (quarter turns)", k, "E.g. k=1 for 90 "
+                                         "degrees."))
+    if not isinstance(flip, (bool, np.bool_)):
+        raise TypeError(expected_message("flip", "True or False", flip))
+    if np.ndim(array) < 2:
+        raise ValueError(expected_message("array", "an image of at least 2 dimensions", array))
+
+
 def d4_inverse(array: np.ndarray, k: int, flip: bool) -> np.ndarray:
     """Undo :func:`d4_transform` (used by test-time augmentation)."""
+    _check_d4(array, k, flip)
     out = np.rot90(array, k=-k, axes=(0, 1))
     return np.flip(out, axis=1) if flip else out
 
@@ -76,6 +90,15 @@ def augment_pair(image: np.ndarray, mask: np.ndarray, rng: np.random.Generator,
         new (image, mask) arrays; the inputs are not changed. Rotations by 90 or 270 degrees
         swap rows and columns, so use square tiles.
     """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(expected_message("rng", "a numpy Generator", rng,
+                                         "E.g. rng = np.random.default_rng(0)."))
+    if not isinstance(aug, Augmentation):
+        raise TypeError(expected_message("aug", "an Augmentation", aug,
+                                         "E.g. unet.Augmentation() or Augmentation.none()."))
+    if np.ndim(image) != 3 or np.ndim(mask) != 2:
+        raise ValueError(f"image must be (rows, cols, bands) and mask (rows, cols); got "
+                         f"{np.shape(image)} and {np.shape(mask)}.")
     if image.shape[:2] != mask.shape[:2]:
         raise ValueError(f"image {image.shape[:2]} and mask {mask.shape[:2]} differ in size.")
     k = int(rng.integers(4)) if aug.rot90 else 0

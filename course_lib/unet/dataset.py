@@ -151,6 +151,9 @@ def allowed_origins(sample: Sample, tile: int) -> np.ndarray | None:
     None when the sample has no region (every corner of the padded label fits; they are drawn
     as two random numbers, not listed: a 1,200 px chip has 1.2 million of them).
     """
+    if not isinstance(sample, Sample):
+        raise TypeError(expected_message("sample", "a Sample", sample,
+                                         "Make one with unet.make_sample(image, mask, stats)."))
     rows, cols = sample.label.shape
     if sample.region is None:
         return None
@@ -166,6 +169,8 @@ def fixed_tiles(samples: Sequence[Sample], tile: int = 128, stride: int = 64,
 
     With ``max_tiles`` a seeded random subset is kept.
     """
+    if not isinstance(samples, (list, tuple)) or not all(isinstance(s, Sample) for s in samples):
+        raise TypeError(expected_message("samples", "a list of Sample objects", samples))
     out: list[tuple[int, int, int]] = []
     for i, s in enumerate(samples):
         origins = tile_origins(s.label.shape, tile, stride)

@@ -197,6 +197,9 @@ def bce_dice_loss(y_true, y_pred):
     Returns:
         a scalar loss.
     """
+    if y_true is None or y_pred is None:
+        raise TypeError("y_true and y_pred must be arrays of labels and probabilities; got "
+                        f"{type(y_true).__name__} and {type(y_pred).__name__}.")
     y_pred = ops.reshape(ops.cast(y_pred, "float32"), (-1,))
     y_true = ops.reshape(ops.cast(y_true, "float32"), (-1,))
     weight = ops.cast(ops.greater_equal(y_true, 0.0), "float32")
@@ -213,4 +216,6 @@ def bce_dice_loss(y_true, y_pred):
 
 def count_params(model: keras.Model) -> int:
     """Number of weights of a model."""
+    if not hasattr(model, "count_params"):
+        raise TypeError(f"model must be a Keras model; got {type(model).__name__}.")
     return int(model.count_params())

@@ -128,7 +128,11 @@ def choose_mode(images: Sequence[np.ndarray]) -> str:
     >>> choose_mode([np.zeros((2, 2, 3), np.uint8)]), choose_mode([np.zeros((2, 2), "f4")])
     ('per_chip', 'training')
     """
-    dtypes = {np.asarray(getattr(i, "data", i)).dtype for i in images}
+    if isinstance(images, np.ndarray) or not isinstance(images, (list, tuple)) or not images:
+        raise ValueError(expected_message("images", "a non-empty list of images", images,
+                                          "E.g. [c.image for c in chips]."))
+    dtypes = {np.asarray(i if isinstance(i, np.ndarray) else getattr(i, "data", i)).dtype
+              for i in images}
     return "per_chip" if dtypes == {np.dtype(np.uint8)} else "training"
 
 
@@ -208,6 +212,9 @@ def standardisation(image: np.ndarray, stats: BandStats) -> tuple[np.ndarray, np
     The training statistics for ``mode="training"``; the image's own (NaN ignored, computed
     band by band without a float copy of the whole image) for ``mode="per_chip"``.
     """
+    if not isinstance(stats, BandStats):
+        raise TypeError(expected_message("stats", "a BandStats", stats,
+                                         "Make it with unet.fit_band_stats(images, band_names)."))
     n = len(stats.band_names)
     if stats.mode != "per_chip":
         return stats.mean.astype(np.float32), stats.std.astype(np.float32)
@@ -231,7 +238,12 @@ def standardise(image: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndar
     >>> standardise(np.array([[[4], [0]]], np.uint8), np.float32([2]), np.float32([2]))[..., 0]
     array([[ 1., -1.]], dtype=float32)
     """
-    x = image.astype(np.float32)   # a copy: the caller's array is never changed
+    bands = np.shape(image)[-1] if np.ndim(image) == 3 else None
+    for name, value in (("mean", mean), ("std", std)):
+        if bands is None or np.shape(value) != (bands,):
+            raise ValueError(f"image must be (rows, cols, bands) and {name} one value per band; "
+                             f"got image {np.shape(image)} and {name} {np.shape(value)}.")
+    x = np.asarray(image).astype(np.float32)   # a copy: the caller's array is never changed
     x -= mean
     x /= std
     np.nan_to_num(x, copy=False, nan=0.0, posinf=0.0, neginf=0.0)

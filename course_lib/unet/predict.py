@@ -33,6 +33,8 @@ def taper_window(tile: int, floor: float = 1e-3) -> np.ndarray:
     >>> w = taper_window(4); w.shape, float(w.max()) <= 1.0, float(w.min()) > 0
     ((4, 4), True, True)
     """
+    if isinstance(tile, bool) or not isinstance(tile, (int, np.integer)) or tile < 1:
+        raise ValueError(f"tile must be a positive int (pixels); got {tile!r}.")
     i = np.arange(tile)
     w = np.sin(np.pi * (i + 0.5) / tile) ** 2
     w = np.maximum(w, floor)
@@ -117,9 +119,12 @@ def prediction_windows(shape: tuple[int, int], region: np.ndarray | None,
     """
     from scipy import ndimage
 
-    rows, cols = shape
+    rows, cols = (int(v) for v in shape)
     if region is None:
         return [(0, rows, 0, cols)]
+    if np.ndim(region) != 2 or np.shape(region)[0] < rows or np.shape(region)[1] < cols:
+        raise ValueError(f"region has shape {np.shape(region)} but the sample is "
+                         f"{(rows, cols)}; they must be the same grid.")
     labels, _ = ndimage.label(region[:rows, :cols])
     margin = tile // 4
     out = []
@@ -152,6 +157,12 @@ def predict_sample(model: Any, sample: Any, *, tile: int = 128, stride: int | No
         sample: the sample (its ``region``, if any, limits what is predicted).
         tile, stride, tta, batch_size: see :func:`predict_scene` (stride default half a tile).
     """
+    if not (hasattr(sample, "window") and hasattr(sample, "label")):
+        raise TypeError(f"sample must be a Sample (unet.make_sample); got "
+                        f"{type(sample).__name__}.")
+    if not hasattr(model, "predict_on_batch"):
+        raise TypeError(f"model must be a Keras model (TrainedUNet.model); got "
+                        f"{type(model).__name__}.")
     rows, cols = sample.shape
     step = stride or tile // 2
     region = None if sample.region is None else sample.region[:rows, :cols]

@@ -72,5 +72,8 @@ def prepare_scene(raster: Any, truth: Any, *, block: int = 256, tile: int = 128,
 
 def held_out_mask(split: BlockedSplit, valid: np.ndarray | None = None) -> np.ndarray:
     """Pixels to score on: the test blocks (and ``valid``, e.g. ``layers.evaluation_mask``)."""
+    if not isinstance(split, BlockedSplit):
+        raise TypeError(f"split must be a BlockedSplit (unet.blocked_split or "
+                        f"prepare_scene(...).split); got {type(split).__name__}.")
     mask = split.region("test")
     return mask if valid is None else mask & np.asarray(valid, bool)

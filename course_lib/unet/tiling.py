@@ -19,6 +19,8 @@ from course_lib.splits import tiles_inside as _inside  # noqa: F401  (used by un
 
 def tile_coverage(shape: tuple[int, int], origins: np.ndarray, tile: int = 128) -> np.ndarray:
     """How many tiles cover each pixel (int array of ``shape``)."""
+    shape = tuple(_positive_int(v, "shape") for v in shape)
+    tile = _positive_int(tile, "tile")
     count = np.zeros(shape, dtype=np.int32)
     for r, c in np.asarray(origins, dtype=int).reshape(-1, 2):
         count[r:r + tile, c:c + tile] += 1

@@ -226,6 +226,9 @@ def learning_rate(progress: float, cfg: TrainConfig) -> float:
     >>> [round(learning_rate(p, c), 3) for p in (0.0, 0.05, 0.1, 0.55, 1.0)]
     [0.1, 0.5, 1.0, 0.5, 0.0]
     """
+    check_number(progress, "progress", fix="A share of training done, 0-1.")
+    if not isinstance(cfg, TrainConfig):
+        raise TypeError(expected_message("cfg", "a TrainConfig", cfg))
     if cfg.schedule == "constant":
         return cfg.peak_lr
     p = min(max(progress, 0.0), 1.0)

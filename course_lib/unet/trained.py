@@ -115,6 +115,34 @@ class TrainedUNet:
         with np.errstate(invalid="ignore"):
             return np.where(np.isnan(prob), np.nan, prob >= t).astype(np.float32)
 
+    def evaluate(self, chips: Any, *, threshold: float | None = None, tta: Any = None) -> Any:
+        """Precision, recall, F1 and MCC pooled over every pixel of ``chips``.
+
+        Each chip is predicted whole (:meth:`predict`) and all pixels count together, so a
+        big chip weighs more than a small one, as in a map; pixels whose prediction is NaN
+        (nodata) are left out.
+
+        Args:
+            chips: a list of :class:`~course_lib.data.chips.Chip` (e.g. ``parts["test"]``).
+            threshold, tta: as :meth:`predict` (default: the model's own).
+
+        Returns:
+            :class:`course_lib.metrics.Scores` (``.f1``, ``.mcc``, ``.text()``).
+        """
+        from course_lib import metrics
+
+        if isinstance(chips, (str, bytes)) or not isinstance(chips, (list, tuple)) or not chips \
+                or not all(hasattr(c, "image") and hasattr(c, "mask") for c in chips):
+            raise TypeError(expected_message("chips", "a non-empty list of Chip objects", chips,
+                                             "E.g. model.evaluate(parts['test'])."))
+        total = np.zeros(4, dtype=np.int64)
+        for c in chips:
+            pred = self.predict(c.image, threshold=threshold, tta=tta)
+            truth = (np.asarray(c.mask) > 0).astype(np.uint8)
+            one = metrics.confusion_counts(truth, pred)
+            total += (one.tp, one.fp, one.fn, one.tn)
+        return metrics.ConfusionCounts(*(int(v) for v in total)).scores()
+
     def save(self, path: str | Path, overwrite: bool = False) -> Path:
         """Save to a ``.keras`` file (see :func:`save_unet`)."""
         return save_unet(self, path, overwrite=overwrite)
@@ -143,12 +171,12 @@ def save_unet(trained: TrainedUNet, path: str | Path, overwrite: bool = False) -
         ValueError: a path without the ``.keras`` suffix.
         FileExistsError: the file exists and ``overwrite`` is False.
     """
-    if path.suffix != ".keras":
-        raise ValueError(f"path must end in .keras (Keras 3's format); got {str(path)!r}.")
     if not isinstance(trained, TrainedUNet):
         raise TypeError(expected_message("trained", "a TrainedUNet", trained,
                                          "Train one with unet.train_unet(...)."))
     path = check_path(path, "path")
+    if path.suffix != ".keras":
+        raise ValueError(f"path must end in .keras (Keras 3's format); got {str(path)!r}.")
     meta = {"format_version": FORMAT_VERSION, "stats": trained.stats.to_dict(),
             "threshold": float(trained.threshold), "tile": int(trained.tile),
             "tta": trained.tta,
@@ -192,7 +220,7 @@ def load_unet(path: str | Path) -> TrainedUNet:
     except (zipfile.BadZipFile, EOFError, OSError, json.JSONDecodeError) as err:
         if isinstance(err, (CorruptFileError, FileNotFoundError)):
             raise
-        raise CorruptFileError(f"{damaged} ({type(err).__name__}: {err})") from err
+        raise CorruptFileError(f"{damaged} (reading it said: {err})") from err
     return TrainedUNet(model=model, stats=BandStats.from_dict(meta["stats"]),
                        threshold=float(meta["threshold"]), tile=int(meta["tile"]),
                        history=meta.get("history", {}), info=meta.get("info", {}),
