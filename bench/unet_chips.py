@@ -13,10 +13,14 @@ measured end to end without anyone's private data:
   chips are 61-1,200 px like the learner's. True colour: the post-event greenest-pixel
   composite (B04, B03, B02), stretched to 8 bits between the world's 2nd and 98th
   percentiles; NaN (never clear) is 0.
-* **other** region: a world of another seed (7) and landscape (no seasonal snow, no
-  over-corrected shadows), enlarged 2 times, cut into 36 windows of 512 x 512 px that hold
+* **other** region: worlds of other seeds (7, 8, 9) and landscape (no seasonal snow, no
+  over-corrected shadows), enlarged 2 times, cut into up to 36 windows of 512 x 512 px that hold
   landslides, and converted to 8 bits as another camera would: a 0.5-99.5 % stretch, a
   gamma of 0.8 and a warmer colour balance (red x 1.08, blue x 0.9).
+* **big** (memory only): about 50 million pixels in some 400 chips of 61-1,200 px, cut from
+  the main worlds around landslides at random, **overlapping** (so a random split of them
+  leaks: their scores are not a measurement of skill), to measure the recipe's peak memory
+  on a folder the size of the learner's.
 
 Usage (from the repository root; ``COURSE_CACHE_DIR`` keeps the worlds)::
 
@@ -48,7 +52,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
 MAIN_SEEDS = (11, 12, 13, 14)
-OTHER_SEED = 7
+OTHER_SEEDS = (7, 8, 9)
 WORLD = dict(landslide_size_scale=2.5, n_landslides=150)
 OTHER_WORLD = dict(WORLD, terrain_overcorrection=0.0, snow_cover=0.0)
 
@@ -132,22 +136,52 @@ def make(args) -> None:
                             f"ls_{k:04d}", overwrite=True)
             k += 1
         print(f"world {seed}: {k} chips so far", flush=True)
-    rgb, truth = _post_rgb(StudyAreaParams(seed=OTHER_SEED, **OTHER_WORLD))
-    rgb8 = to_8bit(rgb, 0.5, 99.5, gamma=0.8, gains=(1.08, 1.0, 0.9))
-    clear = np.isfinite(rgb).all(axis=-1)
-    img, mask = _enlarge(rgb8, truth, 2)
-    clear = np.repeat(np.repeat(clear, 2, axis=0), 2, axis=1)
-    windows = [(r, c) for r in range(0, img.shape[0] - 511, 512)
-               for c in range(0, img.shape[1] - 511, 512)
-               if mask[r:r + 512, c:c + 512].any() and clear[r:r + 512, c:c + 512].mean() > 0.9]
-    for j, (r, c) in enumerate(windows[:36]):
-        unet.write_chip(img[r:r + 512, c:c + 512], mask[r:r + 512, c:c + 512],
-                        out / "other" / "images", out / "other" / "masks", f"other_{j:02d}",
-                        overwrite=True)
-    for part in ("main", "other"):
+    j = 0
+    for seed in OTHER_SEEDS:
+        rgb, truth = _post_rgb(StudyAreaParams(seed=seed, **OTHER_WORLD))
+        rgb8 = to_8bit(rgb, 0.5, 99.5, gamma=0.8, gains=(1.08, 1.0, 0.9))
+        clear = np.isfinite(rgb).all(axis=-1)
+        img, mask = _enlarge(rgb8, truth, 2)
+        clear = np.repeat(np.repeat(clear, 2, axis=0), 2, axis=1)
+        for r in range(0, img.shape[0] - 511, 512):
+            for c in range(0, img.shape[1] - 511, 512):
+                window = (slice(r, r + 512), slice(c, c + 512))
+                if j < 36 and mask[window].any() and clear[window].mean() > 0.9:
+                    unet.write_chip(img[window], mask[window], out / "other" / "images",
+                                    out / "other" / "masks", f"other_{j:02d}", overwrite=True)
+                    j += 1
+    big(out, target=50e6)
+    for part in ("main", "other", "big"):
         chips = unet.load_chip_folder(out / part / "images", out / part / "masks",
                                       verbose=False)
         print(f"{part}: {unet.describe_chips(chips)}")
+
+
+def big(out: Path, target: float = 50e6) -> None:
+    """About ``target`` pixels of overlapping chips around landslides, for the memory test."""
+    from scipy import ndimage
+
+    from course_lib import unet
+    from course_lib.simulator import StudyAreaParams
+
+    rng = np.random.default_rng(1)
+    worlds = [_post_rgb(StudyAreaParams(seed=s, **WORLD)) for s in MAIN_SEEDS]
+    worlds = [(to_8bit(rgb), truth) for rgb, truth in worlds]
+    total, k = 0, 0
+    while total < target:
+        rgb8, truth = worlds[k % len(worlds)]
+        rows, cols = truth.shape
+        zoom = int(rng.choice([2, 3, 4]))
+        size = int(np.exp(rng.uniform(np.log(-(-61 // zoom)), np.log(1200 // zoom))))
+        r, c = np.argwhere(truth)[rng.integers(truth.sum())]
+        r = int(np.clip(r - rng.integers(size), 0, rows - size))
+        c = int(np.clip(c - rng.integers(size), 0, cols - size))
+        img, mask = _enlarge(rgb8[r:r + size, c:c + size], truth[r:r + size, c:c + size], zoom)
+        unet.write_chip(img, mask, out / "big" / "images", out / "big" / "masks",
+                        f"ls_{k:04d}", overwrite=True)
+        total += mask.size
+        k += 1
+    del ndimage
 
 
 def recipe_code(budget_s: float) -> str:
@@ -166,15 +200,14 @@ def recipe(args) -> None:
     load_before = os.getloadavg()[0]
     data = Path(args.data)
     code = recipe_code(args.budget)
-    code = code.replace('"my_chips/', f'"{data}/main/').replace(
+    code = code.replace('"my_chips/', f'"{data}/{args.set}/').replace(
         '"my_unet.keras"', f'"{Path(args.model_dir) / "bench_unet.keras"}"')
     namespace: dict = {}
     exec("from course_lib import unet\nimport numpy as np\n", namespace)
     from course_lib import unet
 
-    first = sorted((data / "main" / "images").iterdir())[0]
-    namespace["my_image"] = unet.load_chip_folder(data / "main" / "images",
-                                                  data / "main" / "masks",
+    namespace["my_image"] = unet.load_chip_folder(data / "other" / "images",
+                                                  data / "other" / "masks",
                                                   verbose=False)[0].image
     model_path = Path(args.model_dir) / "bench_unet.keras"
     if model_path.exists():
@@ -188,7 +221,7 @@ def recipe(args) -> None:
     other = unet.load_chip_folder(data / "other" / "images", data / "other" / "masks",
                                   verbose=False)
     away = model.evaluate(other)
-    row = {"kind": "recipe", "name": args.name, "budget_s": args.budget,
+    row = {"kind": "recipe", "name": args.name, "set": args.set, "budget_s": args.budget,
            "cpus": len(os.sched_getaffinity(0)), "load_before": round(load_before, 1),
            "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
            "chips": {k: len(v) for k, v in parts.items()}, "n_other": len(other),
@@ -203,7 +236,6 @@ def recipe(args) -> None:
     with open(HERE / "unet_runs.jsonl", "a") as f:
         f.write(json.dumps(row) + "\n")
     print(json.dumps(row, indent=1))
-    del first
 
 
 def main() -> None:
@@ -216,6 +248,7 @@ def main() -> None:
     r.add_argument("--budget", type=float, default=900)
     r.add_argument("--name", default="recipe")
     r.add_argument("--model-dir", default="/tmp")
+    r.add_argument("--set", default="main", help="main or big (the chips to train on)")
     args = ap.parse_args()
     {"make": make, "recipe": recipe}[args.what](args)
 

@@ -253,6 +253,10 @@ bad(train.TrainConfig, lambda t, m: train.TrainConfig(time_budget_s=True), TypeE
     "time_budget_s must be a number")
 bad(train.TrainConfig, lambda t, m: train.TrainConfig(steps=0), ValueError, "steps")
 bad(train.TrainConfig, lambda t, m: train.TrainConfig(tta="yes"), ValueError, "tta")
+bad(train.validation_subset, lambda t, m: train.validation_subset(X, 100, 0), TypeError, "val")
+good(train.validation_subset,
+     lambda t, m: train.validation_subset([_sample()] * 5, 64 * 64 * 2 + 10, 0),
+     lambda chosen: len(chosen) == 2, "a seeded subset of whole samples")
 bad(train.trained_predict_sample, lambda t, m: train.trained_predict_sample("model", _sample()),
     TypeError, "trained")
 bad(train.trained_predict_sample, lambda t, m: train.trained_predict_sample(_trained(), X),

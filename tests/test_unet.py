@@ -713,6 +713,11 @@ def test_streamed_tiles_and_prediction_on_chips_of_mixed_sizes(tmp_path, tiny_tr
     assert xb.shape == (6, 64, 64, 2) and set(np.unique(yb)) <= {-1.0, 0.0, 1.0}
     for c in chips:
         assert model.predict_proba(c.image).shape == c.image.shape[:2]
+    # chips smaller than a tile train and validate (their labels are padded, not their images)
+    small = unet.train_unet(chips[:2], chips[:1], model.stats, tile=64, depth=2, base_filters=4,
+                            batch_size=2, steps=2, validations=1, verbose=False)
+    assert small.info["val_pixels"] == 40 * 50 and small.model.count_params() > 0
+    assert model.evaluate(chips).f1 >= 0
 
 
 def test_normalise_accepts_a_raster_and_refuses_other_objects():
@@ -727,3 +732,44 @@ def test_normalise_accepts_a_raster_and_refuses_other_objects():
     assert unet.normalise(raster, stats).shape == (6, 5, 2)
     with pytest.raises(TypeError, match="numeric array or a Raster"):
         unet.normalise("not an image", stats)
+
+
+# ----------------------------------------------------------------------------- notebook 05
+
+def _printed(nb) -> list[str]:
+    """Every line a notebook printed, with times and speeds blanked (they may differ)."""
+    import re
+
+    lines = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if out.output_type == "stream" and out.name == "stdout":
+                for line in out.text.splitlines():
+                    line = re.sub(r"[\d.]+ steps/s", "<rate> steps/s", line)
+                    lines.append(re.sub(r"\d[\d,.]* s\b", "<time> s", line))
+    return lines
+
+
+@pytest.mark.notebook
+def test_notebook_05_prints_the_same_scores_under_another_load(tmp_path):
+    """Notebook 05 trains fixed numbers of steps, so two fast-mode runs, the second while
+    another process keeps a CPU busy, print the same numbers (only times differ)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from devtools.notebook_runner import execute_notebook
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "05_unet.ipynb"
+    quiet = _printed(execute_notebook(path, fast=True,
+                                      env={"COURSE_OUTPUT_DIR": str(tmp_path / "a")}))
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        busy = _printed(execute_notebook(path, fast=True,
+                                         env={"COURSE_OUTPUT_DIR": str(tmp_path / "b")}))
+    finally:
+        hog.kill()
+        hog.wait()
+    scores = [line for line in quiet if "MCC" in line]
+    assert len(scores) >= 5, quiet
+    assert quiet == busy

@@ -399,9 +399,10 @@ def _position_groups(chips: Sequence[Chip], cell: float | None) -> tuple[list[st
 
 
 def _name_groups_are_regions(groups: Sequence[str]) -> bool:
-    """Names give regions when there are at least 3 groups and most chips share one."""
+    """Names give regions when there are at least 3 groups and they hold several chips each
+    on average (at most three groups for every four chips)."""
     counts = Counter(groups)
-    return len(counts) >= 3 and len(counts) <= len(groups) / 2
+    return len(counts) >= 3 and len(counts) <= 0.75 * len(groups)
 
 
 def split_chips(chips: Sequence[Chip], *, fractions: tuple[float, float, float] = (0.7, 0.15,
@@ -414,8 +415,8 @@ def split_chips(chips: Sequence[Chip], *, fractions: tuple[float, float, float] 
         chips: from :func:`load_chip_folder`.
         fractions: shares of train, val, test (of chips; of groups when split by group).
         by: ``"auto"`` (default): by position when every chip is georeferenced, else by the
-            groups of the file names when they look like regions (at least 3 groups, most
-            holding several chips), else at random with a warning; ``"position"``: grid cells
+            groups of the file names when they look like regions (at least 3 groups, and at
+            most three groups for every four chips), else at random with a warning; ``"position"``: grid cells
             of ``cell_size`` (CRS units; default a quarter of the area's extent);
             ``"group"``: the chips' ``group`` (see :func:`load_chip_folder`); ``"random"``.
         seed: random seed.

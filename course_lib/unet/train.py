@@ -19,7 +19,8 @@ help small data.
    training time used (counted from the end of the first step, which builds the graph:
    otherwise a 60 s budget would spend its 5 % warm-up, 3 s, inside that one step);
 6. validates ``validations`` times, evenly over the run (and at its end), by predicting
-   **every validation pixel** as a scene is predicted (blended tiles; ``val_stride``), and
+   **every validation pixel** (up to ``max_val_pixels``, two million: beyond that a seeded
+   subset of whole samples) as a scene is predicted (blended tiles; ``val_stride``), and
    keeps the weights with the lowest validation loss (BCE + Dice over all those pixels: a
    choice that is not the noise of a few dozen tiles);
 7. predicts the validation samples once more with the kept weights **as the model will be
@@ -102,6 +103,11 @@ class TrainConfig:
         augmentation: see :class:`~course_lib.unet.augment.Augmentation`.
         val_stride: stride of the validation predictions during training (None = one tile:
             every pixel once, the cheapest full pass).
+        max_val_pixels: validate (and choose the threshold) on at most about this many
+            pixels: a seeded random subset of whole validation samples when they hold more
+            (None = all). Two million pixels pin a threshold and a loss down well, and their
+            threshold pass with ``tta="flips"`` takes about half a minute on two cores; ten
+            million would take minutes of a 15-minute budget.
         threshold_metric: ``"mcc"`` or ``"f1"``.
         tta: test-time augmentation with which the threshold is chosen and the model
             predicts by default: False, ``"flips"`` or ``"d4"``.
@@ -145,6 +151,7 @@ class TrainConfig:
     schedule: str = "cosine"
     augmentation: Augmentation = field(default_factory=Augmentation)
     val_stride: int | None = None
+    max_val_pixels: int | None = 2_000_000
     threshold_metric: str = "mcc"
     tta: Any = False
     seed: int = 2019
@@ -183,7 +190,7 @@ class TrainConfig:
             if isinstance(getattr(self, name), bool):
                 raise TypeError(expected_message(name, "an int", getattr(self, name)))
             check_integer(getattr(self, name), name, minimum=low)
-        for name in ("steps", "validate_every", "val_stride"):
+        for name in ("steps", "validate_every", "val_stride", "max_val_pixels"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int)
                                       or value < 1):
@@ -438,6 +445,35 @@ def _as_samples(items: Any, stats: BandStats, tile: int, name: str) -> list[Samp
                                      f"It holds {kinds}."))
 
 
+def _scored_pixels(sample: Sample) -> int:
+    """Pixels of a sample that validation scores (labelled, inside its region)."""
+    rows, cols = sample.shape
+    ok = sample.label[:rows, :cols] >= 0
+    if sample.region is not None:
+        ok &= sample.region[:rows, :cols]
+    return int(np.count_nonzero(ok))
+
+
+def validation_subset(val: Sequence[Sample], max_pixels: int | None,
+                      seed: int) -> list[Sample]:
+    """Whole validation samples in a seeded random order until about ``max_pixels`` are
+    reached (at least one sample); all of them when ``max_pixels`` is None or not reached."""
+    if not isinstance(val, (list, tuple)) or not all(isinstance(s, Sample) for s in val):
+        raise TypeError(expected_message("val", "a list of Sample objects", val))
+    if max_pixels is None:
+        return list(val)
+    sizes = [_scored_pixels(s) for s in val]
+    if sum(sizes) <= max_pixels:
+        return list(val)
+    chosen, total = [], 0
+    for i in np.random.default_rng([seed, 17]).permutation(len(val)):
+        if chosen and total + sizes[i] > max_pixels:
+            continue
+        chosen.append(int(i))
+        total += sizes[i]
+    return [val[i] for i in sorted(chosen)]
+
+
 def _config(config: Any, changes: dict[str, Any]) -> TrainConfig:
     if config is not None and not isinstance(config, TrainConfig):
         raise TypeError(expected_message(
@@ -513,6 +549,11 @@ def train_unet(train: Sequence[Any], val: Sequence[Any], stats: BandStats,
         if s.image.shape[-1] != n_bands:
             raise ValueError(f"sample {s.name!r} has {s.image.shape[-1]} bands, stats "
                              f"{n_bands} ({stats.band_names}).")
+    n_val = len(val)
+    val = validation_subset(val, cfg.max_val_pixels, cfg.seed)
+    if cfg.verbose and len(val) < n_val:
+        print(f"validating on {len(val)} of the {n_val} validation samples, "
+              f"{sum(_scored_pixels(s) for s in val):,} pixels (max_val_pixels)", flush=True)
     import keras
 
     keras.utils.set_random_seed(cfg.seed)
@@ -532,12 +573,12 @@ def train_unet(train: Sequence[Any], val: Sequence[Any], stats: BandStats,
     best = {"loss": math.inf, "weights": None, "step": 0, "index": 0}
     losses: list[float] = []
     val_seconds: list[float] = []
+    labels = [s.label[:s.shape[0], :s.shape[1]] for s in val]     # without the padding
 
     def validate() -> None:
         t = control.now()
         probs = [predict_sample(model, s, tile=cfg.tile, stride=val_stride) for s in val]
-        loss, score, _, _ = _loss_and_score(probs, [s.label for s in val],
-                                            cfg.threshold_metric)
+        loss, score, _, _ = _loss_and_score(probs, labels, cfg.threshold_metric)
         seconds = control.now() - t
         control.validation_done(seconds)
         val_seconds.append(seconds)
@@ -587,8 +628,8 @@ def train_unet(train: Sequence[Any], val: Sequence[Any], stats: BandStats,
     t = control.now()
     probs = [predict_sample(model, s, tile=cfg.tile, stride=cfg.tile // 2, tta=cfg.tta)
              for s in val]
-    _, _, p, labels = _loss_and_score(probs, [s.label for s in val], cfg.threshold_metric)
-    choice = choose_threshold(p, labels, metric=cfg.threshold_metric)
+    _, _, p, truth = _loss_and_score(probs, labels, cfg.threshold_metric)
+    choice = choose_threshold(p, truth, metric=cfg.threshold_metric)
     threshold_seconds = control.now() - t
     fit_seconds = time.perf_counter() - t_fit
     note = _stop_note(control, cfg)
@@ -617,6 +658,7 @@ def train_unet(train: Sequence[Any], val: Sequence[Any], stats: BandStats,
         "best_step": best["step"], "best_epoch": best["index"],
         "best_val_loss": best["loss"], "val_score": choice.score,
         "threshold_metric": choice.metric, "tta": cfg.tta, "val_pixels": int(p.size),
+        "val_samples": len(val), "val_samples_given": n_val,
         "n_params": int(model.count_params()), "reused_compiled_model": reused,
         "config": cfg_dict,
     }
@@ -641,4 +683,4 @@ def trained_predict_sample(trained: TrainedUNet, sample: Sample, tta: Any = None
 
 
 __all__ = ["TrainConfig", "Control", "learning_rate", "train_unet", "trained_predict_sample",
-           "clear_compiled_models", "build_model"]
+           "clear_compiled_models", "build_model", "validation_subset"]
