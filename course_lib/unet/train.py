@@ -350,9 +350,11 @@ class Control:
         return 0.5 * step / self.cfg.batch_size
 
     def reserve(self) -> float:
-        """Seconds to keep free at the end: a last validation and the threshold pass."""
-        last = 0 if self.validated_at and self.validated_at[-1] == self.step else self.val_tiles
-        return (last + self.final_tiles) * self._tile_seconds()
+        """Seconds to keep free at the end: a last validation and the threshold pass.
+
+        Always both (even just after a validation), so the schedule's progress does not jump
+        back and forth around a validation."""
+        return (self.val_tiles + self.final_tiles) * self._tile_seconds()
 
     def progress(self) -> float:
         """Share of training done (0-1): of the steps, or of the training time."""
