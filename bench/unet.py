@@ -97,7 +97,7 @@ def run_study(args) -> None:
     aug = unet.Augmentation() if not args.no_augment else unet.Augmentation.none()
     t0 = time.perf_counter()
     model = unet.train_unet(scene.train, scene.val, scene.stats, time_budget_s=args.budget,
-                            epochs=args.epochs, steps_per_epoch=args.steps,
+                            steps=args.train_steps,
                             batch_size=args.batch, depth=args.depth,
                             base_filters=args.base, batch_norm=not args.no_bn,
                             bn_momentum=args.bn_momentum,
@@ -205,8 +205,8 @@ def run_chips(args) -> None:
                                 mode=args.normalisation)
     tr = unet.samples_from_chips(parts["train"], stats)
     va = unet.samples_from_chips(parts["val"], stats)
-    model = unet.train_unet(tr, va, stats, time_budget_s=args.budget, epochs=args.epochs,
-                            steps_per_epoch=args.steps, batch_size=args.batch,
+    model = unet.train_unet(tr, va, stats, time_budget_s=args.budget, steps=args.train_steps,
+                            batch_size=args.batch,
                             depth=args.depth, base_filters=args.base, seed=args.seed,
                             bn_momentum=args.bn_momentum, peak_lr=args.lr,
                             clock=args.clock, jit_compile=args.jit, **_architecture(args),
@@ -313,9 +313,29 @@ CHIP_COLUMNS = [
     ("load before", lambda r: _fmt(r.get("load_before"), 1))]
 
 
+RECIPE_COLUMNS = [
+    ("run", lambda r: r["name"]), ("recipe", lambda r: r.get("variant", "as written")),
+    ("chip set", lambda r: r.get("set", "main")),
+    ("chips train/val/test", lambda r: "/".join(str(r["chips"][k])
+                                                for k in ("train", "val", "test"))),
+    ("budget (wall)", lambda r: f"{r['budget_s']:.0f} s"),
+    ("cores", lambda r: r["cpus"]), ("steps", lambda r: f"{r['steps']:,}"),
+    ("steps/s", lambda r: _fmt(r["steps_per_second"])),
+    ("validations", lambda r: r["validations"]), ("best step", lambda r: r["best_step"]),
+    ("threshold (TTA)", lambda r: f"{_fmt(r['threshold'])} ({r['tta']})"),
+    ("normalisation", lambda r: r["normalisation"]),
+    ("test F1", lambda r: _fmt(r["test_f1"], 3)), ("test MCC", lambda r: _fmt(r["test_mcc"], 3)),
+    ("other region F1", lambda r: _fmt(r["other_f1"], 3)),
+    ("other region MCC", lambda r: _fmt(r["other_mcc"], 3)),
+    ("recipe wall s", lambda r: _fmt(r["wall_s"], 0)),
+    ("peak RSS MB", lambda r: r["peak_rss_mb"]),
+    ("load before", lambda r: _fmt(r.get("load_before"), 1))]
+
+
 def run_report(args) -> None:
     rows = [json.loads(line) for line in RUNS.read_text().splitlines() if line.strip()]
-    kind = {k: [r for r in rows if r["kind"] == k] for k in ("study", "speed", "chips")}
+    kind = {k: [r for r in rows if r["kind"] == k] for k in ("study", "speed", "chips",
+                                                             "recipe")}
     out = [REPORT_HEAD]
     out += _table("## Study area, setting 2 (pre-VV, post-VV, dNDVI), test blocks",
                   STUDY_COLUMNS, kind["study"])
@@ -323,6 +343,8 @@ def run_report(args) -> None:
                   SPEED_COLUMNS, kind["speed"])
     out += _table("## Synthetic chip set of mixed sizes (8-bit RGB from the study area)",
                   CHIP_COLUMNS, kind["chips"])
+    out += _table("## Notebook 05's recipe for your own chips, on chip sets like a learner's "
+                  "(`bench/unet_chips.py`)", RECIPE_COLUMNS, kind["recipe"])
     notes = HERE / "unet_notes.md"
     if notes.exists():
         out.append(notes.read_text())
@@ -364,8 +386,9 @@ def main() -> None:
     ap.add_argument("--name", default="base")
     ap.add_argument("--setting", type=int, default=2)
     ap.add_argument("--budget", type=float, default=180)
-    ap.add_argument("--epochs", type=int, default=40)
-    ap.add_argument("--steps", type=int, default=25)
+    ap.add_argument("--train-steps", type=int, default=None,
+                    help="training steps (default: as many as --budget allows)")
+    ap.add_argument("--steps", type=int, default=25, help="steps timed by 'speed'")
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--depth", type=int, default=3)
     ap.add_argument("--base", type=int, default=8)   # TrainConfig's default

@@ -49,7 +49,8 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
+if "--old" not in sys.argv:        # --old runs an older checkout's course_lib (PYTHONPATH)
+    sys.path.insert(0, str(ROOT))
 
 MAIN_SEEDS = (11, 12, 13, 14)
 OTHER_SEEDS = (7, 8, 9)
@@ -196,19 +197,51 @@ def recipe_code(budget_s: float) -> str:
     return code.replace("time_budget_s=15 * 60", f"time_budget_s={budget_s!r}")
 
 
+#: Notebook 05's recipe before 7 Dec 2026 (commit d462fee), with ``by="random"`` (its
+#: ``by="group"`` fails on names such as ``ls_0000``): run it with ``--old`` from a checkout of
+#: that commit (``PYTHONPATH=<old checkout>``) to compare on the same chips.
+OLD_RECIPE = """
+chips = unet.load_chip_folder("my_chips/images", "my_chips/masks")
+parts = unet.split_chips(chips, by="random")
+stats = unet.fit_band_stats([c.image for c in parts["train"]], ["R", "G", "B"])
+model = unet.train_unet(unet.samples_from_chips(parts["train"], stats),
+                        unet.samples_from_chips(parts["val"], stats), stats,
+                        time_budget_s=15 * 60)
+model.save("my_unet.keras"); model = unet.load_unet("my_unet.keras")
+probability = model.predict_proba(my_image, tta="flips")   # any size
+"""
+
+
+def _old_scores(model, chips) -> tuple[float, float]:
+    """F1 and MCC pooled over all pixels, as a learner scored the old recipe (flips, the
+    model's threshold)."""
+    from course_lib.unet.threshold import scores_by_threshold
+
+    p = np.concatenate([model.predict_proba(c.image, tta="flips").ravel() for c in chips])
+    t = np.concatenate([c.mask.ravel() for c in chips])
+    return (float(scores_by_threshold(p, t, [model.threshold], metric="f1")[0]),
+            float(scores_by_threshold(p, t, [model.threshold], metric="mcc")[0]))
+
+
 def recipe(args) -> None:
     load_before = os.getloadavg()[0]
     data = Path(args.data)
-    code = recipe_code(args.budget)
+    code = OLD_RECIPE.replace("time_budget_s=15 * 60", f"time_budget_s={args.budget!r}") \
+        if args.old else recipe_code(args.budget)
     code = code.replace('"my_chips/', f'"{data}/{args.set}/').replace(
         '"my_unet.keras"', f'"{Path(args.model_dir) / "bench_unet.keras"}"')
+    if args.mode:                      # a variant: the normalisation forced, not by dtype
+        old = '["R", "G", "B"])'
+        if old not in code:
+            raise SystemExit("the recipe's fit_band_stats call changed")
+        code = code.replace(old, f'["R", "G", "B"], mode={args.mode!r})')
     namespace: dict = {}
     exec("from course_lib import unet\nimport numpy as np\n", namespace)
     from course_lib import unet
 
+    quiet = {} if args.old else {"verbose": False}
     namespace["my_image"] = unet.load_chip_folder(data / "other" / "images",
-                                                  data / "other" / "masks",
-                                                  verbose=False)[0].image
+                                                  data / "other" / "masks", **quiet)[0].image
     model_path = Path(args.model_dir) / "bench_unet.keras"
     if model_path.exists():
         model_path.unlink()
@@ -217,11 +250,23 @@ def recipe(args) -> None:
     exec(code, namespace)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     model, parts = namespace["model"], namespace["parts"]
-    test = model.evaluate(parts["test"])
-    other = unet.load_chip_folder(data / "other" / "images", data / "other" / "masks",
-                                  verbose=False)
-    away = model.evaluate(other)
+    other = unet.load_chip_folder(data / "other" / "images", data / "other" / "masks", **quiet)
+    if args.old:
+        from types import SimpleNamespace as Scores
+
+        test = Scores(**dict(zip(("f1", "mcc"), _old_scores(model, parts["test"]))),
+                      precision=float("nan"), recall=float("nan"))
+        away = Scores(**dict(zip(("f1", "mcc"), _old_scores(model, other))))
+        model.info.setdefault("tta", "flips (threshold without)")
+        for key in ("validations", "val_seconds", "threshold_seconds", "best_step"):
+            model.info.setdefault(key, None)
+        model.info["validations"] = len(model.history.get("val_loss", []))
+    else:
+        test = model.evaluate(parts["test"])
+        away = model.evaluate(other)
     row = {"kind": "recipe", "name": args.name, "set": args.set, "budget_s": args.budget,
+           "variant": "before (d462fee)" if args.old else
+           f"mode={args.mode}" if args.mode else "as written",
            "cpus": len(os.sched_getaffinity(0)), "load_before": round(load_before, 1),
            "wall_s": round(wall, 1), "cpu_s": round(cpu, 1),
            "chips": {k: len(v) for k, v in parts.items()}, "n_other": len(other),
@@ -249,6 +294,10 @@ def main() -> None:
     r.add_argument("--name", default="recipe")
     r.add_argument("--model-dir", default="/tmp")
     r.add_argument("--set", default="main", help="main or big (the chips to train on)")
+    r.add_argument("--old", action="store_true",
+                   help="the recipe before 7 Dec 2026 (needs PYTHONPATH of that checkout)")
+    r.add_argument("--mode", default=None,
+                   help="force fit_band_stats(mode=...) (a variant, not the recipe)")
     args = ap.parse_args()
     {"make": make, "recipe": recipe}[args.what](args)
 

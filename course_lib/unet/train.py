@@ -328,6 +328,7 @@ class Control:
         self.first_step_end: float | None = None
         self.val_tiles, self.final_tiles = val_tiles, final_tiles
         self.seconds_per_tile: float | None = None   # measured by the first validation
+        self.score_seconds = 0.0                     # scoring a validation's pixels
         self.validated_at: list[int] = []
         self.stop_reason = ""
         self.t0 = self.now()
@@ -354,7 +355,8 @@ class Control:
 
         Always both (even just after a validation), so the schedule's progress does not jump
         back and forth around a validation."""
-        return (self.val_tiles + self.final_tiles) * self._tile_seconds()
+        return (self.val_tiles + self.final_tiles) * self._tile_seconds() \
+            + 2 * self.score_seconds
 
     def progress(self) -> float:
         """Share of training done (0-1): of the steps, or of the training time."""
@@ -388,9 +390,11 @@ class Control:
             return self.step >= math.ceil(k * cfg.steps / cfg.validations)
         return self.progress() >= k / cfg.validations
 
-    def validation_done(self, seconds: float) -> None:
-        """Record a validation pass of ``seconds`` (measures the time per tile)."""
+    def validation_done(self, seconds: float, score_seconds: float = 0.0) -> None:
+        """Record a validation: ``seconds`` predicting (measures the time per tile) and
+        ``score_seconds`` scoring the pixels."""
         self.validated_at.append(self.step)
+        self.score_seconds = score_seconds
         if self.val_tiles:
             self.seconds_per_tile = seconds / self.val_tiles
 
@@ -580,10 +584,10 @@ def train_unet(train: Sequence[Any], val: Sequence[Any], stats: BandStats,
     def validate() -> None:
         t = control.now()
         probs = [predict_sample(model, s, tile=cfg.tile, stride=val_stride) for s in val]
+        t_score = control.now()
         loss, score, _, _ = _loss_and_score(probs, labels, cfg.threshold_metric)
-        seconds = control.now() - t
-        control.validation_done(seconds)
-        val_seconds.append(seconds)
+        control.validation_done(t_score - t, control.now() - t_score)
+        val_seconds.append(control.now() - t)
         train_loss = float(np.mean(losses)) if losses else float("nan")
         losses.clear()
         lr = history["step_lr"][-1] if history["step_lr"] else float("nan")
