@@ -89,7 +89,7 @@ print("Keras", keras.__version__, "on", keras.backend.backend())
 # %% tags=["parameters"]
 # Parameters: the sizes and lengths of this notebook. The automatic tests run it with
 # smaller values, injected after this cell (papermill's "parameters" convention).
-STEPS = 110                   # training steps of the main U-Net (about 50 s on one CPU); bench/unet.md shows what more reach
+STEPS = 110                   # training steps of the main U-Net (about a minute on one CPU); bench/unet.md shows what more reach
 TIME_CAP_S = 150              # a safety cap (s): stops a much slower computer, and says so
 N_CHIPS = 32                  # chips cut for the "your own chips" recipe
 CHIP_STEPS = 40               # training steps of the chip model

@@ -489,10 +489,17 @@ def test_fixed_steps_give_the_same_model_whatever_the_clock(keras, monkeypatch):
 
 def test_old_epochs_and_steps_per_epoch_keep_working(keras):
     """Notebook 09's call: epochs x steps_per_epoch steps, a validation every steps_per_epoch."""
-    cfg = unet.TrainConfig(epochs=3, steps_per_epoch=5, time_budget_s=60)
+    cfg = unet.TrainConfig(epochs=3, steps_per_epoch=5, time_budget_s=60, max_val_tiles=32)
     assert cfg.steps == 15 and cfg.validate_every == 5 and cfg.time_budget_s == 60
+    assert cfg.epochs * cfg.steps_per_epoch == 15             # notebook 06 prints this
     with pytest.raises(ValueError, match="steps only"):
         unet.TrainConfig(steps=10, epochs=2)
+    # a config made with the former names, changed by keywords, keeps one length
+    from course_lib.unet.train import _config
+
+    assert _config(cfg, {"steps": 40}).steps == 40
+    assert _config(cfg, {"epochs": 4}).steps == 20
+    assert _config(cfg, {"verbose": False}).steps == 15
     with pytest.raises(ValueError, match="needs a length"):
         x, truth = _scene(1, 64)
         stats = unet.fit_band_stats(x, ["a", "b"], verbose=False)

@@ -48,7 +48,7 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
-from dataclasses import InitVar, asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Sequence
 
 import numpy as np
@@ -125,8 +125,12 @@ class TrainConfig:
             architecture (module docstring); False builds and compiles a new model every
             time. Runs with dropout never reuse (the dropout's random state would carry over).
         verbose: print one line per validation and why training stopped.
-        epochs, steps_per_epoch: the former names, still accepted: ``steps_per_epoch`` is
+        epochs, steps_per_epoch: the former names, still accepted (and kept, so
+            ``epochs * steps_per_epoch`` is the length): ``steps_per_epoch`` sets
             ``validate_every``, and ``epochs`` sets ``steps = epochs x steps_per_epoch``.
+        max_val_tiles: former option (a cap on the validation tiles of each epoch), accepted
+            and ignored: validation now predicts every validation pixel, up to
+            ``max_val_pixels``.
     """
 
     tile: int = 128
@@ -159,19 +163,24 @@ class TrainConfig:
     clock: str = "wall"
     reuse_compiled: bool = True
     verbose: bool = True
-    epochs: InitVar[int | None] = None
-    steps_per_epoch: InitVar[int | None] = None
+    epochs: int | None = None
+    steps_per_epoch: int | None = None
+    max_val_tiles: int | None = None
 
-    def __post_init__(self, epochs: int | None, steps_per_epoch: int | None) -> None:
-        if steps_per_epoch is not None:
-            self.validate_every = check_integer(steps_per_epoch, "steps_per_epoch", minimum=1)
-        if epochs is not None:
-            epochs = check_integer(epochs, "epochs", minimum=1,
-                                   fix="Or give the length directly: steps=... .")
-            if self.steps is not None:
-                raise ValueError(f"steps ({self.steps}) and epochs ({epochs}) both set the "
-                                 "length of training; give steps only.")
-            self.steps = epochs * (self.validate_every or FORMER_STEPS_PER_EPOCH)
+    def __post_init__(self) -> None:
+        if self.steps_per_epoch is not None:
+            self.steps_per_epoch = check_integer(self.steps_per_epoch, "steps_per_epoch",
+                                                 minimum=1)
+            self.validate_every = self.validate_every or self.steps_per_epoch
+        if self.epochs is not None:
+            self.epochs = check_integer(self.epochs, "epochs", minimum=1,
+                                        fix="Or give the length directly: steps=... .")
+            length = self.epochs * (self.steps_per_epoch or FORMER_STEPS_PER_EPOCH)
+            if self.steps is not None and self.steps != length:
+                raise ValueError(f"steps ({self.steps}) and epochs x steps_per_epoch "
+                                 f"({length}) both set the length of training; give steps "
+                                 "only.")
+            self.steps = length
         self._check()
 
     def _check(self) -> None:
@@ -497,8 +506,14 @@ def _config(config: Any, changes: dict[str, Any]) -> TrainConfig:
         raise TypeError(f"unknown training options {unknown}; TrainConfig has "
                         f"{sorted(allowed)}.")
     base = {f.name: getattr(cfg, f.name) for f in fields(TrainConfig)}
-    if "epochs" in changes and "steps" not in changes:
-        base["steps"] = None      # epochs give the length
+    if "steps" in changes:                     # the new length replaces the former names'
+        base["epochs"] = None
+    elif "epochs" in changes or "steps_per_epoch" in changes:
+        base["steps"] = None                   # epochs x steps_per_epoch give the length
+    if "validate_every" in changes:
+        base["steps_per_epoch"] = None
+    elif "steps_per_epoch" in changes:
+        base["validate_every"] = None
     return TrainConfig(**{**base, **changes})
 
 
