@@ -321,7 +321,7 @@ RECIPE_COLUMNS = [
     ("budget (wall)", lambda r: f"{r['budget_s']:.0f} s"),
     ("cores", lambda r: r["cpus"]), ("steps", lambda r: f"{r['steps']:,}"),
     ("steps/s", lambda r: _fmt(r["steps_per_second"])),
-    ("validations", lambda r: r["validations"]), ("best step", lambda r: r["best_step"]),
+    ("validations", lambda r: r["validations"]), ("best step", lambda r: _fmt(r["best_step"])),
     ("threshold (TTA)", lambda r: f"{_fmt(r['threshold'])} ({r['tta']})"),
     ("normalisation", lambda r: r["normalisation"]),
     ("test F1", lambda r: _fmt(r["test_f1"], 3)), ("test MCC", lambda r: _fmt(r["test_mcc"], 3)),
