@@ -49,8 +49,6 @@ METHODS = {"course_lib.unet.trained.TrainedUNet": ["predict_proba", "predict", "
 EXEMPT = {
     "course_lib.unet.import_keras_quietly": "takes no argument",
     "course_lib.unet.train.clear_compiled_models": "takes no argument",
-    # moved to course_lib.splits by other work; checked in tests/test_unet.py
-    "course_lib.unet.tiling.blocked_split": "tests/test_unet.py::test_blocked_split_bad_input",
 }
 
 OBSCURE = ("not supported between", "has no attribute", "is out of bounds",
@@ -214,11 +212,9 @@ bad(threshold.scores_by_threshold, lambda t, m: threshold.scores_by_threshold(
 bad(threshold.scores_by_threshold, lambda t, m: threshold.scores_by_threshold(
     RNG.random(50), RNG.random(50) < 0.3, [50]), ValueError, "thresholds")
 
-# ---- tiling (blocked_split is exempt: see EXEMPT)
-bad(tiling.tile_starts, lambda t, m: tiling.tile_starts(100, 64, 128), ValueError, "stride")
-bad(tiling.tile_origins, lambda t, m: tiling.tile_origins((0, 100)), ValueError, "length")
+# ---- tiling (the tile grid and the blocked split live in course_lib.splits, tested there)
 bad(tiling.tile_coverage, lambda t, m: tiling.tile_coverage((-5, 10), np.zeros((1, 2))),
-    ValueError, "shape must be a positive int")
+    ValueError, r"shape must be an integer in \[1, inf\]")
 bad(tiling.random_tile_split, lambda t, m: tiling.random_tile_split((100, 100), tile=0),
     ValueError, "tile")
 bad(tiling.shared_pixels, lambda t, m: tiling.shared_pixels(np.zeros((1, 2)), np.zeros((1, 2)),
@@ -450,9 +446,7 @@ def test_the_lists_are_real():
     assert sum(len(v) for v in found.values()) > 40
     for qualified in EXEMPT:
         module_name, name = qualified.rsplit(".", 1)
-        if name not in found.get(module_name, []):
-            # blocked_split may have moved to course_lib.splits (imported, not defined here)
-            assert qualified == "course_lib.unet.tiling.blocked_split", f"stale: {qualified}"
+        assert name in found.get(module_name, []), f"stale exemption {qualified}"
     for owner, names in METHODS.items():
         module_name, cls = owner.rsplit(".", 1)
         klass = getattr(importlib.import_module(module_name), cls)

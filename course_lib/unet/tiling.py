@@ -15,12 +15,14 @@ import numpy as np
 from course_lib.splits import (SET_CODES, SET_NAMES, BlockedSplit, blocked_split,  # noqa: F401
                                tile_origins, tile_starts)
 from course_lib.splits import tiles_inside as _inside  # noqa: F401  (used by unet.dataset)
+from course_lib.validation import check_integer
 
 
 def tile_coverage(shape: tuple[int, int], origins: np.ndarray, tile: int = 128) -> np.ndarray:
     """How many tiles cover each pixel (int array of ``shape``)."""
-    shape = tuple(_positive_int(v, "shape") for v in shape)
-    tile = _positive_int(tile, "tile")
+    shape = tuple(check_integer(v, "shape", minimum=1, fix="(rows, cols) in pixels.")
+                  for v in shape)
+    tile = check_integer(tile, "tile", minimum=1, fix="The tile side in pixels, e.g. 128.")
     count = np.zeros(shape, dtype=np.int32)
     for r, c in np.asarray(origins, dtype=int).reshape(-1, 2):
         count[r:r + tile, c:c + tile] += 1
