@@ -45,11 +45,11 @@ from course_lib.validation import check_choice, expected_message
 MODES = ("training", "per_chip")
 #: The reasons :func:`fit_band_stats` gives for its choice with ``mode="auto"``.
 REASONS = {
-    "per_chip": "per chip: 8-bit imagery (uint8) is display brightness, so each chip is "
-                "standardised by its own mean and standard deviation (chips of other cameras, "
+    "per_chip": "per chip: 8-bit imagery (uint8) is display brightness, so each image is "
+                "standardised by its own mean and standard deviation (images of other cameras, "
                 "exposures or illumination then look alike to the network)",
     "training": "training-set statistics: {dtype} values are physical units (reflectance, "
-                "dB, dNDVI), so every chip is standardised with one mean and standard "
+                "dB, dNDVI), so every image is standardised with one mean and standard "
                 "deviation per band from the training pixels (a value keeps its meaning)",
 }
 
