@@ -754,7 +754,8 @@ def _printed(nb) -> list[str]:
             if out.output_type == "stream" and out.name == "stdout":
                 for line in out.text.splitlines():
                     line = re.sub(r"[\d.]+ steps/s", "<rate> steps/s", line)
-                    lines.append(re.sub(r"\d[\d,.]* s\b", "<time> s", line))
+                    # times are right-aligned, so their padding varies with their width
+                    lines.append(re.sub(r" *\d[\d,.]* s\b", " <time> s", line))
     return lines
 
 
