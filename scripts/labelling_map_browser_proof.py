@@ -26,8 +26,8 @@ What it does (headless Chromium, driven by Playwright, no person):
    lab's own.
 4. Saves ``labelling_map_widget.png`` (the whole widget after drawing),
    ``labelling_map_proof.png`` (the map alone), ``labelling_map_dndvi.png`` (the dNDVI layer),
-   ``labelling_map_page.png`` (the lab) and ``labelling_map_proof.json`` (every number) in the
-   output folder.
+   ``labelling_map_page.png`` (the lab), ``labelling_map_labels.gpkg`` (what was saved) and
+   ``labelling_map_proof.json`` (every number) in the output folder.
 
 Usage::
 
@@ -44,6 +44,7 @@ import argparse
 import io
 import json
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -380,7 +381,12 @@ def run_proof(out: Path, chromium: str | None = None, keep_lab_root: bool = Fals
             lab.shutdown_kernels()
     report["seconds"] = round(time.time() - started, 1)
     report["external requests"] = external
-    report.update(measure(results, raster, clicks_page))
+    try:
+        report.update(measure(results, raster, clicks_page))
+        shutil.copyfile(results / "labels.gpkg", out / "labelling_map_labels.gpkg")
+    finally:
+        shutil.rmtree(results, ignore_errors=True)
+        shutil.rmtree(source, ignore_errors=True)
     report["problems"] = problems(report)
     (out / "labelling_map_proof.json").write_text(json.dumps(report, indent=2, default=str))
     return report
