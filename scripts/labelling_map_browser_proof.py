@@ -2,7 +2,7 @@
 
 What it does (headless Chromium, driven by Playwright, no person):
 
-1. Starts JupyterLab (``course_lib.browser_check.LabServer``: token-less, on a free port of
+1. Starts JupyterLab (``devtools.browser_driver.LabServer``: token-less, on a free port of
    127.0.0.1, ``COURSE_OFFLINE=1``) on a temporary notebook that shows a
    :class:`course_lib.viz.labelling_map.LabellingMap` of a small synthetic raster: 200 x 150
    pixels of 10 m on UTM 32N (EPSG:32632) near 61.5 N, 6.2 E, with one magenta pixel (row
@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from course_lib import browser_check  # noqa: E402
+from devtools import browser_driver  # noqa: E402
 
 ROWS, COLS, RES = 150, 200, 10.0
 X0, Y0 = 350_980.0, 6_821_690.0          # upper-left corner, EPSG:32632, near 61.5 N 6.2 E
@@ -212,7 +212,7 @@ def run_proof(out: Path, chromium: str | None = None, keep_lab_root: bool = Fals
 
     from course_lib.viz import labelling_map as lm
 
-    chromium = chromium or browser_check.find_chromium()
+    chromium = chromium or browser_driver.find_chromium()
     if not chromium:
         raise RuntimeError("No Chromium: apt-get install chromium, or pass --chromium PATH")
     out = Path(out)
@@ -242,9 +242,9 @@ def run_proof(out: Path, chromium: str | None = None, keep_lab_root: bool = Fals
         return lm.xy_to_lonlat(mx, my, lm.WEB_MERCATOR)
 
     started = time.time()
-    with browser_check.LabServer(notebook_dir=source, env={"COURSE_OFFLINE": "1"}) as lab, \
+    with browser_driver.LabServer(notebook_dir=source, env={"COURSE_OFFLINE": "1"}) as lab, \
             sync_playwright() as pw:
-        browser = browser_check.launch_browser(pw, chromium)
+        browser = browser_driver.launch_browser(pw, chromium)
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1300})
 
@@ -259,7 +259,7 @@ def run_proof(out: Path, chromium: str | None = None, keep_lab_root: bool = Fals
             page.wait_for_function("() => (document.querySelector('#jp-main-statusbar') || "
                                    "{innerText: ''}).innerText.includes('Idle')",
                                    timeout=120000)
-            browser_check._dismiss_popups(page)
+            browser_driver._dismiss_popups(page)
             # more room for the notebook: close the left sidebar
             page.keyboard.press("Control+b")
             _run_cell(page, 0)
@@ -373,7 +373,7 @@ def run_proof(out: Path, chromium: str | None = None, keep_lab_root: bool = Fals
             _geoman_tool(page, "leaflet-pm-icon-delete")
 
             report["widget errors"] = page.locator("text=Error displaying widget").count()
-            report["tracebacks"] = page.locator(browser_check.ERROR_OUTPUTS).count()
+            report["tracebacks"] = page.locator(browser_driver.ERROR_OUTPUTS).count()
             report["legend"] = _legend(page)
             report["leaflet version"] = page.evaluate("() => window.L ? window.L.version : null")
         finally:
@@ -497,7 +497,7 @@ def problems(report: dict) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "test_artifacts" / "labelling_map")
-    parser.add_argument("--chromium", default=browser_check.find_chromium())
+    parser.add_argument("--chromium", default=browser_driver.find_chromium())
     args = parser.parse_args()
     report = run_proof(args.out, args.chromium)
     print(json.dumps({k: v for k, v in report.items() if k not in ("kernel",)}, indent=2,

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from course_lib import browser_check
+from devtools import browser_driver
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("COURSE_ARTIFACTS_DIR", ROOT / "test_artifacts")) / "labelling_map"
-CHROMIUM = browser_check.find_chromium()
+CHROMIUM = browser_driver.find_chromium()
 
 
 def _labextension_installed() -> bool:
