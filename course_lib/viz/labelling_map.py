@@ -1,62 +1,59 @@
 """Draw training points and landslide polygons on a map of a georeferenced raster, offline.
 
 A learner picks a class, clicks points (training samples for a pixel classifier such as CART)
-and draws polygons (landslide outlines for a U-Net mask) on an ipyleaflet map of their own
-raster, saves them to a GeoPackage, and later turns them into a table of points or a 0/1
-mask on the raster's grid::
+and draws polygons (landslide outlines for a U-Net's masks) on an ipyleaflet map of their own
+raster, saves them to a GeoPackage, and turns them into a training table, a mask or chips::
 
     from course_lib.viz.labelling_map import LabellingMap
-    labels = LabellingMap({"true colour": (raster, {"bands": ("B4", "B3", "B2")}),
-                           "dNDVI": (dndvi, {"bands": ("dNDVI",), "cmap": "RdBu",
+    labels = LabellingMap({"true colour": (stack, {"bands": ("post-R", "post-G", "post-B")}),
+                           "dNDVI": (stack, {"bands": ("dNDVI",), "cmap": "RdBu",
                                              "vmin": -0.5, "vmax": 0.5})})
     labels                                   # the map, the class picker and the counts
     labels.save("my_labels.gpkg")            # later: labels.load("my_labels.gpkg")
     points = labels.training_points()        # GeoDataFrame of points in the raster's CRS
     mask = labels.polygon_mask("landslide")  # uint8 0/1 array on the raster's grid
 
-Coordinates, and how exact they are
------------------------------------
-* The map works in longitude/latitude (EPSG:4326) and displays in Web Mercator (EPSG:3857).
-  The raster is usually on a projected CRS (UTM). Each image layer is **reprojected to
-  EPSG:3857** before it is shown (:func:`to_web_mercator`: nearest neighbour onto a grid
-  ``upsample`` times finer than the raster, each display pixel's centre converted exactly),
-  so a raster pixel is drawn where it is: its edges are off by at most half a display pixel,
-  ``1 / (2 * upsample)`` of a raster pixel (0.125 px with the default ``upsample=4``).
-  Placing the UTM image by its corner bounds alone would be wrong by the meridian
-  convergence (about 2.5 degrees at 6 E, 61.5 N in zone 32: several pixels across a 2 km
-  image), which is why it is not done.
-* Leaflet snaps the image's corners to whole screen pixels, so on screen the image can be off
-  by up to half a *screen* pixel more (about 0.1 raster pixel at zoom 15 for 10 m pixels).
-* A point drawn on the map arrives as lon/lat (GeoJSON) and is converted to the raster's CRS
-  with PROJ (:func:`lonlat_to_xy`) and to a pixel with ``rasterio.transform.rowcol``
-  (:func:`xy_to_rowcol`): this chain is exact (errors below 10 micrometres; tested with
-  off-centre points next to pixel edges). Every geometry uses the same conversion. Leaflet
-  itself rounds the GeoJSON it emits to 6 decimals of a degree (at most 6 cm: 0.006 of a
-  10 m pixel).
+The labels themselves (coordinates, the feature table, the GeoPackage, points, masks and
+chips) are :mod:`course_lib.data.labels`; this module is the map and its widgets.
+
+Classes
+-------
+By default the classes are those of the study area's training points, **with the same
+names** (``"landslide"`` and ``course_lib.simulator.TRAINING_CLASSES``: ``"water"``,
+``"snow_ice"``, ``"bare_rock"``, ...), so the learner's points and the 130 provided points
+train the same classifier; the buttons show friendly labels ("snow / ice"). A learner may
+pass their own list. Colours: Okabe and Ito's colour-blind-safe palette (2008) for the first
+eight, Paul Tol's "muted" palette after that.
+
+How exactly the image is placed
+-------------------------------
+The map displays in Web Mercator (EPSG:3857). Each image layer is reprojected to EPSG:3857
+before it is shown (:func:`display_grid`: nearest neighbour onto a grid ``upsample`` times
+finer than the raster, or less for large rasters, at most ``max_pixels`` display pixels; the
+centre of every display pixel is converted exactly to the raster's CRS), so a raster pixel is
+drawn where it is: its edges are off by at most half a display pixel (0.125 raster pixel at
+``upsample=4``, 0.5 for a 1024 x 1024 raster at the default ``max_pixels``). Placing a UTM
+image by its corner bounds alone would be wrong by the meridian convergence (about 2.5
+degrees at 6 E, 61.5 N in zone 32: several pixels across a 2 km image). Leaflet snaps the
+image's corners to whole screen pixels: up to half a *screen* pixel more. A point drawn on the
+map is converted back exactly (:mod:`course_lib.data.labels`).
+
+Only the visible layer's image is sent to the browser; the others are rendered when first
+picked and kept (the layer buttons swap the overlay's picture). Offline the map has no tile
+layer at all and requests nothing from the network; an OpenStreetMap basemap is added under
+the images only when its server answers (``course_lib.data.online.network_available``, which
+honours ``COURSE_OFFLINE``).
 
 The drawn features live in the draw control's ``data`` (GeoJSON in lon/lat, each with the
-properties ``class_name`` and ``label_id``), which the browser and the kernel keep in sync;
-:attr:`LabellingMap.features` turns it into a GeoDataFrame in the raster's CRS. Tests and a
-fast notebook run add features without a person through :meth:`LabellingMap.add_geojson`,
+properties ``class_name``, ``label_id`` and ``source``), which the browser and the kernel keep
+in sync; :attr:`LabellingMap.features` turns it into a GeoDataFrame in the raster's CRS. Tests
+and a fast notebook run add features without a person through :meth:`LabellingMap.add_geojson`,
 with exactly the GeoJSON the draw control emits.
-
-GeoPackage layout (:func:`save_labels`, :func:`load_labels`)
-------------------------------------------------------------
-Three layers: ``label_points`` (Point), ``label_polygons`` (Polygon, or MultiPolygon when one
-is) with the columns ``label_id`` and ``class_name``, in the raster's CRS, and
-``label_classes`` (a plain table: ``class_name``, ``colour``, ``position``) so that a reload
-restores the learner's class list. Saving is atomic: the file is written in a temporary folder
-next to the target and moved over it with ``os.replace``, so an interrupted save leaves the old
-file whole. An existing file is never replaced unless ``overwrite=True``, and even then **only
-the three ``label_*`` layers are replaced: every other layer in the file is kept** (the
-existing file is copied into the temporary folder, the three layers are rewritten in the copy,
-and the copy replaces the original). A file that exists but is not a readable GeoPackage is
-never overwritten.
 
 Problems the learner causes (nothing drawn, one class only, a point outside the image or on
 nodata) give a plain message: in the widget's message line while drawing, and as a
-:class:`LabellingProblem` (a ``ValueError`` that IPython shows as its message, without a
-traceback) from the methods that need labels.
+:class:`~course_lib.data.labels.LabellingProblem` (shown without a traceback) from the methods
+that need labels.
 """
 
 from __future__ import annotations
@@ -65,147 +62,78 @@ import base64
 import html
 import io
 import os
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from course_lib.data import labels as lb
+from course_lib.data.labels import LabellingProblem
 from course_lib.data.raster import Raster
 
-#: The eight classes of the course's reference paper, in its order.
-DEFAULT_CLASSES = ("landslide", "water", "snow/ice", "bare rock", "agriculture", "forest",
-                   "alpine scrub", "urban")
-#: Okabe & Ito's colour-blind-safe palette (2008), one colour per default class.
+__all__ = ["OKABE_ITO", "TOL_MUTED", "WEB_MERCATOR", "TILE_HOST", "LabellingProblem",
+           "default_classes", "class_label", "class_colours", "render_rgba", "DisplayGrid",
+           "display_grid", "to_web_mercator", "png_data_url", "fit_zoom", "LabellingMap"]
+
+#: Okabe & Ito's colour-blind-safe palette (2008), one colour per default class, in order:
+#: landslide vermillion, water blue, snow/ice sky blue, bare rock black, agriculture yellow,
+#: forest bluish green, alpine scrub orange, urban reddish purple.
 OKABE_ITO = ("#D55E00", "#0072B2", "#56B4E9", "#000000", "#F0E442", "#009E73", "#E69F00",
              "#CC79A7")
-#: Paul Tol's 'muted' palette, for a learner's classes beyond the eight above.
+#: Paul Tol's 'muted' palette, for a learner's classes beyond the first eight.
 TOL_MUTED = ("#CC6677", "#332288", "#DDCC77", "#117733", "#88CCEE", "#882255", "#44AA99",
              "#999933", "#AA4499")
-#: Colours of the default classes: landslide vermillion, water blue, snow/ice sky blue, bare
-#: rock black, agriculture yellow, forest bluish green, alpine scrub orange, urban purple.
-DEFAULT_COLOURS = dict(zip(DEFAULT_CLASSES, OKABE_ITO))
-#: Layer names in the GeoPackage.
-POINTS_LAYER, POLYGONS_LAYER, CLASSES_LAYER = "label_points", "label_polygons", "label_classes"
-LONLAT = "EPSG:4326"
 WEB_MERCATOR = "EPSG:3857"
 #: Where the OpenStreetMap basemap comes from (added only when this host answers).
 TILE_HOST = "tile.openstreetmap.org"
 #: Web Mercator metres per screen pixel at zoom 0 (256-pixel tiles).
 ZOOM0_RESOLUTION = 2 * np.pi * 6378137.0 / 256
-#: The map pane of the image layers: above tiles (200), below the drawings (400).
+#: The map pane of the image layer: above tiles (200), below the drawings (400).
 IMAGE_PANE = "labelling_images"
+#: The pane of results shown over the image (a landslide map), below the drawings.
+RESULT_PANE = "labelling_results"
+#: Friendly labels of class names that do not read well with "_" replaced by a space.
+_LABELS = {"snow_ice": "snow / ice"}
 
 
-class LabellingProblem(ValueError):
-    """Something about the drawn labels that the learner has to fix; the message says what.
+def default_classes() -> tuple[str, ...]:
+    """The classes of the study area's training points: ``"landslide"`` and the seven of
+    ``course_lib.simulator.TRAINING_CLASSES``, with their names."""
+    from course_lib.simulator.landcover import TRAINING_CLASSES
 
-    IPython (and so JupyterLab) shows it as the message alone, without a traceback.
+    return ("landslide", *TRAINING_CLASSES)
+
+
+def class_label(name: str) -> str:
+    """The friendly label of a class name: ``"bare_rock"`` -> ``"bare rock"``.
+
+    >>> class_label("snow_ice"), class_label("alpine_scrub"), class_label("forest")
+    ('snow / ice', 'alpine scrub', 'forest')
     """
-
-    def _render_traceback_(self) -> list[str]:
-        return [f"Labelling problem: {self}"]
+    return _LABELS.get(name, name.replace("_", " "))
 
 
-# ---------------------------------------------------------------- coordinate conversions
-def _as_arrays(*values):
-    scalar = all(np.ndim(v) == 0 for v in values)
-    return scalar, [np.atleast_1d(np.asarray(v, dtype=float)) for v in values]
-
-
-def _crs_key(crs) -> str:
-    """A hashable description of ``crs`` (an EPSG string, a rasterio or pyproj CRS)."""
-    if isinstance(crs, str):
-        return crs
-    to_wkt = getattr(crs, "to_wkt", None)
-    return to_wkt() if to_wkt else str(crs)
-
-
-@lru_cache(maxsize=32)
-def _transformer(src: str, dst: str):
-    import pyproj
-
-    return pyproj.Transformer.from_crs(pyproj.CRS.from_user_input(src),
-                                       pyproj.CRS.from_user_input(dst), always_xy=True)
-
-
-def reproject_xy(x, y, src_crs, dst_crs):
-    """Coordinates from ``src_crs`` to ``dst_crs`` (x = easting or longitude first); every
-    conversion in this module goes through here (PROJ, via pyproj)."""
-    scalar, (x, y) = _as_arrays(x, y)
-    xs, ys = _transformer(_crs_key(src_crs), _crs_key(dst_crs)).transform(x, y)
-    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-    return (float(xs[0]), float(ys[0])) if scalar else (xs, ys)
-
-
-def lonlat_to_xy(lon, lat, crs):
-    """Longitude/latitude (degrees, EPSG:4326) to ``(x, y)`` in ``crs``; scalars or arrays.
-
-    >>> x, y = lonlat_to_xy(9.0, 0.0, "EPSG:32632")   # UTM 32's central meridian at the equator
-    >>> round(x, 6), round(y, 6)
-    (500000.0, 0.0)
-    """
-    return reproject_xy(lon, lat, LONLAT, crs)
-
-
-def xy_to_lonlat(x, y, crs):
-    """``(x, y)`` in ``crs`` to longitude/latitude (degrees); scalars or arrays."""
-    return reproject_xy(x, y, crs, LONLAT)
-
-
-def xy_to_rowcol(x, y, transform):
-    """The pixel ``(row, col)`` holding ``(x, y)`` on the grid ``transform`` (floor, as
-    ``rasterio.transform.rowcol``); may be outside the raster (negative or too large)."""
-    from rasterio.transform import rowcol
-
-    scalar, (x, y) = _as_arrays(x, y)
-    rows, cols = rowcol(transform, x, y)
-    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-    return (int(rows[0]), int(cols[0])) if scalar else (rows, cols)
-
-
-def xy_to_fractional_rowcol(x, y, transform):
-    """``(row, col)`` as floats: 37.5 is the centre of row 37. For measuring errors."""
-    scalar, (x, y) = _as_arrays(x, y)
-    cols, rows = ~transform @ (x, y)
-    return (float(rows[0]), float(cols[0])) if scalar else (rows, cols)
-
-
-def rowcol_to_xy(row, col, transform, offset: str = "center"):
-    """``(x, y)`` of a pixel's centre (or ``offset="ul"``, its upper-left corner)."""
-    scalar, (row, col) = _as_arrays(row, col)
-    shift = {"center": 0.5, "ul": 0.0}[offset]
-    xs, ys = transform @ (col + shift, row + shift)
-    return (float(xs[0]), float(ys[0])) if scalar else (np.asarray(xs), np.asarray(ys))
-
-
-def lonlat_to_rowcol(lon, lat, raster: Raster):
-    """The pixel ``(row, col)`` of ``raster`` under a lon/lat position (may be outside)."""
-    x, y = lonlat_to_xy(lon, lat, raster.crs)
-    return xy_to_rowcol(x, y, raster.transform)
-
-
-def rowcol_to_lonlat(row, col, raster: Raster, offset: str = "center"):
-    """Longitude/latitude of a pixel's centre (or ``offset="ul"``, its upper-left corner)."""
-    x, y = rowcol_to_xy(row, col, raster.transform, offset)
-    return xy_to_lonlat(x, y, raster.crs)
-
-
-def transform_geometry(geometry, src_crs, dst_crs):
-    """A shapely geometry reprojected vertex by vertex with :func:`reproject_xy` (the
-    conversion of the point functions above, so points and polygons agree exactly)."""
-    import shapely
-
-    def convert(coords: np.ndarray) -> np.ndarray:
-        if len(coords) == 0:
-            return coords
-        xs, ys = reproject_xy(coords[:, 0], coords[:, 1], src_crs, dst_crs)
-        return np.column_stack([xs, ys])
-
-    return shapely.transform(geometry, convert)
+def class_colours(classes: Sequence[str] | Mapping[str, str] | None = None) -> dict[str, str]:
+    """Class name -> colour: :func:`default_classes` by default, or the learner's list (new
+    names get Okabe-Ito colours no other class uses, then Paul Tol's), or a mapping kept as
+    given."""
+    if classes is None:
+        return dict(zip(default_classes(), OKABE_ITO))
+    if isinstance(classes, str):
+        raise TypeError(f"classes must be a list of class names; got the string {classes!r}. "
+                        f"For one class write [{classes!r}] (you will need two to train).")
+    names = [str(c) for c in classes]
+    if not names:
+        raise ValueError("classes is empty: give at least two class names.")
+    if len(set(names)) != len(names):
+        raise ValueError(f"classes has repeated names: {names}.")
+    if isinstance(classes, Mapping):
+        return {str(k): str(v) for k, v in classes.items()}
+    defaults = dict(zip(default_classes(), OKABE_ITO))
+    free = [c for c in OKABE_ITO + TOL_MUTED if c not in {defaults.get(n) for n in names}]
+    return {name: defaults.get(name) or (free.pop(0) if free else "#777777") for name in names}
 
 
 # ---------------------------------------------------------------- image layers
@@ -218,18 +146,6 @@ def _check_raster(raster: Any, what: str) -> Raster:
     if raster.crs is None:
         raise ValueError(f"{what} has no CRS: the map cannot place it.")
     return raster
-
-
-def nodata_mask(raster: Raster) -> np.ndarray:
-    """True where ``raster`` has no data in any band: NaN for floats, else
-    ``raster.attrs["nodata"]`` when set."""
-    data = raster.data
-    if np.issubdtype(data.dtype, np.floating):
-        return np.isnan(data).any(axis=0)
-    nodata = raster.attrs.get("nodata")
-    if nodata is None:
-        return np.zeros(raster.shape, dtype=bool)
-    return (data == nodata).any(axis=0)
 
 
 def render_rgba(raster: Raster, style: Mapping[str, Any] | None = None) -> np.ndarray:
@@ -255,51 +171,66 @@ def render_rgba(raster: Raster, style: Mapping[str, Any] | None = None) -> np.nd
         names = (names,)
     if len(names) not in (1, 3):
         raise ValueError(f"style['bands'] must name 1 or 3 bands; got {list(names)}.")
-    data = np.stack([raster.band(n) for n in names]).astype(np.float64)
+    data = np.stack([raster.band(n) for n in names]).astype(np.float32)
     nodata = raster.attrs.get("nodata")
     if not np.issubdtype(raster.data.dtype, np.floating) and nodata is not None:
-        data[data == nodata] = np.nan
+        data[np.stack([raster.band(n) for n in names]) == nodata] = np.nan
     invalid = np.isnan(data).any(axis=0)
 
-    def per_band(value, default):
+    def per_band(value, q):
         if value is None:
-            return np.array([default(band) for band in data])
+            return np.array([np.nanpercentile(b, q) if np.isfinite(b).any() else 0.0
+                             for b in data])
         return np.broadcast_to(np.asarray(value, dtype=float), (len(data),)).copy()
 
-    def percentile(q):
-        return lambda band: (np.nanpercentile(band, q) if np.isfinite(band).any() else 0.0)
-
-    vmin = per_band(style.get("vmin"), percentile(2))
-    vmax = per_band(style.get("vmax"), percentile(98))
+    vmin, vmax = per_band(style.get("vmin"), 2), per_band(style.get("vmax"), 98)
     span = np.where(vmax > vmin, vmax - vmin, 1.0)
     scaled = np.clip((data - vmin[:, None, None]) / span[:, None, None], 0, 1)
     scaled = np.nan_to_num(scaled, nan=0.0)
     if len(names) == 1:
-        cmap = matplotlib.colormaps[style.get("cmap", "viridis")]
-        rgba = cmap(scaled[0])
+        rgba = matplotlib.colormaps[style.get("cmap", "viridis")](scaled[0], bytes=True)
     else:
-        rgba = np.concatenate([np.moveaxis(scaled, 0, -1), np.ones(raster.shape + (1,))], -1)
-    rgba = np.round(rgba * 255).astype(np.uint8)
+        rgba = np.concatenate([np.round(np.moveaxis(scaled, 0, -1) * 255),
+                               np.full(raster.shape + (1,), 255.0)], -1).astype(np.uint8)
     rgba[..., 3] = np.where(invalid, 0, 255)
     return rgba
 
 
-def to_web_mercator(rgba: np.ndarray, raster: Raster, upsample: int = 4,
-                    max_pixels: int = 2_000_000):
-    """Reproject an RGBA image on ``raster``'s grid to a Web Mercator grid for display.
+@dataclass(frozen=True)
+class DisplayGrid:
+    """Where each pixel of a Web Mercator display image comes from.
 
-    Nearest neighbour onto a grid ``upsample`` times finer than the raster's (less when the
-    result would have more than ``max_pixels`` pixels, down to 1): the centre of every
-    display pixel is converted exactly (PROJ, per pixel: about 0.5 s per million) to the
-    raster's CRS and shows the raster pixel it falls in. (GDAL's warper,
-    ``rasterio.warp.reproject``, interpolates the transformation along each row, and its
-    ``tolerance`` made no difference with rasterio 1.4: about 1 % of display pixels next to
-    a raster pixel edge came out in the neighbouring pixel, up to 0.015 pixel away. Harmless,
-    but not exact.) Outside the raster the result is transparent.
+    Attributes:
+        index: ``(height, width)`` int64: the flat index (``row * cols + col``) of the raster
+            pixel under each display pixel's centre, -1 outside the raster.
+        transform: the display image's EPSG:3857 affine transform.
+        bounds: ``[[south, west], [north, east]]`` in degrees, for Leaflet.
+    """
 
-    Returns:
-        ``(image, transform, bounds)``: the ``(h, w, 4)`` uint8 image, its EPSG:3857 affine
-        transform, and its ``[[south, west], [north, east]]`` in degrees for Leaflet.
+    index: np.ndarray
+    transform: Any
+    bounds: list
+
+    def image(self, rgba: np.ndarray) -> np.ndarray:
+        """The display image of an ``(rows, cols, 4)`` RGBA image on the raster's grid."""
+        flat = rgba.reshape(-1, 4)
+        out = np.zeros(self.index.shape + (4,), dtype=np.uint8)
+        inside = self.index >= 0
+        out[inside] = flat[self.index[inside]]
+        return out
+
+
+def display_grid(raster: Raster, upsample: int = 4, max_pixels: int = 2_000_000
+                 ) -> DisplayGrid:
+    """The Web Mercator display grid of ``raster`` (see the module doc for its accuracy).
+
+    The grid is ``upsample`` times finer than the Web Mercator grid of the raster's own size
+    (``rasterio.warp.calculate_default_transform``), or less when it would exceed
+    ``max_pixels`` (down to 1). The centre of every display pixel is converted to the
+    raster's CRS with PROJ (about 0.5 s per million pixels) and shows the raster pixel it
+    falls in. (GDAL's warper, ``rasterio.warp.reproject``, interpolates the transformation
+    along each row: with rasterio 1.4 about 1 % of display pixels next to a raster pixel edge
+    came out in the neighbouring pixel, up to 0.015 pixel away. Harmless, but not exact.)
     """
     from affine import Affine
     from rasterio.warp import calculate_default_transform
@@ -311,64 +242,57 @@ def to_web_mercator(rgba: np.ndarray, raster: Raster, upsample: int = 4,
     resolution = base.a / factor
     left, top = base.c, base.f
     width, height = int(width * factor), int(height * factor)
-    dst_transform = Affine(resolution, 0.0, left, 0.0, -resolution, top)
-    out = np.zeros((height, width, 4), dtype=np.uint8)
+    transform = Affine(resolution, 0.0, left, 0.0, -resolution, top)
+    index = np.full((height, width), -1, dtype=np.int64)
     centres = np.arange(width) + 0.5
     for start in range(0, height, 256):           # a block of rows at a time: bounded memory
         stop = min(height, start + 256)
         dcol, drow = np.meshgrid(centres, np.arange(start, stop) + 0.5)
-        mx, my = dst_transform @ (dcol.ravel(), drow.ravel())
-        xs, ys = reproject_xy(mx, my, WEB_MERCATOR, raster.crs)
+        mx, my = transform @ (dcol.ravel(), drow.ravel())
+        xs, ys = lb.reproject_xy(mx, my, WEB_MERCATOR, raster.crs)
         fc, fr = ~raster.transform @ (xs, ys)
         r, c = np.floor(fr).astype(np.int64), np.floor(fc).astype(np.int64)
         inside = (r >= 0) & (r < rows) & (c >= 0) & (c < cols)
-        block = np.zeros((r.size, 4), dtype=np.uint8)
-        block[inside] = rgba[r[inside], c[inside]]
-        out[start:stop] = block.reshape(stop - start, width, 4)
-    right, bottom = dst_transform @ (width, height)
-    (west, east), (south, north) = xy_to_lonlat([left, right], [bottom, top], WEB_MERCATOR)
-    return out, dst_transform, [[float(south), float(west)], [float(north), float(east)]]
+        index[start:stop] = np.where(inside, r * cols + c, -1).reshape(stop - start, width)
+    right, bottom = transform @ (width, height)
+    (west, east), (south, north) = lb.xy_to_lonlat([left, right], [bottom, top], WEB_MERCATOR)
+    return DisplayGrid(index, transform, [[float(south), float(west)], [float(north),
+                                                                        float(east)]])
+
+
+def to_web_mercator(rgba: np.ndarray, raster: Raster, upsample: int = 4,
+                    max_pixels: int = 2_000_000):
+    """An RGBA image on ``raster``'s grid reprojected for display (:func:`display_grid`).
+
+    Returns:
+        ``(image, transform, bounds)``: the ``(h, w, 4)`` uint8 image, its EPSG:3857 affine
+        transform, and its ``[[south, west], [north, east]]`` in degrees for Leaflet.
+    """
+    grid = display_grid(raster, upsample, max_pixels)
+    return grid.image(rgba), grid.transform, grid.bounds
 
 
 def png_data_url(rgba: np.ndarray) -> str:
     """A ``data:image/png;base64,...`` URL of an RGBA uint8 image (made locally)."""
-    import matplotlib.image
+    from PIL import Image
 
     buffer = io.BytesIO()
-    matplotlib.image.imsave(buffer, rgba, format="png")
+    Image.fromarray(np.ascontiguousarray(rgba), "RGBA").save(buffer, format="PNG",
+                                                             compress_level=6)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def fit_zoom(bounds_3857: tuple[float, float, float, float], width_px: int, height_px: int,
              max_zoom: int = 20) -> int:
     """The largest whole zoom at which ``(left, bottom, right, top)`` in EPSG:3857 metres
-    fits in ``width_px`` x ``height_px`` screen pixels."""
+    fits in ``width_px`` x ``height_px`` screen pixels.
+
+    >>> fit_zoom((0, 0, 4200, 3100), 900, 700)
+    15
+    """
     left, bottom, right, top = bounds_3857
     scale = min(width_px / max(right - left, 1e-9), height_px / max(top - bottom, 1e-9))
     return int(np.clip(np.floor(np.log2(scale * ZOOM0_RESOLUTION)), 1, max_zoom))
-
-
-# ---------------------------------------------------------------- features and helpers
-def _class_colours(classes) -> dict[str, str]:
-    if classes is None:
-        return dict(DEFAULT_COLOURS)
-    if isinstance(classes, str):
-        raise TypeError(f"classes must be a list of class names; got the string {classes!r}. "
-                        f"For one class write [{classes!r}] (you will need two to train).")
-    if isinstance(classes, Mapping):
-        colours = {str(k): str(v) for k, v in classes.items()}
-    else:
-        names = [str(c) for c in classes]
-        palette = [c for c in OKABE_ITO + TOL_MUTED]
-        free = [c for c in palette if c not in {DEFAULT_COLOURS.get(n) for n in names}]
-        colours = {}
-        for name in names:
-            colours[name] = DEFAULT_COLOURS.get(name) or (free.pop(0) if free else "#777777")
-    if not colours:
-        raise ValueError("classes is empty: give at least two class names.")
-    if len(colours) != len(list(classes)):
-        raise ValueError(f"classes has repeated names: {list(classes)}.")
-    return colours
 
 
 def _style(kind: str, colour: str) -> dict[str, Any]:
@@ -379,210 +303,12 @@ def _style(kind: str, colour: str) -> dict[str, Any]:
             "opacity": 1.0}
 
 
-def _kind(geometry_type: str | None) -> str | None:
-    return {"Point": "point", "Polygon": "polygon", "MultiPolygon": "polygon"}.get(
-        geometry_type or "")
-
-
-def features_from_geojson(features: Sequence[Mapping], crs) -> "gpd.GeoDataFrame":  # noqa: F821
-    """GeoJSON features in lon/lat (with ``class_name`` and ``label_id`` properties) as a
-    GeoDataFrame in ``crs`` with columns ``label_id``, ``class_name``, ``kind``, geometry."""
-    import geopandas as gpd
-    from shapely.geometry import shape
-
-    rows = []
-    for feature in features:
-        props = feature.get("properties") or {}
-        kind = _kind((feature.get("geometry") or {}).get("type"))
-        if kind is None:
-            continue
-        rows.append({"label_id": int(props.get("label_id", -1)),
-                     "class_name": str(props.get("class_name", "")), "kind": kind,
-                     "geometry": transform_geometry(shape(feature["geometry"]), LONLAT, crs)})
-    frame = gpd.GeoDataFrame(rows, columns=["label_id", "class_name", "kind", "geometry"],
-                             geometry="geometry", crs=crs)
-    return frame.astype({"label_id": "int64", "class_name": "object", "kind": "object"})
-
-
-def pixel_problems(features, raster: Raster) -> "pd.Series":  # noqa: F821
-    """Per feature: ``""`` if fine, else ``"outside"`` (a point outside the raster or a
-    polygon not touching it) or ``"nodata"`` (a point on a nodata pixel)."""
-    import pandas as pd
-    from shapely.geometry import box
-
-    rows, cols = raster.shape
-    footprint = box(*raster.bounds)
-    nodata = nodata_mask(raster)
-    result = []
-    for geometry, kind in zip(features.geometry, features["kind"]):
-        if kind == "point":
-            r, c = xy_to_rowcol(geometry.x, geometry.y, raster.transform)
-            if not (0 <= r < rows and 0 <= c < cols):
-                result.append("outside")
-            elif nodata[r, c]:
-                result.append("nodata")
-            else:
-                result.append("")
-        else:
-            result.append("" if geometry.intersects(footprint) else "outside")
-    return pd.Series(result, index=features.index, dtype=object)
-
-
-def points_to_frame(features, raster: Raster, classes: Sequence[str] | None = None):
-    """The valid points of ``features`` as a GeoDataFrame in the raster's CRS, with columns
-    ``label_id``, ``class_name``, ``class_id`` (1-based position in ``classes``), ``row``,
-    ``col`` and the point geometry; for a sampling function that takes points.
-
-    Points outside the raster or on nodata are left out and a line says how many.
-
-    Raises:
-        LabellingProblem: no points, or points of one class only.
-    """
-    features = features.to_crs(raster.crs) if features.crs != raster.crs else features
-    points = features[features["kind"] == "point"]
-    if points.empty:
-        raise LabellingProblem(
-            "No training points yet. Pick a class above the map, choose the circle-marker "
-            "tool in the map's toolbar and click on the image; do this for each class.")
-    problems = pixel_problems(points, raster)
-    if (problems != "").any():
-        counts = problems[problems != ""].value_counts()
-        said = ", ".join(f"{n} {'outside the image' if why == 'outside' else 'on nodata'}"
-                         for why, n in counts.items())
-        print(f"Left out {int(counts.sum())} point(s): {said}.")
-    points = points[problems == ""].copy()
-    present = list(dict.fromkeys(points["class_name"]))
-    if len(present) < 2:
-        only = f"only for {present[0]!r}" if present else "none inside the image"
-        raise LabellingProblem(
-            f"A classifier needs points of at least two classes; you have points {only}. "
-            "Pick another class above the map and click some of its pixels.")
-    order = list(classes) if classes is not None else sorted(present)
-    points["class_id"] = [order.index(c) + 1 if c in order else 0 for c in points["class_name"]]
-    rc = xy_to_rowcol(points.geometry.x.to_numpy(), points.geometry.y.to_numpy(),
-                      raster.transform)
-    points["row"], points["col"] = rc
-    return points[["label_id", "class_name", "class_id", "row", "col", "geometry"]]
-
-
-def polygons_to_mask(features, raster: Raster, class_name: str | None = "landslide",
-                     all_touched: bool = False) -> np.ndarray:
-    """A uint8 0/1 mask on ``raster``'s grid: 1 inside the polygons of ``class_name``
-    (every polygon when ``None``); ``rasterio.features.rasterize``, pixel centres inside.
-
-    Raises:
-        LabellingProblem: no polygon of that class.
-    """
-    from rasterio.features import rasterize
-
-    features = features.to_crs(raster.crs) if features.crs != raster.crs else features
-    polygons = features[features["kind"] == "polygon"]
-    if class_name is not None:
-        polygons = polygons[polygons["class_name"] == class_name]
-    if polygons.empty:
-        which = f"{class_name!r} " if class_name else ""
-        raise LabellingProblem(
-            f"No {which}polygons drawn yet. Pick {class_name or 'a class'} above the map, "
-            "choose the polygon tool in the map's toolbar, click around the area and click "
-            "the first corner again to close the polygon.")
-    return rasterize(((g, 1) for g in polygons.geometry), out_shape=raster.shape,
-                     transform=raster.transform, fill=0, dtype="uint8",
-                     all_touched=all_touched)
-
-
-def save_labels(features, path: str | os.PathLike, classes: Mapping[str, str] | None = None,
-                overwrite: bool = False) -> Path:
-    """Write labelled features to the GeoPackage ``path`` atomically (see the module doc).
-
-    Args:
-        features: GeoDataFrame with ``label_id``, ``class_name``, ``kind`` and geometry.
-        classes: class name -> colour, stored so that a reload restores the class list.
-        overwrite: replace the ``label_*`` layers of an existing file (others are kept).
-
-    Raises:
-        LabellingProblem: nothing to save.
-        FileExistsError: the file exists and ``overwrite`` is False.
-        ValueError: the path is not ``.gpkg``, or the existing file is not a GeoPackage.
-    """
-    import pandas as pd
-    import pyogrio
-
-    path = Path(path)
-    if path.suffix.lower() != ".gpkg":
-        raise ValueError(f"Save labels to a GeoPackage: a path ending in .gpkg; got {path}.")
-    if features is None or len(features) == 0:
-        raise LabellingProblem("Nothing to save: no points or polygons drawn yet.")
-    if path.exists() and not overwrite:
-        raise FileExistsError(
-            f"{path} already exists. Pass overwrite=True to replace its labels (other layers "
-            "in the file are kept), or save under another name.")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(f"The folder {folder} does not exist; create it first.")
-    if path.exists():
-        try:
-            pyogrio.list_layers(path)
-        except Exception as err:
-            raise ValueError(f"{path} exists but is not a readable GeoPackage ({err}); it was "
-                             "left as it is. Delete it or save under another name.") from None
-    if classes is None:
-        classes = _class_colours(list(dict.fromkeys(features["class_name"])))
-    points = features[features["kind"] == "point"][["label_id", "class_name", "geometry"]]
-    polygons = features[features["kind"] == "polygon"][["label_id", "class_name", "geometry"]]
-    table = pd.DataFrame({"class_name": list(classes), "colour": list(classes.values()),
-                          "position": np.arange(1, len(classes) + 1)})
-    tmpdir = Path(tempfile.mkdtemp(dir=folder, prefix=f".{path.name}."))
-    try:
-        tmp = tmpdir / path.name
-        if path.exists():
-            shutil.copyfile(path, tmp)
-        multi = (polygons.geom_type == "MultiPolygon").any()
-        pyogrio.write_dataframe(points, tmp, layer=POINTS_LAYER, driver="GPKG",
-                                geometry_type="Point")
-        pyogrio.write_dataframe(polygons, tmp, layer=POLYGONS_LAYER, driver="GPKG",
-                                geometry_type="MultiPolygon" if multi else "Polygon",
-                                promote_to_multi=bool(multi))
-        pyogrio.write_dataframe(table, tmp, layer=CLASSES_LAYER, driver="GPKG")
-        os.replace(tmp, path)
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-    return path
-
-
-def load_labels(path: str | os.PathLike):
-    """Read what :func:`save_labels` wrote: ``(features, classes)``, the GeoDataFrame (in
-    the file's CRS) and the class name -> colour mapping."""
-    import geopandas as gpd
-    import pandas as pd
-    import pyogrio
-
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist.")
-    try:
-        layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
-    except Exception as err:
-        raise ValueError(f"{path} is not a readable GeoPackage ({err}).") from None
-    missing = [n for n in (POINTS_LAYER, POLYGONS_LAYER) if n not in layers]
-    if missing:
-        raise ValueError(f"{path} has no labelling layers {missing}; its layers are {layers}. "
-                         "Was it written by LabellingMap.save?")
-    parts = []
-    for layer, kind in ((POINTS_LAYER, "point"), (POLYGONS_LAYER, "polygon")):
-        frame = pyogrio.read_dataframe(path, layer=layer)
-        frame["kind"] = kind
-        parts.append(frame)
-    crs = next((p.crs for p in parts if p.crs is not None), None)
-    features = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
-                                crs=crs)
-    features = features[["label_id", "class_name", "kind", "geometry"]].astype(
-        {"label_id": "int64"})
-    if CLASSES_LAYER in layers:
-        table = pyogrio.read_dataframe(path, layer=CLASSES_LAYER).sort_values("position")
-        classes = dict(zip(table["class_name"].astype(str), table["colour"].astype(str)))
-    else:
-        classes = _class_colours(list(dict.fromkeys(features["class_name"])))
-    return features.sort_values("label_id").reset_index(drop=True), classes
+def _geometry_of(feature: Any) -> Mapping:
+    geometry = feature.get("geometry", feature) if isinstance(feature, Mapping) else None
+    if not isinstance(geometry, Mapping) or "type" not in geometry:
+        raise TypeError(f"feature must be a GeoJSON Feature or geometry dict; got "
+                        f"{type(feature).__name__}.")
+    return geometry
 
 
 # ---------------------------------------------------------------- the widget
@@ -594,20 +320,19 @@ class LabellingMap:
     Args:
         layers: image layers, name -> ``(Raster, style)`` (or a bare Raster); styles as
             :func:`render_rgba`. The first is shown first; buttons above the map switch.
-        classes: class names (default: the course's eight, :data:`DEFAULT_CLASSES`) or a
-            mapping name -> colour. Colours default to Okabe-Ito / Paul Tol.
+        classes: class names (default :func:`default_classes`) or a mapping name -> colour.
         raster: the labelling grid (pixels, nodata checks, masks); default the first
             layer's raster.
         basemap: add OpenStreetMap under the images: ``None`` when its server answers
             (checked once), ``True``/``False`` to decide. Without it the map has no tile
             layer at all and fetches nothing from the network.
-        upsample: display grid finer than the raster by this factor (see the module doc).
+        upsample, max_pixels: the display grid (:func:`display_grid`).
         width_px, height_px: the map's size; the start zoom fits the raster in it.
     """
 
     def __init__(self, layers: Mapping[str, Any], classes=None, *, raster: Raster | None = None,
-                 basemap: bool | None = None, upsample: int = 4, width_px: int = 900,
-                 height_px: int = 600) -> None:
+                 basemap: bool | None = None, upsample: int = 4, max_pixels: int = 2_000_000,
+                 width_px: int = 900, height_px: int = 600) -> None:
         import ipyleaflet
         import ipywidgets as widgets
 
@@ -620,29 +345,25 @@ class LabellingMap:
             self.layers[str(name)] = (_check_raster(layer_raster, f"layer {name!r}"), style)
         first = next(iter(self.layers.values()))[0]
         self.raster = _check_raster(raster if raster is not None else first, "raster")
-        self.colours = _class_colours(classes)
+        self.colours = class_colours(classes)
         self.messages: list[str] = []
         self._next_id = 1
         self._pushing = False
-        self._nodata = nodata_mask(self.raster)
+        self._upsample, self._max_pixels = upsample, max_pixels
+        self._grids: dict[tuple, DisplayGrid] = {}
+        self._urls: dict[str, str] = {}
 
-        overlays, all_bounds = [], []
-        for name, (layer_raster, style) in self.layers.items():
-            image, dst_transform, bounds = to_web_mercator(render_rgba(layer_raster, style),
-                                                           layer_raster, upsample=upsample)
-            h, w = image.shape[:2]
-            right, bottom = dst_transform @ (w, h)
-            all_bounds.append((dst_transform.c, bottom, right, dst_transform.f))
-            overlays.append(ipyleaflet.ImageOverlay(
-                url=png_data_url(image), bounds=bounds, name=name, pane=IMAGE_PANE,
-                pm_ignore=True, snap_ignore=True, visible=not overlays))
-        self.image_layers = dict(zip(self.layers, overlays))
-        left, bottom = min(b[0] for b in all_bounds), min(b[1] for b in all_bounds)
-        right, top = max(b[2] for b in all_bounds), max(b[3] for b in all_bounds)
-        self.display_bounds_3857 = (left, bottom, right, top)
-        centre_lon, centre_lat = xy_to_lonlat((left + right) / 2, (bottom + top) / 2,
-                                              WEB_MERCATOR)
-
+        first_name = next(iter(self.layers))
+        grid = self._grid(first)
+        self.overlay = ipyleaflet.ImageOverlay(
+            url=self._url(first_name), bounds=grid.bounds, name="image", pane=IMAGE_PANE,
+            pm_ignore=True, snap_ignore=True)
+        h, w = grid.index.shape
+        right, bottom = grid.transform @ (w, h)
+        self.display_bounds_3857 = (grid.transform.c, bottom, right, grid.transform.f)
+        left, bottom, right, top = self.display_bounds_3857
+        centre_lon, centre_lat = lb.xy_to_lonlat((left + right) / 2, (bottom + top) / 2,
+                                                 WEB_MERCATOR)
         if basemap is None:
             from course_lib.data.online import network_available
             basemap = network_available(TILE_HOST, timeout=1.5)
@@ -657,13 +378,11 @@ class LabellingMap:
         self.map = ipyleaflet.Map(
             center=[centre_lat, centre_lon], zoom=fit_zoom(self.display_bounds_3857,
                                                           width_px, height_px),
-            layers=tuple(map_layers + overlays), min_zoom=2, max_zoom=22,
+            layers=tuple(map_layers + [self.overlay]), min_zoom=2, max_zoom=22,
             interpolation="nearest", scroll_wheel_zoom=True,
-            panes={IMAGE_PANE: {"zIndex": 350}},
+            panes={IMAGE_PANE: {"zIndex": 350}, RESULT_PANE: {"zIndex": 360}},
             layout=widgets.Layout(width=f"{width_px}px", height=f"{height_px}px"))
-        self.map.attribution_control = False if not self.basemap else True
-        if self.basemap:
-            self.map.add(ipyleaflet.LayersControl(position="topright"))
+        self.map.attribution_control = self.basemap
         self.map.add(ipyleaflet.ScaleControl(position="bottomleft", imperial=False))
 
         current = next(iter(self.colours))
@@ -677,9 +396,9 @@ class LabellingMap:
         self.map.add(self.draw)
         self.draw.observe(self._on_data, names="data")
 
-        self.picker = widgets.ToggleButtons(options=list(self.colours), value=current,
-                                            description="Class:",
-                                            style={"button_width": "auto"})
+        self.picker = widgets.ToggleButtons(
+            options=[(class_label(n), n) for n in self.colours], value=current,
+            description="Class:", style={"button_width": "auto"})
         self.picker.observe(self._on_class, names="value")
         self.layer_picker = widgets.ToggleButtons(options=list(self.layers),
                                                   description="Image:",
@@ -687,26 +406,82 @@ class LabellingMap:
         self.layer_picker.observe(self._on_layer, names="value")
         self.legend = widgets.HTML()
         self.message = widgets.HTML()
+        self.results: dict[str, Any] = {}
+        self.result_picker = widgets.ToggleButtons(options=["none"], description="Result:",
+                                                   style={"button_width": "auto"},
+                                                   layout=widgets.Layout(display="none"))
+        self.result_picker.observe(self._on_result, names="value")
         help_text = ("Pick a class, then in the map's toolbar: <b>circle marker</b> = one "
                      "training point per click; <b>polygon</b> = click the corners, click the "
-                     "first corner again to close. Edit, drag and delete tools are below them.")
-        self.widget = widgets.VBox([widgets.HTML(help_text), self.layer_picker, self.picker,
-                                    self.legend, self.map, self.message])
+                     "first corner again to close. Edit, drag and delete tools are below them. "
+                     "Scroll to zoom, drag to pan.")
+        self.widget = widgets.VBox([widgets.HTML(help_text), self.layer_picker,
+                                    self.result_picker, self.picker, self.legend, self.map,
+                                    self.message])
         self._update_counts()
 
     # ------------------------------------------------------------ display
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 
+    def _grid(self, raster: Raster) -> DisplayGrid:
+        key = (tuple(raster.transform), str(raster.crs), raster.shape)
+        if key not in self._grids:
+            self._grids[key] = display_grid(raster, self._upsample, self._max_pixels)
+        return self._grids[key]
+
+    def _url(self, name: str) -> str:
+        """The PNG of layer ``name`` (rendered once, then kept)."""
+        if name not in self._urls:
+            raster, style = self.layers[name]
+            self._urls[name] = png_data_url(self._grid(raster).image(render_rgba(raster, style)))
+        return self._urls[name]
+
+    def show_layer(self, name: str) -> None:
+        """Show the image layer ``name`` (what the layer buttons do)."""
+        if name not in self.layers:
+            raise ValueError(f"No image layer {name!r}; the layers are {list(self.layers)}.")
+        raster, _ = self.layers[name]
+        self.overlay.bounds = self._grid(raster).bounds
+        self.overlay.url = self._url(name)
+        if self.layer_picker.value != name:
+            self.layer_picker.value = name
+
+    def add_result(self, name: str, rgba: np.ndarray, opacity: float = 0.8) -> None:
+        """Show a result over the image, e.g. a landslide map: ``rgba`` is ``(rows, cols, 4)``
+        uint8 on the labelling raster's grid (transparent where nothing is to be shown). A
+        button row above the map switches results on and off; the newest is shown."""
+        import ipyleaflet
+
+        rgba = np.asarray(rgba)
+        if rgba.shape != self.raster.shape + (4,) or rgba.dtype != np.uint8:
+            raise ValueError(f"rgba must be uint8 {self.raster.shape + (4,)} (the labelling "
+                             f"raster's grid); got {rgba.dtype} {rgba.shape}.")
+        grid = self._grid(self.raster)
+        overlay = ipyleaflet.ImageOverlay(url=png_data_url(grid.image(rgba)), bounds=grid.bounds,
+                                          name=name, pane=RESULT_PANE, opacity=float(opacity),
+                                          pm_ignore=True, snap_ignore=True)
+        if name in self.results:
+            self.map.remove(self.results[name])
+        self.results[name] = overlay
+        self.map.add(overlay)
+        self.result_picker.options = ["none", *self.results]
+        self.result_picker.layout.display = None
+        self.result_picker.value = name
+        self._on_result({"new": name})
+
+    def _on_result(self, change) -> None:
+        for name, overlay in self.results.items():
+            overlay.visible = name == change["new"]
+
     def _say(self, text: str, problem: bool = False) -> None:
         """Show one line under the map (problems in red) and keep it in :attr:`messages`."""
         self.messages.append(text)
         colour = "#b00020" if problem else "#1b5e20"
-        self.message.value = f"<span style='color:{colour}'>{text}</span>"
+        self.message.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
 
     def _on_layer(self, change) -> None:
-        for name, overlay in self.image_layers.items():
-            overlay.visible = name == change["new"]
+        self.show_layer(change["new"])
 
     def _on_class(self, change) -> None:
         colour = self.colours[change["new"]]
@@ -718,40 +493,57 @@ class LabellingMap:
         counts = {name: [0, 0] for name in self.colours}
         for feature in self.draw.data:
             props = feature.get("properties") or {}
-            kind = _kind((feature.get("geometry") or {}).get("type"))
+            kind = lb.geometry_kind((feature.get("geometry") or {}).get("type"))
             if props.get("class_name") in counts and kind:
                 counts[props["class_name"]][kind == "polygon"] += 1
         self.counts = {name: {"points": p, "polygons": q} for name, (p, q) in counts.items()}
         items = "".join(
             f"<span style='display:inline-block;white-space:nowrap;margin:1px 16px 1px 0'>"
             f"<span style='display:inline-block;width:12px;height:12px;background:{colour};"
-            f"border:1px solid #888;vertical-align:middle'></span> {html.escape(name)}: "
+            f"border:1px solid #888;vertical-align:middle'></span> "
+            f"{html.escape(class_label(name))}: "
             f"<b>{counts[name][0]}</b> pts, <b>{counts[name][1]}</b> poly</span>"
             for name, colour in self.colours.items())
         self.legend.value = f"<div class='labelling-counts'>{items}</div>"
 
     # ------------------------------------------------------------ features
-    def _problem(self, geometry_lonlat: Mapping) -> str:
-        """Why a new feature cannot be kept ("" when it can)."""
-        frame = features_from_geojson([{"geometry": geometry_lonlat, "properties": {}}],
-                                      self.raster.crs)
+    def _problems(self, geometries: Sequence[Mapping]) -> list[str]:
+        """Why each new feature cannot be kept ("" when it can)."""
+        frame = lb.features_from_geojson(
+            [{"geometry": g, "properties": {"label_id": i}} for i, g in enumerate(geometries)],
+            self.raster.crs)
+        out = [f"A {g.get('type')} cannot be used: draw points (circle marker) or polygons."
+               for g in geometries]
         if frame.empty:
-            return (f"A {geometry_lonlat.get('type')} cannot be used: draw points (circle "
-                    "marker) or polygons.")
-        why = pixel_problems(frame, self.raster).iloc[0]
-        if why == "outside":
-            return "That was outside the image, so it was not kept: draw on the image."
-        if why == "nodata":
-            return ("That pixel has no data (masked cloud or outside the scene), so the point "
-                    "was not kept: click on a pixel with data.")
-        return ""
+            return out
+        whys = lb.pixel_problems(frame, self.raster)
+        for i, why in zip(frame["label_id"], whys):
+            out[i] = {"": "", "outside": "That was outside the image, so it was not kept: "
+                      "draw on the image.",
+                      "nodata": "That pixel has no data (masked cloud or outside the scene), "
+                      "so the point was not kept: click on a pixel with data."}[why]
+        return out
 
-    def _feature(self, geometry: Mapping, class_name: str, label_id: int) -> dict:
-        kind = _kind(geometry.get("type"))
+    def _feature(self, geometry: Mapping, class_name: str, label_id: int,
+                 source: str) -> dict:
+        kind = lb.geometry_kind(geometry.get("type"))
         return {"type": "Feature", "geometry": dict(geometry),
                 "properties": {"class_name": class_name, "label_id": int(label_id),
+                               "source": source,
                                "type": "circlemarker" if kind == "point" else "polygon",
                                "style": _style(kind, self.colours[class_name])}}
+
+    def next_step(self) -> str:
+        """What to draw next, in one sentence (shown under the map after every change)."""
+        missing = [class_label(n) for n, c in self.counts.items() if c["points"] == 0]
+        total = sum(c["points"] for c in self.counts.values())
+        if total == 0:
+            return "Nothing drawn yet: pick a class and click on the image."
+        if missing:
+            return f"{total} point(s) so far. Classes without a point: {', '.join(missing)}."
+        fewest = min(self.counts, key=lambda n: self.counts[n]["points"])
+        return (f"{total} points, every class has some; the fewest: {class_label(fewest)} "
+                f"({self.counts[fewest]['points']}).")
 
     def _on_data(self, change) -> None:
         """The browser changed the drawings: label new features with the current class,
@@ -759,25 +551,27 @@ class LabellingMap:
         if self._pushing:
             self._update_counts()
             return
-        kept, changed, said, bad = [], False, "", False
+        new = [f for f in change["new"]
+               if not {"class_name", "label_id"} <= set(f.get("properties") or {})]
+        if not new:
+            self._update_counts()
+            return
+        problems = self._problems([f.get("geometry") or {} for f in new])
+        bad = dict(zip(map(id, new), problems))
+        kept, said, is_problem = [], "", False
         for feature in change["new"]:
-            props = feature.get("properties") or {}
-            if "class_name" in props and "label_id" in props:
+            if id(feature) not in bad:
                 kept.append(feature)
-                continue
-            changed = True
-            problem = self._problem(feature.get("geometry") or {})
-            if problem:
-                said, bad = problem, True
-                continue
-            kept.append(self._feature(feature["geometry"], self.picker.value, self._next_id))
-            said, bad = f"Added {self.picker.value} #{self._next_id}.", False
-            self._next_id += 1
-        if changed:
-            self._push(kept)
-        self._update_counts()
+            elif bad[id(feature)]:
+                said, is_problem = bad[id(feature)], True
+            else:
+                kept.append(self._feature(feature["geometry"], self.picker.value,
+                                          self._next_id, "mouse"))
+                said, is_problem = f"Added {class_label(self.picker.value)} #{self._next_id}.", False
+                self._next_id += 1
+        self._push(kept)
         if said:
-            self._say(said, problem=bad)
+            self._say(said if is_problem else f"{said} {self.next_step()}", problem=is_problem)
 
     def _push(self, data: list) -> None:
         self._pushing = True
@@ -787,29 +581,79 @@ class LabellingMap:
             self._pushing = False
         self._update_counts()
 
-    def add_geojson(self, feature: Mapping, class_name: str | None = None) -> int:
-        """Add a feature as the draw control emits it (a GeoJSON Feature or geometry in
-        lon/lat) with ``class_name`` (default: the picker's class); returns its label id.
+    def add_geojson(self, features: Any, class_name: str | None = None,
+                    source: str = "code") -> list[int]:
+        """Add features as the draw control emits them: one GeoJSON Feature or geometry in
+        lon/lat, or a list of them (e.g. :func:`course_lib.data.labels.features_to_geojson`).
+
+        Args:
+            features: the feature(s).
+            class_name: the class of all of them; default each feature's ``class_name``
+                property, else the picker's class.
+            source: recorded with each feature (the browser's own drawings say ``"mouse"``).
+
+        Returns:
+            the new label ids, in order.
 
         Raises:
-            LabellingProblem: the class is unknown, or the feature is outside the image or
-                (a point) on nodata.
+            LabellingProblem: an unknown class, or a feature outside the image or (a point)
+                on nodata; nothing is added then.
         """
-        geometry = feature.get("geometry", feature) if isinstance(feature, Mapping) else None
-        if not isinstance(geometry, Mapping) or "type" not in geometry:
-            raise TypeError(f"feature must be a GeoJSON Feature or geometry dict; got "
-                            f"{type(feature).__name__}.")
-        class_name = self.picker.value if class_name is None else str(class_name)
-        if class_name not in self.colours:
-            raise LabellingProblem(f"Unknown class {class_name!r}; the classes are "
-                                   f"{list(self.colours)}.")
-        problem = self._problem(geometry)
-        if problem:
-            raise LabellingProblem(problem)
-        label_id = self._next_id
-        self._next_id += 1
-        self._push(list(self.draw.data) + [self._feature(geometry, class_name, label_id)])
-        return label_id
+        items = list(features) if isinstance(features, (list, tuple)) else [features]
+        geometries = [_geometry_of(f) for f in items]
+        names = []
+        for feature in items:
+            props = feature.get("properties") or {} if isinstance(feature, Mapping) else {}
+            name = class_name if class_name is not None else props.get("class_name",
+                                                                      self.picker.value)
+            if str(name) not in self.colours:
+                raise LabellingProblem(f"Unknown class {name!r}; the classes are "
+                                       f"{list(self.colours)}.")
+            names.append(str(name))
+        problems = self._problems(geometries)
+        if any(problems):
+            first = next(i for i, p in enumerate(problems) if p)
+            raise LabellingProblem(f"Feature {first + 1} of {len(items)}: {problems[first]}")
+        ids = list(range(self._next_id, self._next_id + len(items)))
+        self._next_id += len(items)
+        self._push(list(self.draw.data) + [self._feature(g, n, i, source)
+                                           for g, n, i in zip(geometries, names, ids)])
+        return ids
+
+    def top_up(self, features: Sequence[Mapping], points_per_class: Mapping[str, int] | int,
+               polygons: int = 0, source: str = "simulated learner") -> dict[str, int]:
+        """Add features from ``features`` (GeoJSON with a ``class_name`` property, e.g. a
+        simulated learner's clicks) only where the learner drew fewer than wanted.
+
+        Args:
+            features: candidates, in the order they would be drawn.
+            points_per_class: the points wanted per class (one number for every class).
+            polygons: the landslide polygons wanted.
+            source: recorded with the added features.
+
+        Returns:
+            how many features were added per class (polygons under ``"landslide polygons"``).
+        """
+        wanted = (dict.fromkeys(self.colours, int(points_per_class))
+                  if not isinstance(points_per_class, Mapping) else dict(points_per_class))
+        have = {n: c["points"] for n, c in self.counts.items()}
+        polys = self.counts.get("landslide", {}).get("polygons", 0)
+        chosen: list[Mapping] = []
+        added: dict[str, int] = {}
+        for feature in features:
+            name = (feature.get("properties") or {}).get("class_name")
+            kind = lb.geometry_kind(_geometry_of(feature).get("type"))
+            if kind == "point" and have.get(name, 0) < wanted.get(name, 0):
+                have[name] += 1
+                added[name] = added.get(name, 0) + 1
+                chosen.append(feature)
+            elif kind == "polygon" and name == "landslide" and polys < polygons:
+                polys += 1
+                added["landslide polygons"] = added.get("landslide polygons", 0) + 1
+                chosen.append(feature)
+        if chosen:
+            self.add_geojson(chosen, source=source)
+        return added
 
     def remove(self, label_id: int) -> None:
         """Delete one feature by its label id."""
@@ -822,43 +666,71 @@ class LabellingMap:
     @property
     def features(self):
         """All drawn features: GeoDataFrame in the raster's CRS, columns ``label_id``,
-        ``class_name``, ``kind`` (``"point"``/``"polygon"``) and geometry."""
-        return features_from_geojson(self.draw.data, self.raster.crs)
+        ``class_name``, ``kind`` (``"point"``/``"polygon"``), ``source`` and geometry."""
+        return lb.features_from_geojson(self.draw.data, self.raster.crs)
 
-    def check(self) -> list[str]:
-        """Plain-language problems with the labels so far (printed; empty when none)."""
+    def count_table(self):
+        """Points and polygons per class, and how many of the points came from the mouse."""
+        import pandas as pd
+
+        features = self.features
+        rows = []
+        for name in self.colours:
+            mine = features[features["class_name"] == name]
+            points = mine[mine["kind"] == "point"]
+            rows.append({"class": class_label(name), "points": len(points),
+                         "of them drawn with the mouse": int((points["source"] == "mouse").sum()),
+                         "polygons": int((mine["kind"] == "polygon").sum())})
+        table = pd.DataFrame(rows).set_index("class")
+        table.loc["total"] = table.sum()
+        return table
+
+    def check(self, min_points: int = 1) -> list[str]:
+        """Plain-language problems with the labels so far, each saying what to draw next
+        (printed; an empty list when there are none)."""
         features = self.features
         found = []
+        points = features[features["kind"] == "point"]
         if features.empty:
-            found.append("Nothing drawn yet.")
+            found.append("Nothing drawn yet: pick a class above the map, choose the "
+                         "circle-marker tool and click on the image.")
         else:
-            points = features[features["kind"] == "point"]
-            classes = sorted(set(points["class_name"]))
-            if len(classes) < 2:
-                found.append(f"Training points of {len(classes)} class(es) {classes}: a "
-                             "classifier needs at least two.")
-            problems = pixel_problems(features, self.raster)
+            short = [class_label(n) for n in self.colours
+                     if (points["class_name"] == n).sum() < min_points]
+            if short:
+                found.append(f"Fewer than {min_points} point(s) for: {', '.join(short)}. "
+                             "Pick each of them above the map and click some of its pixels.")
+            problems = lb.pixel_problems(features, self.raster)
             for why in ("outside", "nodata"):
                 ids = features.loc[problems == why, "label_id"].tolist()
                 if ids:
                     where = "outside the image" if why == "outside" else "on nodata pixels"
-                    found.append(f"Features {ids} are {where} (moved there after drawing?).")
+                    found.append(f"Features {ids} are {where} (moved there after drawing?): "
+                                 "drag them back onto the image or delete them.")
         for line in found:
             print(line)
         return found
 
     def training_points(self):
-        """The points as a GeoDataFrame in the raster's CRS (:func:`points_to_frame`)."""
-        return points_to_frame(self.features, self.raster, list(self.colours))
+        """The points as a GeoDataFrame in the raster's CRS
+        (:func:`course_lib.data.labels.training_points`)."""
+        return lb.training_points(self.features, self.raster, list(self.colours))
 
     def polygon_mask(self, class_name: str | None = "landslide",
                      all_touched: bool = False) -> np.ndarray:
         """The polygons of ``class_name`` as a 0/1 mask on the raster's grid."""
-        return polygons_to_mask(self.features, self.raster, class_name, all_touched)
+        return lb.polygons_to_mask(self.features, self.raster, class_name, all_touched)
+
+    def chips(self, image: Raster, folder: str | os.PathLike, size: int = 64,
+              overwrite: bool = False) -> list:
+        """Image / mask chips around the landslide polygons
+        (:func:`course_lib.data.labels.polygon_chips`)."""
+        return lb.polygon_chips(self.features, image, folder, size, overwrite=overwrite)
 
     def save(self, path: str | os.PathLike, overwrite: bool = False) -> Path:
-        """Save the features and the class list to a GeoPackage (:func:`save_labels`)."""
-        written = save_labels(self.features, path, self.colours, overwrite=overwrite)
+        """Save the features and the class list to a GeoPackage
+        (:func:`course_lib.data.labels.save_labels`)."""
+        written = lb.save_labels(self.features, path, self.colours, overwrite=overwrite)
         self._say(f"Saved {len(self.draw.data)} feature(s) to {written}.")
         return written
 
@@ -868,7 +740,7 @@ class LabellingMap:
         Classes in the file that this map lacks are added to the picker. Refuses when
         features are already drawn, unless ``replace=True`` (they are then dropped).
         """
-        features, colours = load_labels(path)
+        features, colours = lb.load_labels(path)
         if self.draw.data and not replace:
             raise LabellingProblem(
                 f"The map already has {len(self.draw.data)} feature(s). Pass replace=True to "
@@ -881,13 +753,14 @@ class LabellingMap:
         if new:
             for name in new:
                 self.colours[name] = colours[name]
-            self.picker.options = list(self.colours)
+            self.picker.options = [(class_label(n), n) for n in self.colours]
         data = []
         for row in features.itertuples():
-            geometry = transform_geometry(row.geometry, features.crs or self.raster.crs, LONLAT)
+            geometry = lb.transform_geometry(row.geometry, features.crs or self.raster.crs,
+                                             lb.LONLAT)
             data.append(self._feature(geometry.__geo_interface__, row.class_name,
-                                      row.label_id))
+                                      row.label_id, row.source))
         self._next_id = int(features["label_id"].max()) + 1 if len(features) else 1
         self._push(data)
-        self._say(f"Loaded {len(data)} feature(s) from {path}.")
+        self._say(f"Loaded {len(data)} feature(s) from {path}. {self.next_step()}")
         return len(data)
