@@ -154,7 +154,7 @@ def simulated_points(area: Any, layers: Raster, *, n_landslide: int = 18,
     rows = np.array([divmod(f, shape[1])[0] for _, f in records], dtype=np.int64)
     cols = np.array([divmod(f, shape[1])[1] for _, f in records], dtype=np.int64)
     offset = rng.uniform(0.15, 0.85, size=(2, len(records)))
-    x, y = layers.transform * (cols + offset[0], rows + offset[1])
+    x, y = layers.transform @ (cols + offset[0], rows + offset[1])
     return gpd.GeoDataFrame(
         {"order": np.arange(1, len(records) + 1), "class_name": [n for n, _ in records],
          "row": rows, "col": cols, "in_shadow": shaded[[f for _, f in records]]
