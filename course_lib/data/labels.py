@@ -385,8 +385,8 @@ def polygon_chip_windows(features: Any, raster: Raster, size: int = 64,
     Each polygon (in drawing order) gets the window centred on its bounding box, or, if that
     overlaps an earlier window, the nearest position that does not and still holds the
     polygon's centre pixel (at least ``size // 4`` pixels from the window's edge); a polygon
-    whose centre is already inside an earlier window needs no window of its own, and one for
-    which no free position exists is left out with a printed line. Windows that never
+    that reaches into an earlier window needs no window of its own (it is in that chip's
+    mask), and one for which no free position exists is left out with a printed line. Windows that never
     overlap can be split at random into training and validation chips without the leak of
     overlapping tiles (notebook 05).
 
@@ -409,11 +409,12 @@ def polygon_chip_windows(features: Any, raster: Raster, size: int = 64,
     margin = size // 4
     for label_id, geometry in zip(polygons["label_id"], polygons.geometry):
         cr, cc = xy_to_rowcol(geometry.centroid.x, geometry.centroid.y, raster.transform)
-        if not (0 <= cr < rows and 0 <= cc < cols) or taken[cr, cc]:
-            continue
         left, bottom, right, top = geometry.bounds
         r0, c0 = xy_to_rowcol(left, top, raster.transform)
         r1, c1 = xy_to_rowcol(right, bottom, raster.transform)
+        if not (0 <= cr < rows and 0 <= cc < cols) or _touches(geometry, taken, raster,
+                                                               (r0, c0, r1, c1)):
+            continue
         centre_r, centre_c = (r0 + r1) // 2 - size // 2, (c0 + c1) // 2 - size // 2
         rr = np.arange(max(0, cr - size + 1 + margin), min(rows - size, cr - margin) + 1)
         cc_ = np.arange(max(0, cc - size + 1 + margin), min(cols - size, cc - margin) + 1)
@@ -432,6 +433,24 @@ def polygon_chip_windows(features: Any, raster: Raster, size: int = 64,
             print(f"Polygon #{label_id}: no free {size} x {size} window around it (it is "
                   "close to other chips); it is in no chip of its own.")
     return windows
+
+
+def _touches(geometry: Any, taken: np.ndarray, raster: Raster,
+             box: tuple[int, int, int, int]) -> bool:
+    """True when any pixel of ``geometry`` (all touched) is already in a window."""
+    from rasterio.features import geometry_mask
+    from rasterio.windows import Window, transform as window_transform
+
+    rows, cols = taken.shape
+    r0, c0 = max(0, box[0]), max(0, box[1])
+    r1, c1 = min(rows - 1, box[2]), min(cols - 1, box[3])
+    if r1 < r0 or c1 < c0 or not taken[r0:r1 + 1, c0:c1 + 1].any():
+        return False
+    window = Window(c0, r0, c1 - c0 + 1, r1 - r0 + 1)
+    inside = ~geometry_mask([geometry], out_shape=(window.height, window.width),
+                            transform=window_transform(window, raster.transform),
+                            all_touched=True)
+    return bool((inside & taken[r0:r1 + 1, c0:c1 + 1]).any())
 
 
 def polygon_chips(features: Any, image: Raster, folder: str | os.PathLike, size: int = 64,
