@@ -25,6 +25,8 @@ FAST_PARAMETERS: dict[str, dict[str, object]] = {
     "09_real_data_online": {"USE_NETWORK": False, "RESOLUTION": 40, "STAC_LIMIT": 6,
                             "N_L4S_TRAIN": 12, "N_EXAMPLE_PATCHES": 8, "UNET_BUDGET_S": 20,
                             "UNET_EPOCHS": 2, "UNET_STEPS_PER_EPOCH": 2},
+    "10_your_own_area": {"USE_NETWORK": False, "N_CHIPS": 3, "UNET_EPOCHS": 1,
+                         "UNET_STEPS_PER_EPOCH": 3},
 }
 
 #: Parameters for which a LARGER value is less work (a coarser pixel).
