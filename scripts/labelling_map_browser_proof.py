@@ -196,12 +196,13 @@ def _find(image: np.ndarray, rgb: tuple[int, int, int], tol: int = 40) -> np.nda
 
 
 def _overlay_rect(page) -> dict:
-    """The page rectangle of the visible image overlay (the first: true colour)."""
+    """The page rectangle of the image overlay (one picture, swapped by the layer buttons),
+    the start of its picture's data URL and whether it has loaded."""
     return page.evaluate("""() => {
         const imgs = [...document.querySelectorAll('.leaflet-labelling_images-pane img')];
         const r = imgs[0].getBoundingClientRect();
-        return {left: r.left, top: r.top, width: r.width, height: r.height,
-                opacities: imgs.map(i => i.style.opacity), n: imgs.length,
+        return {left: r.left, top: r.top, width: r.width, height: r.height, n: imgs.length,
+                src: imgs[0].src.slice(-64),
                 loaded: imgs.every(i => i.complete && i.naturalWidth > 0)};
     }""")
 
@@ -210,6 +211,7 @@ def run_proof(out: Path, chromium: str | None = None, keep_lab_root: bool = Fals
     """Do everything in the module doc; return the measurements (and ``problems``)."""
     from playwright.sync_api import sync_playwright
 
+    from course_lib.data import labels as lb
     from course_lib.viz import labelling_map as lm
 
     chromium = chromium or browser_driver.find_chromium()
@@ -230,7 +232,7 @@ def run_proof(out: Path, chromium: str | None = None, keep_lab_root: bool = Fals
 
     def to_page(row: int, col: int, rect: dict) -> tuple[int, int]:
         """Where the centre of raster pixel (row, col) is on the page (whole pixels)."""
-        mx, my = lm.lonlat_to_xy(*lm.rowcol_to_lonlat(row, col, raster), lm.WEB_MERCATOR)
+        mx, my = lb.lonlat_to_xy(*lb.rowcol_to_lonlat(row, col, raster), lm.WEB_MERCATOR)
         gx, gy = ~grid @ (mx, my)
         return (round(rect["left"] + gx / grid_w * rect["width"]),
                 round(rect["top"] + gy / grid_h * rect["height"]))
@@ -239,7 +241,7 @@ def run_proof(out: Path, chromium: str | None = None, keep_lab_root: bool = Fals
         col = (x - rect["left"]) / rect["width"] * grid_w
         row = (y - rect["top"]) / rect["height"] * grid_h
         mx, my = grid @ (col, row)
-        return lm.xy_to_lonlat(mx, my, lm.WEB_MERCATOR)
+        return lb.xy_to_lonlat(mx, my, lm.WEB_MERCATOR)
 
     started = time.time()
     with browser_driver.LabServer(notebook_dir=source, env={"COURSE_OFFLINE": "1"}) as lab, \
@@ -342,15 +344,18 @@ def run_proof(out: Path, chromium: str | None = None, keep_lab_root: bool = Fals
             time.sleep(1)
             _geoman_tool(page, "leaflet-pm-icon-drag")      # leave drag mode
 
-            # ---- switch the image layer and back
+            # ---- switch the image layer and back (the overlay's picture is swapped)
+            true_src = _overlay_rect(page)["src"]
             _click_button(page, ".widget-toggle-button", "dNDVI")
-            _wait_for(page, lambda: _overlay_rect(page)["opacities"][2] == "1", "dNDVI shown")
-            report["dNDVI opacities"] = _overlay_rect(page)["opacities"]
+            _wait_for(page, lambda: _overlay_rect(page)["src"] != true_src
+                      and _overlay_rect(page)["loaded"], "dNDVI shown")
+            report["dNDVI shown"] = True
+            report["image overlays"] = _overlay_rect(page)["n"]
             time.sleep(0.5)
             page.locator(".leaflet-container").first.screenshot(
                 path=str(out / "labelling_map_dndvi.png"))
             _click_button(page, ".widget-toggle-button", "true colour")
-            _wait_for(page, lambda: _overlay_rect(page)["opacities"][0] == "1", "true colour")
+            _wait_for(page, lambda: _overlay_rect(page)["src"] == true_src, "true colour")
 
             # ---- save from the notebook
             _run_cell(page, 1)
@@ -394,7 +399,7 @@ def run_proof(out: Path, chromium: str | None = None, keep_lab_root: bool = Fals
 
 def measure(results: Path, raster, clicks_page: dict) -> dict:
     """Compare the saved GeoPackage with where the mouse clicked; errors in raster pixels."""
-    from course_lib.viz import labelling_map as lm
+    from course_lib.data import labels as lm
 
     kernel = json.loads((results / "kernel.json").read_text())
     features, classes = lm.load_labels(results / "labels.gpkg")
