@@ -241,6 +241,14 @@ def test_bulk_features_and_top_up_only_where_the_learner_drew_too_few(labelling_
     sources = m.features["source"].tolist()
     assert sources == ["mouse"] + ["simulated learner"] * 5
     assert m.top_up(candidates, {"water": 2, "forest": 2, "landslide": 1}) == {}
+    # a candidate on a pixel the learner already clicked (same class) is not added again
+    again = lm.LabellingMap({"image": raster})
+    again.picker.value = "water"
+    again.draw.data = [geojson_point_at(raster, 40, 100)]       # = the first candidate
+    assert again.top_up(candidates, {"water": 2}) == {"water": 1}
+    rows = lb.xy_to_rowcol(again.features.geometry.x, again.features.geometry.y,
+                           raster.transform)[0]
+    assert sorted(rows.tolist()) == [40, 60]
 
 
 def test_results_over_the_image(labelling_map):

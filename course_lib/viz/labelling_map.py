@@ -623,7 +623,8 @@ class LabellingMap:
     def top_up(self, features: Sequence[Mapping], points_per_class: Mapping[str, int] | int,
                polygons: int = 0, source: str = "simulated learner") -> dict[str, int]:
         """Add features from ``features`` (GeoJSON with a ``class_name`` property, e.g. a
-        simulated learner's clicks) only where the learner drew fewer than wanted.
+        simulated learner's clicks) only where the learner drew fewer than wanted; a point
+        on a pixel the learner already gave the same class is skipped.
 
         Args:
             features: candidates, in the order they would be drawn.
@@ -638,11 +639,20 @@ class LabellingMap:
                   if not isinstance(points_per_class, Mapping) else dict(points_per_class))
         have = {n: c["points"] for n, c in self.counts.items()}
         polys = self.counts.get("landslide", {}).get("polygons", 0)
+        mine = self.features
+        mine = mine[mine["kind"] == "point"]
+        taken = set(zip(mine["class_name"], *lb.xy_to_rowcol(
+            mine.geometry.x.to_numpy(), mine.geometry.y.to_numpy(), self.raster.transform)))
         chosen: list[Mapping] = []
         added: dict[str, int] = {}
         for feature in features:
             name = (feature.get("properties") or {}).get("class_name")
-            kind = lb.geometry_kind(_geometry_of(feature).get("type"))
+            geometry = _geometry_of(feature)
+            kind = lb.geometry_kind(geometry.get("type"))
+            if kind == "point":
+                pixel = (name, *lb.lonlat_to_rowcol(*geometry["coordinates"][:2], self.raster))
+                if pixel in taken:          # the learner already clicked this pixel
+                    continue
             if kind == "point" and have.get(name, 0) < wanted.get(name, 0):
                 have[name] += 1
                 added[name] = added.get(name, 0) + 1
