@@ -417,6 +417,7 @@ if TOP_UP and area is not None and labels.counts["landslide"]["polygons"] == 0:
     labels.add_geojson(lb.features_to_geojson(outlines), source="simulated learner")
     print(f"the simulated learner outlined {len(outlines)} landslides "
           f"({int(outlines['vertices'].sum())} clicks) in {N_CHIPS} squares")
+labels.save(LABELS_FILE, overwrite=True)   # your outlines too (the file was loaded above)
 windows = labels.chips(stack.select(bands), OUT / "chips", size=CHIP_SIZE, overwrite=True)
 chips = unet.load_chip_folder(OUT / "chips" / "images", OUT / "chips" / "masks")
 if len(chips) < 2:
@@ -451,11 +452,12 @@ show(op.plot_map_over_image(stack, unet_map, truth=truth, valid=evalmask, zoom=z
                             title="the U-Net's map from your outlines"))
 
 # %% [markdown]
-# Read the two lines above with their budgets in mind: a CART from 130 points against a
-# U-Net from a handful of chips and a few hundred steps on one CPU. Notebook 05 trained the
-# same network on whole training blocks; the paper trained it on a full inventory of Jølster's
-# landslides, which is what recommendation (i) means by "if a local landslide inventory of
-# polygon data is available". Every outline you add is more training data.
+# Read the two lines above with their budgets in mind: a CART from your points against a
+# U-Net from a handful of chips and the few training steps printed above, on one CPU.
+# Notebook 05 trained the same network on whole training blocks; the paper trained it on a
+# full inventory of Jølster's landslides, which is what recommendation (i) means by "if a
+# local landslide inventory of polygon data is available". Every outline you add is more
+# training data.
 
 # %% [markdown]
 # ## 7. Your own region: what changes
