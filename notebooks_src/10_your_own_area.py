@@ -78,18 +78,17 @@ import numpy as np
 import pandas as pd
 from IPython.display import display
 
-from course_lib import cart, metrics, sampling, unet
+from course_lib import cart, metrics, sampling, splits, unet
 from course_lib.cart.leaves import leaf_report
 from course_lib.config import output_dir
-from course_lib.data import labels as lb
-from course_lib.data import online, stac
+from course_lib.data import labels as lb, online, stac
 from course_lib.data.raster import Raster, write_geotiff
 from course_lib.learner import selfcheck
 from course_lib.obia import inventory
 from course_lib.pipeline import event_layers, layers
 from course_lib.simulator import labeller, load_study_area
-from course_lib.viz import cart_plots as cp
-from course_lib.viz import own_area_plots as op
+from course_lib.viz import cart_plots as cp, own_area_plots as op
+from course_lib.viz.explore import explorer
 from course_lib.viz.labelling_map import LabellingMap, class_label
 
 keras = unet.import_keras_quietly()   # TensorFlow, for part 2, without its start-up messages
@@ -142,7 +141,7 @@ if ONLINE:
     window = stac.EventWindow(name=EVENT_NAME, bbox=tuple(EVENT_BBOX), event=EVENT_DATE,
                               pre=tuple(PRE_DATES), post=tuple(POST_DATES), crs=EVENT_CRS)
     stack = event_layers.load_event_layers(window, resolution=RESOLUTION)
-    area = truth = evalmask = None
+    area = truth = evalmask = test_blocks = scored = None
     print(f"ONLINE: {window.name}, {stack.shape[0]} x {stack.shape[1]} pixels of "
           f"{stack.resolution:.0f} m")
 else:
@@ -151,6 +150,10 @@ else:
     area = load_study_area()
     stack = layers.setting_layers(1, area)      # the 13 layers of the paper's setting 1
     truth, evalmask = area["landslide_mask"], layers.evaluation_mask(area)
+    # the test blocks of the course's evaluation split (notebooks 03-06) stay unlabelled:
+    # every map here is scored there, where no point or outline trained it
+    test_blocks = splits.evaluation_split(area).region("test")
+    scored = evalmask & test_blocks
     print(f"OFFLINE: the simulated study area, {stack.shape[0]} x {stack.shape[1]} pixels of "
           f"{stack.resolution:.0f} m, with {len(area['landslides'])} known landslides")
 bands = layers.setting_bands(SETTING)
@@ -180,6 +183,10 @@ OUT.mkdir(parents=True, exist_ok=True)
 #   is a class it will miss there;
 # * **confusers**: bare rock, fresh fields and roads look like landslides in dNDVI or true
 #   colour; points on them teach the tree the difference.
+#
+# On the simulated study area a fifth of the scene, the **test blocks** of the course's
+# evaluation split, is kept back to score your map (section 5): the simulated learner never
+# clicks there, and points of yours that fall there stay in your file but do not train.
 #
 # Your labels are saved to a GeoPackage after the next cell; when you open this notebook
 # again, they are loaded and you continue where you stopped (delete the file to start over).
@@ -213,7 +220,7 @@ wanted = {name: (LANDSLIDE_POINTS if name == "landslide" else POINTS_PER_CLASS)
 labels.check(min_points=1)
 if TOP_UP and area is not None:
     clicks = labeller.simulated_points(area, stack, n_landslide=LANDSLIDE_POINTS,
-                                       n_per_class=POINTS_PER_CLASS)
+                                       n_per_class=POINTS_PER_CLASS, avoid=test_blocks)
     added = labels.top_up(lb.features_to_geojson(clicks), wanted)
     print(f"the simulated learner added {sum(added.values())} point(s)" +
           (f": {added}" if added else ""))
@@ -232,6 +239,13 @@ labels.save(LABELS_FILE, overwrite=True)   # the file's labels were loaded above
 
 # %%
 points = labels.training_points()
+if test_blocks is not None:
+    # points in the held-out test blocks stay in your file but do not train: they would
+    # flatter the score of section 5
+    in_test = test_blocks[points["row"].to_numpy(), points["col"].to_numpy()]
+    print(f"{int(in_test.sum())} of your {len(points)} points lie in the held-out test blocks "
+          "and are left out of training")
+    points = points[~in_test]
 table = sampling.sample_at_points(stack, points, on_invalid="keep")
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)   # points with NaN are left out (NaN policy)
@@ -297,29 +311,38 @@ print(f"{written['gpkg'].name}: {len(back)} landslide polygons, {back['area_m2']
 #
 # Only a simulated world can answer this at once: its truth is exact. (In a real event you
 # would check the map by eye and against later field or aerial mapping.) Your map is scored on
-# the same pixels as every map of notebooks 03-06 (the evaluation mask), next to the map the
-# same recipe makes from the **130 provided points** of notebook 04.
+# the same pixels as every map of notebooks 03-06: the held-out **test blocks** of the
+# course's evaluation split, where no training point lies (the simulated learner never clicks
+# there, and any point of yours there was left out of training in section 3). Next to it, the
+# map the same recipe makes from the **provided points** of notebook 04 (those outside the
+# test blocks, as notebook 04 trains).
 
 # %% tags=["report"]
 if area is not None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        _, provided_map, _ = cart.classify_at_points(stack.select(bands), area["training_points"],
+        provided_points = area["training_points"]
+        provided_points = provided_points[~test_blocks[provided_points["row"].to_numpy(),
+                                                       provided_points["col"].to_numpy()]]
+        _, provided_map, _ = cart.classify_at_points(stack.select(bands), provided_points,
                                                      focal_window=FOCAL_WINDOW, quiet=True)
-    mine = metrics.evaluate(truth, landslide_map, evalmask)
-    provided = metrics.evaluate(truth, provided_map, evalmask)
+    mine = metrics.evaluate(truth, landslide_map, scored)
+    provided = metrics.evaluate(truth, provided_map, scored)
     own = int((points["source"] == "mouse").sum())
     scores = pd.DataFrame(
-        {"points": [len(points), len(area["training_points"])],
+        {"points": [len(points), len(provided_points)],
          "MCC %": [mine.mcc * 100, provided.mcc * 100],
          "precision %": [mine.precision * 100, provided.precision * 100],
          "recall %": [mine.recall * 100, provided.recall * 100],
          "F1 %": [mine.f1 * 100, provided.f1 * 100]},
-        index=[f"your points ({own} drawn with the mouse)", "130 provided points"]).round(1)
+        index=[f"your points ({own} drawn with the mouse)",
+               f"provided points ({len(area['training_points'])} less those in the test blocks)"]
+    ).round(1)
     print(f"CART, setting {SETTING}, focal mode {FOCAL_WINDOW} x {FOCAL_WINDOW}, on the "
-          "evaluation mask:")
+          f"held-out test blocks ({int(scored.sum()):,} pixels, "
+          f"{int(truth.data[0][scored].sum()):,} landslide):")
     print(scores.to_string())
-    both = np.isfinite(landslide_map) & np.isfinite(provided_map) & evalmask
+    both = np.isfinite(landslide_map) & np.isfinite(provided_map) & scored
     print(f"the two maps disagree on {np.mean(landslide_map[both] != provided_map[both]):.2%} "
           "of the assessed pixels")
 else:
@@ -368,7 +391,8 @@ selfcheck.check_choice(
 # ### Explore: how many clicks does the map need?
 #
 # The widget trains the CART on only the **first** points you drew of each class, as if you
-# had stopped clicking earlier, and scores the map (hatched: the 130 provided points). Where
+# had stopped clicking earlier, and scores the map on the test blocks (hatched: the provided
+# points). Where
 # does the MCC stop rising? The callback is `course_lib.viz.own_area_plots.clicks_explorer`, a
 # plain function.
 
@@ -378,14 +402,13 @@ reference = provided if area is not None else None
 
 def show_clicks(points_per_class=POINTS_PER_CLASS, focal_window=FOCAL_WINDOW):
     view = op.clicks_explorer(table, stack.select(bands), points_per_class, focal_window,
-                              truth=truth, valid=evalmask, reference=reference,
+                              truth=truth, valid=scored, reference=reference,
                               background=stack)
-    show(view.figure)
-    if view.scores is not None:
-        print(view.n_points, "->", view.scores.text(digits=1))
+    text = None if view.scores is None else f"{view.n_points} -> {view.scores.text(digits=1)}"
+    return view.figure, text
 
 
-widgets.interact(
+explorer(
     show_clicks,
     points_per_class=widgets.IntSlider(value=POINTS_PER_CLASS, min=2,
                                        max=max(POINTS_PER_CLASS, LANDSLIDE_POINTS), step=2,
@@ -413,13 +436,21 @@ labels
 
 # %%
 if TOP_UP and area is not None and labels.counts["landslide"]["polygons"] == 0:
-    outlines = labeller.simulated_outlines(area, stack, n_chips=N_CHIPS, chip_size=CHIP_SIZE)
+    outlines = labeller.simulated_outlines(area, stack, n_chips=N_CHIPS, chip_size=CHIP_SIZE,
+                                           avoid=test_blocks)
     labels.add_geojson(lb.features_to_geojson(outlines), source="simulated learner")
     print(f"the simulated learner outlined {len(outlines)} landslides "
           f"({int(outlines['vertices'].sum())} clicks) in {N_CHIPS} squares")
 labels.save(LABELS_FILE, overwrite=True)   # your outlines too (the file was loaded above)
 windows = labels.chips(stack.select(bands), OUT / "chips", size=CHIP_SIZE, overwrite=True)
 chips = unet.load_chip_folder(OUT / "chips" / "images", OUT / "chips" / "masks")
+if test_blocks is not None:
+    # chips reaching into the held-out test blocks do not train (the score is taken there)
+    touching = {w.name for w in windows if test_blocks[w.slices].any()}
+    if touching:
+        print(f"{len(touching)} chip(s) reach into the held-out test blocks and are left out: "
+              f"{sorted(touching)}")
+    chips = [c for c in chips if c.name not in touching]
 if len(chips) < 2:
     raise lb.LabellingProblem(f"{len(chips)} chip(s): outline landslides in at least two places "
                               "far apart (one chip trains, one checks).")
@@ -443,7 +474,7 @@ unet_map = model.predict(stack.select(bands))
 print(f"U-Net trained on {len(train_chips)} chip(s) for {model.info['steps']} steps; threshold "
       f"{model.threshold:.2f}")
 if area is not None:
-    unet_scores = metrics.evaluate(truth, unet_map, evalmask)
+    unet_scores = metrics.evaluate(truth, unet_map, scored)
     print("U-Net from your outlines:", unet_scores.text(digits=1))
     print("CART from your points:   ", mine.text(digits=1))
 
@@ -510,7 +541,7 @@ with warnings.catch_warnings():
                                                 focal_window=FOCAL_WINDOW, on_nan="drop")
 if area is not None:
     print("your points:         ", mine.text(digits=1))
-    print("with 3 wrong classes:", metrics.evaluate(truth, wrong_map, evalmask).text(digits=1))
+    print("with 3 wrong classes:", metrics.evaluate(truth, wrong_map, scored).text(digits=1))
 print(leaf_report(wrong_tree, wrong, stack.select(bands), truth, evalmask).text())
 print(f"landslide pixels after the focal mode: {int(np.nansum(landslide_map)):,} -> "
       f"{int(np.nansum(wrong_map)):,}")
@@ -564,7 +595,7 @@ if area is not None and len(report.leaves):
                                            focal_window=FOCAL_WINDOW, on_nan="drop")
     print(f"leaf {worst}: {int(false_alarm.sum()):,} false alarms; 5 points added on them")
     print("before:", mine.text(digits=1))
-    print("after: ", metrics.evaluate(truth, fixed_map, evalmask).text(digits=1))
+    print("after: ", metrics.evaluate(truth, fixed_map, scored).text(digits=1))
 # The tree now has to separate those pixels from the landslide points that shared their leaf,
 # and the split it finds holds for similar pixels too: precision should rise. Recall may fall
 # with it, when the new split also cuts away real landslide pixels: the MCC weighs the two.
@@ -587,7 +618,7 @@ if "pre-VV" in stack.band_names:
                                            focal_window=FOCAL_WINDOW, on_nan="drop")
     if area is not None:
         print(f"setting {SETTING}:", mine.text(digits=1))
-        print("setting 3:", metrics.evaluate(truth, radar_map, evalmask).text(digits=1))
+        print("setting 3:", metrics.evaluate(truth, radar_map, scored).text(digits=1))
 # Radar sees through the clouds, but a pixel classifier cannot tell a landslide's backscatter
 # change from speckle (notebook 04, section 8): expect many false alarms. The paper's answer for
 # cloudy emergencies is a U-Net on radar, trained on a local inventory of outlines.

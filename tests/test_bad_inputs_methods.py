@@ -33,7 +33,7 @@ from affine import Affine
 from rasterio.crs import CRS
 
 from course_lib import timeseries as ts
-from course_lib.cart import explain, models, spread, training
+from course_lib.cart import explain, leaves, models, spread, training
 from course_lib.data import landslide4sense as l4s, online
 from course_lib.data.raster import Raster
 from course_lib.learner import reset, selfcheck, setup_check
@@ -50,6 +50,7 @@ STRICT_MODULES = [
     "course_lib.obia.features", "course_lib.obia.labels", "course_lib.obia.classifier",
     "course_lib.obia.inventory", "course_lib.obia.assessment", "course_lib.cart.models",
     "course_lib.cart.training", "course_lib.cart.explain", "course_lib.cart.spread",
+    "course_lib.cart.leaves",
     "course_lib.timeseries",
     "course_lib.scaling.checks", "course_lib.scaling.chunked", "course_lib.scaling.cluster",
     "course_lib.scaling.landslides", "course_lib.scaling.lazy", "course_lib.learner.selfcheck", "course_lib.learner.setup_check",
@@ -364,6 +365,20 @@ bad(spread.resample_runs,
 bad(explain.band_separability,
     lambda t: explain.band_separability(_stack(), TRUTH, valid=np.full((24, 24), 4)),
     ValueError, "valid must be a boolean mask", "class codes for valid")
+
+bad(leaves.leaf_report,
+    lambda t: leaves.leaf_report(training.fit_pixel_classifier(_table(), ["B02", "B03"],
+                                                               models.make_random_forest(3)),
+                                 _table(), _stack()),
+    TypeError, "a decision tree", "a forest")
+bad(leaves.leaf_report,
+    lambda t: leaves.leaf_report(training.fit_pixel_classifier(_table(), ["B02", "B03"]),
+                                 _table().drop(columns="B03"), _stack()),
+    ValueError, r"lacks the columns \['B03'\]", "another table")
+bad(leaves.leaf_report,
+    lambda t: leaves.leaf_report(training.fit_pixel_classifier(_table(), ["B02", "B03"]),
+                                 _table(), _stack(), valid=np.ones((3, 3), bool)),
+    ValueError, "valid", "a mask of another shape")
 
 # ---- scaling: refused when the graph is built
 bad(chunked.dndvi, lambda t: chunked.dndvi((RNG.random((6, 8, 8)) * 1e4).astype("u2"),

@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 from course_lib.pipeline import layers
-from course_lib.simulator import TRAINING_CLASSES, load_study_area
-from course_lib.simulator import labeller
+from course_lib.simulator import TRAINING_CLASSES, labeller, load_study_area
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +83,21 @@ def test_outlines_trace_visible_landslides_in_separate_chips(world):
     for geometry in first.geometry:
         left, bottom, right, top = geometry.bounds
         assert max(right - left, top - bottom) <= 32 * stack.resolution + 1e-6
+
+
+def test_simulated_labeller_keeps_out_of_avoided_pixels(world):
+    """Points and chips never touch ``avoid`` (the held-out test blocks the maps are scored on)."""
+    from course_lib import splits
+
+    area, stack = world
+    test_blocks = splits.evaluation_split(area).region("test")
+    points = labeller.simulated_points(area, stack, avoid=test_blocks)
+    assert len(points) > 0
+    assert not test_blocks[points["row"].to_numpy(), points["col"].to_numpy()].any()
+    outlines = labeller.simulated_outlines(area, stack, n_chips=3, avoid=test_blocks)
+    assert len(outlines) > 0
+    from course_lib.data import labels as lb
+
+    features = lb.features_from_geojson(lb.features_to_geojson(outlines), outlines.crs)
+    mask = lb.polygons_to_mask(features, stack)
+    assert mask.any() and not (mask & test_blocks).any()

@@ -303,8 +303,11 @@ def _check_features(features: Any, raster: Raster) -> Any:
 
     check_raster(raster, "raster", ndim=3, fix="Pick one date of a time series first.")
     if not isinstance(features, gpd.GeoDataFrame) or "kind" not in features.columns:
+        what = ("a GeoDataFrame without a 'kind' column" if isinstance(features, gpd.GeoDataFrame)
+                else describe(features))
         raise TypeError(f"features must be the GeoDataFrame of features_from_geojson (or "
-                        f"LabellingMap.features); got {describe(features)}.")
+                        f"LabellingMap.features); got {what}. Convert a table of your own with "
+                        "features_from_geojson(features_to_geojson(table), crs).")
     if features.crs is not None and raster.crs is not None and not features.crs.equals(
             raster.crs):
         return features.to_crs(raster.crs)

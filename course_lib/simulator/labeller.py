@@ -58,6 +58,15 @@ def _inputs(area: Any, layers: Raster) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return ids, valid, layers.band("dNDVI")
 
 
+def _avoided(avoid: Any, shape: tuple[int, int]) -> np.ndarray:
+    from course_lib.validation import check_mask
+
+    if avoid is None:
+        return np.zeros(shape, dtype=bool)
+    return check_mask(avoid, "avoid", shape=shape,
+                      example="avoid = splits.evaluation_split(area).region('test')")
+
+
 def visible_landslides(area: Any, layers: Raster) -> np.ndarray:
     """Landslide ids where the images show the landslide (dNDVI below :data:`VISIBLE_DNDVI`
     and a value in every layer), 0 elsewhere."""
@@ -92,7 +101,8 @@ def _spread(candidates: np.ndarray, k: int, spacing_px: float, cols: int,
 
 def simulated_points(area: Any, layers: Raster, *, n_landslide: int = 18,
                      n_per_class: int = 16, spacing_m: float = 300.0,
-                     shade_share: float = 0.25, seed: int = DEFAULT_SEED + 10) -> Any:
+                     shade_share: float = 0.25, avoid: Any = None,
+                     seed: int = DEFAULT_SEED + 10) -> Any:
     """Training points as a careful person would click them (see the module doc).
 
     Args:
@@ -105,6 +115,9 @@ def simulated_points(area: Any, layers: Raster, *, n_landslide: int = 18,
         spacing_m: least distance between two points of one class.
         shade_share: share of each class's points on shaded slopes (hillshade below 0.25),
             when the class has shaded pixels.
+        avoid: optional boolean mask of pixels where no point goes (e.g. the held-out test
+            blocks, ``splits.evaluation_split(area).region("test")``: left unlabelled to check
+            the map, as a careful mapper keeps part of the area back).
         seed: random seed (other than the provided points' seed, so the points differ).
 
     Returns:
@@ -119,6 +132,7 @@ def simulated_points(area: Any, layers: Raster, *, n_landslide: int = 18,
     spacing_m = check_number(spacing_m, "spacing_m", minimum=0)
     shade_share = check_number(shade_share, "shade_share", minimum=0, maximum=1)
     ids, valid, _ = _inputs(area, layers)
+    valid = valid & ~_avoided(avoid, ids.shape)
     rng = np.random.default_rng(seed)
     shape = ids.shape
     res = float(layers.resolution)
@@ -126,7 +140,7 @@ def simulated_points(area: Any, layers: Raster, *, n_landslide: int = 18,
     records: list[tuple[str, int]] = []
 
     # landslides: the middle of the visible scar of different landslides, larger ones first
-    seen = visible_landslides(area, layers)
+    seen = np.where(valid, visible_landslides(area, layers), 0)
     labels, sizes = np.unique(seen[seen > 0], return_counts=True)
     keep = sizes >= 4
     labels, sizes = labels[keep], sizes[keep]
@@ -182,7 +196,7 @@ def _outline(mask: np.ndarray, transform: Any, tolerance: float):
 
 
 def simulated_outlines(area: Any, layers: Raster, *, n_chips: int = 4, chip_size: int = 64,
-                       min_pixels: int = 30, tolerance_px: float = 1.5,
+                       min_pixels: int = 30, tolerance_px: float = 1.5, avoid: Any = None,
                        seed: int = DEFAULT_SEED + 11) -> Any:
     """Landslide outlines as a person would draw them for U-Net chips (see the module doc).
 
@@ -191,7 +205,8 @@ def simulated_outlines(area: Any, layers: Raster, *, n_chips: int = 4, chip_size
     **every** landslide the image shows (what a chip's mask needs, see
     :func:`course_lib.data.labels.polygon_chips`), the focus landslide first. Each outline is
     the visible part of one landslide, simplified to the corners a person would click
-    (Douglas-Peucker, ``tolerance_px`` pixels).
+    (Douglas-Peucker, ``tolerance_px`` pixels). No chip touches the pixels of ``avoid``
+    (e.g. the held-out test blocks: a U-Net must not train where it is scored).
 
     Returns:
         a GeoDataFrame in the area's CRS, in drawing order: ``order``, ``class_name``
@@ -205,6 +220,7 @@ def simulated_outlines(area: Any, layers: Raster, *, n_chips: int = 4, chip_size
     min_pixels = check_integer(min_pixels, "min_pixels", minimum=1)
     tolerance = check_number(tolerance_px, "tolerance_px", minimum=0) * float(layers.resolution)
     seen = visible_landslides(area, layers)
+    avoided = _avoided(avoid, seen.shape)
     rng = np.random.default_rng(seed)
     labels, sizes = np.unique(seen[seen > 0], return_counts=True)
     objects = ndimage.find_objects(seen)
@@ -227,9 +243,11 @@ def simulated_outlines(area: Any, layers: Raster, *, n_chips: int = 4, chip_size
             r0 = int(np.clip(centre_r - chip_size // 2, 0, rows - chip_size))
             c0 = int(np.clip(centre_c - chip_size // 2, 0, cols - chip_size))
             window = (slice(r0, r0 + chip_size), slice(c0, c0 + chip_size))
-            if taken[max(0, r0 - 1):r0 + chip_size + 1, max(0, c0 - 1):c0 + chip_size + 1].any():
+            if taken[max(0, r0 - 1):r0 + chip_size + 1, max(0, c0 - 1):c0 + chip_size + 1].any() \
+                    or avoided[window].any():
                 continue
-            inside = [slide] + [s for s in np.unique(seen[window]) if s and s != slide]
+            inside = [slide] + [s for s in np.unique(seen[window]) if s and s != slide
+                                and not avoided[seen == s].any()]
             chip = len({r["chip"] for r in records}) + 1
             for s in inside:
                 polygon = _outline(seen == s, layers.transform, tolerance)
