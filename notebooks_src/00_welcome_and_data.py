@@ -23,11 +23,13 @@
 #
 # 1. say how the course is organised: notebooks, the `course_lib` helper package, widgets,
 #    exercises and solutions;
-# 2. open the course's **real** Sentinel-2 and Landsat samples and say what each band shows,
+# 2. handle the arrays every notebook uses: bands first `(bands, rows, cols)`, NaN as no data,
+#    boolean masks, a median over time that skips NaN, points in a GeoDataFrame with a CRS;
+# 3. open the course's **real** Sentinel-2 and Landsat samples and say what each band shows,
 #    with the course's loaders and with rioxarray;
-# 3. read a cloud mask (CFmask) and count the clear observations in a time series;
-# 4. show rasters and polygons on an interactive map that works even offline;
-# 5. open the **simulated** Jølster-like study area, change it, and say which data in the course
+# 4. read a cloud mask (CFmask) and count the clear observations in a time series;
+# 5. show rasters and polygons on an interactive map that works even offline;
+# 6. open the **simulated** Jølster-like study area, change it, and say which data in the course
 #    is real, which is simulated, and why.
 #
 # ### Prerequisites
@@ -41,7 +43,8 @@
 #
 # ### Time to learn
 #
-# About **25 minutes** (10 reading, 10 exploring with the widgets, 5 for the exercises).
+# About **35 minutes** (10 for the NumPy and GeoPandas primer if they are new to you, 10
+# reading, 10 exploring with the widgets, 5 for the exercises).
 #
 # ### Real or simulated?
 #
@@ -53,8 +56,19 @@
 #   *generates* one from a seed: terrain, land cover, about 120 landslides, cloudy Sentinel-2
 #   and speckled Sentinel-1 acquisitions. You can change that world and watch each method
 #   respond. Every figure made from it says *simulated*.
-# * **Real, online** (optional, notebook 07): the Landslide4Sense benchmark and Sentinel data
+# * **Real, online** (optional, notebook 09): the Landslide4Sense benchmark and Sentinel data
 #   over the real Jølster event.
+#
+# ### Coming from Google Earth Engine?
+#
+# The ideas are the same; what changes is where the pixels live (NumPy arrays in your computer's
+# memory, not lazy images on Google's servers), how projections work (one fixed pixel grid per
+# layer, no reprojection on the fly) and how masks work (NaN instead of `updateMask`). The page
+# [From Earth Engine to Python](earth_engine_to_python.md) lists, call by call, the Earth Engine
+# functions you know (`filterDate`, `updateMask`, `qualityMosaic`, `normalizedDifference`,
+# `focal_mode`, ...) and the course function that does the same, with the notebook that teaches
+# it. The primer in section 0 below shows the NumPy and GeoPandas habits those functions rely
+# on.
 
 # %% [markdown]
 # ### Check your set-up (optional, about a minute)
@@ -81,8 +95,11 @@ if RUN_SETUP_CHECK:
 # * **`course_lib`** holds every algorithm, once, with unit tests. When a notebook calls
 #   `course_lib.composites.greenest_pixel_composite`, you can open `course_lib/composites.py`
 #   and read it: each module is short and named after a step of the course.
-# * **Widgets** (sliders, drop-downs) let you change a parameter and see the result. If a widget
-#   shows as text such as `interactive(children=...)`, see *Troubleshooting* in the README.
+# * **Widgets** (sliders, drop-downs) let you change a parameter and see the result. Each
+#   explorer first shows its figure for the starting values, as an ordinary output (so you see it
+#   even in a rendered page); in a running notebook, moving a control redraws that same figure.
+#   If the controls show as one line of text (`[interactive controls: ...]`) in a running
+#   notebook, see *Troubleshooting* in the README.
 # * **Exercises**: `notebooks/` holds the notebooks *with* solutions; `notebooks/exercises/`
 #   holds the same notebooks with the solution cells left empty for you to fill in.
 #   You are reading the version **with solutions** (in `notebooks/`).
@@ -98,9 +115,99 @@ import numpy as np
 
 from course_lib.data.samples import FMASK_CODES, load_landsat_series, load_sentinel2_l1c
 from course_lib.viz import data_tour
+from course_lib.viz.explore import explorer
 from course_lib.viz.maps import layer_map
 
 LABEL_STYLE = {"description_width": "initial"}   # widget labels shown in full
+
+# %% [markdown]
+# ## 0. A primer: the arrays and tables of the course
+#
+# If NumPy and GeoPandas are familiar, skip to section 1. If you come from Earth Engine, this is
+# the part of Python that replaces `ee.Image` and `ee.FeatureCollection`: four habits that every
+# notebook uses.
+#
+# **Arrays are bands first.** An image is a NumPy array of shape `(bands, rows, cols)`; a time
+# series is `(time, bands, rows, cols)`. Indexing the first axis gives one band as a 2-D array,
+# and arithmetic works on whole arrays at once, pixel by pixel (no loop). A toy image of 2 bands,
+# 3 rows and 4 columns:
+
+# %%
+toy = np.array([[[0.05, 0.06, 0.04, np.nan],        # band 0: red reflectance
+                 [0.05, 0.30, 0.31, 0.05],
+                 [0.04, 0.04, 0.32, 0.05]],
+                [[0.40, 0.42, 0.38, np.nan],        # band 1: NIR reflectance
+                 [0.41, 0.35, 0.36, 0.40],
+                 [0.39, 0.40, 0.33, 0.41]]], dtype=np.float32)
+print("shape (bands, rows, cols):", toy.shape)
+red_toy, nir_toy = toy                     # unpack the first axis: one 2-D array per band
+ndvi_toy = (nir_toy - red_toy) / (nir_toy + red_toy)
+print("NDVI, computed for all 12 pixels at once:\n", np.round(ndvi_toy, 2))
+
+# %% [markdown]
+# **NaN means [no data](glossary.md#nodata).** The top-right pixel has no observation: it is NaN ("not a number"), not
+# zero, and NaN spreads through arithmetic, so its NDVI is NaN too. This is the course's version
+# of Earth Engine's mask (`updateMask`). Plain `np.mean` returns NaN as soon as one pixel is NaN;
+# the `np.nan...` functions skip them. [**Boolean masks**](glossary.md#boolean-mask) are arrays of `True`/`False` from a
+# comparison; their sum counts pixels and their mean is a fraction. A comparison with NaN is
+# always `False`, so a mask never selects a no-data pixel by accident.
+
+# %%
+print("np.mean:", np.mean(ndvi_toy), "| np.nanmean:", round(float(np.nanmean(ndvi_toy)), 3))
+bare_toy = ndvi_toy < 0.3                  # boolean mask: low NDVI = little vegetation
+print(bare_toy)
+print(f"{bare_toy.sum()} bare pixels, {bare_toy.mean():.0%} of all pixels; their red values:",
+      red_toy[bare_toy])
+print("valid (not NaN) pixels:", int(np.isfinite(ndvi_toy).sum()))
+
+# %% [markdown]
+# **Statistics over time skip NaN.** Stack three dates of the red band on a new first axis and
+# take the median over it (`axis=0`): a cloud that hides a pixel on one date (NaN there) simply
+# does not vote. This is Earth Engine's `collection.median()`, the median composite of notebook
+# 01. A pixel seen on no date at all stays NaN: no data, never a made-up value.
+
+# %%
+import warnings
+
+dates_toy = np.stack([red_toy, red_toy + 0.01, red_toy - 0.01])   # (time, rows, cols)
+dates_toy[1, 0, 0] = np.nan                                       # a cloud on date 1
+with warnings.catch_warnings():    # NumPy warns "All-NaN slice" for pixel (0, 3): no date saw it
+    warnings.simplefilter("ignore", RuntimeWarning)
+    median_toy = np.nanmedian(dates_toy, axis=0)                  # one value per pixel
+print("stack (time, rows, cols):", dates_toy.shape, "-> median (rows, cols):", median_toy.shape)
+print("pixel (0, 0) on the three dates:", dates_toy[:, 0, 0], "-> median", median_toy[0, 0])
+print("pixel (0, 3), seen on no date -> median", median_toy[0, 3])
+
+# %% [markdown]
+# **A raster knows where it is; so does a table of points.** The course's `Raster` is the array
+# plus its grid: a coordinate reference system ([CRS](glossary.md#crs)) and an [affine *transform*](glossary.md#affine-transform) from pixel
+# (row, column) to map coordinates (x, y). A GeoPandas [`GeoDataFrame`](glossary.md#geodataframe) is a pandas table with a
+# geometry column and a CRS (Earth Engine's `FeatureCollection`). `.to_crs` reprojects the
+# points; `rasterio.transform.rowcol` finds the pixel that holds each point, so you can read the
+# raster there. Points must be in the raster's CRS first: longitude and latitude in degrees are
+# not metres.
+
+# %%
+import geopandas as gpd
+from affine import Affine
+from rasterio.crs import CRS
+from rasterio.transform import rowcol
+
+from course_lib.data.raster import Raster
+
+# 10 m pixels; the top-left corner at x = 315 000 m, y = 6 830 000 m in UTM zone 32N (Jølster).
+toy_raster = Raster(data=toy, transform=Affine(10, 0, 315_000, 0, -10, 6_830_000),
+                    crs=CRS.from_epsg(32632), band_names=("red", "nir"))
+print("raster:", toy_raster.shape, "pixels of", toy_raster.resolution, "m; bounds",
+      toy_raster.bounds)
+
+points_toy = gpd.GeoDataFrame(
+    {"name": ["field", "scar"]},
+    geometry=gpd.points_from_xy([315_005, 315_025], [6_829_985, 6_829_975]), crs="EPSG:32632")
+print(points_toy.to_crs("EPSG:4326"))     # the same points in longitude and latitude
+rows_toy, cols_toy = rowcol(toy_raster.transform, points_toy.geometry.x, points_toy.geometry.y)
+points_toy["ndvi"] = ndvi_toy[np.asarray(rows_toy), np.asarray(cols_toy)]
+print(points_toy[["name", "ndvi"]].assign(row=rows_toy, col=cols_toy))
 
 # %% [markdown]
 # ## 1. A real Sentinel-2 Level-1C scene
@@ -130,11 +237,10 @@ print(f"cirrus band B10: maximum {np.nanmax(s2.band('B10')):.4f}")
 
 # %%
 def show_sentinel2_layer(layer, upper_percentile):
-    fig = data_tour.sentinel2_layer_figure(layer, upper_percentile)
-    display(fig)
+    return data_tour.sentinel2_layer_figure(layer, upper_percentile)
 
 
-widgets.interact(
+explorer(
     show_sentinel2_layer,
     layer=widgets.Dropdown(options=list(data_tour.S2_LAYERS), description="layer",
                            style=LABEL_STYLE),
@@ -162,8 +268,12 @@ print("dates:", reflectance.dates[0], "to", reflectance.dates[-1])
 # the stripes left by its failed scan-line corrector. Slide through the dates:
 
 # %%
-widgets.interact(
-    lambda index: display(data_tour.landsat_scene_figure(index)),
+def show_landsat_scene(index):
+    return data_tour.landsat_scene_figure(index)
+
+
+explorer(
+    show_landsat_scene,
     index=widgets.IntSlider(value=10, min=0, max=len(reflectance.dates) - 1,
                             description="date index", style=LABEL_STYLE),
 );
@@ -215,7 +325,6 @@ selfcheck.check_number(answer, expected=float(np.mean(fmask == 4)), tol=0.006,
 import rioxarray
 
 from course_lib.config import data_dir
-from course_lib.data.raster import Raster
 from course_lib.data.samples import LANDSAT_FOLDER
 
 scene = reflectance.attrs["scene_ids"][1]          # Landsat 7, after its scan-line failure
@@ -262,8 +371,6 @@ reflectance.to_xarray()        # the whole series: (time, band, y, x), with date
 # the control in the top-right corner. The polygons are reference areas that came with the scene.
 
 # %%
-import geopandas as gpd
-
 reference = gpd.read_file(data_dir() / "sentinel2_l1c_T33UUU_20170216" / "s2l1c_ref.gpkg")
 layer_map(
     rasters={
@@ -347,11 +454,10 @@ layer_map(
 def explore_world(seed, cloud_cover, speckle_looks, n_landslides, landslide_size_scale):
     fig, numbers = study_area_plots.explore_world(seed, cloud_cover, speckle_looks,
                                                   n_landslides, landslide_size_scale)
-    display(fig)
-    print(study_area_plots.format_world_numbers(numbers))
+    return fig, study_area_plots.format_world_numbers(numbers)
 
 
-widgets.interact(
+explorer(
     explore_world,
     seed=widgets.IntSlider(value=2019, min=2000, max=2040, description="seed",
                            style=LABEL_STYLE),
@@ -452,12 +558,20 @@ print(f"The least-seen pixels lose most extra dates to {max(gap, key=gap.get)}; 
 # %% [markdown]
 # **Exercise 3.** In the simulated study area, how are the landslides distributed over the four
 # subplots and over the types (debris flow, debris slide)? Which land-cover class do most
-# landslides start in? (Hint: `landslides.groupby(...)`; each landslide's starting point is in
-# the columns `init_x`, `init_y`; read the `landcover` raster there.)
+# landslides start in?
+#
+# <details><summary>Hint</summary>
+#
+# `landslides` is a GeoDataFrame: `landslides.groupby("type").size()` counts per type (the
+# column `subplot` is empty outside A-D). Each landslide's starting point is in the columns
+# `init_x`, `init_y` (metres, in the study area's CRS). Read the `area["landcover"]` raster
+# there as the primer's last cell reads the toy raster at its points:
+# `rowcol(landcover.transform, xs, ys)` gives the rows and columns, and
+# `LANDCOVER_CLASSES` names the codes.
+#
+# </details>
 
 # %% tags=["solution"]
-from rasterio.transform import rowcol
-
 subplot = landslides["subplot"].replace("", np.nan).fillna("outside A-D")
 print(landslides.groupby(subplot).size())
 print(landslides.groupby("type")["area_m2"].describe()[["count", "mean", "max"]])
@@ -486,6 +600,9 @@ print("Lesson: combine the quality mask with the data's own nodata; trust neithe
 #
 # * The course = notebooks that explain + `course_lib`, a tested package with one short module
 #   per step. Widgets are thin wrappers around plain functions.
+# * Images are NumPy arrays, bands first `(bands, rows, cols)`; no data is NaN, which the
+#   `np.nan...` functions skip; boolean masks select and count pixels; points live in a
+#   GeoDataFrame with a CRS, and `rowcol` finds the pixel under each of them.
 # * The real Sentinel-2 L1C scene has 13 bands at three resolutions; L1C is top-of-atmosphere
 #   reflectance (DN / 10000, minus an offset of 1000 from baseline 04.00).
 # * A GeoTIFF opened with `rioxarray.open_rasterio(path, masked=True)` holds the same numbers as

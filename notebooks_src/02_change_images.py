@@ -74,6 +74,7 @@ from course_lib.simulator import LANDCOVER_CODES, load_study_area
 from course_lib.pipeline import sentinel1
 from course_lib.pipeline.layers import change_layers, setting_layers
 from course_lib.viz import change_plots
+from course_lib.viz.explore import explorer
 
 LABEL_STYLE = {"description_width": "initial"}   # widget labels shown in full
 
@@ -267,12 +268,12 @@ print(f"ENL measured on the lake: {sar.equivalent_number_of_looks(crop[lake_box]
 def explore_lee(method, window, looks):
     fig, stats = change_plots.lee_filter_explorer(crop, window=window, looks=looks,
                                                   homogeneous=lake_box, method=method)
-    show(fig)
-    print(f"ENL in the yellow box: {stats['enl_before']:.1f} -> {stats['enl_after']:.1f}; "
-          f"std in dB: {stats['std_db_before']:.2f} -> {stats['std_db_after']:.2f}")
+    return fig, (f"ENL in the yellow box: {stats['enl_before']:.1f} -> "
+                 f"{stats['enl_after']:.1f}; std in dB: {stats['std_db_before']:.2f} -> "
+                 f"{stats['std_db_after']:.2f}")
 
 
-widgets.interact(
+explorer(
     explore_lee,
     method=widgets.Dropdown(options=[("Lee", "lee"), ("refined Lee (7x7)", "refined")],
                             value="lee", description="filter", style=LABEL_STYLE),
@@ -317,14 +318,16 @@ print(f"std of the change outside landslides: one date {np.nanstd(change_single[
 def explore_threshold(threshold_db, direction):
     fig, stats = change_plots.log_ratio_threshold_explorer(change_median[sub], truth[sub],
                                                            threshold_db, direction)
-    show(fig)
+    return fig, (f"precision {stats['precision']:.2f}, recall {stats['recall']:.2f}, "
+                 f"{stats['flagged_share']:.1%} of subplot A flagged")
 
 
-widgets.interact(
+explorer(
     explore_threshold,
     threshold_db=widgets.FloatSlider(value=-2.0, min=-8.0, max=8.0, step=0.5,
                                      description="threshold dB", style=LABEL_STYLE),
-    direction=widgets.Dropdown(options=["decrease", "increase", "both"], value="decrease"),
+    direction=widgets.Dropdown(options=["decrease", "increase", "both"], value="decrease",
+                               description="direction", style=LABEL_STYLE),
 );
 
 # %% [markdown]
@@ -384,18 +387,36 @@ table = pd.DataFrame({zone: [zone_stats[f"{zone}_{k}"] for k in ("asc", "desc", 
                       for zone in zones}, index=["ascending", "descending", "mean"]).T
 print("Mean VV change (dB) in each zone, all landslides:")
 print(table.round(2))
-print(f"\ninside the landslides, share of pixels below -1.5 dB: asc "
+own_view = {zone: table.loc[zone, "ascending" if "asc view" in zone else "descending"]
+            for zone in zones}
+for kind in ("near edge", "far band"):
+    in_own = np.mean([v for zone, v in own_view.items() if zone.startswith(kind)])
+    in_mean = np.mean([table.loc[zone, "mean"] for zone in zones if zone.startswith(kind)])
+    print(f"{kind}: {in_own:+.1f} dB in the geometry that looks at it, {in_mean:+.1f} dB in the "
+          f"mean ({in_mean / in_own:.0%} of it kept)")
+print(f"inside the landslides, share of pixels below -1.5 dB: asc "
       f"{zone_stats['decrease_share_asc']:.0%}, desc {zone_stats['decrease_share_desc']:.0%}, "
       f"mean {zone_stats['decrease_share_mean']:.0%}")
 
 # %% [markdown]
-# Read the table row by row. The far band beyond a slide is several dB brighter in the geometry
-# that looks towards it (less for small slides, whose edges the 20 m radar resolution blurs)
-# and nearly unchanged in the other; the average keeps only part of it,
-# spread on both sides. The near-edge darkening is likewise diluted. Inside the slides the
-# overall decrease (forest replaced by soil) survives the average, as the paper found at
-# Slåtten. A classifier that sees both geometries separately keeps the full, directional
-# signature: the paper suggests trying exactly that.
+# Read the table row by row. The far band beyond a slide is brighter by about 2 dB (the
+# lines under the table average the two geometries) in the geometry that looks towards it, and
+# nearly unchanged in the other; averaged over all slides, small ones included, whose edges the
+# 20 m radar resolution blurs. The mean of the two geometries keeps only part of it, spread on
+# both sides, and the near-edge darkening is likewise diluted (the printed shares).
+#
+# What survives the average differs from place to place. The paper's general observation
+# (its section 5.2) is that averaging ascending and descending images *"tends to produce a
+# final post-event image that shows mainly increased backscatter intensity in the area of the
+# landslides"*: most of the decreases are averaged out. Slåtten was the exception, where the
+# landslides were expressed by a strong decrease that survived the average. The authors
+# suspect that this simplification of the signature cost their classifiers accuracy, and
+# suggest trying the two geometries as separate inputs. In this simulated world the inside of
+# the slides (forest replaced by soil) darkens in both geometries, so, as at Slåtten, the
+# decrease survives the average (the last printed line); the simulation's signature is simpler
+# than that of a real forest. A classifier that sees both geometries separately keeps the full,
+# directional signature wherever it is; the paper did not test that, and exercise 3 below
+# makes a first comparison (one geometry against the mean, with a simple threshold).
 #
 # ## 7. Terrain: shadow on north-facing slopes, and the radar slope correction
 #
@@ -517,13 +538,14 @@ print("The linear mean (-7.6 dB) is the average power; the mean of the dB values
 
 # %% [markdown]
 # **Exercise 2.** With ENL = 4.4, which is the smallest Lee window that raises the measured ENL in
-# the lake box above 50? Why does a 3 × 3 window not reach 4.4 × 9 ≈ 40? What do you lose with a
+# the lake box above 25? Why does a 3 × 3 window not reach 4.4 × 9 ≈ 40? What do you lose with a
 # larger window?
 #
 # <details><summary>Hint</summary>
 #
-# Filter the post-event VV composite with `sar.lee_filter` for windows 3, 5, 7... and
-# measure the ENL in the lake box after each (mean² / variance) until it passes 50.
+# Filter the lake crop `crop` (one speckled VV acquisition, section 4) with
+# `sar.lee_filter` for windows 3, 5, 7... and measure the ENL in the lake box after each
+# (`sar.equivalent_number_of_looks(filtered[lake_box])`) until it passes 25.
 #
 # </details>
 
@@ -536,8 +558,8 @@ for window in (3, 5, 7, 9, 11):
 refined = sar.refined_lee_filter(crop, looks=4.4)
 print("refined Lee (28-pixel half windows):",
       round(sar.equivalent_number_of_looks(refined[lake_box]), 1))
-above = [w for w, enl in enl_by_window.items() if enl > 50]
-print(f"{above[0]} x {above[0]} is the first above 50." if above else "None reaches 50.",
+above = [w for w, enl in enl_by_window.items() if enl > 25]
+print(f"{above[0]} x {above[0]} is the first above 25." if above else "None reaches 25.",
       "On pure, independent speckle the Lee filter tends to the window mean "
       "(ENL x window²), but b is not exactly 0, so some speckle passes, and neighbouring "
       "pixels of a real (and of this simulated) GRD image share part of their speckle, so a "

@@ -91,6 +91,7 @@ from course_lib.obia import segment
 from course_lib.obia.segmentation import relabel_connected
 from course_lib.viz import obia_plots
 from course_lib.viz.change_plots import change_panels
+from course_lib.viz.explore import explorer
 from course_lib.viz.maps import layer_map
 
 # %% tags=["parameters"]
@@ -187,12 +188,12 @@ def show_segmentation(method="mean-shift", range_radius=16, spatial_radius=SPATI
     view = obia_plots.segmentation_explorer(
         image[crop], rgb[crop], method=method, range_radius=range_radius,
         spatial_radius=spatial_radius, min_size=min_size, valid=valid[crop], truth=truth2d[crop])
-    display(view.figure)
-    print(f"{view.n_segments:,} segments, median "
-          f"{np.median(np.bincount(view.segmentation.labels.ravel())[1:]):.0f} pixels")
+    return view.figure, (f"{view.n_segments:,} segments, median "
+                         f"{np.median(np.bincount(view.segmentation.labels.ravel())[1:]):.0f} "
+                         "pixels")
 
 
-widgets.interact(
+explorer(
     show_segmentation,
     method=widgets.Dropdown(options=["mean-shift", "slic", "felzenszwalb", "quickshift"],
                             description="method", style=WIDE),
@@ -597,15 +598,19 @@ assert all(checks.values()), "a check failed: see the line marked FAIL"
 # fast; compare them with each other, and with the 500-tree result only loosely.
 #
 # **Exercise 1. Add a texture feature.** SALaD's texture comes from the red band. Compute the
-# GLCM homogeneity of the **NIR** band (`features.glcm_texture`), take its object mean
-# (`features.segment_mean`), add it as a column, retrain outside the test blocks, and compare the
-# held-out MCC and the permutation importance of the new feature. Does it help here?
+# GLCM homogeneity of the **NIR** band (`features.glcm_texture`), take its object mean, add it
+# as a column, retrain outside the test blocks, and compare the held-out MCC and the
+# permutation importance of the new feature. Does it help here?
 #
 # <details><summary>Hint</summary>
 #
-# `features.glcm_texture` returns (mean, homogeneity) for a band; average the homogeneity per
-# segment, add it to `X` as a new column with `X.assign(...)`, and train and score exactly as
-# section 7 and 8 do.
+# `features.glcm_texture` returns (mean, homogeneity) for a band; give it the NIR band with
+# NaN outside `valid`. The homogeneity is undefined (NaN) where a window holds no valid pair of
+# pixels, so average it per segment with `features.segment_mean_finite` (it skips NaN;
+# `features.segment_mean` refuses it), fill the segments left without a value, add the column
+# to `X` with `X.assign(...)`, and train and score exactly as sections 7 and 8 do. Train the
+# forest without the new column with the same number of trees too, so the two differ only by
+# the feature.
 #
 # </details>
 
@@ -627,13 +632,20 @@ print(f"held-out MCC ({EXERCISE_TREES} trees): the course's {X.shape[1]} feature
       f"{metrics.format_score(small.mcc, digits=1)} % -> with NIR texture "
       f"{metrics.format_score(more.mcc, digits=1)} %")
 extra = classifier.importances(forest_more, X_more[test], y[test], n_repeats=1)
-print("permutation importance of the new feature:",
-      round(extra.loc["NIR GLCM homogeneity", "permutation"], 4))
+new_importance = extra.loc["NIR GLCM homogeneity", "permutation"]
+rank = int((extra["permutation"] > new_importance).sum()) + 1
+print(f"permutation importance of the new feature: {new_importance:.4f} "
+      f"(rank {rank} of {len(extra)}; the largest: {extra['permutation'].max():.4f})")
 # Judge the feature by its permutation importance, not by the MCC difference alone: adding any
-# column changes the random feature draws of a 100-tree forest, which moves the held-out MCC by
-# a point or two by itself (retrain with another `seed=` to see how much). Here dNDVI
-# separates landslides so well that texture adds little; on real single-date imagery
-# (SALaD's case, no dNDVI) texture matters more. Try it without dNDVI.
+# column changes the random feature draws of the forest, which moves the held-out MCC by a
+# point or two by itself (retrain with another `seed=` to see how much).
+verdict = ("adds little: the held-out MCC barely moves and the forest hardly uses it"
+           if abs(more.mcc - small.mcc) < 0.02 and rank > len(extra) // 2
+           else "makes a difference here: compare the MCC change with the seed-to-seed spread "
+                "before you keep it")
+print(f"Verdict: NIR texture {verdict}. dNDVI separates landslides so well that texture has "
+      "little left to add; on single-date imagery (SALaD's case, no dNDVI) texture matters more: "
+      "try it without dNDVI.")
 
 # %% [markdown]
 # **Exercise 2. Change the 50 % rule.** Label segments as landslide at 30 % and at 70 % of

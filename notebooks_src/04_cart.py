@@ -76,6 +76,7 @@ from course_lib.pipeline import layers, predictions
 from course_lib.simulator import TRAINING_CLASSES, load_study_area
 from course_lib.viz import cart_plots as cp
 from course_lib.viz import evaluation_plots as ep
+from course_lib.viz.explore import explorer
 
 
 def show(fig):
@@ -211,6 +212,26 @@ print(f"{int((~keep).sum())} of {len(table)} points lie in the test blocks and a
 # classes). It keeps splitting until every leaf holds a single class: Earth Engine's
 # `smileCart` defaults (no limit on nodes, one point per leaf) and `cart.make_cart()`'s.
 #
+# ### Check yourself, before any tree is drawn
+#
+# Setting 3 has **no** optical band: only pre-VV and post-VV. Its tree's first split sends
+# (almost) all the points of one class to one side. Which class is it?
+# **a)** landslide, **b)** water, **c)** snow/ice, **d)** bare rock, **e)** agriculture,
+# **f)** forest, **g)** alpine scrub, **h)** urban. Decide now, before you run the cells below
+# (the setting-2 tree would give it away): replace `...` with a letter and run the cell. The
+# answer is checked at the end of this section.
+#
+# <details><summary>Hint</summary>
+#
+# The tree does not look for landslides first: it looks for the single threshold that best
+# sorts **all eight** classes. Radar backscatter measures roughness: which surface acts like
+# a mirror, sending the radar pulse away from the satellite, before and after the event alike?
+# </details>
+
+# %%
+answer = ...   # replace ... with a letter, e.g. "c"
+
+# %% [markdown]
 # Train one on setting 2 (pre-VV, post-VV, dNDVI), the paper's best CART setting, and draw its
 # top two levels with `sklearn.tree.plot_tree`:
 
@@ -266,23 +287,8 @@ print("classes the root split sends left (<=):", dict(root2["left (<=)"]))
 # over the whole area.
 
 # %% [markdown]
-# ### Check yourself
-#
-# Setting 3 has **no** optical band: only pre-VV and post-VV. Its tree's first split sends
-# (almost) all the points of one class to one side. Which class is it?
-# **a)** landslide, **b)** water, **c)** snow/ice, **d)** bare rock, **e)** agriculture,
-# **f)** forest, **g)** alpine scrub, **h)** urban. Decide before you run anything: replace
-# `...` with a letter, then run the cell after it.
-#
-# <details><summary>Hint</summary>
-#
-# The tree does not look for landslides first: it looks for the single threshold that best
-# sorts **all eight** classes. Radar backscatter measures roughness: which surface acts like
-# a mirror, sending the radar pulse away from the satellite, before and after the event alike?
-# </details>
-
-# %%
-answer = ...   # replace ... with a letter, e.g. "c"
+# Now check the answer you gave at the start of this section: the cell below trains the
+# setting-3 tree and reads its first split.
 
 # %%
 with warnings.catch_warnings():
@@ -314,8 +320,12 @@ print(f"The setting-3 tree needs {summary3.depth} levels and {summary3.n_leaves}
 #
 # The paper's last steps: classify every pixel into the eight classes, **merge** the seven
 # non-landslide classes into one, and remove salt-and-pepper noise with a **focal mode**
-# filter (Earth Engine's `focal_mode`: each pixel takes the most common value in a square
-# window around it). `PixelClassifier.predict_classes` classifies the stack in blocks of rows
+# filter: each pixel takes the most common value in a window around it. The paper does not
+# give the window. Earth Engine's `focalMode()` uses a **circle** of radius 1.5 pixels by
+# default (`kernelType="circle"`); the course uses a **square** window, as `focalMode(radius,
+# "square")` would (`window = 2 × radius + 1`). At 3 × 3 the two differ at most by the four
+# corner pixels; at 5 × 5 and more, the square reaches further along the diagonals than a
+# circle of the same width, so it removes a little more. `PixelClassifier.predict_classes` classifies the stack in blocks of rows
 # (only one block is copied at a time) and returns NaN wherever any input band is NaN;
 # `postprocess.focal_mode` uses `skimage.filters.rank.majority`, where NaN pixels neither vote nor
 # change. Here is setting 2 on subplot C:
@@ -340,9 +350,10 @@ for name, prediction in (("merged", binary2), (f"focal mode {FOCAL_WINDOW}", cle
 # ## 5. Explore: setting, tree depth, leaf size, focal window
 #
 # The widget trains a CART with your choices (on the points outside the test blocks), maps
-# the whole study area and scores the map on the held-out pixels; hatched bars are the
-# paper's CART scores for the same setting (its Table 4: scored over its whole area, training
-# points included). Things to try:
+# the whole study area and scores the map on the held-out pixels. The figure below is the
+# explorer's first view (setting 2, a tree grown to pure leaves, a 3 × 3 focal window); in
+# its bar chart, the hatched bars are the paper's CART scores for the same setting (its
+# Table 4: scored over its whole area, training points included). Things to try:
 #
 # * a **maximum depth** of 1-3 gives a tree you could write on a card; how much MCC does it
 #   cost against "no limit"?
@@ -351,19 +362,18 @@ for name, prediction in (("merged", binary2), (f"focal mode {FOCAL_WINDOW}", cle
 #   landslides (recall down);
 # * setting 3 (Sentinel-1 only): can any combination make it competitive?
 #
-# The callback is `course_lib.viz.cart_plots.cart_explorer`, a plain function you can also
+# The view is `course_lib.viz.cart_plots.cart_explorer`, a plain function you can also
 # call yourself.
 
 # %%
 def show_cart(setting=2, max_depth=0, min_samples_leaf=1, focal_window=FOCAL_WINDOW):
     view = cp.cart_explorer(stacks, train_table, truth, setting, max_depth or None,  # 0: no limit
                             min_samples_leaf, focal_window, valid=held_out)
-    show(view.figure)
-    print(view.counts, "->", view.scores.text(digits=1))
+    return view.figure, f"{view.counts} -> {view.scores.text(digits=1)}"
 
 
 wide = {"description_width": "8em"}
-widgets.interact(
+explorer(
     show_cart,
     setting=widgets.Dropdown(options=[(f"{k}: {name}", k) for k, name in paper.SETTINGS.items()],
                              value=2, description="setting", style=wide),
@@ -521,6 +531,10 @@ mcc_by_subplot = whole_results.xs("CART", level="method", drop_level=False)["mcc
 print("MCC over the whole area and per subplot, as the paper reports them (%; '-' = "
       "undefined; these include the training points' pixels):")
 display(metrics.format_percent(mcc_by_subplot.rename(columns=lambda c: f"{c} mcc")))
+radar_paper = paper.PAPER_TABLE4.loc[("CART", paper.SETTINGS[3])]
+print(f"radar alone (setting 3): here precision {scores[3].precision:.0%}, recall "
+      f"{scores[3].recall:.0%} (held-out pixels); the paper: precision "
+      f"{radar_paper['precision']:.0%}, recall {radar_paper['recall']:.0%}")
 
 # %% [markdown]
 # Compare with the paper's order (2, 4, 1, 3). One part of it held in every run here:
@@ -531,6 +545,14 @@ display(metrics.format_percent(mcc_by_subplot.rename(columns=lambda c: f"{c} mcc
 # tree must use the speckled pre- and post-VV bands for everything that dNDVI alone does not
 # settle, which can cost it precision against setting 4 (section 9 shows why). Which world
 # is closer to yours is a question only your own validation data can answer.
+#
+# Radar alone also fails in a different **way** here (the last printed line). The paper's
+# CART on setting 3 found most landslides but drowned them in false alarms: high recall, very
+# low precision. Here, after the 3 × 3 focal mode, its recall is lower and its precision
+# higher than the paper's: the focal mode removes many isolated speckle alarms and, with them,
+# parts of the landslides. Without the focal mode the balance moves towards the paper's (more
+# recall, far less precision): exercise 3 shows it, window by window. The paper does not say
+# which focal window it used, so its precision and recall cannot be matched one to one.
 
 # %% [markdown]
 # ## 9. Why Sentinel-1 alone fails a pixel classifier: speckle
