@@ -525,7 +525,7 @@ ndvi_post = indices.ndvi(post_g.band("B04"), post_g.band("B08"))
 dndvi = indices.dndvi(ndvi_pre, ndvi_post)
 
 NODATA_COLOR = "#E15AFF"   # no data: a colour that neither map below contains
-fig, axes = plt.subplots(1, 3, figsize=(14, 4.4))
+fig, axes = plt.subplots(1, 3, figsize=(14, 4.4), constrained_layout=True)
 for ax, values, title, cmap, limits in [
         (axes[0], ndvi_pre, "NDVI before", "YlGn", (-0.2, 0.9)),
         (axes[1], ndvi_post, "NDVI after", "YlGn", (-0.2, 0.9)),
@@ -536,7 +536,7 @@ for ax, values, title, cmap, limits in [
     ax.set_title(f"{title} (greenest pixel, simulated)", fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
-fig.text(0.5, 0.01, "magenta: no data (never clear in the period)", ha="center", fontsize=9)
+fig.supxlabel("magenta: no data (never clear in the period)", fontsize=9)
 plt.show()
 
 # %% [markdown]

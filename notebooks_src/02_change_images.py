@@ -399,11 +399,12 @@ print(f"inside the landslides, share of pixels below -1.5 dB: asc "
       f"mean {zone_stats['decrease_share_mean']:.0%}")
 
 # %% [markdown]
-# Read the table row by row. The far band beyond a slide is brighter by about 2 dB (the
-# lines under the table average the two geometries) in the geometry that looks towards it, and
-# nearly unchanged in the other; averaged over all slides, small ones included, whose edges the
-# 20 m radar resolution blurs. The mean of the two geometries keeps only part of it, spread on
-# both sides, and the near-edge darkening is likewise diluted (the printed shares).
+# Read the table row by row, then the two lines under it, which pair each zone with the
+# geometry that looks at it. The far band beyond a slide is about 2 dB brighter in that
+# geometry (an average over all slides; less for small ones, whose edges the 20 m radar
+# resolution blurs) and nearly unchanged in the other. The mean of the two geometries keeps
+# only about half of that brightening, spread on both sides; the near-edge darkening is
+# diluted less (the printed shares kept).
 #
 # What survives the average differs from place to place. The paper's general observation
 # (its section 5.2) is that averaging ascending and descending images *"tends to produce a
