@@ -135,8 +135,8 @@ display(fig)
 
 # %% [markdown]
 # The curve shows how strongly the answer depends on the threshold: there is no "true" cloud
-# fraction, only a mask that suits a purpose. For compositing, a generous mask is cheap (another
-# date fills the gap); for mapping landslides on a single date, a generous mask hides data.
+# fraction, only a mask that suits a purpose. Which purpose needs which mask is the question
+# after the explorer.
 #
 # **Explore**: move the threshold, the averaging disk and the dilation. The title says how far
 # each reaches on the ground at 60 m. Watch the haze in the north-east and the bright fields.
