@@ -414,8 +414,11 @@ print(f"CART (tree seed {DEFAULT_SEED}) on the held-out pixels (%); "
       "* whole area, includes the training points:")
 print((score_table * 100).round(1).to_string())
 ranking = sorted(scores, key=lambda k: scores[k].mcc, reverse=True)
-print(f"\nthis tree seed's order, best to worst held-out MCC: settings "
-      f"{', '.join(map(str, ranking))} (one draw: section 7 tries others)")
+order = str(ranking[0])
+for better, worse in zip(ranking, ranking[1:]):   # within one MCC point: a tie, not an order
+    order += (" ≈ " if scores[better].mcc - scores[worse].mcc < 0.01 else " > ") + str(worse)
+print(f"\nthis tree seed's held-out MCC, best to worst: settings {order} (≈: within one "
+      "point; one draw: section 7 tries others)")
 
 # %% [markdown]
 # The confusion maps on the held-out pixels (the other blocks are drawn as nodata), in
