@@ -536,7 +536,8 @@ for ax, values, title, cmap, limits in [
     ax.set_title(f"{title} (greenest pixel, simulated)", fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
-fig.supxlabel("magenta: no data (never clear in the period)", fontsize=9)
+fig.supxlabel("magenta: no data (never clear in the period; for dNDVI, in either period)",
+              fontsize=9)
 plt.show()
 
 # %% [markdown]
