@@ -43,8 +43,9 @@
 #
 # ### Time to learn
 #
-# About **35 minutes** (10 for the NumPy and GeoPandas primer if they are new to you, 10
-# reading, 10 exploring with the widgets, 5 for the exercises).
+# About **25 minutes** (10 reading, 10 exploring with the widgets, 5 for the exercises), plus
+# 10 for the NumPy and GeoPandas primer if they are new to you (in a workshop, set the primer
+# as reading before the day).
 #
 # ### Real or simulated?
 #
