@@ -16,7 +16,7 @@ FAST_PARAMETERS: dict[str, dict[str, object]] = {
     "02_change_images": {"PANEL_INCHES": 2.0},
     "03_salad_obia": {"RADII": [4, 8, 16, 24, 30], "N_TREES": 60, "IMPORTANCE_REPEATS": 1,
                       "EXERCISE_TREES": 30},
-    "04_cart": {"N_SEEDS": 3, "N_RESAMPLES": 2, "FOREST_TREES": 10},
+    "04_cart": {"N_SEEDS": 3, "N_RESAMPLES": 2, "FOREST_TREES": 10, "OWN_POINT_SEEDS": 2},
     "05_unet": {"STEPS": 4, "N_CHIPS": 16, "CHIP_STEPS": 3, "EXERCISE_STEPS": 2,
                 "LEAKY_STEPS": 2},
     "06_evaluation": {"WORLD_SIZE": 256, "TRANSFER_SEEDS": 2, "UNET_STEPS": 3},

@@ -148,7 +148,7 @@ def prepare_notebook(folder: Path, fast: bool, parameters: dict) -> dict:
         "points_map": find("labels = LabellingMap("),
         "outline_map": find('labels.show_layer("dNDVI")'),
         "answer": find("answer = ..."),
-        "explorer": find("widgets.interact("),
+        "explorer": find("explorer(\n    show_clicks"),
         "first_exercise": first_exercise_code,
         "words_recipe": sum(words(c.source) for c in nb.cells[:exercises]
                             if c.cell_type == "markdown"),

@@ -169,6 +169,12 @@ def test_training_points_say_what_to_draw_next():
     with pytest.raises(lb.LabellingProblem, match="at least two classes.*only for 'forest'.*"
                                                   "Pick another class"):
         lb.training_points(one, raster)
+    # points of one class on purpose (to join with other points): asked for, accepted
+    alone = lb.training_points(one, raster, min_classes=1)
+    assert alone["class_name"].tolist() == ["forest", "forest"]
+    assert alone[["row", "col"]].values.tolist() == [[50, 50], [60, 60]]
+    with pytest.raises(ValueError, match="min_classes"):
+        lb.training_points(one, raster, min_classes=0)
     outside = feature_frame(raster, [("forest", geojson_point_at(raster, 5, 5)),
                                      ("water", geojson_point_at(raster, 300, 5))])
     with pytest.raises(lb.LabellingProblem, match="none inside the image"):

@@ -314,20 +314,23 @@ def _check_features(features: Any, raster: Raster) -> Any:
     return features
 
 
-def training_points(features: Any, raster: Raster, classes: Sequence[str] | None = None
-                    ) -> Any:
+def training_points(features: Any, raster: Raster, classes: Sequence[str] | None = None,
+                    min_classes: int = 2) -> Any:
     """The valid points of ``features`` as a GeoDataFrame in the raster's CRS: columns
     ``label_id``, ``class_name``, ``class_id`` (1-based position in ``classes``), ``source``,
     ``row``, ``col`` and the point geometry. ``course_lib.sampling.sample_at_points(stack,
     points)`` turns it into a training table, as it does the study area's points.
 
     Points outside the raster or on nodata are left out and a line says how many.
+    ``min_classes=1`` accepts points of one class (e.g. landslide points to join with
+    other points); a classifier needs two.
 
     Raises:
-        LabellingProblem: no points, or points of one class only (the message says what to
-            draw next).
+        LabellingProblem: no points, or points of fewer than ``min_classes`` classes (the
+            message says what to draw next).
     """
     features = _check_features(features, raster)
+    min_classes = check_integer(min_classes, "min_classes", minimum=1)
     points = features[features["kind"] == "point"]
     if points.empty:
         raise LabellingProblem(
@@ -341,7 +344,7 @@ def training_points(features: Any, raster: Raster, classes: Sequence[str] | None
         print(f"Left out {int(counts.sum())} point(s): {said}.")
     points = points[problems == ""].copy()
     present = list(dict.fromkeys(points["class_name"]))
-    if len(present) < 2:
+    if len(present) < min_classes:
         only = f"only for {present[0]!r}" if present else "none inside the image"
         raise LabellingProblem(
             f"A classifier needs points of at least two classes; you have points {only}. "

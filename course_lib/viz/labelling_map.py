@@ -721,10 +721,12 @@ class LabellingMap:
             print(line)
         return found
 
-    def training_points(self):
+    def training_points(self, min_classes: int = 2):
         """The points as a GeoDataFrame in the raster's CRS
-        (:func:`course_lib.data.labels.training_points`)."""
-        return lb.training_points(self.features, self.raster, list(self.colours))
+        (:func:`course_lib.data.labels.training_points`; ``min_classes=1`` accepts points of
+        one class)."""
+        return lb.training_points(self.features, self.raster, list(self.colours),
+                                  min_classes=min_classes)
 
     def polygon_mask(self, class_name: str | None = "landslide",
                      all_touched: bool = False) -> np.ndarray:
