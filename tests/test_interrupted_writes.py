@@ -616,3 +616,73 @@ def test_killed_save_unet_keeps_the_old_model_and_the_next_save_cleans_up(tmp_pa
 
     with pytest.raises(CorruptFileError, match=r"unet.keras is not a complete model file"):
         unet.load_unet(path)
+
+
+# ---- a learner's labels (the labelling map's GeoPackage)
+LABEL_KILLS = {
+    # GDAL is writing the new label layers into the temporary copy
+    "while_writing_layers": """
+        import pyogrio
+        _real_write, _calls = pyogrio.write_dataframe, []
+        def _write(*a, **k):
+            _calls.append(k.get("layer"))
+            if len(_calls) == 2:          # the points layer written, the polygons not yet
+                _pause()
+            return _real_write(*a, **k)
+        pyogrio.write_dataframe = _write
+    """,
+    "before_rename": PAUSES["before_rename"],
+}
+
+LABELS_BODY = """
+    import json
+    import geopandas as gpd
+    from course_lib.data import labels as lb
+    old = lb.load_labels({path!r})[0]
+    new = old.iloc[:1].copy()                    # the new labels: one point
+    lb.save_labels(new, {path!r}, overwrite=True)
+"""
+
+
+def _old_labels(folder: Path) -> Path:
+    """Three labelled points, and the learner's own layer 'notes' in the same GeoPackage."""
+    import geopandas as gpd
+    import pyogrio
+    from shapely.geometry import Point
+
+    from course_lib.data import labels as lb
+
+    features = gpd.GeoDataFrame(
+        {"label_id": [1, 2, 3], "class_name": ["landslide", "forest", "water"],
+         "kind": ["point"] * 3, "source": ["mouse"] * 3},
+        geometry=[Point(345105, 6821895), Point(345205, 6821795), Point(345305, 6821695)],
+        crs=CRS_UTM)
+    path = folder / "my_labels.gpkg"
+    lb.save_labels(features, path)
+    pyogrio.write_dataframe(features.iloc[:2][["class_name", "geometry"]], path,
+                            layer="notes", driver="GPKG")
+    return path
+
+
+@pytest.mark.parametrize("stage", list(LABEL_KILLS))
+def test_killed_save_labels_keeps_the_old_labels_and_the_learners_layers(tmp_path, stage):
+    """A kill while the labels are saved leaves the old file whole (all three points and the
+    learner's own layer); the next save works and removes the hidden temporary file."""
+    import pyogrio
+
+    from course_lib.data import labels as lb
+
+    path = _old_labels(tmp_path)
+    before = path.read_bytes()
+    _run_and_kill(textwrap.dedent(LABEL_KILLS[stage]) + textwrap.dedent(
+        LABELS_BODY.format(path=str(path))), None, env={})
+    assert _hidden(tmp_path), "the kill should have left the temporary copy"
+    assert path.read_bytes() == before
+    features, _ = lb.load_labels(path)
+    assert sorted(features["label_id"]) == [1, 2, 3]
+    assert len(pyogrio.read_dataframe(path, layer="notes")) == 2
+
+    lb.save_labels(features.iloc[:2], path, overwrite=True)
+    assert _hidden(tmp_path) == []
+    assert sorted(lb.load_labels(path)[0]["label_id"]) == [1, 2]
+    assert len(pyogrio.read_dataframe(path, layer="notes")) == 2
