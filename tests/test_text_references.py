@@ -14,7 +14,7 @@ TEXT_FILES = sorted(
     [*ROOT.glob("course_lib/**/*.py"), *ROOT.glob("notebooks_src/*.py"),
      *ROOT.glob("devtools/*.py"), *ROOT.glob("scripts/*.py"), *ROOT.glob("bench/*.py"),
      *ROOT.glob("instructors/*.md"), *ROOT.glob("bench/*.md"), ROOT / "README.md",
-     ROOT / "notebooks" / "glossary.md", ROOT / "data_samples" / "README.md"])
+     *ROOT.glob("notebooks/*.md"), ROOT / "data_samples" / "README.md", *ROOT.glob("book/*.md")])
 REFERENCE = re.compile(r"(?<![\w/.])course_lib(?:\.[A-Za-z_]\w*)+")
 
 
