@@ -21,6 +21,13 @@ every member is checked on reading, and the SHA-256 of each file is recorded in 
 beside it and checked again on every later load. :func:`download_archive` fetches a whole
 archive through pooch with the MD5 Zenodo publishes (where it publishes one).
 
+The course's real subset: :func:`fetch_course_subset` (``./course data``, and Binder's build)
+fetches a fixed subset of the training split (:data:`COURSE_SUBSET_SIZE` patches chosen by
+:data:`COURSE_SUBSET_RULE`, about 90 MB on disk) with its licence and citation
+(:data:`LICENCE_FILE`) and a manifest of every file's SHA-256 (:data:`MANIFEST`), written last
+before the folder is renamed into place, so a half-fetched subset is never taken for complete.
+:func:`course_subset` returns it, checked, or None with how to fetch it.
+
 Made-up patches: :func:`write_example_patches` writes patches in the real format for tests
 and offline use, and marks every file with the HDF5 attribute :data:`MADE_UP_ATTRIBUTE`.
 :func:`load_patches` reports them (``Patches.made_up``) and refuses a folder that mixes
@@ -709,3 +716,293 @@ def to_chips(patches: Patches, bands: Sequence[str] | None = None) -> list:
     return [Chip(name=name, image=np.ascontiguousarray(image, dtype=np.float32), mask=mask,
                  group=name)
             for name, image, mask in zip(chosen.names, chosen.images, patches.masks)]
+
+
+# ----------------------------------------------------------------------------- the course subset
+#: Patches in the course's fixed real subset, and the seed that chooses them (the same choice
+#: as ``download_subset(n=48, seed=2019)``, so notebook 09 online reads the same patches).
+COURSE_SUBSET_SIZE = 48
+COURSE_SUBSET_SEED = 2019
+#: The rule that chooses them, as written into the subset's manifest.
+COURSE_SUBSET_RULE = (
+    "the Landslide4Sense training split (TrainData.zip); among the patch numbers N that have "
+    "both img/image_N.h5 and mask/mask_N.h5 in the archive, sorted, "
+    "numpy.random.default_rng(seed).choice(numbers, size=n, replace=False), then sorted")
+MANIFEST = "MANIFEST.json"
+LICENCE_FILE = "LICENCE_AND_CITATION.txt"
+#: The licence Zenodo record 10463239 states for the data.
+LICENCE = "CC BY 4.0 (Creative Commons Attribution 4.0 International)"
+LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
+CITATION = ("Ghorbanzadeh, O., Xu, Y., Ghamisi, P., Kopp, M., & Kreil, D. (2022). "
+            "Landslide4Sense: reference benchmark data and deep learning models for landslide "
+            "detection. IEEE Transactions on Geoscience and Remote Sensing, 60, 4417516 "
+            "(arXiv 2206.00515). Data: Zenodo record 10463239.")
+FETCH_ADVICE = ("Fetch it once with `./course data` in a terminal at the course's folder "
+                "(or, in Python, course_lib.data.landslide4sense.fetch_course_subset()); it needs "
+                "the network for a minute or two.")
+
+
+def _course_subset_folder() -> Path:
+    return default_folder("train").parent / "course_subset"
+
+
+def _read_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    try:
+        manifest = json.loads(path.read_text())
+        if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict) or not \
+                all(isinstance(v, dict) and "sha256" in v for v in manifest["files"].values()):
+            raise ValueError("not a course-subset manifest with a table of files")
+    except ValueError as err:
+        raise CorruptFileError(f"{path} is damaged ({err}). Fetch the subset again: "
+                               "`./course data --force`.") from err
+    return manifest
+
+
+def _verify_subset(folder: Path) -> dict:
+    """The manifest of a complete subset in ``folder``, every file checked, or an error."""
+    manifest = _read_manifest(folder)
+    missing = [name for name in manifest["files"] if not (folder / name).is_file()]
+    changed = [name for name, entry in manifest["files"].items()
+               if name not in missing and sha256(folder / name) != entry["sha256"]]
+    listed = set(manifest["files"]) | {MANIFEST}
+    extra = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.h5")
+                   if p.relative_to(folder).as_posix() not in listed)
+    if missing or changed or extra:
+        problems = "; ".join(text for text in (
+            f"missing {missing[:5]}" if missing else "",
+            f"checksum mismatch for {changed[:5]}" if changed else "",
+            f"patches not in the manifest {extra[:5]}" if extra else "") if text)
+        raise CorruptFileError(
+            f"The Landslide4Sense course subset in {folder} does not match its manifest "
+            f"({problems}): files changed since they were fetched, so it is not used. Fetch "
+            "it again with `./course data --force` (fetch_course_subset(overwrite=True)).")
+    return manifest
+
+
+def course_subset(folder: str | os.PathLike | None = None, *,
+                  quiet: bool = False) -> Path | None:
+    """The folder of the course's real Landslide4Sense subset, checked, or None if not fetched.
+
+    Every file is checked against the SHA-256 in the subset's manifest (:data:`MANIFEST`,
+    written last by :func:`fetch_course_subset`), so a half-fetched or altered subset is never
+    taken for the real one.
+
+    Args:
+        folder: where the subset lives (default ``cache_dir()/landslide4sense/course_subset``).
+        quiet: do not print how to fetch the subset when it is missing.
+
+    Returns:
+        The folder, ready for :func:`load_patches`; None when there is no complete subset
+        (after printing how to fetch it, unless ``quiet``).
+
+    Raises:
+        CorruptFileError: the subset is there but a file does not match its checksum.
+    """
+    folder = validation.check_path(folder, "folder") if folder is not None else \
+        _course_subset_folder()
+    quiet = validation.check_bool(quiet, "quiet")
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"folder: {folder} is a file; pass the subset's folder.")
+    if not (folder / MANIFEST).is_file():
+        if not quiet:
+            print(f"No Landslide4Sense course subset in {folder}. {FETCH_ADVICE}")
+        return None
+    _verify_subset(folder)
+    return folder
+
+
+def fetch_course_subset(folder: str | os.PathLike | None = None, *, url: str | None = None,
+                        n: int = COURSE_SUBSET_SIZE, seed: int = COURSE_SUBSET_SEED,
+                        overwrite: bool = False, progress: bool = True) -> Path:
+    """Fetch the course's fixed subset of real Landslide4Sense training patches, atomically.
+
+    The patches (:data:`COURSE_SUBSET_SIZE` image and mask pairs, chosen by
+    :data:`COURSE_SUBSET_RULE` with :data:`COURSE_SUBSET_SEED`) are read out of the Zenodo
+    archive by :func:`download_subset` (range requests; the zip's CRC-32 checked on every
+    file) into a hidden staging folder beside ``folder``. The licence and citation
+    (:data:`LICENCE_FILE`) and then the manifest (:data:`MANIFEST`: the rule, the source and
+    each file's SHA-256 and size) are written, and only then is the staging folder renamed to
+    ``folder``. An interrupted fetch therefore leaves no ``folder`` (and its staging folder is
+    removed, or cleared by the next fetch once its process is gone).
+
+    A complete subset is left alone: a second call checks it and returns without the network.
+
+    Args:
+        folder: where to put it (default ``cache_dir()/landslide4sense/course_subset``).
+        url: the archive (default: TrainData.zip of Zenodo record 10463239); also a local path
+            or ``file://`` URL of a copy.
+        n: patches to fetch (the course uses :data:`COURSE_SUBSET_SIZE`).
+        seed: the seed of the choice (the course uses :data:`COURSE_SUBSET_SEED`).
+        overwrite: replace a subset that fails its checksums or was fetched with another
+            ``n``, ``seed`` or archive.
+        progress: show a progress bar.
+
+    Returns:
+        The folder, ready for :func:`load_patches`.
+
+    Raises:
+        OfflineError: no network (nothing is written).
+        CorruptFileError: a file failed the archive's CRC-32 while fetching (nothing is kept),
+            or the subset already there fails its checksums and ``overwrite`` is False.
+        FileExistsError: ``folder`` holds something else, or another subset, and ``overwrite``
+            is False.
+        ValueError: the archive's patches carry the made-up mark (not real data).
+    """
+    import logging
+    import shutil
+    import tempfile
+
+    import pooch
+
+    from course_lib.data.atomic import TEMP_MARKER, file_mode_mask, remove_stale_temps
+
+    folder = validation.check_path(folder, "folder") if folder is not None else \
+        _course_subset_folder()
+    if url is not None and not isinstance(url, (str, os.PathLike)):
+        raise TypeError(expected_message("url", "a URL or a local path", url,
+                                         "e.g. the Zenodo record's TrainData.zip URL."))
+    url = str(url) if url is not None else ZENODO_URL.format(name=ARCHIVES["train"][0])
+    n = validation.check_integer(n, "n", minimum=1,
+                                 fix=f"The course uses {COURSE_SUBSET_SIZE} patches.")
+    seed = validation.check_integer(seed, "seed", minimum=0,
+                                    fix=f"The course uses {COURSE_SUBSET_SEED}.")
+    overwrite = validation.check_bool(overwrite, "overwrite")
+    progress = validation.check_bool(progress, "progress")
+    if folder.exists() and not folder.is_dir():
+        raise FileExistsError(f"folder: {folder} is a file, not a folder. Pass a new folder "
+                              "or leave folder=None for the course's data folder.")
+    if (folder / MANIFEST).is_file():
+        try:
+            manifest = _verify_subset(folder)
+        except CorruptFileError:
+            if not overwrite:
+                raise
+        else:
+            same = (manifest.get("n"), manifest.get("seed"), manifest.get("source")) == \
+                (n, seed, url)
+            if same and not overwrite:
+                return folder
+            if not overwrite:
+                raise FileExistsError(
+                    f"{folder} holds a subset fetched with n={manifest.get('n')}, "
+                    f"seed={manifest.get('seed')} from {manifest.get('source')}; nothing was "
+                    "fetched. Pass overwrite=True (./course data --force) to replace it, or "
+                    "another folder.")
+    elif folder.is_dir() and any(folder.iterdir()) and not overwrite:
+        raise FileExistsError(f"folder: {folder} holds files but no subset manifest; nothing "
+                              "was fetched. Choose a new folder (or leave folder=None).")
+    _check_online(url, what="the Landslide4Sense course subset")
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(folder.parent, folder.name)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}{TEMP_MARKER}{os.getpid()}-",
+                                    dir=folder.parent))
+    pooch_logger = pooch.get_logger()
+    level = pooch_logger.level
+    try:
+        pooch_logger.setLevel(logging.WARNING)     # not one line per file
+        try:
+            download_subset(n=n, split="train", seed=seed, folder=staging, url=url,
+                            progress=progress)
+        except zipfile.BadZipFile as err:
+            raise CorruptFileError(
+                f"Checksum mismatch while fetching the Landslide4Sense course subset from "
+                f"{url}: {err} (the zip's CRC-32 of that file does not match what arrived). "
+                f"Nothing was kept; {folder} is unchanged. Run the fetch again (a damaged "
+                "transfer); if it repeats, the archive itself is damaged.") from err
+        finally:
+            pooch_logger.setLevel(level)
+        pairs = find_pairs(staging)
+        fake = [img.name for img, _ in pairs if _made_up_file(img)]
+        if fake:
+            raise ValueError(f"url: the archive at {url} holds made-up patches (e.g. {fake[0]}, "
+                             "marked by write_example_patches), not Landslide4Sense data; "
+                             "nothing was kept. Fetch from the Zenodo record (url=None).")
+        pixels = [float(read_mask(mask).mean()) for _, mask in pairs if mask]
+        with_slides = sum(p > 0 for p in pixels)
+        (staging / LICENCE_FILE).write_text(
+            "Landslide4Sense: a subset of the training patches, fetched by the landslide-mapping "
+            "course (course_lib.data.landslide4sense.fetch_course_subset).\n\n"
+            f"Source: {url}\nLicence: {LICENCE}, {LICENCE_URL}, as stated on Zenodo record "
+            f"{ZENODO_RECORD}. Reuse needs attribution: cite the paper below.\n\n"
+            f"Cite as: {CITATION}\n\n"
+            f"Chosen by: {COURSE_SUBSET_RULE}, with n={n} and seed={seed}.\n"
+            "Files are unchanged from the archive (each one's CRC-32 checked against the "
+            "archive while extracting; SHA-256 in MANIFEST.json).\n")
+        files = {p.relative_to(staging).as_posix(): {"sha256": sha256(p), "bytes": p.stat().st_size}
+                 for p in sorted(staging.rglob("*")) if p.is_file()}
+        manifest = {"dataset": "Landslide4Sense", "split": "train", "source": url,
+                    "zenodo_record": ZENODO_RECORD, "licence": LICENCE,
+                    "licence_url": LICENCE_URL, "citation": CITATION,
+                    "rule": COURSE_SUBSET_RULE, "n": n, "seed": seed,
+                    "patches": [img.stem for img, _ in pairs],
+                    "patches_with_landslides": with_slides,
+                    "landslide_pixel_fraction": round(float(np.mean(pixels)), 6) if pixels else None,
+                    "files": files}
+        with atomic_write(staging / MANIFEST, suffix=".json") as tmp:
+            tmp.write_text(json.dumps(manifest, indent=1))
+        mode = 0o777 & ~file_mode_mask()
+        for sub in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
+            os.chmod(sub, mode)           # mkdtemp's 0700 would hide a shared cache
+        if folder.exists():               # overwrite=True: move the old one aside first
+            old = folder.parent / f".{folder.name}{TEMP_MARKER}{os.getpid()}-old"
+            shutil.rmtree(old, ignore_errors=True)
+            os.rename(folder, old)
+            os.rename(staging, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return folder
+
+
+def main(argv: Sequence[str] | str | None = None) -> int:
+    """``./course data``: fetch the course subset and say what it got, or why not.
+
+    Returns the exit code: 0 the subset is there (fetched now or before), 1 it could not be
+    fetched (the message says why and that the course works without it), 2 bad arguments.
+    """
+    import argparse
+    import shlex
+    import sys
+
+    from course_lib.data.online import OfflineError
+
+    if isinstance(argv, str):
+        argv = shlex.split(argv)
+    parser = argparse.ArgumentParser(
+        prog="./course data",
+        description="Fetch the course's subset of real Landslide4Sense training patches "
+                    f"({COURSE_SUBSET_SIZE} patches, about 90 MB, {LICENCE}).")
+    parser.add_argument("--force", action="store_true",
+                        help="fetch again, replacing a subset that fails its checksums")
+    parser.add_argument("--url", default=None,
+                        help="the archive (default: TrainData.zip of Zenodo record "
+                             f"{ZENODO_RECORD}); also a local path to a copy")
+    parser.add_argument("--folder", default=None, help="where to put it (default: the cache)")
+    try:
+        args = parser.parse_args(list(argv) if argv is not None else None)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    try:
+        folder = fetch_course_subset(args.folder, url=args.url, overwrite=args.force,
+                                     progress=sys.stderr.isatty())
+        manifest = _verify_subset(folder)
+    except (OfflineError, CorruptFileError, FileExistsError, ValueError, OSError) as err:
+        print(f"course data: the Landslide4Sense subset was not fetched.\n{err}\n"
+              "The course works without it: notebook 09 then uses made-up patches in the "
+              "Landslide4Sense format, labelled as such. Run `./course data` again later.",
+              file=sys.stderr)
+        return 1
+    size = sum(entry["bytes"] for entry in manifest["files"].values())
+    print(f"Landslide4Sense course subset: {len(manifest['patches'])} real training patches "
+          f"({manifest['patches_with_landslides']} with landslides) in {folder}, "
+          f"{size / 1e6:.1f} MB, checked against {MANIFEST}.\n"
+          f"Licence: {manifest['licence']}. Cite: {manifest['citation']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
