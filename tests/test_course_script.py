@@ -47,13 +47,13 @@ def course(tmp_path):
     locked = next(line.split(": ", 1)[1] for line in (ROOT / RUNTIME_LOCK).read_text().splitlines()
                   if line.startswith("# platform: "))
 
-    def run(*args, platform=locked):
+    def run(*args, platform=locked, returncode=0, **env_vars):
         log.write_text("")
         env = {**os.environ, "COURSE_VENV": str(tmp_path / "venv"), "PYTHON": sys.executable,
-               "FAKE_LOG": str(log), "FAKE_PLATFORM": platform}
+               "FAKE_LOG": str(log), "FAKE_PLATFORM": platform, **env_vars}
         done = subprocess.run([str(ROOT / "course"), *args], env=env, capture_output=True,
                               text=True, timeout=60)
-        assert done.returncode == 0, done.stderr
+        assert done.returncode == returncode, done.stderr
         return log.read_text().splitlines(), done.stdout + done.stderr
 
     run.stamp = tmp_path / "venv" / ".course-installed"
@@ -115,4 +115,13 @@ def test_other_platforms_get_the_ranges_and_one_line_saying_so(course, cmd, targ
 
 def test_usage_names_the_lock_command(course):
     done = subprocess.run([str(ROOT / "course"), "nonsense"], capture_output=True, text=True)
-    assert done.returncode == 2 and "lock" in done.stderr
+    assert done.returncode == 2 and "lock" in done.stderr and "data" in done.stderr
+
+
+def test_data_offline_says_why_and_how_the_course_carries_on(course, tmp_path):
+    calls, out = course("data", returncode=1, COURSE_OFFLINE="1",
+                        COURSE_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(ROOT))
+    assert installs(calls) == [f"-r {RUNTIME_LOCK}", "--no-deps -e ."]
+    assert "No network" in out and "COURSE_OFFLINE" in out and "made-up patches" in out
+    assert "Run `./course data` again" in out and "Traceback" not in out
+    assert not (tmp_path / "cache" / "landslide4sense" / "course_subset").exists()

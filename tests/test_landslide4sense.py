@@ -1,6 +1,8 @@
 """Landslide4Sense reader, normalisation and subset download, offline (files written here)."""
 
 import http.server
+import io
+import json
 import socket
 import threading
 import zipfile
@@ -12,6 +14,7 @@ import numpy as np
 import pytest
 
 from course_lib.data import landslide4sense as l4s, online
+from course_lib.validation import CorruptFileError
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +206,150 @@ def test_to_chips_for_the_unet(patch_folder):
     chips = l4s.to_chips(l4s.load_patches(patch_folder), bands=["B02", "B03", "B04"])
     assert len(chips) == 5 and chips[0].image.shape == (128, 128, 3)
     assert chips[0].mask.shape == (128, 128)
+
+
+# ----------------------------------------------------------------------------- the course subset
+def _unmarked_archive(path: Path, n: int = 10, size: int = 16,
+                      compression: int = zipfile.ZIP_DEFLATED) -> Path:
+    """A TrainData.zip-like archive of small patches without the made-up mark (as real ones)."""
+    rng = np.random.default_rng(5)
+    with zipfile.ZipFile(path, "w", compression) as zf:
+        for i in range(1, n + 1):
+            for sub, kind, key, data in (
+                    ("img", "image", "img", rng.normal(size=(size, size, 14))),
+                    ("mask", "mask", "mask", (rng.random((size, size)) < 0.1 * (i % 3))
+                     .astype(np.uint8))):
+                buffer = io.BytesIO()
+                with h5py.File(buffer, "w") as f:
+                    f.create_dataset(key, data=data)
+                zf.writestr(f"TrainData/{sub}/{kind}_{i}.h5", buffer.getvalue())
+    return path
+
+
+@pytest.fixture(scope="module")
+def real_archive(tmp_path_factory):
+    return _unmarked_archive(tmp_path_factory.mktemp("real") / "TrainData.zip")
+
+
+def test_course_subset_fetch_is_complete_and_a_rerun_is_a_no_op(real_archive, tmp_path,
+                                                                 capsys, monkeypatch):
+    folder = tmp_path / "l4s" / "course_subset"
+    assert l4s.course_subset(folder) is None
+    assert "./course data" in capsys.readouterr().out
+    out = l4s.fetch_course_subset(folder, url=str(real_archive), n=4, seed=1, progress=False)
+    assert out == folder and l4s.course_subset(folder) == folder
+    assert [p.name for p in folder.parent.iterdir()] == ["course_subset"], "staging left over"
+    manifest = json.loads((folder / l4s.MANIFEST).read_text())
+    chosen = l4s.load_patches(l4s.download_subset(n=4, seed=1, url=str(real_archive),
+                                                  folder=tmp_path / "same", progress=False))
+    assert manifest["patches"] == list(chosen.names), "not the documented seeded choice"
+    patches = l4s.load_patches(folder)
+    assert len(patches) == 4 and not patches.made_up
+    assert manifest["patches_with_landslides"] == int((patches.masks.reshape(4, -1).max(1)).sum())
+    with zipfile.ZipFile(real_archive) as zf:           # the files are the archive's, unchanged
+        name = manifest["patches"][0]
+        assert (folder / "img" / f"{name}.h5").read_bytes() == zf.read(f"TrainData/img/{name}.h5")
+    licence = (folder / l4s.LICENCE_FILE).read_text()
+    assert "CC BY 4.0" in licence and "Ghorbanzadeh" in licence and "seed=1" in licence
+    assert set(manifest["files"]) >= {l4s.LICENCE_FILE, f"mask/{name.replace('image', 'mask')}.h5"}
+    # a second run checks the subset and returns: no archive, no network needed
+    stamp = (folder / l4s.MANIFEST).stat().st_mtime_ns
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    assert l4s.fetch_course_subset(folder, url="https://zenodo.org/none.zip", n=4, seed=1,
+                                   progress=False) == folder
+    assert (folder / l4s.MANIFEST).stat().st_mtime_ns == stamp
+    with pytest.raises(FileExistsError, match="n=4 and seed=1, not n=5"):
+        l4s.fetch_course_subset(folder, url=str(real_archive), n=5, seed=1, progress=False)
+
+
+def test_an_interrupted_fetch_leaves_nothing_that_passes_as_complete(real_archive, tmp_path,
+                                                                     monkeypatch):
+    folder = tmp_path / "course_subset"
+    calls = []
+    original = l4s.ZipMemberDownloader.__call__
+
+    def interrupted(self, *args, **kwargs):
+        calls.append(self.member)
+        if len(calls) == 3:
+            raise KeyboardInterrupt         # as a learner pressing Ctrl-C, or a lost kernel
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(l4s.ZipMemberDownloader, "__call__", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        l4s.fetch_course_subset(folder, url=str(real_archive), n=4, progress=False)
+    assert not folder.exists() and list(tmp_path.iterdir()) == []
+    assert l4s.course_subset(folder, quiet=True) is None
+    # a process killed outright leaves its hidden staging folder, even with a manifest in it:
+    # never taken for the subset, and removed by the next fetch
+    monkeypatch.setattr(l4s.ZipMemberDownloader, "__call__", original)
+    killed = tmp_path / ".course_subset.tmp-999999999-abc"
+    (killed / "img").mkdir(parents=True)
+    (killed / l4s.MANIFEST).write_text('{"files": {}}')
+    assert l4s.course_subset(folder, quiet=True) is None
+    l4s.fetch_course_subset(folder, url=str(real_archive), n=4, progress=False)
+    assert not killed.exists() and l4s.course_subset(folder) == folder
+
+
+def test_checksum_mismatches_are_refused(real_archive, tmp_path):
+    folder = l4s.fetch_course_subset(tmp_path / "subset", url=str(real_archive), n=3,
+                                     progress=False)
+    image = next((folder / "img").glob("*.h5"))
+    data = image.read_bytes()
+    image.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))
+    for call in (lambda: l4s.course_subset(folder),
+                 lambda: l4s.fetch_course_subset(folder, url=str(real_archive), n=3)):
+        with pytest.raises(CorruptFileError, match=r"checksum mismatch.*--force"):
+            call()
+    l4s.fetch_course_subset(folder, url=str(real_archive), n=3, overwrite=True, progress=False)
+    assert l4s.course_subset(folder) == folder and image.read_bytes() == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["subset"]
+    # a file that arrives damaged fails the archive's CRC-32: nothing is kept
+    damaged = _unmarked_archive(tmp_path / "damaged.zip", n=4, compression=zipfile.ZIP_STORED)
+    raw = bytearray(damaged.read_bytes())
+    with zipfile.ZipFile(damaged) as zf:
+        for info in zf.infolist():
+            start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+            raw[start + info.compress_size // 2] ^= 0xFF
+    damaged.write_bytes(bytes(raw))
+    with pytest.raises(CorruptFileError, match="Checksum mismatch.*CRC-32.*Nothing was kept"):
+        l4s.fetch_course_subset(tmp_path / "new", url=str(damaged), n=2, progress=False)
+    assert not (tmp_path / "new").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["damaged.zip", "subset"]
+
+
+def test_made_up_patches_never_become_the_real_subset(archive, tmp_path):
+    with pytest.raises(ValueError, match="made-up patches.*nothing was kept"):
+        l4s.fetch_course_subset(tmp_path / "subset", url=str(archive), n=2, progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_course_subset_over_http_range_requests(real_archive, tmp_path):
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(_RangeHandler, directory=str(real_archive.parent)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/{real_archive.name}"
+        folder = l4s.fetch_course_subset(tmp_path / "subset", url=url, n=2, progress=False)
+        assert json.loads((folder / l4s.MANIFEST).read_text())["source"] == url
+        assert len(l4s.load_patches(l4s.course_subset(folder))) == 2
+    finally:
+        server.shutdown()
+
+
+def test_without_network_the_fetch_says_so_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    with pytest.raises(online.OfflineError, match="zenodo.org.*course subset"):
+        l4s.fetch_course_subset(tmp_path / "subset")
+    assert list(tmp_path.iterdir()) == []
+    assert l4s.main(["--folder", str(tmp_path / "subset")]) == 1
+    err = capsys.readouterr().err
+    assert "No network" in err and "./course data" in err and "made-up patches" in err
+    assert "Traceback" not in err and list(tmp_path.iterdir()) == []
+
+
+def test_course_data_command_reports_what_it_fetched(real_archive, tmp_path, capsys):
+    folder = tmp_path / "subset"
+    assert l4s.main(["--folder", str(folder), "--url", str(real_archive)]) == 0
+    out = capsys.readouterr().out
+    assert "10 real training patches" in out and "CC BY 4.0" in out and "Ghorbanzadeh" in out
+    assert l4s.main(f"--folder {folder} --url {real_archive}") == 0, "a re-run is fine"

@@ -834,8 +834,8 @@ def fetch_course_subset(folder: str | os.PathLike | None = None, *, url: str | N
             or ``file://`` URL of a copy.
         n: patches to fetch (the course uses :data:`COURSE_SUBSET_SIZE`).
         seed: the seed of the choice (the course uses :data:`COURSE_SUBSET_SEED`).
-        overwrite: replace a subset that fails its checksums or was fetched with another
-            ``n``, ``seed`` or archive.
+        overwrite: fetch again, replacing a subset that fails its checksums or was fetched
+            with another ``n`` or ``seed``.
         progress: show a progress bar.
 
     Returns:
@@ -879,14 +879,13 @@ def fetch_course_subset(folder: str | os.PathLike | None = None, *, url: str | N
             if not overwrite:
                 raise
         else:
-            same = (manifest.get("n"), manifest.get("seed"), manifest.get("source")) == \
-                (n, seed, url)
+            same = (manifest.get("n"), manifest.get("seed")) == (n, seed)
             if same and not overwrite:
-                return folder
+                return folder                  # complete: the archive is not read again
             if not overwrite:
                 raise FileExistsError(
-                    f"{folder} holds a subset fetched with n={manifest.get('n')}, "
-                    f"seed={manifest.get('seed')} from {manifest.get('source')}; nothing was "
+                    f"{folder} holds a subset fetched with n={manifest.get('n')} and "
+                    f"seed={manifest.get('seed')}, not n={n} and seed={seed}; nothing was "
                     "fetched. Pass overwrite=True (./course data --force) to replace it, or "
                     "another folder.")
     elif folder.is_dir() and any(folder.iterdir()) and not overwrite:
