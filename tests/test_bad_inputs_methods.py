@@ -480,6 +480,20 @@ bad(l4s.load_patches,
 bad(l4s.Patches, lambda t: l4s.Patches(np.zeros((1, 4, 4, 14)), np.full((1, 4, 4), 255),
                                        ["a"]),
     ValueError, r"masks must hold 0 and 1.*masks > 0", "0/255 masks")
+bad(l4s.fetch_course_subset, lambda t: l4s.fetch_course_subset(t / "subset", n=0),
+    ValueError, "n must be .*48 patches", "no patches")
+bad(l4s.fetch_course_subset,
+    lambda t: ((t / "notes").mkdir(), (t / "notes" / "thesis.txt").write_text("x"),
+               l4s.fetch_course_subset(t / "notes", url=t / "none.zip")),
+    FileExistsError, "no subset manifest; nothing was fetched", "a folder of other files")
+bad(l4s.fetch_course_subset, lambda t: l4s.fetch_course_subset(t, url=42), TypeError,
+    "url must be a URL or a local path", "a number as the url")
+bad(l4s.course_subset, lambda t: l4s.course_subset(t, quiet="yes"), TypeError,
+    "quiet must be True or False", "quiet as a string")
+good(l4s.course_subset, lambda t: l4s.course_subset(t / "nothing", quiet=True),
+     lambda out, t: out is None, "None when not fetched")
+good(l4s.main, lambda t: l4s.main(["--no-such-option"]), lambda out, t: out == 2,
+     "exit code 2 for an unknown option")
 bad(online.require_network, lambda t: online.require_network("https://zenodo.org/records/1"),
     ValueError, "host='zenodo.org'", "a URL for the host")
 
