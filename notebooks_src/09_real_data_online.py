@@ -333,19 +333,25 @@ else:
 # The training archive on Zenodo is 2.5 GB, too big for Binder. `l4s.download_subset` reads
 # only the archive's table of contents and the chosen patches over HTTP range requests, each
 # file through `pooch`; the zip's CRC-32 is checked on extraction and each file's SHA-256 is
-# recorded and checked on every later load. Offline, a few made-up patches in the same
-# format stand in.
+# recorded and checked on every later load. The course's own subset of 48 real patches, fetched
+# once by `./course data` (Binder fetches it when it builds), is used first, online or not;
+# without it and offline, a few made-up patches in the same format stand in.
 
 # %%
-if ONLINE:
+folder = l4s.course_subset()   # the real subset of ./course data, checked; None if not fetched
+if folder is None and ONLINE:
     folder = l4s.download_subset(n=N_L4S_TRAIN, split="train", seed=DEFAULT_SEED)
-    source = "real Landslide4Sense training patches (Zenodo 10463239)"
+if folder is not None:
+    patches = l4s.load_patches(folder, limit=N_L4S_TRAIN)
+    source = f"real Landslide4Sense training patches (Zenodo {l4s.ZENODO_RECORD}, {folder.name})"
 else:
-    folder = l4s.write_example_patches(Path(tempfile.mkdtemp(prefix="l4s_", dir=cache_dir())),
-                                       n=N_EXAMPLE_PATCHES, seed=DEFAULT_SEED)
+    with tempfile.TemporaryDirectory(prefix="l4s_", dir=cache_dir()) as made_up:  # not kept
+        patches = l4s.load_patches(l4s.write_example_patches(made_up, n=N_EXAMPLE_PATCHES,
+                                                             seed=DEFAULT_SEED))
     source = "made-up patches in the Landslide4Sense format (offline stand-in, not real data)"
-patches = l4s.load_patches(folder)
 print(f"{len(patches)} {source}")
+if folder is not None:
+    print(f"licence: {l4s.LICENCE}; cite: {l4s.CITATION}")
 print(f"images {patches.images.shape} ({', '.join(patches.band_names)}); masks {patches.masks.shape}")
 print(f"landslide pixels: {patches.landslide_fraction():.1%}")
 
