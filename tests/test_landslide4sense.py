@@ -351,5 +351,7 @@ def test_course_data_command_reports_what_it_fetched(real_archive, tmp_path, cap
     folder = tmp_path / "subset"
     assert l4s.main(["--folder", str(folder), "--url", str(real_archive)]) == 0
     out = capsys.readouterr().out
+    assert out.startswith("course data: fetching 48 Landslide4Sense training patches from ")
     assert "10 real training patches" in out and "CC BY 4.0" in out and "Ghorbanzadeh" in out
     assert l4s.main(f"--folder {folder} --url {real_archive}") == 0, "a re-run is fine"
+    assert "fetching" not in capsys.readouterr().out, "a re-run fetched again"

@@ -663,8 +663,10 @@ def download_subset(n: int = 16, split: str = "train", indices: Iterable[int] | 
                 raise ValueError(f"Patches {unknown[:10]} are not in the {split} archive, which "
                                  f"numbers {min(members)}-{max(members)}.")
         registry = _read_registry(folder)
-        jobs = [(kind, members[i][kind]) for i in chosen for kind in ("image", "mask")
-                if kind in members[i]]
+        # In the archive's order: neighbours then share one buffered range request.
+        jobs = sorted(((kind, members[i][kind]) for i in chosen for kind in ("image", "mask")
+                       if kind in members[i]),
+                      key=lambda job: archive.getinfo(job[1]).header_offset)
         for kind, member in tqdm(jobs, disable=not progress, desc="Landslide4Sense"):
             sub = "img" if kind == "image" else "mask"
             (folder / sub).mkdir(exist_ok=True)
@@ -986,6 +988,12 @@ def main(argv: Sequence[str] | str | None = None) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     try:
+        if args.force or course_subset(args.folder, quiet=True) is None:
+            _check_online(args.url or ZENODO_URL.format(name=ARCHIVES["train"][0]),
+                          what="the Landslide4Sense course subset")
+            print(f"course data: fetching {COURSE_SUBSET_SIZE} Landslide4Sense training patches "
+                  f"from {args.url or 'Zenodo record ' + ZENODO_RECORD} (about 90 MB on disk; "
+                  "a few minutes)...", flush=True)
         folder = fetch_course_subset(args.folder, url=args.url, overwrite=args.force,
                                      progress=sys.stderr.isatty())
         manifest = _verify_subset(folder)
