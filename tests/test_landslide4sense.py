@@ -355,3 +355,20 @@ def test_course_data_command_reports_what_it_fetched(real_archive, tmp_path, cap
     assert "10 real training patches" in out and "CC BY 4.0" in out and "Ghorbanzadeh" in out
     assert l4s.main(f"--folder {folder} --url {real_archive}") == 0, "a re-run is fine"
     assert "fetching" not in capsys.readouterr().out, "a re-run fetched again"
+
+
+def test_two_fetches_at_once_keep_one_complete_subset(real_archive, tmp_path, monkeypatch):
+    folder = tmp_path / "subset"
+    original = l4s.download_subset
+
+    def and_another_fetch_finishes_first(*args, **kwargs):
+        result = original(*args, **kwargs)
+        if not folder.exists():
+            monkeypatch.setattr(l4s, "download_subset", original)
+            l4s.fetch_course_subset(folder, url=str(real_archive), n=3, progress=False)
+        return result
+
+    monkeypatch.setattr(l4s, "download_subset", and_another_fetch_finishes_first)
+    assert l4s.fetch_course_subset(folder, url=str(real_archive), n=3, progress=False) == folder
+    assert l4s.course_subset(folder) == folder
+    assert [p.name for p in tmp_path.iterdir()] == ["subset"]

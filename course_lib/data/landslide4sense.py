@@ -946,14 +946,19 @@ def fetch_course_subset(folder: str | os.PathLike | None = None, *, url: str | N
         mode = 0o777 & ~file_mode_mask()
         for sub in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
             os.chmod(sub, mode)           # mkdtemp's 0700 would hide a shared cache
-        if folder.exists():               # overwrite=True: move the old one aside first
+        if overwrite and folder.exists():     # move the old one aside first
             old = folder.parent / f".{folder.name}{TEMP_MARKER}{os.getpid()}-old"
             shutil.rmtree(old, ignore_errors=True)
             os.rename(folder, old)
             os.rename(staging, folder)
             shutil.rmtree(old, ignore_errors=True)
         else:
-            os.rename(staging, folder)
+            try:
+                os.rename(staging, folder)
+            except OSError:
+                if not (folder / MANIFEST).is_file():
+                    raise
+                _verify_subset(folder)    # another fetch finished first: keep its subset
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return folder
