@@ -113,6 +113,46 @@ def test_command_line_passes_with_one_line_per_component():
     assert "all checks passed" in proc.stdout
 
 
+def test_keras_check_prints_no_tensorflow_start_up_lines():
+    """The check's output (stdout and stderr together, as a terminal shows them) is the PASS
+    lines and the verdict only, even with TensorFlow's logging turned fully on."""
+    import os
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"}
+    proc = subprocess.run([sys.executable, "-m", "course_lib.learner.setup_check", "python",
+                           "keras"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=300)
+    lines = proc.stdout.splitlines()
+    assert proc.returncode == 0, proc.stdout
+    assert [line.split()[:2] for line in lines[:-1]] == [["PASS", "python"], ["PASS", "keras"]], \
+        proc.stdout
+    assert lines[-1].startswith("all checks passed"), proc.stdout
+    assert len(lines) == 3, proc.stdout
+
+
+def test_keras_start_up_failure_is_reported_with_its_log(monkeypatch):
+    """Silencing the start-up must not hide a real failure: it becomes a FAIL line with the
+    error and the captured log."""
+    import builtins
+    import os
+
+    real_import = builtins.__import__
+
+    def broken_keras(name, *args, **kwargs):
+        if name == "keras":
+            os.write(2, b"libtensorflow.so: cannot open shared object file\n")
+            raise ImportError("No module named 'tensorflow'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.delitem(sys.modules, "keras", raising=False)
+    monkeypatch.setattr(builtins, "__import__", broken_keras)
+    result = setup_check.check_keras()
+    assert not result.ok
+    assert "ImportError: No module named 'tensorflow'" in result.detail
+    assert "libtensorflow.so: cannot open shared object file" in result.detail
+    assert "tensorflow-cpu" in result.fix
+
+
 def test_course_script_has_the_check_command():
     text = (ROOT / "course").read_text()
     assert "check)" in text and "course_lib.learner.setup_check" in text

@@ -228,14 +228,53 @@ def check_widgets(search_dirs: Iterable[Path] | None = None) -> Result:
                   "(widgets would show 'Error displaying widget')", fix)
 
 
-def check_keras() -> Result:
-    """Keras builds a tiny convolutional model and runs one forward pass."""
+def _start_keras_quietly():
+    """``import keras`` and start TensorFlow's CPU device with descriptor 2 redirected to a
+    temporary file, so its start-up log lines (absl, oneDNN, CPU features) stay out of the
+    check's table; returns the module. When the start fails, the captured lines are added
+    to the exception as a note, so the FAIL line shows them.
+
+    Only the start-up is captured: errors of the forward pass afterwards go to the terminal.
+    """
+    import tempfile
+
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as captured:
+        try:
+            os.dup2(captured.fileno(), 2)
+            try:
+                import keras
+
+                if keras.backend.backend() == "tensorflow":
+                    import tensorflow as tf
+
+                    tf.constant(0.0) + 1.0     # the CPU device starts (and logs) here
+            finally:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+                os.close(saved)
+        except BaseException as err:
+            captured.seek(0)
+            log = captured.read().decode("utf-8", "replace").strip()
+            if log:
+                err.add_note(f"TensorFlow's start-up log:\n{log}")
+            raise
+    return keras
+
+
+def check_keras() -> Result:
+    """Keras builds a tiny convolutional model and runs one forward pass.
+
+    TensorFlow's start-up lines are silenced during the import only (they are not the
+    learner's business); a failing import reports them in the FAIL line's detail.
+    """
     fix = ('pip install "keras>=3.3" "tensorflow-cpu>=2.16" and set KERAS_BACKEND=tensorflow '
            f"(or {SETUP_FIX})")
     try:
-        import keras
+        keras = _start_keras_quietly()
         import numpy as np
 
         keras.utils.set_random_seed(2019)
@@ -244,7 +283,9 @@ def check_keras() -> Result:
                                   keras.layers.Conv2D(1, 1, activation="sigmoid")])
         out = np.asarray(model.predict(np.zeros((1, 8, 8, 3), "float32"), verbose=0))
     except Exception as err:
-        return Result("keras", False, f"{type(err).__name__}: {err}", fix)
+        notes = "; ".join(getattr(err, "__notes__", []))
+        return Result("keras", False, f"{type(err).__name__}: {err}"
+                      + (f" ({notes})" if notes else ""), fix)
     if out.shape != (1, 8, 8, 1) or not np.isfinite(out).all():
         return Result("keras", False, f"forward pass gave shape {out.shape}", fix)
     return Result("keras", True, f"Keras {keras.__version__} on {keras.backend.backend()}: "
