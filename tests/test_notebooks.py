@@ -7,11 +7,46 @@ so in a parallel run (pytest-xdist, ``--dist loadfile``: see ``tests/conftest.py
 runs whole and in order on one worker.
 """
 
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import nbformat
 import pytest
 
 from devtools.notebook_runner import course_notebooks, execute_notebook
 
 NOTEBOOKS = course_notebooks()
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def machine_paths(nb, folders=()) -> list[str]:
+    """The places where an executed notebook's text outputs show a path of the machine it ran
+    on (the repository, the home folder, the temporary folder, ``folders``, or a
+    ``PosixPath(...)`` repr): ``"cell N: ...snippet..."``. A trainee's notebook should say
+    "saved to outputs/map.tif", never ``/home/jovyan/...`` or ``PosixPath('/tmp/...')``.
+    Images are not searched; text, HTML, streams (stdout and stderr) and errors are."""
+    places = {str(ROOT), str(Path.home()), tempfile.gettempdir(), "/tmp",
+              *(str(f) for f in folders)}
+    places = sorted({p.rstrip("/") for p in places if len(p.rstrip("/")) > 1}, key=len,
+                    reverse=True)
+    pattern = re.compile(r"PosixPath\(|WindowsPath\(|(?<![\w.])(?:"
+                         + "|".join(re.escape(p) for p in places) + r")(?=/|\b)")
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            texts = [output.get("text", "")] if output.output_type == "stream" else []
+            texts += ["\n".join(output.get("traceback", []))] \
+                if output.output_type == "error" else []
+            data = output.get("data", {})
+            texts += [data[k] for k in ("text/plain", "text/html", "text/markdown") if k in data]
+            for text in texts:
+                text = "".join(text) if isinstance(text, list) else str(text)
+                for match in pattern.finditer(text):
+                    start = max(match.start() - 40, 0)
+                    found.append(f"cell {index}: ...{text[start:match.end() + 40]}...")
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -33,3 +68,28 @@ def test_notebook_runs(path, shared_output_dir):
     errors = [o for c in code_cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
     assert all(c.execution_count is not None for c in code_cells), "a cell was not executed"
+    cache = os.environ.get("COURSE_CACHE_DIR")
+    paths = machine_paths(nb, [shared_output_dir] + ([cache] if cache else []))
+    assert not paths, f"{path.name} prints paths of this machine:\n" + "\n".join(paths)
+
+
+def test_machine_paths_are_found_in_every_kind_of_text_output(tmp_path):
+    """The check of test_notebook_runs, on a made-up executed notebook."""
+    def cell(*outputs):
+        code = nbformat.v4.new_code_cell("x")
+        code.outputs = list(outputs)
+        return code
+
+    nb = nbformat.v4.new_notebook(cells=[
+        cell(nbformat.v4.new_output("stream", name="stdout",
+                                    text="saved to outputs/map.tif (12 MB), 40/tmp ratio\n")),
+        cell(nbformat.v4.new_output("execute_result", data={
+            "text/plain": f"PosixPath('{tmp_path}/x.tif')"})),
+        cell(nbformat.v4.new_output("stream", name="stderr",
+                                    text=f"{ROOT}/.venv/lib/site.py:3: UserWarning: x\n")),
+        cell(nbformat.v4.new_output("display_data", data={
+            "text/html": f"<td>{Path.home()}/data</td>", "image/png": "/tmp/not-text"})),
+        cell(nbformat.v4.new_output("stream", name="stdout", text=f"{tmp_path}/out\n")),
+    ])
+    found = machine_paths(nb, [tmp_path])
+    assert sorted({f.split(":")[0] for f in found}) == ["cell 1", "cell 2", "cell 3", "cell 4"], found
