@@ -71,13 +71,56 @@ def index_text(config: dict, chapters: list[str], appendix: list[str]) -> str:
     ])
 
 
-def build(out: Path, execute: bool = True, fast: bool = False, timeout: int = 900) -> Path:
-    """Write the site into ``out/html`` and return the path of its ``index.html``."""
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: What the page shows where a live notebook has widgets that are not an explorer's.
+CONTROLS_LINE = "[interactive controls: run the notebook to use them]"
+
+
+def static_widget_outputs(nb) -> int:
+    """Make an executed notebook's widget outputs readable on a static page; returns how many
+    outputs changed.
+
+    A widget output carries the widget's view (``application/vnd.jupyter.widget-view+json``),
+    which a page without a kernel cannot draw: MyST-NB would render an empty box, or the
+    ``text/plain`` fallback ``interactive(children=(FloatSlider(...), Output()))``. Here the
+    view is dropped, so the page shows the text: an explorer's own line ("[interactive
+    controls: threshold; run the notebook to move them]", :mod:`course_lib.viz.explore`),
+    whose first view follows as an ordinary PNG output; any other widget's ``repr`` becomes
+    :data:`CONTROLS_LINE`.
+    """
+    changed = 0
+    for cell in nb.cells:
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            data = output.get("data", {})
+            if WIDGET_VIEW not in data:
+                continue
+            del data[WIDGET_VIEW]
+            text = str(data.get("text/plain", ""))
+            if not text.startswith("[interactive controls"):
+                data["text/plain"] = CONTROLS_LINE
+            changed += 1
+    return changed
+
+
+def build(out: Path, execute: bool = True, fast: bool = False, timeout: int = 900,
+          chapters: list[str] | None = None) -> Path:
+    """Write the site into ``out/html`` and return the path of its ``index.html``.
+
+    Args:
+        out: the build folder (``src``, ``course_outputs`` and ``html`` inside).
+        execute: run the notebooks first (else render them as they are stored).
+        fast: run them in fast mode.
+        timeout: seconds allowed per cell.
+        chapters: notebook paths (relative to the repository, or absolute) instead of
+            ``book/book.yml``'s chapters, e.g. to build one notebook.
+    """
     import nbformat
 
     from devtools.notebook_runner import execute_notebook
 
     config = read_config()
+    if chapters is not None:
+        config = {**config, "chapters": list(chapters)}
     src = out / "src"
     shutil.rmtree(src, ignore_errors=True)
     (src / "notebooks").mkdir(parents=True)
@@ -89,16 +132,24 @@ def build(out: Path, execute: bool = True, fast: bool = False, timeout: int = 90
         if not path.exists():
             print(f"book: {entry} is listed but does not exist yet: skipped")
             continue
+        if Path(entry).is_absolute():            # given on the command line, or by a test
+            entry = str(path.relative_to(ROOT) if path.is_relative_to(ROOT)
+                        else Path("notebooks") / path.name)
         target = src / entry
         target.parent.mkdir(parents=True, exist_ok=True)
-        if execute:
+        if execute and path.suffix == ".ipynb":
             start = time.perf_counter()
             env = {"COURSE_OUTPUT_DIR": str(outputs)}
             nb = execute_notebook(path, timeout=timeout, env=env, fast=fast)
-            nbformat.write(nb, target)
             print(f"book: executed {entry} in {time.perf_counter() - start:.0f} s", flush=True)
+        elif path.suffix == ".ipynb":
+            nb = nbformat.read(path, as_version=4)
         else:
             shutil.copy2(path, target)
+            chapters.append(entry)
+            continue
+        static_widget_outputs(nb)
+        nbformat.write(nb, target)
         chapters.append(entry)
     for entry in config["appendix"]:
         path = ROOT / entry
@@ -121,9 +172,12 @@ def main() -> int:
     parser.add_argument("--fast", action="store_true", help="execute in fast mode (devtools/fast_parameters.py)")
     parser.add_argument("--no-execute", action="store_true", help="render without outputs")
     parser.add_argument("--timeout", type=int, default=900, help="seconds per cell")
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="build only these notebooks (default: book/book.yml's chapters)")
     args = parser.parse_args()
+    chapters = [str(p.resolve()) for p in args.notebooks] or None
     index = build(args.out.resolve(), execute=not args.no_execute, fast=args.fast,
-                  timeout=args.timeout)
+                  timeout=args.timeout, chapters=chapters)
     print(f"book: open {index}")
     return 0
 

@@ -71,6 +71,18 @@ def test_notebook_runs(path, shared_output_dir):
     cache = os.environ.get("COURSE_CACHE_DIR")
     paths = machine_paths(nb, [shared_output_dir] + ([cache] if cache else []))
     assert not paths, f"{path.name} prints paths of this machine:\n" + "\n".join(paths)
+    blind = explorers_without_first_view(nb)
+    assert not blind, (f"{path.name}: explorer cells {blind} show no first view (a PNG), so "
+                       "the rendered course would show nothing there")
+
+
+def explorers_without_first_view(nb) -> list[int]:
+    """Indices of the cells that call ``explorer(...)`` (:mod:`course_lib.viz.explore`) but
+    have no PNG output: the book, GitHub and nbviewer would show no figure there."""
+    call = re.compile(r"(?<!\w)explorer\(")
+    return [i for i, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and call.search(cell.source)
+            and not any("image/png" in o.get("data", {}) for o in cell.get("outputs", []))]
 
 
 def test_machine_paths_are_found_in_every_kind_of_text_output(tmp_path):
@@ -91,5 +103,8 @@ def test_machine_paths_are_found_in_every_kind_of_text_output(tmp_path):
             "text/html": f"<td>{Path.home()}/data</td>", "image/png": "/tmp/not-text"})),
         cell(nbformat.v4.new_output("stream", name="stdout", text=f"{tmp_path}/out\n")),
     ])
+    nb.cells.append(nbformat.v4.new_code_cell("explore.explorer(view, t=slider)"))
+    nb.cells.append(nbformat.v4.new_code_cell("threshold_explorer(score, truth, -0.3)"))
+    assert explorers_without_first_view(nb) == [5]
     found = machine_paths(nb, [tmp_path])
     assert sorted({f.split(":")[0] for f in found}) == ["cell 1", "cell 2", "cell 3", "cell 4"], found
