@@ -19,8 +19,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from course_lib.data.sentinel2 import SCL_CLASSES
-from course_lib.simulator import (LANDCOVER_CLASSES, LANDCOVER_COLORS, StudyAreaParams,
-                                  generate_in_memory)
+from course_lib.simulator import LANDCOVER_CLASSES, StudyAreaParams, generate_in_memory
+from course_lib.viz import style
 from course_lib.viz.outlines import draw_outline
 
 __all__ = ["plot_study_area_overview", "plot_acquisitions", "world_explorer", "explore_world",
@@ -32,10 +32,11 @@ SCL_COLORS = {
     0: "#000000", 1: "#ff0000", 2: "#2f2f2f", 3: "#643200", 4: "#00a000", 5: "#ffe65a",
     6: "#0000ff", 7: "#808080", 8: "#c0c0c0", 9: "#ffffff", 10: "#64c8ff", 11: "#ff96ff",
 }
-TRAINING_POINT_COLORS = {
-    "landslide": "#e41a1c", "water": "#1f78b4", "snow_ice": "#a6cee3", "bare_rock": "#6a6a6a",
-    "agriculture": "#b2df8a", "forest": "#006d2c", "alpine_scrub": "#cab2d6", "urban": "#ff7f00",
-}
+#: The training classes' colours (:data:`course_lib.viz.style.CLASS_COLORS`: colour-blind safe).
+TRAINING_POINT_COLORS = style.CLASS_COLORS
+#: Land cover by code, in the course's colour-blind-safe land-cover colours.
+LANDCOVER_COLORS = {code: style.LANDCOVER_COLORS[name]
+                    for code, name in LANDCOVER_CLASSES.items()}
 
 
 def _km_extent(raster) -> tuple[float, float, float, float]:
@@ -66,14 +67,11 @@ def true_colour(reflectance: np.ndarray, max_reflectance: float = 0.25) -> np.nd
 
 def _landcover_cmap():
     codes = sorted(LANDCOVER_CLASSES)
-    cmap = ListedColormap([LANDCOVER_COLORS[c] for c in codes])
-    norm = BoundaryNorm(np.arange(codes[0] - 0.5, codes[-1] + 1.5), cmap.N)
-    return cmap, norm
+    return style.categorical_colormap([LANDCOVER_COLORS[c] for c in codes], codes)
 
 
 def _scl_cmap():
-    cmap = ListedColormap([SCL_COLORS[c] for c in range(12)])
-    return cmap, BoundaryNorm(np.arange(-0.5, 12.5), cmap.N)
+    return style.categorical_colormap([SCL_COLORS[c] for c in range(12)], range(12))
 
 
 def _scl_legend_handles(codes) -> list:
@@ -109,22 +107,22 @@ def plot_study_area_overview(area, figsize: tuple[float, float] = (13, 12)) -> F
     axes = fig.subplots(2, 2)
 
     ax = axes[0, 0]
-    ax.imshow(shade, cmap="gray", extent=extent)
-    im = ax.imshow(dem.data[0], cmap="terrain", alpha=0.55, extent=extent, vmin=0, vmax=1700)
-    fig.colorbar(im, ax=ax, shrink=0.8, label="elevation (m)")
+    style.image_layer(ax, shade, "hillshade", extent=extent)
+    im = style.image_layer(ax, dem.data[0], "elevation", alpha=0.55, extent=extent, vmin=0,
+                           vmax=1700)
+    style.add_colorbar(im, ax, "elevation (m)", shrink=0.8)
     ax.set_title("Terrain: U-shaped valleys, a lake, mountains")
 
     ax = axes[0, 1]
     cmap, norm = _landcover_cmap()
-    ax.imshow(area["landcover"].data[0], cmap=cmap, norm=norm, extent=extent,
-              interpolation="nearest")
+    style.image_layer(ax, area["landcover"].data[0], cmap=cmap, norm=norm, extent=extent)
     handles = [Patch(facecolor=LANDCOVER_COLORS[c], edgecolor="k", linewidth=0.3,
                      label=name.replace("_", " ")) for c, name in LANDCOVER_CLASSES.items()]
     ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.85)
     ax.set_title("Land cover before the event")
 
     ax = axes[1, 0]
-    ax.imshow(shade, cmap="gray", extent=extent)
+    style.image_layer(ax, shade, "hillshade", extent=extent)
     parts = area["landslide_parts"].data[0]
     overlay = np.zeros((*parts.shape, 4))
     overlay[parts == 1] = (0.85, 0.1, 0.1, 1.0)
@@ -147,7 +145,7 @@ def plot_study_area_overview(area, figsize: tuple[float, float] = (13, 12)) -> F
     ax = axes[1, 1]
     post = area["s2_post"]
     clear = int(np.argmin(area.metadata["s2"]["post"]["cloud_fraction_true"]))
-    ax.imshow(true_colour(post.data[clear]), extent=extent)
+    style.image_layer(ax, true_colour(post.data[clear]), extent=extent)
     pts = area["training_points"]
     px, py = _to_km(dem, pts.geometry.x, pts.geometry.y)
     for name, colour in TRAINING_POINT_COLORS.items():
@@ -190,11 +188,10 @@ def plot_acquisitions(area, name: str, ncols: int = 4, panel: float = 3.4) -> Fi
     for t in range(n):
         ax = axes[t]
         if name in ("s2_pre", "s2_post"):
-            ax.imshow(true_colour(data[t]), extent=extent)
+            style.image_layer(ax, true_colour(data[t]), extent=extent)
         elif name.endswith("_scl"):
             cmap, norm = _scl_cmap()
-            im = ax.imshow(data[t, 0], cmap=cmap, norm=norm, extent=extent,
-                           interpolation="nearest")
+            im = style.image_layer(ax, data[t, 0], cmap=cmap, norm=norm, extent=extent)
         elif name.endswith("_truth"):
             # Red = cloud, blue = cloud shadow, white = snow, on black.
             rgb = np.zeros((*data.shape[-2:], 3))
@@ -203,16 +200,17 @@ def plot_acquisitions(area, name: str, ncols: int = 4, panel: float = 3.4) -> Fi
             rgb[data[t, 0] > 0] = (1.0, 0.2, 0.2)
             ax.imshow(rgb, extent=extent, interpolation="nearest")
         elif name.endswith("_cloudprob"):
-            im = ax.imshow(data[t, 0], cmap="Blues_r", vmin=0, vmax=1, extent=extent)
+            im = style.image_layer(ax, data[t, 0], "probability", extent=extent)
         elif name.startswith("s1_"):
             db = 10 * np.log10(np.maximum(data[t, 0], 1e-6))
-            im = ax.imshow(db, cmap="gray", vmin=-22, vmax=2, extent=extent)
+            im = style.image_layer(ax, db, "db", vmin=-22, vmax=2, extent=extent)
         else:
-            im = ax.imshow(data[t, 0], cmap="viridis", extent=extent)
+            im = style.image_layer(ax, data[t, 0], "sequential", extent=extent)
         label = str(dates[t]) if dates[t] is not None else name
         ax.set_title(label, fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
+        style.scale_bar(ax, units_per_metre=0.001)      # the panels are in km
     for ax in axes[n:]:
         ax.set_visible(False)
     if name.endswith("_scl"):
@@ -226,7 +224,7 @@ def plot_acquisitions(area, name: str, ncols: int = 4, panel: float = 3.4) -> Fi
     elif im is not None:
         label = {"s1": "VV sigma0 (dB)", "cl": "cloud probability"}.get(
             name[:2] if name.startswith("s1") else "cl" if "cloudprob" in name else "", name)
-        fig.colorbar(im, ax=list(axes[:n]), shrink=0.8, label=label)
+        style.add_colorbar(im, list(axes[:n]), label, shrink=0.8)
     fig.suptitle(f"{name} ({'simulated'})")
     return fig
 
@@ -314,33 +312,34 @@ def explore_world(seed: int = 2019, cloud_cover: float = 1.0, speckle_looks: flo
     fig = Figure(figsize=(15, 8.6), layout="constrained")
     axes = fig.subplots(2, 3)
     dem = area["dem"].data[0]
-    axes[0, 0].imshow(_shaded(dem, params.resolution), cmap="gray", extent=extent)
+    style.image_layer(axes[0, 0], _shaded(dem, params.resolution), "hillshade", extent=extent)
     _outline(axes[0, 0], truth, extent, "red")
     axes[0, 0].set_title(f"Truth: {len(area['landslides'])} landslides")
-    axes[0, 1].imshow(true_colour(post.data[t_cloudy]), extent=extent)
+    style.image_layer(axes[0, 1], true_colour(post.data[t_cloudy]), extent=extent)
     _outline(axes[0, 1], truth, extent, "red", 0.5)
     axes[0, 1].set_title(f"Sentinel-2 {post.dates[t_cloudy]} "
                          f"({meta['post']['cloud_fraction_true'][t_cloudy]:.0%} cloud)")
     cmap, norm = _scl_cmap()
-    axes[0, 2].imshow(area["s2_post_scl"].data[t_cloudy, 0], cmap=cmap, norm=norm,
-                      extent=extent, interpolation="nearest")
+    style.image_layer(axes[0, 2], area["s2_post_scl"].data[t_cloudy, 0], cmap=cmap, norm=norm,
+                      extent=extent)
     axes[0, 2].set_title("Its SCL layer (scene classification)")
     shown = np.unique(area["s2_post_scl"].data[t_cloudy, 0])
     axes[0, 2].legend(handles=_scl_legend_handles(int(c) for c in shown), loc="upper left",
                       bbox_to_anchor=(1.01, 1.0), fontsize=7, title="SCL class",
                       title_fontsize=7, frameon=False)
-    im = axes[1, 0].imshow(dndvi, cmap="RdYlGn", vmin=-0.6, vmax=0.6, extent=extent)
-    fig.colorbar(im, ax=axes[1, 0], shrink=0.8, label="dNDVI")
-    axes[1, 0].set_title(f"dNDVI {post.dates[t_post]} - {pre.dates[t_pre]} (SCL clouds hidden)")
+    im = style.image_layer(axes[1, 0], dndvi, "change", vmin=-0.6, vmax=0.6, extent=extent)
+    style.add_colorbar(im, axes[1, 0], "dNDVI", shrink=0.8)
+    axes[1, 0].set_title(f"dNDVI {post.dates[t_post]} - {pre.dates[t_pre]}\n(SCL clouds: no data)")
     for ax, img, title in ((axes[1, 1], asc_lr, "S1 VV log-ratio, ascending"),
                            (axes[1, 2], mean_lr, "S1 VV log-ratio, asc + desc averaged")):
-        im = ax.imshow(img, cmap="PRGn", vmin=-6, vmax=6, extent=extent)
+        im = style.image_layer(ax, img, "change", vmin=-6, vmax=6, extent=extent)
         _outline(ax, truth, extent, "k", 0.5)
         ax.set_title(title)
-    fig.colorbar(im, ax=list(axes[1, 1:]), shrink=0.8, label="dB (post - pre)")
+    style.add_colorbar(im, list(axes[1, 1:]), "dB (post - pre)", shrink=0.8)
     for ax in axes.ravel():
         ax.set_xticks([])
         ax.set_yticks([])
+        style.scale_bar(ax, units_per_metre=0.001)      # the panels are in km
     numbers = {
         "landslide_pixels": int(truth.sum()),
         "dndvi_on_landslides": float(np.nanmean(dndvi[truth])) if truth.any() else float("nan"),

@@ -39,7 +39,8 @@ about 10 is an obvious difference and below about 2 is barely visible.
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib import colormaps, colors
@@ -212,10 +213,11 @@ def _check_extent(extent: Any) -> tuple[float, float, float, float] | None:
         raise ValueError(validation.expected_message(
             "extent", "(left, right, bottom, top) as Raster.extent gives", extent))
     left, right, bottom, top = values
-    if not (right > left and top > bottom):
+    if not (right > left and top != bottom):
         raise ValueError(validation.expected_message(
-            "extent", "(left, right, bottom, top) with right > left and top > bottom (north "
-            "up)", extent, "Pass Raster.extent; a south-up raster must be flipped first."))
+            "extent", "(left, right, bottom, top) with right > left and top != bottom", extent,
+            "Pass Raster.extent (map coordinates, north up), or (0, width, height, 0) for "
+            "distances from the top-left corner."))
     return values
 
 
@@ -231,7 +233,9 @@ def image_layer(ax: Any, data: Any, kind: str | None = None, *, cmap: Any = None
     :data:`NODATA_COLOR`. A ``(rows, cols, 3)`` image (0-1, NaN = no data) is drawn as RGB,
     no data in the same colour, with a "no data" key when there is some (``nodata_key``).
     Row 0 is drawn at the top (``origin="upper"``): with ``extent = Raster.extent`` (left,
-    right, bottom, top, in the raster's CRS) a north-up raster shows north up.
+    right, bottom, top, in the raster's CRS) a north-up raster shows north up; with
+    ``(0, width, height, 0)`` the axes count distances east and south of the top-left corner,
+    still north up.
 
     Args:
         ax: the matplotlib Axes.
