@@ -14,11 +14,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from course_lib import sar
+from course_lib import sar, validation
+from course_lib.viz import style
 from course_lib.viz.outlines import draw_outline
 
 __all__ = [
     "db_linear_histograms",
+    "ndvi_change_figure",
     "lee_filter_explorer",
     "change_panels",
     "geometry_comparison",
@@ -29,8 +31,8 @@ __all__ = [
 ]
 
 #: Diverging colour map for change images: purple = decrease, green = increase (the paper's
-#: Figure 8 uses the same convention).
-CHANGE_CMAP = "PRGn"
+#: Figure 8 uses the same convention; :data:`course_lib.viz.style.COLORMAPS`).
+CHANGE_CMAP = style.COLORMAPS["change"]
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
@@ -121,8 +123,7 @@ def lee_filter_explorer(image: np.ndarray, window: int = 7, looks: float = sar.S
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), constrained_layout=True)
     for ax, data, name, key in ((axes[0], image, "original", "enl_before"),
                                 (axes[1], filtered, label, "enl_after")):
-        im = ax.imshow(sar.to_db(data, floor=1e-6), cmap="gray", vmin=vmin, vmax=vmax,
-                       interpolation="nearest")
+        im = style.image_layer(ax, sar.to_db(data, floor=1e-6), "db", vmin=vmin, vmax=vmax)
         ax.set_title(f"{name}\nmeasured ENL {stats[key]:.1f}")
         ax.set_axis_off()
     if homogeneous is not None:
@@ -132,8 +133,42 @@ def lee_filter_explorer(image: np.ndarray, window: int = 7, looks: float = sar.S
             c0, c1, _ = cs.indices(image.shape[1])
             ax.add_patch(plt.Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False,
                                        ec="yellow", lw=1.2))
-    fig.colorbar(im, ax=axes, shrink=0.8, label="sigma0 (dB)")
+    style.add_colorbar(im, axes, "sigma0 (dB)", shrink=0.8)
     return fig, stats
+
+
+def ndvi_change_figure(ndvi_before: np.ndarray, ndvi_after: np.ndarray,
+                       dndvi: np.ndarray | None = None, extent=None, what: str = "",
+                       dndvi_limit: float = 0.6) -> Figure:
+    """NDVI before and after an event and their difference, by the course's figure rules.
+
+    NDVI in ColorBrewer ``YlGn`` (-0.2 to 0.9), dNDVI in purple-green (purple = loss of
+    vegetation, white = no change; :mod:`course_lib.viz.style`), no data (NaN: never clear) in
+    the no-data colour with its key, map axes in km when ``extent`` is given.
+
+    Args:
+        ndvi_before, ndvi_after: ``(rows, cols)`` NDVI (NaN = no data).
+        dndvi: after - before; computed when None.
+        extent: ``Raster.extent`` (map coordinates in metres), or None for pixels.
+        what: added to each title, e.g. ``"greenest pixel, simulated"``.
+        dndvi_limit: the dNDVI colour range is +- this.
+    """
+    before = validation.as_array(ndvi_before, "ndvi_before", ndim=2)
+    after = validation.as_array(ndvi_after, "ndvi_after", ndim=2)
+    validation.check_same_shape(ndvi_before=before, ndvi_after=after)
+    change = after - before if dndvi is None else validation.as_array(dndvi, "dndvi", ndim=2)
+    fig = Figure(figsize=(14, 4.6), layout="constrained")
+    axes = fig.subplots(1, 3)
+    suffix = f" ({what})" if what else ""
+    for ax, values, title, kind, limits in (
+            (axes[0], before, "NDVI before", "ndvi", style.LIMITS["ndvi"]),
+            (axes[1], after, "NDVI after", "ndvi", style.LIMITS["ndvi"]),
+            (axes[2], change, "dNDVI = after - before", "change", (-dndvi_limit, dndvi_limit))):
+        im = style.image_layer(ax, values, kind, vmin=limits[0], vmax=limits[1], extent=extent)
+        style.add_colorbar(im, ax, "NDVI" if kind == "ndvi" else "dNDVI", fraction=0.046)
+        ax.set_title(title + suffix, fontsize=9)
+        style.map_axes(ax, extent, ticks=False)
+    return fig
 
 
 def change_panels(layers: Mapping[str, np.ndarray], outline: np.ndarray | None = None,
@@ -151,8 +186,9 @@ def change_panels(layers: Mapping[str, np.ndarray], outline: np.ndarray | None =
         extent: ``Raster.extent`` for map coordinates (default: pixel indices).
         cmap: colour map (default purple = decrease, green = increase).
         panel_size: inches per panel.
-        cmaps: optional ``{name: colour map}`` overriding ``cmap`` for some layers (e.g.
-            ``"gray"`` for backscatter in dB, ``"terrain"`` for elevation).
+        cmaps: optional ``{name: colour map}`` overriding ``cmap`` for some layers: a kind of
+            :data:`course_lib.viz.style.COLORMAPS` (``"db"`` for backscatter in dB,
+            ``"elevation"``) or a matplotlib name. NaN is drawn in the no-data colour.
         units: optional ``{name: unit}`` written on each layer's colour bar (e.g. ``"dB"``,
             ``"m"``, ``"reflectance"``); every layer of a mixed panel should have one.
     """
@@ -173,12 +209,14 @@ def change_panels(layers: Mapping[str, np.ndarray], outline: np.ndarray | None =
             finite = _finite(data)
             lim = float(np.percentile(np.abs(finite), 98)) if finite.size else 1.0
             vmin, vmax = -lim, lim
-        im = ax.imshow(data, cmap=(cmaps or {}).get(name, cmap), vmin=vmin, vmax=vmax,
-                       extent=extent, interpolation="nearest")
+        im = style.image_layer(ax, data, cmap=(cmaps or {}).get(name, cmap), vmin=vmin,
+                               vmax=vmax, extent=extent)
         _outline(ax, outline, extent)
         ax.set_title(name)
         ax.set_xticks([]), ax.set_yticks([])
-        fig.colorbar(im, ax=ax, shrink=0.75, label=(units or {}).get(name, ""))
+        if extent is not None:
+            style.scale_bar(ax)
+        style.add_colorbar(im, ax, (units or {}).get(name, ""), shrink=0.75)
     return fig
 
 
@@ -227,14 +265,12 @@ def slope_correction_panels(sigma0_db: np.ndarray, gamma0_db: np.ndarray,
                             vmin: float = -25.0, vmax: float = 0.0, extent=None) -> Figure:
     """sigma0 before and gamma0 after the slope correction, and the layover / shadow mask."""
     fig, axes = plt.subplots(1, 3, figsize=(14, 4.6), constrained_layout=True)
-    # masked (NaN) pixels must not look like bright ones
-    gray = plt.get_cmap("gray").with_extremes(bad="tab:orange")
+    # masked (NaN) pixels must not look like bright ones: the course's no-data colour
     for ax, data, name in ((axes[0], sigma0_db, "sigma0 (dB), terrain not corrected"),
-                           (axes[1], gamma0_db, "gamma0 flattened (dB); masked = orange")):
-        im = ax.imshow(data, cmap=gray, vmin=vmin, vmax=vmax, extent=extent,
-                       interpolation="nearest")
+                           (axes[1], gamma0_db, "gamma0 flattened (dB); masked = no data")):
+        im = style.image_layer(ax, data, "db", vmin=vmin, vmax=vmax, extent=extent)
         ax.set_title(name)
-    fig.colorbar(im, ax=axes[:2], shrink=0.8, label="dB")
+    style.add_colorbar(im, axes[:2], "dB", shrink=0.8, nodata=True)
     codes = np.zeros(np.shape(layover), dtype=np.uint8)
     codes[np.asarray(shadow, bool)] = 1
     codes[np.asarray(layover, bool)] = 2
@@ -286,7 +322,7 @@ def log_ratio_threshold_explorer(change_db: np.ndarray, truth: np.ndarray,
              "flagged_share": float(np.mean(flagged))}
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), constrained_layout=True)
     lim = 6.0
-    axes[0].imshow(change, cmap=CHANGE_CMAP, vmin=-lim, vmax=lim, interpolation="nearest")
+    style.image_layer(axes[0], change, "change", vmin=-lim, vmax=lim)
     _outline(axes[0], truth)
     axes[0].set_title("change (dB) with true landslides")
     # The confusion colours of notebook 06 (Okabe-Ito, readable with colour-vision deficiency).

@@ -14,11 +14,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from course_lib.clouds import CloudMasks, CloudShadowResult, s2cloudless_mask
+from course_lib.viz import style
 from course_lib.viz.outlines import draw_outline
 
 #: Mask colours (Okabe-Ito palette, colour-blind safe).
-MASK_COLOURS = {"cloud": "#F0E442", "shadow": "#0072B2", "snow": "#56B4E9", "nodata": "#999999",
-                "clear": "#009E73"}
+MASK_COLOURS = {"cloud": "#F0E442", "shadow": "#0072B2", "snow": "#56B4E9",
+                "nodata": style.NODATA_COLOR, "clear": "#009E73"}
 
 
 def rgb_image(bands: np.ndarray, low: float = 2, high: float = 98) -> np.ndarray:
@@ -99,13 +100,13 @@ def s2cloudless_explorer(probability: np.ndarray, rgb: np.ndarray, threshold: fl
     fraction = float(mask.mean())
     fig = Figure(figsize=(12, 3.6))
     axes = fig.subplots(1, 3)
-    axes[0].imshow(thumbnail(rgb), extent=extent)
+    style.image_layer(axes[0], thumbnail(rgb), extent=extent)
     axes[0].set_title("true colour (B04, B03, B02)")
-    im = axes[1].imshow(thumbnail(probability), vmin=0, vmax=1, cmap="viridis", extent=extent)
-    fig.colorbar(im, ax=axes[1], fraction=0.046, label="cloud probability")
+    im = style.image_layer(axes[1], thumbnail(probability), "probability", extent=extent)
+    style.add_colorbar(im, axes[1], "cloud probability", fraction=0.046)
     draw_outline(axes[1], thumbnail(probability), extent, "white", 0.6, level=threshold)
     axes[1].set_title(f"s2cloudless probability (white: {threshold:.2f})")
-    axes[2].imshow(thumbnail(rgb), extent=extent)
+    style.image_layer(axes[2], thumbnail(rgb), extent=extent)
     _overlay(axes[2], mask, MASK_COLOURS["cloud"], 0.65, extent)
     axes[2].set_title(f"mask: {100 * fraction:.1f} % cloud")
     _clean_axes(axes)
@@ -161,7 +162,7 @@ def shadow_projection_figure(rgb: np.ndarray, result: CloudShadowResult,
         ("final mask (eroded, then buffered)", result.mask, "#D55E00"),
     ]
     for ax, (name, mask, colour) in zip(axes.ravel(), panels):
-        ax.imshow(thumbnail(rgb), extent=extent)
+        style.image_layer(ax, thumbnail(rgb), extent=extent)
         if mask is not None:
             _overlay(ax, mask, colour, 0.6, extent)
             name = f"{name}: {100 * mask.mean():.1f} %"
@@ -186,9 +187,9 @@ def mask_overlay_figure(rgb: np.ndarray, masks: CloudMasks, title: str = "",
         raise ValueError("mask_overlay_figure shows one date: pass masks of shape (rows, cols).")
     fig = Figure(figsize=(11, 4.6))
     axes = fig.subplots(1, 2)
-    axes[0].imshow(thumbnail(rgb), extent=extent)
+    style.image_layer(axes[0], thumbnail(rgb), extent=extent)
     axes[0].set_title("image")
-    axes[1].imshow(thumbnail(rgb), extent=extent)
+    style.image_layer(axes[1], thumbnail(rgb), extent=extent)
     for name in ("nodata", "snow", "shadow", "cloud"):
         _overlay(axes[1], getattr(masks, name), MASK_COLOURS[name], 0.75, extent)
     fractions = masks.fractions()

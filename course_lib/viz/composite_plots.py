@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from course_lib.composites import (AllCloudError, clear_count, greenest_pixel_composite,
                                    median_composite)
+from course_lib.viz import style
 from course_lib.viz.cloud_plots import thumbnail
 
 
@@ -22,7 +23,8 @@ def linear_rgb(bands: np.ndarray, vmax: float = 0.3) -> np.ndarray:
     """``(3, rows, cols)`` reflectance to a displayable ``(rows, cols, 3)`` image, 0..vmax.
 
     A fixed stretch (not percentiles) so that two composites shown side by side are
-    comparable; NaN (never clear) shows black.
+    comparable; NaN (never clear) stays NaN, which :func:`course_lib.viz.style.image_layer`
+    draws in the no-data colour (never black: black is a shadow or a lake).
 
     >>> linear_rgb(np.full((3, 1, 1), 0.15), vmax=0.3)[0, 0].tolist()
     [0.5, 0.5, 0.5]
@@ -30,7 +32,7 @@ def linear_rgb(bands: np.ndarray, vmax: float = 0.3) -> np.ndarray:
     bands = np.asarray(bands, dtype=np.float32)
     if bands.ndim != 3 or bands.shape[0] != 3:
         raise ValueError(f"linear_rgb needs (3, rows, cols); got {bands.shape}.")
-    return np.moveaxis(np.nan_to_num(np.clip(bands / vmax, 0, 1)), 0, -1)
+    return np.moveaxis(np.clip(bands / vmax, 0, 1), 0, -1)
 
 
 def dates_in_window(dates: Sequence, start, end) -> np.ndarray:
@@ -97,19 +99,21 @@ def composite_window_explorer(stack: np.ndarray, clear: np.ndarray, dates: Seque
                    never_clear_fraction=float(np.mean(count == 0)),
                    mean_abs_difference=float(np.nanmean(np.abs(median[nir_band]
                                                                 - greenest[nir_band]))))
-    axes[0].imshow(thumbnail(linear_rgb(median[list(rgb_bands)], vmax)), extent=extent)
+    style.image_layer(axes[0], thumbnail(linear_rgb(median[list(rgb_bands)], vmax)),
+                      extent=extent)
     axes[0].set_title("median of clear", fontsize=9)
-    axes[1].imshow(thumbnail(linear_rgb(greenest[list(rgb_bands)], vmax)), extent=extent)
+    style.image_layer(axes[1], thumbnail(linear_rgb(greenest[list(rgb_bands)], vmax)),
+                      extent=extent)
     axes[1].set_title("greenest pixel (max NDVI)", fontsize=9)
-    im = axes[2].imshow(thumbnail(count), cmap="cividis", vmin=0, vmax=max(1, int(count.max())),
-                        extent=extent, interpolation="nearest")
-    fig.colorbar(im, ax=axes[2], fraction=0.046, label="clear observations")
+    im = style.image_layer(axes[2], thumbnail(count), "sequential", vmin=0,
+                           vmax=max(1, int(count.max())), extent=extent)
+    style.add_colorbar(im, axes[2], "clear observations", fraction=0.046)
     axes[2].set_title(f"{window.sum()} dates, never clear: "
                       f"{100 * numbers['never_clear_fraction']:.1f} %", fontsize=9)
     day = np.where(index >= 0, (selected_dates[np.maximum(index, 0)]
                                 - selected_dates[0]).astype(float), np.nan)
-    im = axes[3].imshow(thumbnail(day), cmap="viridis", extent=extent, interpolation="nearest")
-    fig.colorbar(im, ax=axes[3], fraction=0.046, label=f"days after {selected_dates[0]}")
+    im = style.image_layer(axes[3], thumbnail(day), "sequential", extent=extent)
+    style.add_colorbar(im, axes[3], f"days after {selected_dates[0]}", fraction=0.046)
     axes[3].set_title("date the greenest pixel came from", fontsize=9)
     fig.suptitle(title or f"{selected_dates[0]} to {selected_dates[-1]}", fontsize=10)
     fig.tight_layout()
@@ -164,7 +168,8 @@ def composites_figure(composites: Mapping[str, object], rgb: Sequence[str] = ("B
             ax.set_yticks([])
             if raster is None:
                 continue
-            ax.imshow(thumbnail(linear_rgb(raster.select(rgb).data, vmax)), extent=raster.extent)
+            style.image_layer(ax, thumbnail(linear_rgb(raster.select(rgb).data, vmax)),
+                              extent=raster.extent)
             never = float(np.isnan(raster.data).all(axis=0).mean())
             ax.set_title(f"{period}-event {kind}: never clear {100 * never:.1f} %", fontsize=9)
     if title:
@@ -211,9 +216,9 @@ def index_browser(name: str, bands: Mapping[str, np.ndarray], catalogue: str = "
                "undefined_fraction": float(1 - finite.size / values.size)}
     fig = Figure(figsize=(11, 4.2))
     ax_map, ax_hist = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.6, 1]})
-    im = ax_map.imshow(thumbnail(values), cmap="RdYlGn", vmin=p2, vmax=p98, extent=extent,
-                       interpolation="nearest")
-    fig.colorbar(im, ax=ax_map, fraction=0.046, label=name)
+    kind = "ndvi" if name.upper() == "NDVI" else "sequential"
+    im = style.image_layer(ax_map, thumbnail(values), kind, vmin=p2, vmax=p98, extent=extent)
+    style.add_colorbar(im, ax_map, name, fraction=0.046)
     ax_map.set_xticks([])
     ax_map.set_yticks([])
     ax_map.set_title(f"{name} = {formula}\n{long_name}", fontsize=9)
