@@ -17,19 +17,32 @@ from matplotlib.figure import Figure
 from skimage.segmentation import find_boundaries
 
 from course_lib.obia.scale import POFResult
+from course_lib import validation
 from course_lib.obia.segmentation import Segmentation, segment, to_uint8
+from course_lib.viz import style
 from course_lib.viz.evaluation_plots import OKABE_ITO
 from course_lib.viz.outlines import draw_outline
 
-__all__ = ["display_rgb", "boundary_overlay", "plot_segments", "SegmentationView",
+#: Segment boundaries (thin yellow lines) and mapped landslides (sky blue) on every OBIA map.
+BOUNDARY_COLOUR = "#FFFF00"
+TRUTH_COLOUR = OKABE_ITO["sky blue"]
+
+__all__ = ["display_rgb", "boundary_overlay", "plot_segments", "segment_edges",
+           "SegmentationView",
            "segmentation_explorer",
            "compare_segmentations", "plot_pof", "plot_importances", "plot_probability_map"]
 
 
 def display_rgb(image: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
     """A 0-1 float display image from ``(rows, cols, 3)`` bands, stretched like the
-    segmentation input (:func:`course_lib.obia.segmentation.to_uint8`); invalid pixels black."""
-    return to_uint8(image, valid).astype(np.float32) / 255.0
+    segmentation input (:func:`course_lib.obia.segmentation.to_uint8`); invalid pixels NaN
+    (drawn in the course's no-data colour by :func:`course_lib.viz.style.image_layer`)."""
+    out = to_uint8(image, valid).astype(np.float32) / 255.0
+    invalid = ~np.isfinite(np.asarray(image, dtype=np.float64)).all(axis=-1)
+    if valid is not None:
+        invalid |= ~np.asarray(valid, dtype=bool)
+    out[invalid] = np.nan
+    return out
 
 
 def boundary_overlay(rgb: np.ndarray, labels: np.ndarray, colour: str = "#FFFF00",
@@ -68,15 +81,75 @@ def boundary_overlay(rgb: np.ndarray, labels: np.ndarray, colour: str = "#FFFF00
 
 def plot_segments(rgb: np.ndarray, labels: np.ndarray, ax: Any = None, title: str = "",
                   truth: np.ndarray | None = None, extent: Sequence[float] | None = None) -> Any:
-    """Draw segment boundaries over the image on ``ax`` (a new Figure when None)."""
+    """Draw segment boundaries over the image on ``ax`` (a new Figure when None).
+
+    The image is drawn whole (no data in the no-data colour) and the boundaries as thin lines
+    along the pixel edges between segments, so even an over-segmented image stays visible;
+    the mapped landslides are outlined in sky blue, and a legend says which line is which.
+    """
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
     if ax is None:
         ax = Figure(figsize=(6, 6), layout="constrained").subplots()
-    ax.imshow(boundary_overlay(rgb, labels, truth=truth), extent=extent,
-              interpolation="nearest")
+    labels = validation.as_array(labels, "labels", ndim=2)
+    image = np.asarray(rgb, dtype=np.float32)
+    style.image_layer(ax, image / 255.0 if np.nanmax(image) > 1.0 else image, extent=extent,
+                      nodata_key=False)
+    ax.add_collection(LineCollection(segment_edges(labels, extent), colors=BOUNDARY_COLOUR,
+                                     linewidths=0.5, alpha=0.9))
+    handles = [Line2D([], [], color=BOUNDARY_COLOUR, lw=1.5, label="segment boundaries")]
+    if truth is not None:
+        draw_outline(ax, np.asarray(truth) == 1, extent, color=TRUTH_COLOUR, linewidth=1.4)
+        handles.append(Line2D([], [], color=TRUTH_COLOUR, lw=1.5, label="mapped landslides"))
+    if not np.isfinite(image).all():
+        handles.append(style.nodata_patch())
+    ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.6, facecolor="0.5",
+              labelcolor="white")
     ax.set_title(title, fontsize=10)
     ax.set_xticks([])
     ax.set_yticks([])
     return ax
+
+
+def segment_edges(labels: np.ndarray, extent: Sequence[float] | None = None) -> np.ndarray:
+    """The pixel edges between different segments, as line segments for a ``LineCollection``.
+
+    Runs of edges along one row or column are merged into one segment. Coordinates follow
+    ``imshow``: ``extent`` (left, right, bottom, top) or, without it, pixel centres at integer
+    coordinates (row 0 at the top). Edges between two no-data pixels (label 0) are left out.
+
+    Returns:
+        ``(n, 2, 2)`` array of ``((x0, y0), (x1, y1))``.
+
+    >>> segment_edges(np.array([[1, 2], [1, 2]])).tolist()
+    [[[0.5, -0.5], [0.5, 1.5]]]
+    """
+    labels = np.asarray(labels)
+    rows, cols = labels.shape
+    left, right, bottom, top = extent if extent is not None else (
+        -0.5, cols - 0.5, rows - 0.5, -0.5)
+    dx, dy = (right - left) / cols, (bottom - top) / rows
+
+    def runs(edges: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # edges: (lines, length) booleans; returns line index, run start, run end
+        padded = np.pad(edges.astype(np.int8), ((0, 0), (1, 1)))
+        step = np.diff(padded, axis=1)
+        line, start = np.nonzero(step == 1)
+        _, end = np.nonzero(step == -1)
+        return line, start, end
+
+    def differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return (a != b) & ((a > 0) | (b > 0))
+
+    col, r0, r1 = runs(differ(labels[:, 1:], labels[:, :-1]).T)   # vertical edges
+    row, c0, c1 = runs(differ(labels[1:], labels[:-1]))            # horizontal edges
+    x = left + (col + 1) * dx
+    y = top + (row + 1) * dy
+    vertical = np.stack([np.stack([x, top + r0 * dy], -1), np.stack([x, top + r1 * dy], -1)], 1)
+    horizontal = np.stack([np.stack([left + c0 * dx, y], -1),
+                           np.stack([left + c1 * dx, y], -1)], 1)
+    return np.concatenate([vertical, horizontal]).astype(np.float64)
 
 
 class SegmentationView(NamedTuple):
@@ -117,8 +190,7 @@ def segmentation_explorer(image: np.ndarray, rgb: np.ndarray, *, method: str = "
     ax_hist.set_xscale("log")
     ax_hist.set_xlabel("segment size (pixels)")
     ax_hist.set_ylabel("segments")
-    ax_hist.set_title(f"median {np.median(sizes):.0f} px; yellow = boundaries, "
-                      "blue = mapped landslides", fontsize=9)
+    ax_hist.set_title(f"segment sizes: median {np.median(sizes):.0f} px", fontsize=9)
     return SegmentationView(fig, seg)
 
 
@@ -186,20 +258,27 @@ def plot_probability_map(probability: np.ndarray, truth: np.ndarray | None = Non
         held_out: boolean mask of the held-out pixels (e.g. ``split.region("test")``),
             outlined in white: the blocks the forest never trained on.
     """
-    from matplotlib import colormaps
+    from matplotlib.lines import Line2D
 
-    fig = Figure(figsize=(7, 6.2), layout="constrained")
+    fig = Figure(figsize=(7.4, 6.2), layout="constrained")
     ax = fig.subplots()
-    cmap = colormaps["magma"].with_extremes(bad="#7F7F7F")
-    im = ax.imshow(np.ma.masked_invalid(probability), cmap=cmap, vmin=0, vmax=1, extent=extent,
-                   interpolation="nearest")
+    im = style.image_layer(ax, probability, "probability", extent=extent)
+    handles = []
     if truth is not None:
-        draw_outline(ax, np.asarray(truth) == 1, extent, color=OKABE_ITO["sky blue"],
-                     linewidth=0.6)
+        draw_outline(ax, np.asarray(truth) == 1, extent, color=TRUTH_COLOUR, linewidth=0.6)
+        handles.append(Line2D([], [], color=TRUTH_COLOUR, lw=1.5, label="mapped landslides"))
     if split_x is not None:
-        ax.axvline(split_x, color="white", ls="--", lw=1.5)
+        ax.axvline(split_x, color="white", ls="--", lw=1.0)
+        handles.append(Line2D([], [], color="white", ls="--", lw=1.5, label="split"))
     if held_out is not None:
-        draw_outline(ax, np.asarray(held_out, bool), extent, color="white", linewidth=1.8)
-    fig.colorbar(im, ax=ax, shrink=0.8, label="landslide probability (grey = nodata)")
+        draw_outline(ax, np.asarray(held_out, bool), extent, color="white", linewidth=0.8,
+                     linestyle=(0, (4, 2)))
+        handles.append(Line2D([], [], color="white", ls=(0, (4, 2)), lw=1.5,
+                              label="held-out blocks"))
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8,
+                   facecolor="0.45", labelcolor="white", framealpha=1.0)
+    style.add_colorbar(im, ax, "landslide probability", shrink=0.8)
+    style.map_axes(ax, extent)
     ax.set_title(title, fontsize=10)
     return fig

@@ -14,7 +14,7 @@ __all__ = ["draw_outline"]
 
 
 def draw_outline(ax, mask, extent=None, color: str = "k", linewidth: float = 0.8,
-                 level: float = 0.5) -> None:
+                 level: float = 0.5, linestyle: object = "solid") -> None:
     """Draw the boundary of a boolean ``(rows, cols)`` mask on ``ax``, aligned with ``imshow``.
 
     Args:
@@ -27,6 +27,7 @@ def draw_outline(ax, mask, extent=None, color: str = "k", linewidth: float = 0.8
         linewidth: line width in points.
         level: contour level; 0.5 for a boolean mask, or e.g. a threshold to outline where a
             continuous layer (a cloud probability) crosses it.
+        linestyle: a matplotlib line style (``"solid"``, ``"dashed"``, ``(0, (4, 2))``).
     """
     if mask is None:
         return
@@ -40,4 +41,5 @@ def draw_outline(ax, mask, extent=None, color: str = "k", linewidth: float = 0.8
         # the same (left, right, bottom, top) and origin as imshow. Without an extent the
         # default (Z[r, c] at x = c, y = r) already matches imshow's pixel coordinates.
         kwargs = {"extent": tuple(extent), "origin": "upper"}
-    ax.contour(mask.astype(float), levels=[level], colors=color, linewidths=linewidth, **kwargs)
+    ax.contour(mask.astype(float), levels=[level], colors=color, linewidths=linewidth,
+               linestyles=[linestyle], **kwargs)
