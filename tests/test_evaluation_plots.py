@@ -43,8 +43,10 @@ def _scene(seed=0):
 
 def test_confusion_colours_are_okabe_ito_and_distinct():
     palette = set(ep.OKABE_ITO.values())
-    for code in (metrics.TP, metrics.FP, metrics.FN, metrics.NODATA):
+    for code in (metrics.TP, metrics.FP, metrics.FN):
         assert ep.CONFUSION_COLORS[code] in palette
+    from course_lib.viz.style import NODATA_COLOR
+    assert ep.CONFUSION_COLORS[metrics.NODATA] == NODATA_COLOR   # the course's no-data colour
     assert len(set(ep.CONFUSION_COLORS.values())) == 5
     cmap, norm = ep.confusion_colormap()
     for code, colour in ep.CONFUSION_COLORS.items():
@@ -59,7 +61,7 @@ def test_plot_confusion_map_has_legend_with_counts():
     assert isinstance(fig, Figure)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert labels[0] == "TP: landslide found (2 px)"
-    assert any(label.startswith("nodata") and "(1 px)" in label for label in labels)
+    assert any(label.startswith("no data") and "(1 px)" in label for label in labels)
 
 
 def test_threshold_explorer_numbers_match_metrics():

@@ -24,12 +24,10 @@ from matplotlib.patches import Patch, Rectangle
 
 from course_lib import metrics, validation
 from course_lib.metrics import FN, FP, NODATA, TN, TP, ConfusionCounts, Scores
+from course_lib.viz import style
 
-#: The Okabe-Ito palette (Okabe and Ito 2008).
-OKABE_ITO: dict[str, str] = {
-    "black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7",
-}
+#: The Okabe-Ito palette (Okabe and Ito 2008; :data:`course_lib.viz.style.OKABE_ITO`).
+OKABE_ITO: dict[str, str] = style.OKABE_ITO
 
 #: Colour of each confusion code (see :data:`course_lib.metrics.CONFUSION_CODES`).
 CONFUSION_COLORS: dict[int, str] = {
@@ -37,13 +35,13 @@ CONFUSION_COLORS: dict[int, str] = {
     FP: OKABE_ITO["vermillion"],
     FN: OKABE_ITO["blue"],
     TP: OKABE_ITO["bluish green"],
-    NODATA: OKABE_ITO["black"],
+    NODATA: style.NODATA_COLOR,        # the course's no-data colour, in every figure
 }
 
 #: Legend label of each confusion code.
 CONFUSION_LABELS: dict[int, str] = {
     TP: "TP: landslide found", FP: "FP: false alarm", FN: "FN: landslide missed",
-    TN: "TN: correctly no landslide", NODATA: "nodata (cloud, outside)",
+    TN: "TN: correctly no landslide", NODATA: "no data (cloud, outside)",
 }
 
 METRIC_COLORS: dict[str, str] = {
@@ -149,9 +147,12 @@ def plot_confusion_maps_by_region(codes: np.ndarray, regions: Any, transform: An
     ax.imshow(codes, cmap=cmap, norm=norm, interpolation="nearest", extent=extent)
     for name, geom in zip(regions[name_column], regions.geometry):
         bx0, by0, bx1, by1 = geom.bounds
+        # black boxes, labels on white: no colour of the confusion key (orange is near FP)
         ax.add_patch(Rectangle((bx0, by0), bx1 - bx0, by1 - by0, fill=False, lw=1.5,
-                               ec=OKABE_ITO["orange"]))
-        ax.text(bx0, by1, f" {name}", color=OKABE_ITO["orange"], va="top", fontweight="bold")
+                               ec="black"))
+        ax.text(bx0, by1, f"{name}", color="black", va="bottom", ha="left",
+                fontweight="bold", fontsize="small",
+                bbox={"facecolor": "white", "edgecolor": "black", "pad": 1.5, "lw": 0.5})
     ax.set_title(title_for(metrics.WHOLE_AREA))
     for ax, name, geom in zip(axes.flat[1:], regions[name_column], regions.geometry):
         rs, cs, sub_extent = _region_window(geom, transform, codes.shape)
@@ -380,31 +381,29 @@ def plot_worlds(worlds: Any, *, title: str | None = None) -> Figure:
 
     Args:
         worlds: ``{name: (landcover codes (rows, cols), truth 0/1, test-block mask)}``; the
-            panels share one colour key (``course_lib.simulator.LANDCOVER_COLORS``).
+            panels share one colour key (:data:`course_lib.viz.style.LANDCOVER_COLORS`).
         title: the figure title.
     """
-    from matplotlib.colors import BoundaryNorm as _Norm
-
-    from course_lib.simulator import LANDCOVER_CLASSES, LANDCOVER_COLORS
+    from course_lib.simulator import LANDCOVER_CLASSES
     from course_lib.viz.outlines import draw_outline
 
     if not isinstance(worlds, dict) or not worlds:
         raise TypeError("worlds must be a dict of name -> (landcover, truth, test blocks); got "
                         f"{validation.describe(worlds)}.")
     codes = sorted(LANDCOVER_CLASSES)
-    cmap = ListedColormap([LANDCOVER_COLORS[c] for c in codes])
-    norm = _Norm(np.arange(codes[0] - 0.5, codes[-1] + 1.5), cmap.N)
+    colours = {c: style.LANDCOVER_COLORS[LANDCOVER_CLASSES[c]] for c in codes}
+    cmap, norm = style.categorical_colormap([colours[c] for c in codes], codes)
     fig = Figure(figsize=(4.2 * len(worlds), 4.9), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, len(worlds)))
     for ax, (name, (landcover, truth, test)) in zip(axes, worlds.items()):
-        ax.imshow(np.asarray(landcover), cmap=cmap, norm=norm, interpolation="nearest")
+        style.image_layer(ax, np.asarray(landcover), cmap=cmap, norm=norm)
         draw_outline(ax, np.asarray(truth) == 1, None, color=OKABE_ITO["vermillion"],
                      linewidth=0.7)
         draw_outline(ax, np.asarray(test, bool), None, color="black", linewidth=1.6)
         ax.set_title(f"{name}\n{np.shape(landcover)[0]} x {np.shape(landcover)[1]} px",
                      fontsize="small")
         ax.set_axis_off()
-    handles = [Patch(facecolor=LANDCOVER_COLORS[c], edgecolor="k", linewidth=0.3,
+    handles = [Patch(facecolor=colours[c], edgecolor="k", linewidth=0.3,
                      label=LANDCOVER_CLASSES[c].replace("_", " ")) for c in codes]
     handles += [Patch(facecolor="none", edgecolor=OKABE_ITO["vermillion"], label="landslides"),
                 Patch(facecolor="none", edgecolor="black", linewidth=1.6, label="test blocks")]
