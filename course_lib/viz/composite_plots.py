@@ -13,6 +13,7 @@ from typing import Mapping, Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from course_lib import validation
 from course_lib.composites import (AllCloudError, clear_count, greenest_pixel_composite,
                                    median_composite)
 from course_lib.viz import style
@@ -232,3 +233,35 @@ def index_browser(name: str, bands: Mapping[str, np.ndarray], catalogue: str = "
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig, numbers
+
+
+def composites_change_figure(pre, post, change: np.ndarray, rgb: Sequence[str] = ("B04", "B03",
+                                                                                   "B02"),
+                             vmax: float = 0.25, label: str = "dNDVI (post - pre)",
+                             limit: float = 0.6) -> Figure:
+    """Pre- and post-event composites in true colour beside their change image, by the
+    course's figure rules (:mod:`course_lib.viz.style`): never-clear pixels in the no-data
+    colour (not black), the change in purple-green, axes in km.
+
+    Args:
+        pre, post: composite Rasters ``(bands, rows, cols)`` with the ``rgb`` bands.
+        change: ``(rows, cols)`` change on the same grid (e.g. dNDVI), NaN = no data.
+        rgb: band names shown as red, green, blue.
+        vmax: reflectance shown as full brightness.
+        label: the change's colour-bar label.
+        limit: the change's colour range is +- this.
+    """
+    change = validation.as_array(change, "change", ndim=2)
+    fig = Figure(figsize=(13, 4.4), layout="constrained")
+    axes = fig.subplots(1, 3)
+    for ax, raster, title in ((axes[0], pre, "pre-event"), (axes[1], post, "post-event")):
+        style.image_layer(ax, thumbnail(linear_rgb(raster.select(rgb).data, vmax)),
+                          extent=raster.extent)
+        ax.set_title(f"{title} composite", fontsize=10)
+        style.map_axes(ax, raster.extent)
+    im = style.image_layer(axes[2], thumbnail(change), "change", vmin=-limit, vmax=limit,
+                           extent=post.extent)
+    style.add_colorbar(im, axes[2], label, shrink=0.8)
+    axes[2].set_title(label, fontsize=10)
+    style.map_axes(axes[2], post.extent)
+    return fig

@@ -9,15 +9,16 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from course_lib.data.samples import FMASK_CODES, load_landsat_series, load_sentinel2_l1c
+from course_lib.viz import style
 
-#: Colours for the CFmask classes (Okabe-Ito palette, colour-blind safe).
+#: Colours for the CFmask classes (Okabe-Ito palette, colour-blind safe); fill (255) in the
+#: course's no-data colour.
 FMASK_COLOURS = {0: "#009E73", 1: "#0072B2", 2: "#000000", 3: "#56B4E9", 4: "#F0E442",
-                 255: "#BBBBBB"}
+                 255: style.NODATA_COLOR}
 
 #: The layers the browser offers for the real Sentinel-2 scene: name -> bands (R, G, B) or one.
 S2_LAYERS = {
@@ -70,14 +71,13 @@ def sentinel2_layer_figure(layer: str = "true colour (B04, B03, B02)", upper_per
     fig = Figure(figsize=(9, 5))
     ax = fig.subplots()
     if image.shape[0] == 3:
-        ax.imshow(np.moveaxis(image, 0, -1), extent=raster.extent)
+        style.image_layer(ax, np.moveaxis(image, 0, -1), extent=raster.extent)
     else:
-        im = ax.imshow(image[0], extent=raster.extent, cmap="magma")
-        fig.colorbar(im, ax=ax, label="stretched reflectance")
+        im = style.image_layer(ax, image[0], "reflectance", vmin=0, vmax=1,
+                               extent=raster.extent)
+        style.add_colorbar(im, ax, "stretched reflectance (2-98 %)")
     ax.set_title(f"Sentinel-2 L1C, 16 Feb 2017 (real): {layer}")
-    ax.ticklabel_format(useOffset=False, style="plain")
-    ax.set_xlabel("easting (m, UTM 33N)")
-    ax.set_ylabel("northing (m)")
+    style.map_axes(ax, raster.extent, crs="UTM 33N")
     fig.tight_layout()
     return fig
 
@@ -95,21 +95,18 @@ def landsat_scene_figure(index: int = 0) -> Figure:
     rgb = refl.data[index][[2, 1, 0]]
     fig = Figure(figsize=(9, 4.2))
     ax_img, ax_mask = fig.subplots(1, 2)
-    ax_img.imshow(np.moveaxis(np.clip(np.nan_to_num(rgb) / 0.4, 0, 1), 0, -1),
-                  extent=refl.extent)
+    style.image_layer(ax_img, np.moveaxis(np.clip(rgb / 0.4, 0, 1), 0, -1), extent=refl.extent)
     ax_img.set_title(f"{refl.dates[index]} {refl.attrs['sensors'][index]}: SWIR1/NIR/red")
     codes = sorted(FMASK_CODES)
     lookup = np.zeros(256, dtype=np.uint8)
     lookup[codes] = np.arange(len(codes))
-    cmap = ListedColormap([FMASK_COLOURS[c] for c in codes])
-    ax_mask.imshow(lookup[fmask[index]], cmap=cmap, vmin=-0.5, vmax=len(codes) - 0.5,
-                   extent=refl.extent, interpolation="nearest")
+    cmap, norm = style.categorical_colormap([FMASK_COLOURS[c] for c in codes])
+    style.image_layer(ax_mask, lookup[fmask[index]], cmap=cmap, norm=norm, extent=refl.extent)
     ax_mask.set_title("CFmask")
     ax_mask.legend(handles=[Patch(color=FMASK_COLOURS[c], label=FMASK_CODES[c]) for c in codes],
                    loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)
     for ax in (ax_img, ax_mask):
-        ax.set_xticks([])
-        ax.set_yticks([])
+        style.map_axes(ax, refl.extent, ticks=False)
     fig.tight_layout()
     return fig
 

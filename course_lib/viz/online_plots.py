@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course_lib.data.landslide4sense import Patches
+from course_lib.viz import style
 
 
 def _stretch(image: np.ndarray, low: float = 2, high: float = 98) -> np.ndarray:
@@ -40,14 +41,17 @@ def patch_explorer(patches: Patches, index: int = 0, band: str = "B08",
                "band_mean": float(np.nanmean(values)), "band_std": float(np.nanstd(values))}
     fig = Figure(figsize=(10, 3.6), layout="constrained")
     axes = fig.subplots(1, 3)
-    axes[0].imshow(rgb)
+    style.image_layer(axes[0], rgb)
     axes[0].set_title(f"{patches.names[index]}: true colour (stretched)", fontsize=9)
-    im = axes[1].imshow(values, cmap="magma")
-    fig.colorbar(im, ax=axes[1], shrink=0.8)
+    finite = values[np.isfinite(values)]
+    im = style.image_layer(axes[1], values, cmap="magma",
+                           vmin=float(finite.min()) if finite.size else None,
+                           vmax=float(finite.max()) if finite.size else None)
+    style.add_colorbar(im, axes[1], band, shrink=0.8)
     axes[1].set_title(f"{band} ({'normalised' if patches.normalised else 'as stored'})",
                       fontsize=9)
     if mask is not None:
-        axes[2].imshow(mask, cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+        style.image_layer(axes[2], mask, "binary")
         if show_mask:
             for ax in axes[:2]:
                 ax.contour(mask, levels=[0.5], colors="cyan", linewidths=0.8)
