@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from course_lib import cart as pc, metrics, paper, validation
 from course_lib.metrics import FP, ConfusionCounts, Scores
 from course_lib.viz import evaluation_plots as ep
+from course_lib.viz import style
 from course_lib.viz.outlines import draw_outline
 
 __all__ = ["training_points_table", "plot_training_points", "plot_tree_figure", "CartView",
@@ -36,10 +37,7 @@ __all__ = ["training_points_table", "plot_training_points", "plot_tree_figure", 
 ASPECT_NAMES = ("N", "E", "S", "W")
 
 #: One colour per training class (the same as notebook 00's overview map).
-POINT_COLORS = {
-    "landslide": "#e41a1c", "water": "#1f78b4", "snow_ice": "#a6cee3", "bare_rock": "#6a6a6a",
-    "agriculture": "#b2df8a", "forest": "#006d2c", "alpine_scrub": "#cab2d6", "urban": "#ff7f00",
-}
+POINT_COLORS = style.CLASS_COLORS     # the paper's eight classes, colour-blind safe
 
 
 def _quadrant(aspect_deg: Any) -> pd.Series:
@@ -103,8 +101,8 @@ def plot_training_points(points: pd.DataFrame, background: Any, *,
     shade = LightSource(azdeg=315, altdeg=45).hillshade(
         np.nan_to_num(data, nan=np.nanmedian(data)), dx=background.resolution,
         dy=background.resolution)
-    ax_map.imshow(shade, cmap="gray", vmin=-0.6, vmax=1.2, extent=background.extent,
-                  interpolation="nearest")   # a pale relief, so the points stand out
+    style.image_layer(ax_map, shade, "hillshade", vmin=-0.6, vmax=1.2,
+                      extent=background.extent)   # a pale relief, so the points stand out
     classes = list(dict.fromkeys(points[class_column].astype(str)))
     colors = {c: POINT_COLORS.get(c, "#999999") for c in classes}
     xs, ys = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
@@ -343,10 +341,9 @@ def speckle_zoom_figure(vv_pre: np.ndarray, vv_post: np.ndarray,
     fig = Figure(figsize=(3.6 * n + 1.6, 4.2), layout="constrained")
     axes = fig.subplots(1, n)
     for ax, image, name in ((axes[0], pre, "pre-VV"), (axes[1], post, "post-VV")):
-        im = ax.imshow(image, cmap="gray", vmin=vmin, vmax=vmax, extent=extent,
-                       interpolation="nearest")
+        im = style.image_layer(ax, image, "db", vmin=vmin, vmax=vmax, extent=extent)
         ax.set_title(f"{name} ({units})", fontsize="medium")
-    fig.colorbar(im, ax=axes[:2], shrink=0.8, label=f"VV backscatter ({units})")
+    style.add_colorbar(im, list(axes[:2]), f"VV backscatter ({units})", shrink=0.8)
     for ax, (name, code) in zip(axes[2:], codes.items()):
         zoom = np.asarray(code)[rows, cols]
         ep.plot_confusion_map(zoom, extent=extent, ax=ax, legend=False)
@@ -375,29 +372,28 @@ def plot_classification_steps(classes: np.ndarray, class_names: Sequence[str],
         window: ``(rows, cols, extent)`` from :func:`zoom_window`.
         truth: optional landslide mask, outlined in black on every panel.
     """
-    from matplotlib.colors import BoundaryNorm, ListedColormap
     from matplotlib.patches import Patch
 
     rows, cols, extent = window
     fig = Figure(figsize=(15, 4.8), layout="constrained")
     axes = fig.subplots(1, 3)
     colors = [POINT_COLORS.get(c, "#999999") for c in class_names]
-    cmap = ListedColormap(colors).with_extremes(bad="black")
-    norm = BoundaryNorm(np.arange(len(class_names) + 1) - 0.5, cmap.N)
-    axes[0].imshow(np.ma.masked_invalid(np.asarray(classes)[rows, cols]), cmap=cmap, norm=norm,
-                   extent=extent, interpolation="nearest")
-    axes[0].legend(handles=[Patch(color=c, label=n.replace("_", " "))
-                            for c, n in zip(colors, class_names)], fontsize=7,
-                   loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    cmap, norm = style.categorical_colormap(colors)
+    style.image_layer(axes[0], np.asarray(classes, dtype=float)[rows, cols], cmap=cmap,
+                      norm=norm, extent=extent)
+    axes[0].legend(handles=[Patch(facecolor=c, edgecolor="0.3", linewidth=0.4,
+                                  label=n.replace("_", " "))
+                            for c, n in zip(colors, class_names)] + [style.nodata_patch()],
+                   fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     axes[0].set_title(f"1. {len(class_names)} classes, pixel by pixel", fontsize="medium")
-    binary_cmap = ListedColormap(["#f2f2f2", POINT_COLORS[pc.LANDSLIDE_CLASS]]).with_extremes(
-        bad="black")
+    binary_cmap, binary_norm = style.categorical_colormap(
+        ["#f2f2f2", POINT_COLORS[pc.LANDSLIDE_CLASS]])
     for ax, image, label in ((axes[1], binary, f"2. merged: {landslide_class} or not"),
                              (axes[2], cleaned, "3. focal mode" + (
                                  f" ({focal_window} x {focal_window})" if focal_window else ""))):
         zoom = np.asarray(image)[rows, cols]
-        ax.imshow(np.ma.masked_invalid(zoom), cmap=binary_cmap, vmin=0, vmax=1, extent=extent,
-                  interpolation="nearest")
+        style.image_layer(ax, zoom.astype(float), cmap=binary_cmap, norm=binary_norm,
+                          extent=extent)
         ax.set_title(f"{label}: {int(np.nansum(zoom)):,} landslide px", fontsize="medium")
     if truth is not None:
         mask = validation.as_2d(truth, "truth")[rows, cols] == 1
@@ -406,6 +402,6 @@ def plot_classification_steps(classes: np.ndarray, class_names: Sequence[str],
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle("From classes to a landslide map (black outlines: the true landslides; black "
-                 "pixels: nodata)")
+    fig.suptitle("From classes to a landslide map (black outlines: the true landslides; "
+                 "orchid pixels: no data)")
     return fig

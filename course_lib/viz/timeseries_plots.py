@@ -14,7 +14,11 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from course_lib import timeseries as ts
+from course_lib.viz import style
 from course_lib.viz.evaluation_plots import OKABE_ITO
+
+#: Pixels without a break: a pale grey (not the no-data colour: they have data).
+NO_BREAK_COLOR = "#DDDDDD"
 
 
 def _decimal_year(dates: np.ndarray) -> np.ndarray:
@@ -85,16 +89,22 @@ def break_explorer(dates, values: np.ndarray, history_end, threshold: float = ts
     fig = Figure(figsize=(11, 3.8), layout="constrained")
     ax_series, ax_map = fig.subplots(1, 2, width_ratios=[2.2, 1])
     plot_pixel_series(ax_series, dates, values, result, tuple(pixel), true_date)
-    ax_series.set_title(f"pixel {tuple(pixel)}: {n_harmonics} harmonics, threshold "
+    row, col = (int(v) for v in pixel)       # plain ints in the title, not np.int64(5)
+    ax_series.set_title(f"pixel ({row}, {col}): {n_harmonics} harmonics, threshold "
                         f"{threshold:.2f}, {consecutive} in a row")
     when = np.where(result.has_break, _decimal_year(
         np.where(result.has_break, result.break_date, np.datetime64(dates[0], "D"))), np.nan)
-    im = ax_map.imshow(when, cmap="viridis", interpolation="nearest")
+    im = style.image_layer(ax_map, when, "sequential")
+    im.set_cmap(style.colormap("sequential").with_extremes(bad=NO_BREAK_COLOR))
     if truth is not None:
         ax_map.contour(np.asarray(truth, dtype=float), levels=[0.5], colors="k", linewidths=0.8)
     ax_map.plot(pixel[1], pixel[0], "+", color=OKABE_ITO["vermillion"], ms=12, mew=2)
     ax_map.set_title(f"break dates ({numbers['break_fraction']:.1%} of pixels)")
     ax_map.set_xticks([])
     ax_map.set_yticks([])
+    from matplotlib.patches import Patch
+
+    ax_map.legend(handles=[Patch(facecolor=NO_BREAK_COLOR, edgecolor="0.4", label="no break")],
+                  loc="lower left", fontsize="x-small", framealpha=0.85)
     fig.colorbar(im, ax=ax_map, label="year of break", shrink=0.85)
     return fig, numbers
