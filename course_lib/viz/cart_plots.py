@@ -117,7 +117,7 @@ def plot_training_points(points: pd.DataFrame, background: Any, *,
                    linewidths=1.0, zorder=2, label="ring: in terrain shadow")
     ax_map.legend(loc="lower left", fontsize=7, framealpha=0.9)
     ax_map.set_title(title or f"{len(points)} training points on the relief")
-    ax_map.ticklabel_format(useOffset=False, style="plain")
+    style.map_axes(ax_map, background.extent)
     ax_map.tick_params(labelsize="x-small")
 
     table = training_points_table(points, class_column).drop(index="total")
@@ -246,7 +246,6 @@ def cart_explorer(stacks: Mapping[int, Any] | Callable[[int], Any], table: pd.Da
     fig = Figure(figsize=(12.5, 5.0), layout="constrained")
     ax_map, ax_bar = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.5, 1]})
     ep.plot_confusion_map(codes, extent=getattr(stack, "extent", None), ax=ax_map)
-    ax_map.ticklabel_format(useOffset=False, style="plain")
     ax_map.tick_params(labelsize="x-small")
     names = ("precision", "recall", "f1", "mcc")
     values = [getattr(scores, n) for n in names]

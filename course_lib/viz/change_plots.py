@@ -274,10 +274,9 @@ def slope_correction_panels(sigma0_db: np.ndarray, gamma0_db: np.ndarray,
     codes = np.zeros(np.shape(layover), dtype=np.uint8)
     codes[np.asarray(shadow, bool)] = 1
     codes[np.asarray(layover, bool)] = 2
-    from matplotlib.colors import ListedColormap
-
-    axes[2].imshow(codes, cmap=ListedColormap(["white", "tab:blue", "tab:red"]), vmin=0, vmax=2,
-                   extent=extent, interpolation="nearest")
+    cmap, norm = style.categorical_colormap(["white", style.OKABE_ITO["blue"],
+                                             style.OKABE_ITO["vermillion"]])
+    style.image_layer(axes[2], codes, cmap=cmap, norm=norm, extent=extent)
     share = 100 * np.mean(layover), 100 * np.mean(shadow)
     axes[2].set_title(f"layover (red, {share[0]:.1f} %) / shadow (blue, {share[1]:.1f} %)")
     for ax in axes:
@@ -322,7 +321,8 @@ def log_ratio_threshold_explorer(change_db: np.ndarray, truth: np.ndarray,
              "flagged_share": float(np.mean(flagged))}
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), constrained_layout=True)
     lim = 6.0
-    style.image_layer(axes[0], change, "change", vmin=-lim, vmax=lim)
+    im = style.image_layer(axes[0], change, "change", vmin=-lim, vmax=lim)
+    style.add_colorbar(im, axes[0], "change (dB)", shrink=0.8)
     _outline(axes[0], truth)
     axes[0].set_title("change (dB) with true landslides")
     # The confusion colours of notebook 06 (Okabe-Ito, readable with colour-vision deficiency).

@@ -17,8 +17,9 @@ from course_lib.clouds import CloudMasks, CloudShadowResult, s2cloudless_mask
 from course_lib.viz import style
 from course_lib.viz.outlines import draw_outline
 
-#: Mask colours (Okabe-Ito palette, colour-blind safe).
-MASK_COLOURS = {"cloud": "#F0E442", "shadow": "#0072B2", "snow": "#56B4E9",
+#: Mask colours (Okabe-Ito yellow and blue, snow light grey, no data in the course's no-data
+#: colour): apart for colour-blind readers (``tests/test_figures.py``).
+MASK_COLOURS = {"cloud": "#F0E442", "shadow": "#0072B2", "snow": "#CCCCCC",
                 "nodata": style.NODATA_COLOR, "clear": "#009E73"}
 
 
@@ -193,7 +194,8 @@ def mask_overlay_figure(rgb: np.ndarray, masks: CloudMasks, title: str = "",
     for name in ("nodata", "snow", "shadow", "cloud"):
         _overlay(axes[1], getattr(masks, name), MASK_COLOURS[name], 0.75, extent)
     fractions = masks.fractions()
-    axes[1].legend(handles=[Patch(color=MASK_COLOURS[n], label=f"{n} {100 * fractions[n]:.1f} %")
+    axes[1].legend(handles=[Patch(facecolor=MASK_COLOURS[n], edgecolor="0.3", linewidth=0.5,
+                                  label=f"{n} {100 * fractions[n]:.1f} %")
                             for n in ("cloud", "shadow", "snow", "nodata")],
                    loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)
     axes[1].set_title(f"masked: {100 * (1 - fractions['clear']):.1f} %")

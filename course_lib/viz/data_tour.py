@@ -15,9 +15,9 @@ from matplotlib.patches import Patch
 from course_lib.data.samples import FMASK_CODES, load_landsat_series, load_sentinel2_l1c
 from course_lib.viz import style
 
-#: Colours for the CFmask classes (Okabe-Ito palette, colour-blind safe); fill (255) in the
-#: course's no-data colour.
-FMASK_COLOURS = {0: "#009E73", 1: "#0072B2", 2: "#000000", 3: "#56B4E9", 4: "#F0E442",
+#: Colours for the CFmask classes (Okabe-Ito colours, snow white: colour-blind safe); fill (255)
+#: in the course's no-data colour.
+FMASK_COLOURS = {0: "#009E73", 1: "#0072B2", 2: "#000000", 3: "#FFFFFF", 4: "#F0E442",
                  255: style.NODATA_COLOR}
 
 #: The layers the browser offers for the real Sentinel-2 scene: name -> bands (R, G, B) or one.
@@ -103,7 +103,8 @@ def landsat_scene_figure(index: int = 0) -> Figure:
     cmap, norm = style.categorical_colormap([FMASK_COLOURS[c] for c in codes])
     style.image_layer(ax_mask, lookup[fmask[index]], cmap=cmap, norm=norm, extent=refl.extent)
     ax_mask.set_title("CFmask")
-    ax_mask.legend(handles=[Patch(color=FMASK_COLOURS[c], label=FMASK_CODES[c]) for c in codes],
+    ax_mask.legend(handles=[Patch(facecolor=FMASK_COLOURS[c], edgecolor="0.3", linewidth=0.5,
+                                  label=FMASK_CODES[c]) for c in codes],
                    loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8)
     for ax in (ax_img, ax_mask):
         style.map_axes(ax, refl.extent, ticks=False)

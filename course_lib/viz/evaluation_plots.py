@@ -88,7 +88,9 @@ def plot_confusion_map(codes: np.ndarray, *, extent: Sequence[float] | None = No
     else:
         fig = ax.figure
     cmap, norm = confusion_colormap()
-    ax.imshow(codes, cmap=cmap, norm=norm, interpolation="nearest", extent=extent)
+    style.image_layer(ax, codes, cmap=cmap, norm=norm, extent=extent)
+    if extent is not None:
+        style.map_axes(ax, extent)
     if title:
         ax.set_title(title)
     if legend:
@@ -227,7 +229,6 @@ def threshold_explorer(score: Any, truth: Any, threshold: float, *, above: bool 
     rule = ">=" if above else "<="
     plot_confusion_map(codes, extent=extent, ax=ax_map,
                        title=f"landslide where {score_name} {rule} {threshold:.3g}")
-    ax_map.ticklabel_format(useOffset=False, style="plain")
     ax_map.tick_params(labelsize="x-small")
     for name, values in curves.items():
         ax_curve.plot(grid, values, color=METRIC_COLORS[name], lw=2.2 if name == "mcc" else 1.4,

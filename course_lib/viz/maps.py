@@ -165,7 +165,24 @@ def layer_map(rasters: Mapping[str, tuple[Raster, Mapping[str, Any]]] | None = N
     folium.LayerControl(collapsed=False).add_to(fmap)
     if legend:
         fmap.get_root().html.add_child(_legend_element(legend, legend_title))
+    if not basemap and not rasters:
+        # Offline and no image: the outlines would float on a blank page; say what to add.
+        fmap.get_root().html.add_child(_note_element(
+            "No background map offline: add an image layer, e.g. rasters={'post-event "
+            "image': (raster, {'vmin': 0, 'vmax': 0.15})}"))
     return fmap
+
+
+def _note_element(text: str):
+    """A fixed HTML note (a branca Element) in the top-left corner of the map."""
+    from html import escape
+
+    from branca.element import Element
+
+    return Element(
+        '<div class="course-map-note" style="position:fixed;top:10px;left:50px;z-index:1000;'
+        "background:rgba(255,255,255,0.9);padding:4px 8px;border-radius:4px;"
+        f'font:12px sans-serif">{escape(text)}</div>')
 
 
 def _legend_element(legend: Mapping[str, str], title: str = ""):
