@@ -401,6 +401,9 @@ def test_mosaic_maps_figure_uses_map_coordinates_and_marks_nodata():
     labels = [t.get_text() for t in fig.axes[1].get_legend().get_texts()]
     assert "no data (never clear)" in labels and "seam of the mirrored mosaic" in labels
     image = fig.axes[0].images[0]
-    assert image.get_cmap().get_bad().tolist()[:3] == [0.0, 0.0, 0.0]   # black, not a dNDVI
+    from matplotlib.colors import to_hex
+
+    from course_lib.viz.style import NODATA_COLOR
+    assert to_hex(image.get_cmap().get_bad()) == NODATA_COLOR.lower()   # the course's no data
     with pytest.raises(TypeError, match="Raster"):
         sp.mosaic_maps_figure(data)

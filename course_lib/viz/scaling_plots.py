@@ -5,7 +5,8 @@ neighbourhood operation chunk by chunk with :func:`course_lib.scaling.predict_ov
 given margin and shows where the result differs from running it on the whole image at once.
 :func:`speedup_figure` compares wall times (and peak memory), :func:`mosaic_maps_figure` draws
 the dNDVI and the landslide map of the mosaic in map coordinates, no data in its own colour.
-Colours: the Okabe-Ito palette, no data black as in notebook 06's confusion maps.
+Colours: the Okabe-Ito palette, no data in the course's no-data colour
+(:mod:`course_lib.viz.style`).
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import numpy as np
-from matplotlib import colormaps
-from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from course_lib import scaling
 from course_lib.postprocess import focal_mode
+from course_lib.viz import style
 from course_lib.viz.evaluation_plots import OKABE_ITO
 
 
@@ -76,8 +76,8 @@ def overlap_explorer(image: np.ndarray, chunk: int = 64, depth: int = 0,
 #: The memory the course allows itself on Binder (a session has 2 GB in all).
 BINDER_BUDGET_MB = 1500
 
-#: Colour of pixels without data (never clear): black, as in the confusion maps.
-NODATA_COLOR = OKABE_ITO["black"]
+#: Colour of pixels without data (never clear): the course's no-data colour.
+NODATA_COLOR = style.NODATA_COLOR
 
 
 def speedup_figure(seconds: Mapping[str, float], baseline: str,
@@ -145,7 +145,8 @@ def mosaic_maps_figure(maps: Any, factor: int = 1, step: int = 1) -> Figure:
             of 800 pixels loses nothing with 2 or 3).
 
     Returns:
-        the figure; NaN (no clear observation) is drawn black and named in the legend.
+        the figure; NaN (no clear observation) is drawn in the no-data colour and named in
+        the legend.
     """
     if not hasattr(maps, "band") or not hasattr(maps, "extent"):
         raise TypeError(f"maps must be a Raster with bands 'dNDVI' and 'landslide_cleaned' "
@@ -158,13 +159,12 @@ def mosaic_maps_figure(maps: Any, factor: int = 1, step: int = 1) -> Figure:
     fig = Figure(figsize=(11, 5), layout="constrained")
     axes = fig.subplots(1, 2, sharex=True, sharey=True)
     change = maps.band("dNDVI")[::step, ::step]
-    im = axes[0].imshow(change, cmap=colormaps["BrBG"].with_extremes(bad=NODATA_COLOR), vmin=-0.6, vmax=0.6, extent=extent,
-                        interpolation="nearest")
+    im = style.image_layer(axes[0], change, "change", vmin=-0.6, vmax=0.6, extent=extent)
     fig.colorbar(im, ax=axes[0], shrink=0.7, label="dNDVI")
     axes[0].set_title("dNDVI (post - pre)", fontsize=10)
-    classes = ListedColormap(["#E5E5E5", OKABE_ITO["vermillion"]]).with_extremes(bad=NODATA_COLOR)
-    axes[1].imshow(maps.band("landslide_cleaned")[::step, ::step], cmap=classes, vmin=0,
-                   vmax=1, extent=extent, interpolation="nearest")
+    classes, norm = style.categorical_colormap(["#E5E5E5", OKABE_ITO["vermillion"]])
+    style.image_layer(axes[1], maps.band("landslide_cleaned")[::step, ::step], cmap=classes,
+                      norm=norm, extent=extent)
     axes[1].set_title("landslide map after the focal mode", fontsize=10)
     handles = [Patch(facecolor=OKABE_ITO["vermillion"], label="landslide"),
                Patch(facecolor="#E5E5E5", edgecolor="0.6", label="not landslide"),
