@@ -63,7 +63,12 @@ def test_chip_prediction_plot_handles_mixed_sizes():
     masks = [(rng.random(im.shape[:2]) < 0.2).astype(np.uint8) for im in images]
     probs = [rng.random(im.shape[:2]).astype(np.float32) for im in images]
     fig = up.plot_chip_predictions(images, masks, probs, 0.5)
-    assert len(fig.axes) == 4
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert len(panels) == 4
+    # the probabilities have a colour bar, in the course's probability map
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(bars) == 1 and bars[0].get_ylabel() == "landslide probability"
+    assert panels[2].images[0].get_cmap().name.startswith("cividis")
     # one band of a float chip, in grey, named in the title
     fig = up.plot_chip_predictions(images, masks, probs, 0.5, band=2, band_name="dNDVI")
     shown = fig.axes[0].images[0].get_array()

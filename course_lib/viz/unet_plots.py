@@ -16,6 +16,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
+from course_lib.viz import style
 from course_lib.viz.evaluation_plots import OKABE_ITO, ThresholdView, threshold_explorer
 
 SET_COLORS = {"train": OKABE_ITO["sky blue"], "val": OKABE_ITO["orange"],
@@ -55,22 +56,25 @@ def plot_architecture(depth: int = 3, base_filters: int = 16, n_bands: int = 3,
             ax.add_patch(FancyArrowPatch((xs[i] + width, y + height / 2),
                                          (xs[i + 1], nxt + height / 2), arrowstyle="-|>",
                                          mutation_scale=12, color="0.3"))
-            ax.text((xs[i] + width + xs[i + 1]) / 2, (y + nxt) / 2 + height / 2 + 0.12, label,
-                    ha="center", fontsize=7, color="0.3")
+            # on the arrow's middle, on white, so the arrow passes under the label
+            ax.text((xs[i] + width + xs[i + 1]) / 2, (y + nxt) / 2 + height / 2, label,
+                    ha="center", va="center", fontsize=7, color="0.3", zorder=3,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
     for level in range(depth):  # skip connections
         left, right = level, n_cols - 1 - level
         y = -level * 1.3 + 0.95
         ax.add_patch(FancyArrowPatch((xs[left] + width / 2, y), (xs[right] + width / 2, y),
                                      connectionstyle="arc3,rad=-0.12", arrowstyle="-|>",
                                      mutation_scale=12, color=OKABE_ITO["orange"], lw=1.5))
-    ax.text(xs[depth] + width / 2, 1.55, "skip connections: copy encoder features to the "
-            "decoder (detail)", ha="center", color=OKABE_ITO["orange"], fontsize=9)
+    ax.text(xs[depth] + width / 2, 2.05, "skip connections: copy encoder features to the "
+            "decoder (detail)", ha="center", va="bottom", color=OKABE_ITO["orange"],
+            fontsize=9)                   # above the highest arc, not on it
     ax.text(xs[0] - 0.2, 0.45, f"input\n{tile} x {tile}\nx {n_bands} bands", ha="right",
             va="center", fontsize=9)
     ax.text(xs[-1] + width + 0.2, 0.45, f"1x1 conv\n+ sigmoid\n{tile} x {tile} x 1\n"
             "probability", ha="left", va="center", fontsize=9)
     ax.set_xlim(xs[0] - 1.6, xs[-1] + width + 1.6)
-    ax.set_ylim(-depth * 1.3 - 0.3, 2.0)
+    ax.set_ylim(-depth * 1.3 - 0.3, 2.5)
     ax.set_title(f"U-Net, depth {depth}, {base_filters} base filters (after Ronneberger et al. "
                  "2015)")
     return fig
@@ -158,7 +162,7 @@ def plot_augmentations(image: np.ndarray, mask: np.ndarray, *, n: int = 6, seed:
     axes = fig.subplots(1, len(pairs))
     lo, hi = np.percentile(image[..., band], [2, 98])
     for i, (ax, (img, msk)) in enumerate(zip(axes, pairs)):
-        ax.imshow(img[..., band], cmap="gray", vmin=lo, vmax=hi)
+        style.image_layer(ax, img[..., band], "reflectance", vmin=lo, vmax=hi)
         ax.contour(np.asarray(msk) == 1, levels=[0.5], colors=[OKABE_ITO["vermillion"]],
                    linewidths=1)
         ax.set_title("original" if i == 0 else f"augmented {i}", fontsize=9)
@@ -256,17 +260,21 @@ def plot_chip_predictions(images: Sequence[np.ndarray], masks: Sequence[np.ndarr
         if shown.ndim == 3:
             lo, hi = np.nanmin(shown), np.nanmax(shown)
             shown = np.clip((shown - lo) / max(hi - lo, 1e-9), 0, 1)
-        axes[0, i].imshow(shown, cmap=None if shown.ndim == 3 else "gray")
+        if shown.ndim == 3:
+            style.image_layer(axes[0, i], shown, nodata_key=False)
+        else:
+            style.image_layer(axes[0, i], shown, "reflectance", vmin=0, vmax=1)
         if msk.any():
             axes[0, i].contour(msk == 1, levels=[0.5], colors=[OKABE_ITO["vermillion"]],
                                linewidths=1)
         what = f"{band_name}, truth" if band_name else "truth"
         axes[0, i].set_title(f"{img.shape[0]} x {img.shape[1]} px, {what}", fontsize=9)
-        axes[1, i].imshow(prob, cmap="magma", vmin=0, vmax=1)
+        im = style.image_layer(axes[1, i], prob, "probability")
         if np.nanmax(prob) >= threshold:
             axes[1, i].contour(np.nan_to_num(prob) >= threshold, levels=[0.5],
                                colors=[OKABE_ITO["sky blue"]], linewidths=1)
         axes[1, i].set_title(f"probability, >= {threshold:.2f} outlined", fontsize=9)
         for ax in axes[:, i]:
             ax.set_axis_off()
+    style.add_colorbar(im, list(axes[1]), "landslide probability", shrink=0.8)
     return fig
