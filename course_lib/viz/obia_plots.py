@@ -97,7 +97,7 @@ def plot_segments(rgb: np.ndarray, labels: np.ndarray, ax: Any = None, title: st
     style.image_layer(ax, image / 255.0 if np.nanmax(image) > 1.0 else image, extent=extent,
                       nodata_key=False)
     ax.add_collection(LineCollection(segment_edges(labels, extent), colors=BOUNDARY_COLOUR,
-                                     linewidths=0.5, alpha=0.9))
+                                     linewidths=0.4, alpha=0.8))
     handles = [Line2D([], [], color=BOUNDARY_COLOUR, lw=1.5, label="segment boundaries")]
     if truth is not None:
         draw_outline(ax, np.asarray(truth) == 1, extent, color=TRUTH_COLOUR, linewidth=1.4)
