@@ -398,15 +398,15 @@ def plot_worlds(worlds: Any, *, title: str | None = None) -> Figure:
     axes = np.atleast_1d(fig.subplots(1, len(worlds)))
     for ax, (name, (landcover, truth, test)) in zip(axes, worlds.items()):
         style.image_layer(ax, np.asarray(landcover), cmap=cmap, norm=norm)
-        draw_outline(ax, np.asarray(truth) == 1, None, color=OKABE_ITO["vermillion"],
-                     linewidth=0.7)
+        draw_outline(ax, np.asarray(truth) == 1, None, color=style.LANDSLIDE_COLOR,
+                     linewidth=0.9)
         draw_outline(ax, np.asarray(test, bool), None, color="black", linewidth=1.6)
         ax.set_title(f"{name}\n{np.shape(landcover)[0]} x {np.shape(landcover)[1]} px",
                      fontsize="small")
         ax.set_axis_off()
     handles = [Patch(facecolor=colours[c], edgecolor="k", linewidth=0.3,
                      label=LANDCOVER_CLASSES[c].replace("_", " ")) for c in codes]
-    handles += [Patch(facecolor="none", edgecolor=OKABE_ITO["vermillion"], label="landslides"),
+    handles += [Patch(facecolor="none", edgecolor=style.LANDSLIDE_COLOR, label="landslides"),
                 Patch(facecolor="none", edgecolor="black", linewidth=1.6, label="test blocks")]
     fig.legend(handles=handles, loc="outside lower center", ncols=6, fontsize="x-small",
                frameon=False)
