@@ -516,10 +516,13 @@ explorer(
 # </details>
 
 # %% tags=["solution"]
+from course_lib.viz import style
+
 bright = s2.band("B02") > 0.2
 print(f"{bright.mean():.1%} of the pixels have B02 > 0.2")
 fig, ax = plt.subplots(figsize=(8, 4))
 ax.imshow(bright, extent=s2.extent, cmap="gray")
+style.map_axes(ax, s2.extent, crs=str(s2.crs))   # km ticks and labelled axes
 ax.set_title("Crude bright-pixel test: B02 > 0.2 (white)")
 plt.show()
 
@@ -539,6 +542,7 @@ clear_count = np.isin(fmask, (0, 1)).sum(axis=0)
 fig, ax = plt.subplots(figsize=(4.5, 4))
 im = ax.imshow(clear_count, extent=reflectance.extent, cmap="viridis")
 fig.colorbar(im, ax=ax, label="clear observations")
+style.map_axes(ax, reflectance.extent, crs=str(reflectance.crs))
 ax.set_title("Clear observations per pixel (real Landsat)")
 plt.show()
 print("fewest:", clear_count.min(), "most:", clear_count.max())

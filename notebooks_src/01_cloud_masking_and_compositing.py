@@ -524,21 +524,13 @@ ndvi_pre = indices.ndvi(pre_g.band("B04"), pre_g.band("B08"))
 ndvi_post = indices.ndvi(post_g.band("B04"), post_g.band("B08"))
 dndvi = indices.dndvi(ndvi_pre, ndvi_post)
 
-NODATA_COLOR = "#E15AFF"   # no data: a colour that neither map below contains
-fig, axes = plt.subplots(1, 3, figsize=(14, 4.4), constrained_layout=True)
-for ax, values, title, cmap, limits in [
-        (axes[0], ndvi_pre, "NDVI before", "YlGn", (-0.2, 0.9)),
-        (axes[1], ndvi_post, "NDVI after", "YlGn", (-0.2, 0.9)),
-        (axes[2], dndvi, "dNDVI = after - before", "PRGn", (-0.6, 0.6))]:
-    im = ax.imshow(values, cmap=plt.get_cmap(cmap).with_extremes(bad=NODATA_COLOR),
-                   vmin=limits[0], vmax=limits[1], extent=pre_g.extent, interpolation="nearest")
-    fig.colorbar(im, ax=ax, fraction=0.046)
-    ax.set_title(f"{title} (greenest pixel, simulated)", fontsize=9)
-    ax.set_xticks([])
-    ax.set_yticks([])
-fig.supxlabel("magenta: no data (never clear in the period; for dNDVI, in either period)",
-              fontsize=9)
-plt.show()
+# change_plots draws it by the course's figure rules (course_lib.viz.style)
+from IPython.display import display
+
+from course_lib.viz import change_plots
+
+display(change_plots.ndvi_change_figure(ndvi_pre, ndvi_post, dndvi, extent=pre_g.extent,
+                                        what="greenest pixel, simulated"))
 
 # %% [markdown]
 # ### A catalogue of spectral indices

@@ -129,6 +129,7 @@ show(change_plots.change_panels(
     {"NDVI before": ndvi_pre, "NDVI after": ndvi_post, "dNDVI (after - before)": dndvi,
      "brightness change": d_brightness, "red (B04) change": d_red},
     outline=truth, ncols=5, panel_size=3.0,
+    cmaps={"NDVI before": "ndvi", "NDVI after": "ndvi"},   # NDVI itself, not a change
     units={"NDVI before": "NDVI", "NDVI after": "NDVI", "dNDVI (after - before)": "NDVI change",
            "brightness change": "reflectance change", "red (B04) change": "reflectance change"},
     limits={"NDVI before": (-1, 1), "NDVI after": (-1, 1), "dNDVI (after - before)": (-0.6, 0.6),

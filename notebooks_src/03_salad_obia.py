@@ -450,13 +450,12 @@ print("held-out test blocks:           ", pixel_scores.text(digits=1))
 print("whole area (includes training): ", whole.text(digits=1))
 
 OBIA_SETTING = "objects: S1, S2 and DEM"
-predictions.save_prediction("OBIA", OBIA_SETTING, prediction_map, truth.transform, truth.crs,
-                            score=probability_map,
-                            tags={"range_radius": RANGE_RADIUS, "spatial_radius": SPATIAL_RADIUS,
-                                  "min_size": MIN_SIZE, "n_trees": N_TREES,
-                                  "seed": DEFAULT_SEED,
-                                  "trained_on": "segments outside the test blocks of "
-                                                "splits.evaluation_split"})
+# it prints the file's name (the path it returns is not needed here)
+saved = predictions.save_prediction(
+    "OBIA", OBIA_SETTING, prediction_map, truth.transform, truth.crs, score=probability_map,
+    tags={"range_radius": RANGE_RADIUS, "spatial_radius": SPATIAL_RADIUS, "min_size": MIN_SIZE,
+          "n_trees": N_TREES, "seed": DEFAULT_SEED,
+          "trained_on": "segments outside the test blocks of splits.evaluation_split"})
 
 # %% [markdown]
 # ## 10. The landslide inventory

@@ -227,7 +227,8 @@ if TOP_UP and area is not None:
 elif TOP_UP:
     print("Online there is no simulated learner: every point on this map is yours.")
 display(labels.count_table())
-labels.save(LABELS_FILE, overwrite=True)   # the file's labels were loaded above: none is lost
+saved = labels.save(LABELS_FILE, overwrite=True)   # its labels were loaded above: none is lost
+print(f"labels saved to {saved.name}")
 
 # %% [markdown]
 # ## 3. Train the CART and look at the map

@@ -22,14 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 #: Notebooks that still print a path of the machine, and the fix their authors should make.
-STILL_PRINTS_PATHS = {
-    "03_salad_obia": "the cell that calls predictions.save_prediction(...) shows its return "
-                     "value, PosixPath('<output folder>/predictions/obia__...tif'): end the "
-                     "call with ';' (the line it prints already names the file)",
-    "10_your_own_area": "the cell ending with labels.save(LABELS_FILE, overwrite=True) shows "
-                        "its return value, PosixPath('<output folder>/own_area/my_labels.gpkg'):"
-                        " end the line with ';' or print the file's name",
-}
+STILL_PRINTS_PATHS: dict[str, str] = {}
 
 
 def machine_paths(nb, folders=()) -> list[str]:
