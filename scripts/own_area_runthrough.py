@@ -552,6 +552,7 @@ def run(out: Path, pace: Pace, fast: bool = False, points_per_class: int | None 
     """Do everything in the module doc; return the report."""
     from playwright.sync_api import sync_playwright
 
+    from course_lib import splits
     from course_lib.data import labels as lb
     from course_lib.pipeline import layers
     from course_lib.simulator import labeller, load_study_area
@@ -577,10 +578,12 @@ def run(out: Path, pace: Pace, fast: bool = False, points_per_class: int | None 
 
     area = load_study_area()
     stack = layers.setting_layers(1, area)
+    # the notebook's simulated learner keeps out of the held-out test blocks; so does this one
+    test_blocks = splits.evaluation_split(area).region("test")
     plan = labeller.simulated_points(area, stack, n_landslide=values["LANDSLIDE_POINTS"],
-                                     n_per_class=values["POINTS_PER_CLASS"])
+                                     n_per_class=values["POINTS_PER_CLASS"], avoid=test_blocks)
     outlines = labeller.simulated_outlines(area, stack, n_chips=values["N_CHIPS"],
-                                           chip_size=values["CHIP_SIZE"])
+                                           chip_size=values["CHIP_SIZE"], avoid=test_blocks)
     grid = display_grid(stack)          # the widget's own display grid (same defaults)
     labels_of = {name: class_label(name) for name in plan["class_name"].unique()}
 
