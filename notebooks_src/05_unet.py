@@ -82,6 +82,7 @@ from course_lib.learner import selfcheck
 from course_lib.pipeline import layers, predictions
 from course_lib.simulator import load_study_area
 from course_lib.viz import unet_plots as up
+from course_lib.viz.explore import explorer
 
 keras = unet.import_keras_quietly()   # starts TensorFlow without its start-up messages
 print("Keras", keras.__version__, "on", keras.backend.backend())
@@ -342,17 +343,15 @@ print(f"A random split's test tiles lie {seen_random:.0%} inside training tiles,
 # is a plain function you can call yourself.
 
 # %%
-def show_threshold(threshold: float = round(model.threshold, 2)) -> None:
+def show_threshold(threshold: float = round(model.threshold, 2)):
     view = up.probability_threshold_view(probability, truth, threshold, valid=test_pixels,
                                          chosen=model.threshold, extent=truth_raster.extent)
-    display(view.figure)
-    print(view.counts, "->", view.scores.text(digits=1))
+    return view.figure, f"{view.counts} -> {view.scores.text(digits=1)}"
 
 
-widgets.interact(show_threshold,
-                 threshold=widgets.FloatSlider(value=round(model.threshold, 2), min=0.02,
-                                               max=0.98, step=0.02, description="p ≥",
-                                               continuous_update=False));
+explorer(show_threshold,
+         threshold=widgets.FloatSlider(value=round(model.threshold, 2), min=0.02, max=0.98,
+                                       step=0.02, description="p ≥", continuous_update=False));
 
 # %% [markdown]
 # ## 9. U-Net next to CART and the paper

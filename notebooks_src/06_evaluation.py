@@ -86,6 +86,7 @@ from course_lib.data.raster import Raster
 from course_lib.simulator import StudyAreaParams, load_study_area
 from course_lib.indices import dndvi, ndvi
 from course_lib.viz import evaluation_plots as ep
+from course_lib.viz.explore import explorer
 from course_lib.viz.maps import layer_map
 
 LABEL_STYLE = {"description_width": "initial"}   # widget labels shown in full
@@ -294,18 +295,17 @@ display(metrics.format_percent(by_subplot[["tp", "fp", "fn", "tn", "landslide_fr
 # function that you can also call yourself.
 
 # %%
-def show_threshold(threshold: float = THRESHOLD) -> None:
+def show_threshold(threshold: float = THRESHOLD):
     view = ep.threshold_explorer(dndvi_map, truth, threshold, above=False,
                                  thresholds=np.arange(-0.8, 0.301, 0.025),
                                  extent=truth.extent, score_name="dNDVI")
-    display(view.figure)
-    print(view.counts, "->", view.scores.text(digits=1))
+    return view.figure, f"{view.counts} -> {view.scores.text(digits=1)}"
 
 
-widgets.interact(show_threshold,
-                 threshold=widgets.FloatSlider(value=THRESHOLD, min=-0.8, max=0.0, step=0.025,
-                                               description="dNDVI ≤",
-                                               style=LABEL_STYLE, continuous_update=False));
+explorer(show_threshold,
+         threshold=widgets.FloatSlider(value=THRESHOLD, min=-0.8, max=0.0, step=0.025,
+                                       description="dNDVI ≤", style=LABEL_STYLE,
+                                       continuous_update=False));
 
 # %% [markdown]
 # ## 7. Objects: landslides found and false detections

@@ -74,6 +74,7 @@ from course_lib import timeseries as ts
 from course_lib.data.samples import load_landsat_series
 from course_lib.simulator import ndvi_series
 from course_lib.viz import timeseries_plots as tp
+from course_lib.viz.explore import explorer
 
 # %% tags=["parameters"]
 # Parameters: the sizes and budgets of this notebook. The automatic tests run it with
@@ -212,17 +213,23 @@ def explore(threshold=ts.DEFAULT_THRESHOLD, n_harmonics=2, consecutive=6, row=12
                                      n_harmonics=n_harmonics, consecutive=consecutive,
                                      pixel=(min(row, sim.ndvi.shape[1] - 1), min(col, sim.ndvi.shape[2] - 1)),
                                      truth=sim.truth, true_date=sim.landslide_date)
-    display(fig)
-    print(f"detected {numbers['detected']:.1%} | false alarms {numbers['false_alarm']:.1%} | "
-          f"median delay {numbers['median_delay_days']:.0f} days")
+    return fig, (f"detected {numbers['detected']:.1%} | false alarms "
+                 f"{numbers['false_alarm']:.1%} | median delay "
+                 f"{numbers['median_delay_days']:.0f} days")
 
 
-widgets.interact(explore,
-                 threshold=widgets.FloatSlider(value=round(ts.DEFAULT_THRESHOLD, 2), min=1.0, max=6.0, step=0.25),
-                 n_harmonics=widgets.IntSlider(value=2, min=0, max=3),
-                 consecutive=widgets.IntSlider(value=6, min=1, max=10),
-                 row=widgets.IntSlider(value=12, min=0, max=sim.ndvi.shape[1] - 1),
-                 col=widgets.IntSlider(value=20, min=0, max=sim.ndvi.shape[2] - 1));
+explorer(explore,
+         threshold=widgets.FloatSlider(value=round(ts.DEFAULT_THRESHOLD, 2), min=1.0, max=6.0,
+                                       step=0.25, description="threshold",
+                                       continuous_update=False),
+         n_harmonics=widgets.IntSlider(value=2, min=0, max=3, description="harmonics",
+                                       continuous_update=False),
+         consecutive=widgets.IntSlider(value=6, min=1, max=10, description="run length",
+                                       continuous_update=False),
+         row=widgets.IntSlider(value=12, min=0, max=sim.ndvi.shape[1] - 1, description="row",
+                               continuous_update=False),
+         col=widgets.IntSlider(value=20, min=0, max=sim.ndvi.shape[2] - 1, description="col",
+                               continuous_update=False));
 
 # %% [markdown]
 # ## 4. A real series: Landsat 2008-2013 with CFmask

@@ -81,6 +81,7 @@ from course_lib.data import landslide4sense as l4s
 from course_lib.data import online, stac
 from course_lib.simulator import load_study_area
 from course_lib.indices import dndvi, ndvi
+from course_lib.viz.explore import explorer
 from course_lib.viz.online_plots import patch_explorer
 
 # %% tags=["parameters"]
@@ -373,14 +374,15 @@ for b in ("B02", "B08", "B12", "slope", "DEM"):
 # %%
 def explore(index=0, band="B08", normalised_values=False):
     fig, numbers = patch_explorer(normalised if normalised_values else patches, index, band)
-    display(fig)
-    print(f"{numbers['name']}: {numbers['landslide_fraction']:.1%} landslide; {band} mean "
-          f"{numbers['band_mean']:.3f}, std {numbers['band_std']:.3f}")
+    return fig, (f"{numbers['name']}: {numbers['landslide_fraction']:.1%} landslide; {band} "
+                 f"mean {numbers['band_mean']:.3f}, std {numbers['band_std']:.3f}")
 
 
-widgets.interact(explore, index=widgets.IntSlider(value=0, min=0, max=len(patches) - 1),
-                 band=widgets.Dropdown(options=list(l4s.BAND_NAMES), value="B08"),
-                 normalised_values=widgets.Checkbox(value=False, description="normalised"));
+explorer(explore,
+         index=widgets.IntSlider(value=0, min=0, max=len(patches) - 1, description="patch",
+                                 continuous_update=False),
+         band=widgets.Dropdown(options=list(l4s.BAND_NAMES), value="B08", description="band"),
+         normalised_values=widgets.Checkbox(value=False, description="normalised"));
 
 # %% [markdown]
 # ### The U-Net of notebook 05 on these patches

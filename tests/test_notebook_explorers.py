@@ -1,10 +1,11 @@
-"""Notebooks 00-04 show their widget explorers with ``viz.explore.explorer``, never ``interact``.
+"""Notebooks 00-07, 09 and 10 show their explorers with ``viz.explore.explorer``, not ``interact``.
 
 ``widgets.interact`` draws inside an ``Output`` widget, which a rendered notebook (the book,
 GitHub) shows as nothing or as ``interactive(children=...)``. ``explorer`` shows the first view
 as ordinary output; for that, its view must *return* what to show instead of displaying or
 printing it. These checks read the notebook sources (the views themselves call course_lib
-functions that have their own tests, e.g. ``test_change_plots``, ``test_cart_plots``).
+functions that have their own tests, e.g. ``test_change_plots``, ``test_cart_plots``,
+``test_unet_plots``, ``test_evaluation_plots``, ``test_timeseries``, ``test_landslide4sense``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
-SOURCES = sorted((Path(__file__).resolve().parents[1] / "notebooks_src").glob("0[0-4]_*.py"))
+#: Notebooks with an explorer (08's overlap explorer is not converted yet).
+WITH_EXPLORERS = ("00", "01", "02", "03", "04", "05", "06", "07", "09", "10")
+SOURCES = sorted(p for p in (Path(__file__).resolve().parents[1] / "notebooks_src").glob("*.py")
+                 if p.name[:2] in WITH_EXPLORERS)
 DISPLAYING = {"display", "show", "print", "interact"}
 
 
@@ -29,8 +33,8 @@ def _explorer_views(tree: ast.Module) -> list[str]:
             and call.args and isinstance(call.args[0], ast.Name)]
 
 
-def test_the_five_notebooks_are_found():
-    assert [p.name[:2] for p in SOURCES] == ["00", "01", "02", "03", "04"]
+def test_the_notebooks_are_found():
+    assert tuple(p.name[:2] for p in SOURCES) == WITH_EXPLORERS
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
