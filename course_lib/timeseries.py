@@ -30,7 +30,6 @@ Examples:
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +45,10 @@ DAYS_PER_YEAR = 365.25
 
 #: Zhu and Woodcock (2014): six consecutive anomalous observations confirm a change.
 DEFAULT_CONSECUTIVE = 6
+
+
+#: Zhu and Woodcock (2014): clear observations per model coefficient before a model is fitted.
+OBS_PER_COEFFICIENT = 3
 
 
 #: sqrt of the chi-square 0.99 quantile with one degree of freedom (one band): 2.576.
@@ -186,16 +189,19 @@ class TooFewObservationsError(ValueError):
 
 
 def default_min_obs(n_harmonics: int = 2, trend: bool = True) -> int:
-    """The fewest clear observations a pixel needs for its model: 1.5 x the coefficients.
+    """The fewest clear observations a pixel needs for its model: 3 x the coefficients.
 
-    Zhu and Woodcock (2014) initialise CCDC's 8-coefficient model with at least 12 clear
-    observations (1.5 x 8), and fit the more complex models only when there are about three
-    times as many clear observations as coefficients; 1.5 x is the least they accept.
+    Zhu and Woodcock (2014) fit a model only to at least three times as many clear
+    observations as it has coefficients: CCDC starts with its simple 4-coefficient model
+    (level, trend, one harmonic) from 12 clear observations and moves to the 6- and
+    8-coefficient models from 18 and 24.
 
-    >>> default_min_obs(2), default_min_obs(1)
-    (9, 6)
+    >>> default_min_obs(1), default_min_obs(2), default_min_obs(3)
+    (12, 18, 24)
+    >>> default_min_obs(1, trend=False)
+    9
     """
-    return int(math.ceil(1.5 * n_coefficients(n_harmonics, trend)))
+    return OBS_PER_COEFFICIENT * n_coefficients(n_harmonics, trend)
 
 
 def _too_few(most: int, n_dates: int, p: int, min_obs: int, n_harmonics: int,
@@ -205,8 +211,8 @@ def _too_few(most: int, n_dates: int, p: int, min_obs: int, n_harmonics: int,
     return (f"Too few clear observations for the harmonic model: the best pixel has {most} of "
             f"{n_dates} dates clear, but the model (n_harmonics={n_harmonics}, "
             f"trend={trend}) has {p} coefficients and needs at least min_obs={min_obs} clear "
-            "observations (Zhu and Woodcock 2014 ask for 1.5 times the coefficients at least, "
-            "and about three times for a stable fit). Use a longer history (an earlier start "
+            "observations (Zhu and Woodcock 2014 ask for three times as many clear "
+            "observations as coefficients). Use a longer history (an earlier start "
             f"or a later history_end),{simpler} or a less cloudy series.")
 
 
@@ -233,8 +239,8 @@ def fit_harmonic(dates, values, n_harmonics: int = 2, trend: bool = True,
         method: ``"ols"`` (least squares, batched over pixels) or ``"lasso"``
             (scikit-learn's Lasso per pixel, as Zhu and Woodcock; slower).
         alpha: the Lasso penalty (on NDVI units; ignored by OLS).
-        min_obs: fewer clear observations give NaN coefficients; default 1.5 x the number of
-            coefficients (CCDC asks for 12 for its 8-coefficient model).
+        min_obs: fewer clear observations give NaN coefficients; default 3 x the number of
+            coefficients, as CCDC (12 for its 4-coefficient model, 24 for 8).
         origin: date of t = 0 (default: the first date).
 
     Returns:

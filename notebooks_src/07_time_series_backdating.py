@@ -127,14 +127,17 @@ for k in range(4):
     ax.plot(dense, fit.predict(dense)[:, row, col], lw=1.5,
             label=f"K = {k}: RMSE {fit.rmse[row, col]:.3f}")
 ax.set_ylabel("NDVI")
-ax.legend(fontsize=8, ncol=3)
+ax.legend(fontsize=8, ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.08))
 plt.show()
 
 # %% [markdown]
 # K = 0 (a straight line) misses the season entirely, so its RMSE is large and *any* later
-# change hides inside it. One harmonic captures most of the season; more harmonics lower the
-# RMSE a little further but need more clear observations (CCDC asks for 1.5 times as many as
-# there are coefficients, 12 for its 8-coefficient model).
+# change hides inside it. One harmonic captures the season; on this simulated pixel more
+# harmonics barely change the RMSE (compare the legend), while each costs two more
+# coefficients, and coefficients cost clear observations: CCDC fits a model only to **three
+# times** as many clear observations as it has coefficients (Zhu and Woodcock 2014), 12 for
+# the 4-coefficient model (level, trend, one harmonic) and 24 for the 8-coefficient one
+# (`ts.default_min_obs`).
 
 # %% [markdown]
 # ## 2. A break: observations that leave the model, several times in a row
@@ -246,28 +249,70 @@ clear_views = np.isfinite(ndvi_ls).sum(axis=0)
 print(f"{len(landsat.dates)} scenes, {landsat.dates[0]} to {landsat.dates[-1]}")
 print(f"clear views per pixel: {clear_views.min()} to {clear_views.max()} (median {np.median(clear_views):.0f})")
 
-HISTORY_END = "2010-01-01"
-real = ts.detect_breaks(landsat.dates, ndvi_ls, HISTORY_END, n_harmonics=1, direction="both")
-summary = real.summary()
-print(f"history 2008-2009, monitoring from {HISTORY_END}: breaks in {summary['break_fraction']:.1%} "
-      f"of the pixels, median date {summary['median_break_date']}")
-
-# %%
-strongest = np.unravel_index(np.nanargmax(np.abs(np.where(real.has_break, real.magnitude, 0))),
-                             real.has_break.shape)
-fig, numbers = tp.break_explorer(landsat.dates, ndvi_ls, HISTORY_END, n_harmonics=1,
-                                 pixel=tuple(int(i) for i in strongest), direction="both")
-display(fig)
-print(f"pixel {tuple(int(i) for i in strongest)}: mean departure "
-      f"{real.magnitude[strongest]:+.2f} NDVI, break between {real.previous_date[strongest]} "
-      f"and {real.break_date[strongest]}")
+month = landsat.dates.astype("datetime64[M]").astype(int) % 12 + 1
+winter = np.isin(month, (12, 1, 2, 3))
+print(f"{winter.sum()} of the {len(landsat.dates)} scenes fall in December-March, and they hold "
+      f"{np.isfinite(ndvi_ls[winter]).sum() / np.isfinite(ndvi_ls).sum():.1%} of all clear "
+      "observations (snow and cloud)")
 
 # %% [markdown]
-# Two years of history with one harmonic is the least CCDC would accept, and this scene has
-# long gaps in winter; so read the map as *where something departed from 2008-2009*, not as a
-# landslide map. Look at the pixel with the strongest break above: does the series show a
-# lasting drop, a jump up (irrigation, regrowth), or a one-season anomaly? Only the first is
-# what a landslide would leave.
+# Fit 2008-2009 with one harmonic (a level, a **trend** and one seasonal wave: 4
+# coefficients, so 12 clear views in the history at least), and monitor 2010-2013. Every
+# break is counted, up or down (`direction="both"`):
+
+# %%
+HISTORY_END = "2010-01-01"
+trended = ts.detect_breaks(landsat.dates, ndvi_ls, HISTORY_END, n_harmonics=1, direction="both")
+print(f"clear views in the history: at least {int(trended.fit.n_obs.min())} per pixel "
+      f"({ts.default_min_obs(1)} needed)")
+
+
+def describe_breaks(result):
+    """Share of pixels with a break, how many of them are increases, and their median date."""
+    n = int(result.has_break.sum())
+    rising = int((result.magnitude[result.has_break] > 0).sum())
+    return (f"breaks in {result.summary()['break_fraction']:.1%} of the pixels ({n}), "
+            f"{rising} of them increases, median date {result.summary()['median_break_date']}")
+
+
+print("with a trend:   ", describe_breaks(trended))
+slope = trended.fit.coefficients[1]
+print(f"fitted trend: median {np.median(slope[trended.has_break]):+.3f} NDVI per year on the "
+      f"pixels with a break, {np.median(slope[~trended.has_break]):+.3f} on the others")
+
+# %% [markdown]
+# Every one of these breaks is an *increase*. That is not irrigation or regrowth: it is the
+# model. A **trend** fitted on two years measures little
+# more than the difference between those two summers; on the pixels that break it falls by
+# the amount printed above, and extrapolated two years ahead that line sits well below any
+# ordinary summer, so the observations "rise" out of the band. The seasonal wave has the same
+# weakness in winter: CFmask leaves almost no clear view from December to March (printed
+# above), so the fitted curve dives there to NDVI values no vegetation has (the blue line in
+# the left panel below). Nothing tests it there, but never read a model where it saw no data.
+#
+# The fix is a model the history can support. CCDC estimates its trend from many years and
+# refits as it goes; with two years, drop the trend (`trend=False`: a level and one wave, 3
+# coefficients) or use a longer history (exercise 3):
+
+# %%
+real = ts.detect_breaks(landsat.dates, ndvi_ls, HISTORY_END, n_harmonics=1, direction="both",
+                        trend=False)
+print("without a trend:", describe_breaks(real))
+
+strongest = tuple(int(i) for i in np.unravel_index(
+    np.nanargmax(np.abs(np.where(trended.has_break, trended.magnitude, 0))), trended.has_break.shape))
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), sharey=True, layout="constrained")
+for ax, result, name in zip(axes, (trended, real), ("with a trend", "without a trend")):
+    tp.plot_pixel_series(ax, landsat.dates, ndvi_ls, result, strongest)
+    ax.set_title(f"pixel {strongest}, history 2008-2009, {name}")
+plt.show()
+
+# %% [markdown]
+# Without the trend, the model follows the monitored summers and the breaks all but vanish:
+# this scene changed little in 2010-2013. Read what remains as *where something departed from
+# 2008-2009*, not as a landslide map, and check each one: a lasting drop, a jump up, or a
+# one-season anomaly? Only the first is what a landslide would leave. The lesson holds for
+# every detector: a false alarm that comes from the model looks exactly like a real change.
 
 # %% [markdown]
 # ## 5. Least squares or Lasso?
@@ -275,14 +320,18 @@ print(f"pixel {tuple(int(i) for i in strongest)}: mean departure "
 # Zhu and Woodcock fit with a Lasso, which shrinks small coefficients towards zero and keeps
 # the model from chasing noise when a pixel has few clear views. `fit_harmonic(...,
 # method="lasso")` fits scikit-learn's `Lasso` pixel by pixel (slower than the batched least
-# squares, so on a few pixels here).
+# squares, so on a few pixels here). Three harmonics without a trend have 7 coefficients and
+# need 21 clear views: just about what the 2008-2009 history holds.
 
 # %%
 few = ndvi_ls[:, :N_FEW, :N_FEW]
 hist = landsat.dates < np.datetime64(HISTORY_END)
-ols = ts.fit_harmonic(landsat.dates[hist], few[hist], n_harmonics=3)
-lasso = ts.fit_harmonic(landsat.dates[hist], few[hist], n_harmonics=3, method="lasso", alpha=0.002)
-print(f"3 harmonics on the 2008-2009 history, {few.shape[1] * few.shape[2]} pixels:")
+ols = ts.fit_harmonic(landsat.dates[hist], few[hist], n_harmonics=3, trend=False)
+lasso = ts.fit_harmonic(landsat.dates[hist], few[hist], n_harmonics=3, trend=False,
+                        method="lasso", alpha=0.002)
+print(f"3 harmonics, no trend, on the 2008-2009 history, {few.shape[1] * few.shape[2]} pixels "
+      f"({int(np.isfinite(ols.rmse).sum())} with the {ts.default_min_obs(3, trend=False)} "
+      "clear views needed):")
 print(f"  least squares: median RMSE {np.nanmedian(ols.rmse):.3f}, "
       f"median |3rd-harmonic coefficients| {np.nanmedian(np.abs(ols.coefficients[-2:])):.3f}")
 print(f"  Lasso:         median RMSE {np.nanmedian(lasso.rmse):.3f}, "
@@ -336,26 +385,35 @@ print(f"median dating interval: {np.median(width):.0f} days at the default cloud
 # radar) narrows the interval.
 
 # %% [markdown]
-# **Exercise 3.** On the real Landsat series, use `direction="decrease"` instead of `"both"`.
-# What share of the breaks were increases? Name one land-cover process that raises NDVI
-# lastingly.
+# **Exercise 3.** Section 4 dropped the trend to stop the false increases. Try the other fix:
+# keep the trend (`trend=True`, the default) but lengthen the history to 2008-2010
+# (`history_end="2011-01-01"`). How many breaks are left, and how many are increases? What
+# does the longer history cost?
+#
+# <details><summary>Hint</summary>
+#
+# `describe_breaks(ts.detect_breaks(..., "2011-01-01", n_harmonics=1, direction="both"))`.
+# </details>
 
 # %% tags=["solution"]
-down = ts.detect_breaks(landsat.dates, ndvi_ls, HISTORY_END, n_harmonics=1, direction="decrease")
-both = real.has_break.sum()
-# the sign of each break's magnitude (mean residual) says whether NDVI went up or down
-rising = int((real.magnitude[real.has_break] > 0).sum())
-print(f"breaks: {both} with either direction, {down.has_break.sum()} with direction="
-      f"'decrease'; {rising} of the {both} breaks ({rising / max(both, 1):.0%}) were increases")
-# Irrigation or a new crop, regrowth after a fire or a harvest, a reservoir drying out (water to
-# vegetation) all raise NDVI. A landslide detector looks for decreases on slopes.
+longer = ts.detect_breaks(landsat.dates, ndvi_ls, "2011-01-01", n_harmonics=1, direction="both")
+print("history 2008-2010, with a trend:", describe_breaks(longer))
+print(f"monitoring now starts in 2011: {int((landsat.dates >= np.datetime64('2011-01-01')).sum())}"
+      f" scenes are left to monitor instead of {int((~hist).sum())}")
+# A third year pins the trend down, so the false increases go. The cost: a year less to
+# monitor, and a change during 2010 is now inside the history, where it bends the model
+# instead of being detected.
 
 # %% [markdown]
 # ## Summary
 #
 # * A harmonic regression (level, trend, K seasonal waves) models each pixel's clear
 #   observations; it is linear in its coefficients, so one batched least-squares solve fits
-#   every pixel.
+#   every pixel. CCDC fits it only to three times as many clear observations as
+#   coefficients.
+# * A model extrapolates: a trend fitted on two years, or a seasonal wave through winters
+#   without a clear view, produces "breaks" that are artefacts. Fit what the history supports
+#   (no trend on a short record) or use a longer history.
 # * Departures are measured in units of the model's RMSE; CCDC confirms change after
 #   **6 consecutive** clear observations beyond the chi-square 0.99 threshold (2.58 RMSE for
 #   one band). Cloudy dates are skipped, not counted.

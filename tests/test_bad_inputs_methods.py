@@ -316,7 +316,7 @@ bad(scale.morans_i, lambda t: scale.morans_i(np.r_[VALUES[:-1], np.nan],
 # ---- time series: too few observations are refused, undetermined pixels flagged
 bad(ts.detect_breaks,
     lambda t: ts.detect_breaks(DATES, np.full((len(DATES), 3, 3), np.nan), "2017-01-01"),
-    ts.TooFewObservationsError, r"Too few clear observations.*6 coefficients.*min_obs=9",
+    ts.TooFewObservationsError, r"Too few clear observations.*6 coefficients.*min_obs=18",
     "fully clouded")
 bad(ts.detect_breaks,
     lambda t: ts.detect_breaks(DATES[::25][:4], _series().ndvi[::25][:4], str(DATES[50])),
