@@ -335,21 +335,32 @@ else:
 # only the archive's table of contents and the chosen patches over HTTP range requests, each
 # file through `pooch`; the zip's CRC-32 is checked on extraction and each file's SHA-256 is
 # recorded and checked on every later load. The course's own subset of 48 real patches, fetched
-# once by `./course data` (Binder fetches it when it builds), is used first, online or not;
-# without it and offline, a few made-up patches in the same format stand in.
+# once by `./course data` (Binder fetches it when it builds), is used first, online or not.
+#
+# > **Without it and offline, the patches are made up.** The next cell then writes a few
+# > **made-up** patches in the same file format (`l4s.write_example_patches`): random values
+# > spread like the authors' statistics, with one drawn "landslide" per patch. They show the
+# > format and let every step below run; they are not data, so nothing learnt or scored on them
+# > says anything about landslides. `patches.made_up` records which kind was loaded, and every
+# > cell below says so in its output.
 
 # %%
+# The data of section 3: the course's real subset, else a download online, else made-up
+# stand-ins (only here, in a temporary folder that is removed).
 folder = l4s.course_subset()   # the real subset of ./course data, checked; None if not fetched
 if folder is None and ONLINE:
     folder = l4s.download_subset(n=N_L4S_TRAIN, split="train", seed=DEFAULT_SEED)
 if folder is not None:
     patches = l4s.load_patches(folder, limit=N_L4S_TRAIN)
-    source = f"real Landslide4Sense training patches (Zenodo {l4s.ZENODO_RECORD}, {folder.name})"
 else:
     with tempfile.TemporaryDirectory(prefix="l4s_", dir=cache_dir()) as made_up:  # not kept
         patches = l4s.load_patches(l4s.write_example_patches(made_up, n=N_EXAMPLE_PATCHES,
                                                              seed=DEFAULT_SEED))
-    source = "made-up patches in the Landslide4Sense format (offline stand-in, not real data)"
+
+# %%
+source = ("MADE-UP patches in the Landslide4Sense format (an offline stand-in, not real data)"
+          if patches.made_up else
+          f"real Landslide4Sense training patches (Zenodo {l4s.ZENODO_RECORD}, {folder.name})")
 print(f"{len(patches)} {source}")
 if folder is not None:
     print(f"licence: {l4s.LICENCE}; cite: {l4s.CITATION}")
@@ -374,8 +385,9 @@ for b in ("B02", "B08", "B12", "slope", "DEM"):
 # %%
 def explore(index=0, band="B08", normalised_values=False):
     fig, numbers = patch_explorer(normalised if normalised_values else patches, index, band)
-    return fig, (f"{numbers['name']}: {numbers['landslide_fraction']:.1%} landslide; {band} "
-                 f"mean {numbers['band_mean']:.3f}, std {numbers['band_std']:.3f}")
+    kind = "MADE-UP patch " if patches.made_up else ""
+    return fig, (f"{kind}{numbers['name']}: {numbers['landslide_fraction']:.1%} landslide; "
+                 f"{band} mean {numbers['band_mean']:.3f}, std {numbers['band_std']:.3f}")
 
 
 explorer(explore,
@@ -391,7 +403,9 @@ explorer(explore,
 # its chips (`l4s.to_chips`) and train a small U-Net for a short time budget; the last quarter
 # of the patches is kept for validation, and training stops after a minute. For comparison, the baseline U-Net of the
 # Landslide4Sense authors reached [F1](glossary.md#f1) 57.8 % on their validation set after full training on a
-# GPU; a few minutes on one CPU will not get there.
+# GPU; a few minutes on one CPU will not get there. On **made-up** patches (offline) the cell
+# trains all the same, to show the steps, but prints no score: their "landslides" are drawn
+# shapes with a built-in signature, so a score would measure the drawing, not the method.
 
 # %%
 import importlib.util
@@ -424,8 +438,13 @@ else:
                               verbose=False, seed=DEFAULT_SEED)
     prediction = np.stack([trained.predict(c.image, band_names=bands) for c in val_chips])
     truth_val = np.stack([c.mask for c in val_chips])
-    print(f"U-Net trained {trained.info['steps']} steps in {trained.info['train_seconds']:.0f} s;")
-    print("validation patches:", metrics.evaluate(truth_val.reshape(-1, 128), prediction.reshape(-1, 128)).text(digits=0))
+    print(f"U-Net trained {trained.info['steps']} steps on {len(train_chips)} {source}.")
+    if patches.made_up:
+        print(f"No score: the {len(val_chips)} validation patches are made up, so a score would "
+              "say nothing about landslide mapping (run online for real patches).")
+    else:
+        print(f"{len(val_chips)} validation patches:", metrics.evaluate(
+            truth_val.reshape(-1, 128), prediction.reshape(-1, 128)).text(digits=0))
 
 # %% [markdown]
 # ## Exercises
@@ -466,7 +485,9 @@ print(f"NDVI with the offset removed: {right[0]:.2f}; without: {wrong[0]:.2f}")
 # %% [markdown]
 # **Exercise 3.** Compute the per-band mean and standard deviation of the loaded patches and
 # compare them with the authors' statistics. Which band departs most? What would that mean for
-# a model trained with the published statistics?
+# a model trained with the published statistics? (Offline, the patches are made up from the
+# authors' statistics, so expect near-zero departures and ties: the question is about real
+# patches.)
 
 # %% tags=["solution"]
 means = patches.images.reshape(-1, 14).mean(axis=0)
@@ -475,7 +496,12 @@ departure = np.abs(means - l4s.BAND_MEANS) / l4s.BAND_STDS
 for b, m, s, d in zip(l4s.BAND_NAMES, means, stds, departure):
     print(f"{b:>5}: mean {m:+.3f} (authors {l4s.BAND_MEANS[l4s.BAND_NAMES.index(b)]:+.3f}), "
           f"std {s:.3f}; departure {d:.2f} std")
-print("largest departure:", l4s.BAND_NAMES[int(np.argmax(departure))])
+rounded = departure.round(2)
+largest = [b for b, d in zip(l4s.BAND_NAMES, rounded) if d == rounded.max()]
+print(f"largest departure: {rounded.max():.2f} std, in {', '.join(largest)}"
+      + (" (a tie)" if len(largest) > 1 else "") + f"; {source}")
+# Offline the made-up patches were drawn from the authors' statistics, so the departures only
+# show the bands that the drawn landslides change (B02-B08 and B12), not a real difference.
 # A small subset (or data from another region) has statistics of its own; standardising it with
 # the training set's statistics is still right (a model must see inputs as in training), but a
 # large departure warns that the new data differ from what the model learnt on.
