@@ -193,21 +193,22 @@ print(f"blocked split: {seen_blocked} test pixels are in training tiles")
 #
 # ### Self-check
 #
-# How many 128 x 128 tiles with a stride of 64 cover a 1024 x 1024 scene? Replace `...` with
-# the number and run the cell.
+# How many 128 x 128 tiles with a stride of 64 cover a scene of 512 rows and 768 columns?
+# Replace `...` with the number and run the cell.
 #
 # <details><summary>Hint</summary>
 #
-# Along one side the tiles start at 0, 64, 128, ... and the last one must end at 1024.
+# Down one side the tiles start at 0, 64, 128, ... and the last one must end at 512; across,
+# at 768. Count the starts along each side and multiply.
 # </details>
 
 # %%
 answer = ...   # replace ... with your answer
 
-selfcheck.check_number(answer, expected=len(unet.tile_origins((1024, 1024), 128, 64)), tol=0,
-                       hint="the last start is 1024 - 128 = 896: count 0, 64, ..., 896 and "
-                            "square it.",
-                       explain="15 starts along each side, 15 x 15 tiles.")
+selfcheck.check_number(answer, expected=len(unet.tile_origins((512, 768), 128, 64)), tol=0,
+                       hint="the last starts are 512 - 128 = 384 down and 768 - 128 = 640 "
+                            "across: count 0, 64, ..., 384 and 0, 64, ..., 640, and multiply.",
+                       explain="7 starts down and 11 across: 7 x 11 tiles.")
 
 # %% [markdown]
 # ## 4. Normalisation and the NaN policy
@@ -568,6 +569,18 @@ gc.collect();
 # with the same configuration and fewer steps, and score it on the same test blocks.
 # In the paper the U-Net kept MCC 79 % on setting 3 while CART fell to 20 %. What do you find,
 # and why can a network use radar where a per-pixel tree cannot?
+#
+# <details><summary>Hint</summary>
+#
+# `layers.setting_layers(3, area)` gives the radar layers; then `unet.prepare_scene` (section
+# 3) and `unet.train_unet(..., steps=EXERCISE_STEPS)` (section 6). To predict only around the
+# test blocks, which is faster than `predict_proba` on the whole scene (section 7): make a
+# `Sample` of them with `unet.make_sample(x3, truth, scene3.stats,
+# region=split.region("test"), tile=TILE)` (the layers with their labels and statistics,
+# tiles cut only inside `region`), and `unet.trained_predict_sample(model3, sample)` returns a
+# probability map of the scene's size, NaN outside the region; threshold it at
+# `model3.threshold`. CART: `cart.classify_at_points` as in section 9.
+# </details>
 
 # %% tags=["solution"]
 x3 = layers.setting_layers(3, area)
