@@ -81,7 +81,10 @@ from course_lib.data import landslide4sense as l4s
 from course_lib.data import online, stac
 from course_lib.simulator import load_study_area
 from course_lib.indices import dndvi, ndvi
+from course_lib.viz.change_plots import CHANGE_CMAP
+from course_lib.viz.evaluation_plots import OKABE_ITO
 from course_lib.viz.explore import explorer
+from course_lib.viz.study_area_plots import true_colour
 from course_lib.viz.online_plots import patch_explorer
 
 # %% tags=["parameters"]
@@ -248,12 +251,18 @@ print(f"never clear before or after: {np.isnan(change).mean():.1%} of the pixels
 
 fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), layout="constrained")
 for ax, c, title in ((axes[0], pre_c, "pre-event"), (axes[1], post_c, "post-event")):
-    rgb = np.dstack([c.band(b) for b in ("B04", "B03", "B02")])
-    ax.imshow(np.clip(np.nan_to_num(rgb) / 0.25, 0, 1), extent=c.extent)
+    ax.imshow(true_colour(np.stack([c.band(b) for b in ("B02", "B03", "B04")])), extent=c.extent)
     ax.set_title(f"{title} greenest-pixel composite")
-im = axes[2].imshow(change, cmap="BrBG", vmin=-0.6, vmax=0.6, extent=post_c.extent)
-axes[2].set_title("dNDVI (post - pre)")
-fig.colorbar(im, ax=axes[2], shrink=0.8)
+# the course's change colours (purple: NDVI fell), nodata black as in every course map
+change_cmap = plt.get_cmap(CHANGE_CMAP).with_extremes(bad=OKABE_ITO["black"])
+im = axes[2].imshow(change, cmap=change_cmap, vmin=-0.6, vmax=0.6, extent=post_c.extent,
+                    interpolation="nearest")
+axes[2].set_title("dNDVI (post - pre); black: never clear")
+fig.colorbar(im, ax=axes[2], shrink=0.8, label="dNDVI")
+for ax in axes:
+    ax.ticklabel_format(useOffset=False, style="plain")
+    ax.set_xlabel("easting (m, UTM 32N)")
+axes[0].set_ylabel("northing (m)")
 plt.show()
 
 # %% [markdown]
