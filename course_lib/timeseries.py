@@ -9,7 +9,9 @@ fitted with a Lasso, and flags change when **6 consecutive** observations depart
 model's prediction by more than a threshold in units of the model's **RMSE** (their threshold
 is the 0.99 quantile of a chi-square distribution of the normalised residuals: for one band
 that is |residual| / RMSE > sqrt(chi2_0.99(1)) = 2.58). The first of those observations dates
-the break; the last clear observation before it bounds the date from below.
+the break; the last clear observation before it bounds the date from below. A model is fitted
+only to three times as many clear observations as it has coefficients (their rule: 12 for the
+4-coefficient model of level, trend and one harmonic; :func:`default_min_obs`).
 
 This module is "CCDC-like": one band (NDVI), one model fitted on a stable history period,
 then monitoring of everything after it (CCDC proper refits and continues after each break, and

@@ -53,6 +53,33 @@ def test_too_few_observations_give_nan():
     assert np.isfinite(fit.rmse[1])
 
 
+@pytest.mark.parametrize("n_harmonics, trend, needed", [(1, True, 12), (2, True, 18),
+                                                         (3, True, 24), (1, False, 9)])
+def test_a_model_needs_three_clear_observations_per_coefficient(n_harmonics, trend, needed):
+    """Zhu and Woodcock (2014): 3 x the coefficients (12 for the 4-coefficient model)."""
+    assert ts.default_min_obs(n_harmonics, trend) == needed
+    y = np.full((len(DATES), 2), np.nan)
+    y[:needed - 1, 0] = 0.5                  # one clear observation short
+    y[:needed, 1] = 0.5                      # just enough
+    fit = ts.fit_harmonic(DATES, y, n_harmonics=n_harmonics, trend=trend)
+    assert fit.n_obs.tolist() == [needed - 1, needed]
+    assert np.isnan(fit.rmse[0]) and np.isfinite(fit.rmse[1])
+
+
+def test_a_trend_from_a_short_history_makes_false_breaks():
+    """Two seasons of stable NDVI, the second a little browner: a fitted trend extrapolates
+    that difference, and later ordinary years break upwards; without a trend they do not."""
+    rng = np.random.default_rng(0)
+    t = ts.years_since(DATES)
+    season = 0.6 + 0.2 * np.sin(2 * np.pi * t)
+    dip = np.where(t < 2, -0.05 * t, 0.0)             # 2015 -> 2016: 0.05 browner, then back
+    y = (season + dip)[:, None] + rng.normal(0, 0.01, (len(DATES), 20))
+    trended = ts.detect_breaks(DATES, y, "2017-01-01", n_harmonics=1)
+    flat = ts.detect_breaks(DATES, y, "2017-01-01", n_harmonics=1, trend=False)
+    assert trended.has_break.all() and (trended.magnitude > 0).all()
+    assert not flat.has_break.any()
+
+
 def test_lasso_close_to_ols_on_clean_data(sim):
     ols = ts.fit_harmonic(sim.dates, sim.clean[:, :2, :2], n_harmonics=1)
     lasso = ts.fit_harmonic(sim.dates, sim.clean[:, :2, :2], n_harmonics=1, method="lasso",
