@@ -295,7 +295,8 @@ else:
 # Real images over Jølster come without training points. What happens if we take a CART
 # trained on the *simulated* area (setting 4: post R, G, B, NIR and dNDVI, as in notebook 04)
 # and apply it here? Offline the "new" area is a crop of the same simulated world, so it should
-# work; online it is a different world (real atmosphere, season, sensor noise), and the paper's
+# work (and the crop holds many of the training points, so its score is no test of the
+# model); online it is a different world (real atmosphere, season, sensor noise), and the paper's
 # lesson, *locally trained models beat globally trained ones*, shows up.
 
 # %%
