@@ -23,8 +23,7 @@ FAST_PARAMETERS: dict[str, dict[str, object]] = {
     "07_time_series_backdating": {"SIM_SIZE": 24, "N_FEW": 4},
     "08_scaling_out": {"FACTOR": 1, "TREES": 5},
     "09_real_data_online": {"USE_NETWORK": False, "RESOLUTION": 40, "STAC_LIMIT": 6,
-                            "N_L4S_TRAIN": 12, "N_EXAMPLE_PATCHES": 8, "UNET_BUDGET_S": 20,
-                            "UNET_EPOCHS": 2, "UNET_STEPS_PER_EPOCH": 2},
+                            "N_L4S_TRAIN": 12, "N_EXAMPLE_PATCHES": 8, "UNET_STEPS": 4},
     "10_your_own_area": {"USE_NETWORK": False, "N_CHIPS": 3, "UNET_EPOCHS": 1,
                          "UNET_STEPS_PER_EPOCH": 3},
 }

@@ -95,9 +95,7 @@ RESOLUTION = 20        # metres per pixel of the STAC loads
 STAC_LIMIT = 20        # most items per STAC search
 N_L4S_TRAIN = 48       # Landslide4Sense training patches downloaded
 N_EXAMPLE_PATCHES = 24  # made-up patches written offline
-UNET_BUDGET_S = 60     # U-Net training budget (s)
-UNET_EPOCHS = 20
-UNET_STEPS_PER_EPOCH = 10
+UNET_STEPS = 60        # U-Net training steps (a fixed number: the same result on any machine)
 
 # %% [markdown]
 # ## 1. Is there a network?
@@ -410,12 +408,14 @@ explorer(explore,
 # ### The U-Net of notebook 05 on these patches
 #
 # If the U-Net helpers of notebook 05 (`course_lib.unet`) are installed, the patches become
-# its chips (`l4s.to_chips`) and train a small U-Net for a short time budget; the last quarter
-# of the patches is kept for validation, and training stops after a minute. For comparison, the baseline U-Net of the
-# Landslide4Sense authors reached [F1](glossary.md#f1) 57.8 % on their validation set after full training on a
-# GPU; a few minutes on one CPU will not get there. On **made-up** patches (offline) the cell
-# trains all the same, to show the steps, but prints no score: their "landslides" are drawn
-# shapes with a built-in signature, so a score would measure the drawing, not the method.
+# its chips (`l4s.to_chips`) and train a small U-Net for a fixed number of steps
+# (`UNET_STEPS`, about a minute on one CPU, the same result on any machine); the last quarter
+# of the patches is kept for validation. For comparison, the baseline U-Net of the
+# Landslide4Sense authors reached [F1](glossary.md#f1) 57.8 % on their validation set after
+# full training on a GPU; a minute on one CPU will not get there. On **made-up** patches the
+# cell trains all the same, to show the steps, but prints no score: their "landslides" are
+# drawn shapes with a built-in signature, so a score would measure the drawing, not the
+# method.
 
 # %%
 import importlib.util
@@ -443,15 +443,14 @@ else:
     stats = unet.fit_band_stats([c.image for c in train_chips], bands)
     trained = unet.train_unet(unet.samples_from_chips(train_chips, stats),
                               unet.samples_from_chips(val_chips, stats), stats,
-                              time_budget_s=UNET_BUDGET_S, epochs=UNET_EPOCHS,
-                              steps_per_epoch=UNET_STEPS_PER_EPOCH, base_filters=8, batch_size=4,
-                              verbose=False, seed=DEFAULT_SEED)
+                              steps=UNET_STEPS, validate_every=10, base_filters=8,
+                              batch_size=4, verbose=False, seed=DEFAULT_SEED)
     prediction = np.stack([trained.predict(c.image, band_names=bands) for c in val_chips])
     truth_val = np.stack([c.mask for c in val_chips])
     print(f"U-Net trained {trained.info['steps']} steps on {len(train_chips)} {source}.")
     if patches.made_up:
         print(f"No score: the {len(val_chips)} validation patches are made up, so a score would "
-              "say nothing about landslide mapping (run online for real patches).")
+              "say nothing about landslide mapping (fetch the real subset with ./course data).")
     else:
         print(f"{len(val_chips)} validation patches:", metrics.evaluate(
             truth_val.reshape(-1, 128), prediction.reshape(-1, 128)).text(digits=0))
