@@ -54,9 +54,10 @@
 #
 # * **Online: real.** Sentinel-2 L2A and Sentinel-1 RTC from Microsoft Planetary Computer
 #   (Copernicus data), Landslide4Sense patches from Zenodo record 10463239 (CC BY 4.0).
-# * **Offline: simulated or made up.** The simulated study area (notebook 00), and patches
-#   that only have Landslide4Sense's *format* (`write_example_patches`). The notebook prints
-#   which branch it takes.
+# * **Offline: simulated, real or made up.** The simulated study area (notebook 00); the
+#   course's real Landslide4Sense subset if `./course data` fetched it, otherwise **made-up**
+#   patches that only have Landslide4Sense's *format* (`write_example_patches`). The notebook
+#   prints which branch it takes and which patches it uses.
 
 # %%
 # %matplotlib inline
@@ -494,9 +495,9 @@ print(f"NDVI with the offset removed: {right[0]:.2f}; without: {wrong[0]:.2f}")
 # %% [markdown]
 # **Exercise 3.** Compute the per-band mean and standard deviation of the loaded patches and
 # compare them with the authors' statistics. Which band departs most? What would that mean for
-# a model trained with the published statistics? (Offline, the patches are made up from the
-# authors' statistics, so expect near-zero departures and ties: the question is about real
-# patches.)
+# a model trained with the published statistics? (Made-up patches are drawn from the
+# authors' statistics, so with them expect near-zero departures and ties: the question is
+# about real patches.)
 
 # %% tags=["solution"]
 means = patches.images.reshape(-1, 14).mean(axis=0)
@@ -509,7 +510,7 @@ rounded = departure.round(2)
 largest = [b for b, d in zip(l4s.BAND_NAMES, rounded) if d == rounded.max()]
 print(f"largest departure: {rounded.max():.2f} std, in {', '.join(largest)}"
       + (" (a tie)" if len(largest) > 1 else "") + f"; {source}")
-# Offline the made-up patches were drawn from the authors' statistics, so the departures only
+# Made-up patches are drawn from the authors' statistics, so with them the departures only
 # show the bands that the drawn landslides change (B02-B08 and B12), not a real difference.
 # A small subset (or data from another region) has statistics of its own; standardising it with
 # the training set's statistics is still right (a model must see inputs as in training), but a
