@@ -165,7 +165,8 @@ print(f"median delay, first anomalous observation minus true date: "
 print(f"true date inside [last clear observation before, break date]: {scores['bracketed']:.0%}")
 
 # %%
-fig, numbers = tp.break_explorer(dates, sim.ndvi, "2017-01-01", pixel=tuple(np.argwhere(sim.truth)[0]),
+slide_pixel = tuple(int(i) for i in np.argwhere(sim.truth)[0])   # the first landslide pixel
+fig, numbers = tp.break_explorer(dates, sim.ndvi, "2017-01-01", pixel=slide_pixel,
                                  truth=sim.truth, true_date=sim.landslide_date)
 display(fig)
 
