@@ -69,7 +69,6 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 from affine import Affine
-from IPython.display import display
 from rasterio.enums import Resampling
 from rasterio.transform import rowcol
 from sklearn.tree import DecisionTreeClassifier
