@@ -78,6 +78,7 @@ from course_lib.pipeline import layers
 from course_lib.simulator import load_study_area
 from course_lib.simulator.products import study_area_folder
 from course_lib.viz import scaling_plots as sp
+from course_lib.viz.explore import explorer
 
 # %% tags=["parameters"]
 # Parameters: the sizes and budgets of this notebook. The automatic tests run it with
@@ -385,14 +386,13 @@ crop = raw[:256, :256]
 
 def explore(depth=0, chunk=64, size=3):
     fig, numbers = sp.overlap_explorer(crop, chunk=chunk, depth=depth, size=size)
-    display(fig)
-    print(f"{numbers['differing_pixels']} pixels differ from the whole-image result "
-          f"(margin {depth}, reach {numbers['reach']}, {numbers['chunks']} chunks)")
+    return fig, (f"{numbers['differing_pixels']} pixels differ from the whole-image result "
+                 f"(margin {depth}, reach {numbers['reach']}, {numbers['chunks']} chunks)")
 
 
-widgets.interact(explore, depth=widgets.IntSlider(value=0, min=0, max=6),
-                 chunk=widgets.Dropdown(options=[32, 64, 128], value=64),
-                 size=widgets.Dropdown(options=[3, 5, 7, 9], value=3));
+explorer(explore, depth=widgets.IntSlider(value=0, min=0, max=6, description="depth"),
+         chunk=widgets.Dropdown(options=[32, 64, 128], value=64, description="chunk"),
+         size=widgets.Dropdown(options=[3, 5, 7, 9], value=3, description="size"));
 
 # %% [markdown]
 # ## 8. The same code on a real cluster

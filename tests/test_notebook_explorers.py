@@ -1,4 +1,4 @@
-"""Notebooks 00-07, 09 and 10 show their explorers with ``viz.explore.explorer``, not ``interact``.
+"""Every notebook shows its explorers with ``viz.explore.explorer``, not ``interact``.
 
 ``widgets.interact`` draws inside an ``Output`` widget, which a rendered notebook (the book,
 GitHub) shows as nothing or as ``interactive(children=...)``. ``explorer`` shows the first view
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-#: Notebooks with an explorer (08's overlap explorer is not converted yet).
-WITH_EXPLORERS = ("00", "01", "02", "03", "04", "05", "06", "07", "09", "10")
+#: Notebooks with an explorer: all of them.
+WITH_EXPLORERS = ("00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10")
 SOURCES = sorted(p for p in (Path(__file__).resolve().parents[1] / "notebooks_src").glob("*.py")
                  if p.name[:2] in WITH_EXPLORERS)
 DISPLAYING = {"display", "show", "print", "interact"}

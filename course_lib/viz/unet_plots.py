@@ -160,7 +160,7 @@ def plot_augmentations(image: np.ndarray, mask: np.ndarray, *, n: int = 6, seed:
         pairs.append((img, msk))
     fig = Figure(figsize=(2.3 * len(pairs), 2.7), layout="constrained")
     axes = fig.subplots(1, len(pairs))
-    lo, hi = np.percentile(image[..., band], [2, 98])
+    lo, hi = np.nanpercentile(image[..., band], [2, 98])   # tiles may hold no data (NaN)
     for i, (ax, (img, msk)) in enumerate(zip(axes, pairs)):
         style.image_layer(ax, img[..., band], "reflectance", vmin=lo, vmax=hi)
         ax.contour(np.asarray(msk) == 1, levels=[0.5], colors=[OKABE_ITO["vermillion"]],
