@@ -388,6 +388,8 @@ bad(chunked.predict_pixels,
     lambda t: chunked.predict_pixels(models.make_cart().fit(RNG.random((10, 4)), [0, 1] * 5),
                                      RNG.random((6, 8, 8))),
     ValueError, "layers has 6 bands but the model was trained on 4", "wrong band count")
+bad(cluster.start_cluster, lambda t: cluster.start_cluster(n_workers=2, memory_limit="400MB"),
+    ValueError, "at least 600 MB per worker.*hangs", "a limit a worker pauses under")
 bad(cluster.start_cluster, lambda t: cluster.start_cluster(n_workers=0), ValueError,
     "n_workers", "0 workers (no cluster started)")
 bad(lazy.lazy_product, lambda t: lazy.lazy_product(t / "no.tif"), FileNotFoundError,

@@ -332,7 +332,7 @@ def test_distributed_results_equal_single_process(products):
     single = sc.measure(change, cleaned, scheduler="synchronous")
     os.environ["MALLOC_TRIM_THRESHOLD_"] = "65536"   # as a nanny of an earlier cluster leaves it
     try:
-        client, cluster = sc.start_cluster(n_workers=2, memory_limit="400MB", trim_memory=False)
+        client, cluster = sc.start_cluster(n_workers=2, memory_limit="800MB", trim_memory=False)
     finally:
         kept = os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
     assert kept == "65536"                            # this process's environment is restored
@@ -354,7 +354,7 @@ def test_distributed_results_equal_single_process(products):
 
 
 def test_trim_memory_true_keeps_dasks_setting():
-    client, cluster = sc.start_cluster(n_workers=1, memory_limit="400MB", trim_memory=True)
+    client, cluster = sc.start_cluster(n_workers=1, memory_limit="800MB", trim_memory=True)
     try:
         trim = client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
     finally:

@@ -92,6 +92,11 @@ def check_window(window: Any, name: str = "window") -> int:
     return value
 
 
+#: The smallest memory limit per worker (bytes) that leaves room for tasks: a worker that
+#: has imported the course holds about 300 MB, and dask.distributed pauses it at 80 %.
+MIN_WORKER_MEMORY = 600e6
+
+
 def check_cluster_args(n_workers: Any, memory_limit: Any, threads_per_worker: Any) -> None:
     """Arguments of :func:`~course_lib.scaling.cluster.start_cluster`, before any process starts."""
     from dask.utils import parse_bytes
@@ -100,15 +105,25 @@ def check_cluster_args(n_workers: Any, memory_limit: Any, threads_per_worker: An
         validation.check_integer(n_workers, "n_workers", minimum=1,
                                  fix="None picks suggested_workers() (1 on Binder).")
     validation.check_integer(threads_per_worker, "threads_per_worker", minimum=1)
+    limit = None
     if isinstance(memory_limit, str) and memory_limit != "auto":
         try:
-            parse_bytes(memory_limit)
+            limit = parse_bytes(memory_limit)
         except (ValueError, TypeError):
             raise ValueError(expected_message("memory_limit", "a memory size", memory_limit,
                                               "e.g. '1GB' or '800MB' per worker.")) from None
     elif not isinstance(memory_limit, str) and memory_limit is not None:
-        validation.check_number(memory_limit, "memory_limit", minimum=0, min_inclusive=False,
-                                fix="Bytes, or a string such as '1GB'.")
+        limit = validation.check_number(memory_limit, "memory_limit", minimum=0,
+                                        min_inclusive=False,
+                                        fix="Bytes, or a string such as '1GB'.")
+    if limit is not None and limit < MIN_WORKER_MEMORY:
+        # a worker pauses at 80 % of its limit (dask.distributed's default) and its imports
+        # alone hold ~300 MB that spilling cannot free: below this it pauses for ever
+        raise ValueError(f"memory_limit must be at least {MIN_WORKER_MEMORY / 1e6:.0f} MB per "
+                         f"worker; got {memory_limit!r}. A worker that has imported the course "
+                         "holds about 300 MB before its first task and stops working at 80 % "
+                         "of its limit, so a smaller limit hangs the computation. Use fewer "
+                         "workers with more memory each (e.g. 1 worker, '1GB').")
 
 
 def check_scheduler(scheduler: Any) -> None:
