@@ -254,7 +254,7 @@ def describe_chips(chips: Sequence[Chip]) -> str:
 
     >>> c = Chip("a", np.zeros((64, 80, 3), np.uint8), np.ones((64, 80), np.uint8), "a")
     >>> describe_chips([c])
-    '1 chip, uint8, 3 bands, 64-80 px a side, 0.01 million pixels (15 kB as stored), landslide pixels 100.0 %'
+    '1 chip, uint8, 3 bands, 64-80 px a side, 0.01 million pixels (15 kB as stored), landslide pixels 100.0%'
     """
     chips = list(chips)
     if not chips or not all(isinstance(c, Chip) for c in chips):

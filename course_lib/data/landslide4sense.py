@@ -808,7 +808,10 @@ def course_subset(folder: str | os.PathLike | None = None, *,
         raise NotADirectoryError(f"folder: {folder} is a file; pass the subset's folder.")
     if not (folder / MANIFEST).is_file():
         if not quiet:
-            print(f"No Landslide4Sense course subset in {folder}. {FETCH_ADVICE}")
+            # the folder's name, not its path on this machine (a notebook prints this)
+            where = ("the course's data cache" if folder == _course_subset_folder()
+                     else f"the folder {folder.name!r}")
+            print(f"No Landslide4Sense course subset in {where} yet. {FETCH_ADVICE}")
         return None
     _verify_subset(folder)
     return folder
